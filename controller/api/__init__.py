@@ -1,0 +1,1 @@
+"""What every HTTP API of the controller shares: errors, token validation, the app tree."""

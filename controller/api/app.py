@@ -1,0 +1,74 @@
+"""The tree of HTTP APIs: every service's Falcon app under its path prefix on one port.
+
+Like DevStack's single web server, one listener serves ``/identity``, ``/compute``,
+``/image``, ``/networking`` and ``/volume``; the service catalog points at those URLs.
+"""
+import dataclasses
+import importlib
+import json
+
+import falcon
+
+from controller import conf as conf_module
+from controller.api import auth, errors
+
+# (path prefix, service package, catalog service type). A service package provides
+# ``api.create_app(runtime) -> falcon.App``.
+SERVICES = (
+    ("/identity", "identity", "identity"),
+)
+
+
+@dataclasses.dataclass
+class Runtime:
+    """What a service's app needs from the process that hosts it."""
+
+    conf: object
+    db: object                # controller.db.engine.Database
+    validator: object = None  # auth.TokenValidator, supplied by identity
+
+    @property
+    def public_url(self):
+        return conf_module.public_url(self.conf)
+
+    def endpoint(self, prefix):
+        return self.public_url + prefix
+
+
+def make_service_app(runtime, formatter, middleware=()):
+    """A Falcon app with the shared token middleware and the service's error format."""
+    app = falcon.App(middleware=[auth.AuthMiddleware(runtime.validator,
+                                                     runtime.conf.api.token_cache_seconds),
+                                 *middleware])
+    app.req_options.strip_url_path_trailing_slash = True
+    app.req_options.auto_parse_qs_csv = False
+    errors.install_error_handlers(app, formatter)
+    return app
+
+
+class PrefixDispatcher:
+    """WSGI app that hands each request to the service owning its path prefix."""
+
+    def __init__(self, apps):
+        self.apps = sorted(apps.items(), key=lambda item: -len(item[0]))
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "") or "/"
+        for prefix, app in self.apps:
+            if path == prefix or path.startswith(prefix + "/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                environ["PATH_INFO"] = path[len(prefix):] or "/"
+                return app(environ, start_response)
+        body = json.dumps({"error": {"code": 404, "title": "Not Found",
+                                     "message": f"No service at {path}."}}).encode()
+        start_response("404 Not Found", [("Content-Type", "application/json"),
+                                         ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def create_wsgi_app(runtime):
+    apps = {}
+    for prefix, package, _service_type in SERVICES:
+        module = importlib.import_module(f"controller.{package}.api")
+        apps[prefix] = module.create_app(runtime)
+    return PrefixDispatcher(apps)

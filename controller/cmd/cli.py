@@ -1,0 +1,39 @@
+"""``pocketstack``: the operator's command line.
+
+Each subcommand lives with the service it belongs to and takes the remaining arguments;
+``pocketstack SUBCOMMAND --help`` explains it.
+"""
+import importlib
+import sys
+
+COMMANDS = {
+    "bootstrap": ("controller.identity.bootstrap:main",
+                  "create the schema, admin user and project, roles and the catalog"),
+    "db-sync": ("controller.db.migration:main", "bring the database schema up to date"),
+    "config-sample": ("controller.cmd.config_sample:main",
+                      "print a documented sample configuration file"),
+}
+
+
+def usage():
+    lines = ["usage: pocketstack COMMAND [ARGS...]", "", "commands:"]
+    width = max(len(name) for name in COMMANDS)
+    lines += [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"pocketstack: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module, function = COMMANDS[name][0].split(":")
+    return getattr(importlib.import_module(module), function)(rest) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

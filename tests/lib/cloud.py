@@ -1,0 +1,150 @@
+"""A real pocketstack cloud for tests: the controller as a subprocess on a free port,
+bootstrapped, driven over HTTP by the stock clients from their own venv."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ADMIN_PASSWORD = "admin-secret"
+
+
+def clients_venv():
+    """The separate venv holding python-openstackclient and python-glanceclient."""
+    return os.environ.get("POCKETSTACK_CLIENTS_VENV", os.path.join(REPO, ".venv-clients"))
+
+
+def client_bin(name):
+    path = os.path.join(clients_venv(), "bin", name)
+    if not os.path.exists(path):
+        raise RuntimeError(f"stock client {path} is missing: run tools/install.sh "
+                           f"(or set POCKETSTACK_CLIENTS_VENV)")
+    return path
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Cloud:
+    """One controller process (plus, by default, an in-process agent with the fake driver).
+
+    ``conf`` is a dict of INI sections merged over the defaults, e.g.
+    ``{"agent": {"virt_driver": "libvirt"}}``.
+    """
+
+    def __init__(self, workdir, conf=None, roles=None, with_agent=True):
+        self.workdir = str(workdir)
+        self.port = free_port()
+        self.roles = roles
+        self.with_agent = with_agent
+        self.sections = {
+            "DEFAULT": {"host": "aio-" + os.path.basename(self.workdir),
+                        "state_path": os.path.join(self.workdir, "state"),
+                        "transport_url": "fake://",
+                        "debug": "true",
+                        "log_file": os.path.join(self.workdir, "controller.log")},
+            "api": {"bind_host": "127.0.0.1", "bind_port": str(self.port)},
+        }
+        for section, values in (conf or {}).items():
+            self.sections.setdefault(section, {}).update(values)
+        self.config_file = os.path.join(self.workdir, "pocketstack.conf")
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def auth_url(self):
+        return self.url + "/identity/v3"
+
+    def write_config(self):
+        os.makedirs(self.workdir, exist_ok=True)
+        with open(self.config_file, "w") as f:
+            for section, values in self.sections.items():
+                f.write(f"[{section}]\n")
+                for key, value in values.items():
+                    f.write(f"{key} = {value}\n")
+                f.write("\n")
+
+    def pocketstack(self, *args, check=True):
+        """Run the operator CLI against this cloud's configuration."""
+        return subprocess.run(
+            [sys.executable, "-m", "controller.cmd.cli", *args, "--config-file", self.config_file],
+            cwd=REPO, capture_output=True, text=True, check=check, timeout=120)
+
+    def start(self, timeout=60):
+        self.write_config()
+        self.pocketstack("bootstrap", "--admin-password", ADMIN_PASSWORD)
+        cmd = [sys.executable, "-m", "controller.cmd.controller", "--config-file", self.config_file]
+        if self.roles:
+            cmd += ["--roles", ",".join(self.roles)]
+        if self.with_agent:
+            cmd.append("--with-agent")
+        self.process = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL,
+                                        stderr=open(os.path.join(self.workdir, "stderr.log"), "w"))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"controller exited with {self.process.returncode}:\n"
+                                   + self.log_tail())
+            try:
+                if requests.get(self.auth_url, timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("controller did not start in time:\n" + self.log_tail())
+
+    def log_tail(self, lines=60):
+        out = []
+        for name in ("stderr.log", "controller.log"):
+            path = os.path.join(self.workdir, name)
+            if os.path.exists(path):
+                with open(path) as f:
+                    out.append(f"--- {name}\n" + "".join(f.readlines()[-lines:]))
+        return "\n".join(out)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def env(self, user="admin", password=ADMIN_PASSWORD, project="admin"):
+        """OS_* variables for the stock clients."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env.update({"OS_AUTH_URL": self.auth_url, "OS_IDENTITY_API_VERSION": "3",
+                    "OS_USERNAME": user, "OS_PASSWORD": password,
+                    "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
+                    "OS_INTERFACE": "public", "OS_REGION_NAME": "RegionOne"})
+        if project:
+            env["OS_PROJECT_NAME"] = project
+        return env
+
+    def openstack(self, *args, user="admin", password=ADMIN_PASSWORD, project="admin",
+                  check=True, parse=True, timeout=120):
+        """Run the stock ``openstack`` CLI; returns parsed JSON output when ``parse``."""
+        cmd = [client_bin("openstack"), *args]
+        if parse:
+            cmd += ["-f", "json"]
+        result = subprocess.run(cmd, env=self.env(user, password, project),
+                                capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"openstack {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}\n{self.log_tail(30)}")
+        if parse and result.returncode == 0:
+            return json.loads(result.stdout) if result.stdout.strip() else None
+        return result
