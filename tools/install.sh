@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Prepare this machine to run pocketstack: Debian/Ubuntu packages, libvirtd (also where
+# there is no systemd), the project's venv, the stock clients' venv and the tiny guest
+# image. Idempotent: a second run checks, changes nothing and takes a few seconds.
+#
+#   sudo tools/install.sh            # everything
+#   sudo tools/install.sh --no-image # skip building images/build/pocketstack-tiny.qcow2
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_IMAGE=1
+for arg in "$@"; do
+    case "$arg" in
+        --no-image) BUILD_IMAGE=0 ;;
+        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install.sh: run as root (it installs packages and starts libvirtd)" >&2
+    exit 1
+fi
+
+PACKAGES=(
+    # hypervisor and its management
+    qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients
+    # building libvirt-python
+    libvirt-dev pkg-config gcc python3-dev python3-venv
+    # host networking: bridges are made with pyroute2; DHCP by dnsmasq in namespaces
+    dnsmasq-base iproute2 iputils-ping
+    # building the tiny guest image without loop devices or mounts
+    mtools syslinux syslinux-common dosfstools fdisk cpio busybox-static zstd xz-utils
+    # the SSH client the tests use to reach guests
+    openssh-client
+    # message queue and database for multi-process deployments (and their tests)
+    rabbitmq-server postgresql
+)
+
+log() { printf '==> %s\n' "$*"; }
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # Packages' own services must not start from their postinst where there is no init.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    log "Debian packages present"
+fi
+
+# libvirtd: systemd starts it where there is one; otherwise start it ourselves.
+if ! virsh -c qemu:///system version >/dev/null 2>&1; then
+    log "starting libvirtd"
+    if [ -d /run/systemd/system ]; then
+        systemctl enable --now libvirtd
+    else
+        mkdir -p /run/libvirt
+        pgrep -x virtlogd >/dev/null || virtlogd -d
+        pgrep -x libvirtd >/dev/null || libvirtd -d
+    fi
+    for _ in $(seq 50); do
+        virsh -c qemu:///system version >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    virsh -c qemu:///system version >/dev/null
+else
+    log "libvirtd running"
+fi
+
+# Bridged guests need the bridge module's netfilter hooks off, or the host's
+# iptables would see (and could drop) tenant traffic.
+modprobe br_netfilter 2>/dev/null || true
+for key in net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables \
+           net.bridge.bridge-nf-call-arptables; do
+    [ -e "/proc/sys/${key//.//}" ] && sysctl -qw "$key=0" || true
+done
+
+# The project's venv, refreshed only when its requirements change.
+stamp() { sha256sum "$REPO/setup.cfg" "$REPO/pyproject.toml" | sha256sum | cut -c1-16; }
+if [ ! -x "$REPO/.venv/bin/python" ] || [ "$(cat "$REPO/.venv/.stamp" 2>/dev/null)" != "$(stamp)" ]; then
+    log "creating $REPO/.venv"
+    python3 -m venv "$REPO/.venv"
+    "$REPO/.venv/bin/pip" install -q --upgrade pip wheel
+    "$REPO/.venv/bin/pip" install -q -e "$REPO[test]"
+    stamp > "$REPO/.venv/.stamp"
+else
+    log "venv up to date"
+fi
+
+# The stock clients, in a venv of their own: the judges of API compatibility.
+if [ ! -x "$REPO/.venv-clients/bin/openstack" ]; then
+    log "installing the stock OpenStack clients into $REPO/.venv-clients"
+    python3 -m venv "$REPO/.venv-clients"
+    "$REPO/.venv-clients/bin/pip" install -q --upgrade pip
+    "$REPO/.venv-clients/bin/pip" install -q python-openstackclient python-glanceclient
+else
+    log "stock clients present"
+fi
+
+if [ "$BUILD_IMAGE" = 1 ]; then
+    log "building the pocketstack-tiny image (cached)"
+    "$REPO/images/build.sh" "$REPO/images/build"
+fi
+
+log "done"
