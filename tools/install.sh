@@ -73,6 +73,12 @@ else
     log "libvirtd running"
 fi
 
+# Without udev nothing gives /dev/kvm the group Debian's rule gives it, and qemu (run as
+# libvirt-qemu, in group kvm) could not open it.
+if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+    chgrp kvm /dev/kvm && chmod 660 /dev/kvm
+fi
+
 # Bridged guests need the bridge module's netfilter hooks off, or the host's
 # iptables would see (and could drop) tenant traffic.
 modprobe br_netfilter 2>/dev/null || true

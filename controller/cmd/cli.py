@@ -10,6 +10,11 @@ COMMANDS = {
     "bootstrap": ("controller.identity.bootstrap:main",
                   "create the schema, admin user and project, roles and the catalog"),
     "db-sync": ("controller.db.migration:main", "bring the database schema up to date"),
+    "up": ("controller.cmd.allinone:main_up",
+           "start the all-in-one cloud on this machine and set it up for use"),
+    "down": ("controller.cmd.allinone:main_down",
+             "delete the all-in-one's servers and stop it"),
+    "status": ("controller.cmd.allinone:main_status", "say what of the all-in-one runs"),
     "config-sample": ("controller.cmd.config_sample:main",
                       "print a documented sample configuration file"),
 }
