@@ -359,12 +359,17 @@ def invoking_user():
         return pwd.getpwuid(os.getuid())
 
 
-def ensure_keypair(demo, user):
+def find_ssh_public_key(user):
     for name in ("id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub"):
         path = os.path.join(user.pw_dir, ".ssh", name)
         if os.path.exists(path):
-            break
-    else:
+            return path
+    return None
+
+
+def ensure_keypair(demo, path):
+    """Import the user's SSH public key as keypair ``default``, once."""
+    if path is None:
         return None
     keyname = "default"
     keypairs = [k["keypair"]["name"] for k in demo.get("compute", "/os-keypairs")["keypairs"]]
@@ -454,7 +459,7 @@ def up(args):
     ensure_image(admin)
     demo = Api(url, "demo", passwords["demo_password"], "demo")
     ensure_private_network(demo)
-    keyname = ensure_keypair(demo, invoking_user())
+    keyname = ensure_keypair(demo, args.ssh_key or find_ssh_public_key(invoking_user()))
     clouds = write_client_files(layout, url, passwords, invoking_user(), args.clouds_yaml)
     key_arg = f" --key-name {keyname}" if keyname else ""
     _say(f"""
@@ -554,6 +559,8 @@ def _up_options(p):
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--virt-type", choices=("auto", "kvm", "qemu"), default="auto",
                    help="auto: kvm when a guest really boots under KVM here, else qemu")
+    p.add_argument("--ssh-key", help="SSH public key to import as keypair 'default' "
+                                     "(default: ~/.ssh/id_*.pub of the invoking user)")
     p.add_argument("--clouds-yaml", help="write the clouds.yaml entries here instead of "
                                          "~/.config/openstack/clouds.yaml")
 

@@ -1,0 +1,147 @@
+"""The all-in-one as a new user meets it: ``pocketstack up``, the stock ``openstack`` CLI
+from its own venv through to a guest that answers ping and SSH, then ``pocketstack down``
+leaving nothing behind."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.lib.cloud import REPO, client_bin, free_port
+
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
+
+def run(*cmd, timeout=300, check=True, env=None):
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+class AllInOne:
+    def __init__(self, tmp_path):
+        self.config_dir = str(tmp_path / "etc")
+        self.state_path = str(tmp_path / "state")
+        self.clouds_yaml = str(tmp_path / "clouds.yaml")
+        self.key = str(tmp_path / "id_ed25519")
+        self.port = free_port()
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "aio-test", "-f", self.key)
+
+    def pocketstack(self, *args, timeout=600):
+        return run(sys.executable, "-m", "controller.cmd.cli", *args,
+                   "--config-dir", self.config_dir, "--state-path", self.state_path,
+                   timeout=timeout)
+
+    def up(self):
+        return self.pocketstack("up", "--port", str(self.port), "--virt-type", "qemu",
+                                "--clouds-yaml", self.clouds_yaml, "--ssh-key", self.key + ".pub")
+
+    def openstack(self, *args, cloud="pocketstack", parse=True):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env.update(OS_CLIENT_CONFIG_FILE=self.clouds_yaml, OS_CLOUD=cloud)
+        result = run(client_bin("openstack"), *args, *(["-f", "json"] if parse else []),
+                     env=env)
+        return json.loads(result.stdout) if parse else result.stdout
+
+    def log_tail(self):
+        path = os.path.join(self.state_path, "pocketstack.log")
+        if not os.path.exists(path):
+            return ""
+        with open(path) as f:
+            return "".join(f.readlines()[-80:])
+
+
+@pytest.fixture(scope="module")
+def aio(tmp_path_factory):
+    cloud = AllInOne(tmp_path_factory.mktemp("aio"))
+    try:
+        cloud.up()
+        yield cloud
+    finally:
+        subprocess.run([sys.executable, "-m", "controller.cmd.cli", "down",
+                        "--config-dir", cloud.config_dir, "--state-path", cloud.state_path],
+                       capture_output=True, timeout=300, cwd=REPO)
+
+
+def wait_for(predicate, timeout, interval=1.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def in_namespace(namespace, *cmd, timeout=30):
+    return subprocess.run(["ip", "netns", "exec", namespace, *cmd], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_up_is_idempotent(aio):
+    again = aio.up()
+    assert "already running" in again.stdout
+
+
+def test_stock_cli_boots_a_guest_that_answers_ping_and_ssh(aio):
+    token = aio.openstack("token", "issue")
+    assert token["project_id"]
+    assert "pocketstack-tiny" in [i["Name"] for i in aio.openstack("image", "list")]
+    networks = {n["Name"]: n for n in aio.openstack("network", "list")}
+    assert "private" in networks
+    network_id = networks["private"]["ID"]
+
+    server = aio.openstack("server", "create", "--image", "pocketstack-tiny",
+                           "--flavor", "m1.nano", "--network", "private",
+                           "--key-name", "default", "--wait", "vm1")
+    assert server["status"] == "ACTIVE", aio.log_tail()
+    address = re.search(r"(\d+\.\d+\.\d+\.\d+)", json.dumps(server["addresses"])).group(1)
+
+    console = wait_for(
+        lambda: (lambda out: out if "hostname: vm1" in out else None)(
+            aio.openstack("console", "log", "show", "vm1", parse=False)),
+        timeout=180, what="the guest's banner on its console")
+    assert "ssh-key: ssh-ed25519" in console
+
+    namespace = f"qdhcp-{network_id}"
+    wait_for(lambda: in_namespace(namespace, "ping", "-c", "1", "-W", "2", address)
+             .returncode == 0, timeout=60, what=f"ping {address}")
+    ssh = wait_for(
+        lambda: (lambda r: r if r.returncode == 0 else None)(in_namespace(
+            namespace, "ssh", "-i", aio.key, "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5",
+            "-o", "BatchMode=yes", f"root@{address}", "hostname")),
+        timeout=90, interval=3, what="SSH into the guest")
+    assert ssh.stdout.strip() == "vm1"
+
+    aio.openstack("server", "delete", "--wait", "vm1", parse=False)
+    assert aio.openstack("server", "list") == []
+
+
+def test_down_leaves_nothing_behind(aio):
+    networks = {n["Name"]: n["ID"] for n in aio.openstack("network", "list")}
+    aio.openstack("server", "create", "--image", "pocketstack-tiny", "--flavor", "m1.nano",
+                  "--network", "private", "--wait", "vm2")
+    aio.pocketstack("down")
+    status = subprocess.run([sys.executable, "-m", "controller.cmd.cli", "status",
+                             "--config-dir", aio.config_dir, "--state-path", aio.state_path],
+                            capture_output=True, text=True)
+    assert status.returncode == 3, status.stdout
+
+    domains = run("virsh", "-c", "qemu:///system", "list", "--all", "--uuid").stdout
+    instances_dir = os.path.join(aio.state_path, "instances")
+    leftover_instances = [d for d in os.listdir(instances_dir)] if os.path.isdir(
+        instances_dir) else []
+    assert not any(uuid in domains for uuid in leftover_instances), domains
+    links = run("ip", "-o", "link", "show").stdout
+    namespaces = run("ip", "netns", "list").stdout
+    dnsmasq = run("pgrep", "-af", "dnsmasq", check=False).stdout
+    for network_id in networks.values():
+        assert f"brq{network_id[:11]}" not in links
+        assert f"qdhcp-{network_id}" not in namespaces
+        assert network_id not in dnsmasq
