@@ -1,0 +1,107 @@
+"""``/v3/auth/*``: issuing, validating and revoking tokens, and what a token may reach."""
+import falcon
+
+from controller import policy
+from controller.api import errors
+from controller.identity import assignments, catalog
+from controller.identity.api import common
+from controller.identity.api.projects import project_view
+
+
+def _time(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _named(ref):
+    return {"id": ref.id, "name": ref.name,
+            "domain": {"id": ref.domain_id, "name": ref.domain_name}}
+
+
+def token_view(valid, service_catalog=None):
+    """A token body shaped exactly as Keystone's."""
+    payload = valid.payload
+    body = {
+        "methods": list(payload.methods),
+        "user": {**_named(valid.user),
+                 "password_expires_at": (_time(valid.password_expires_at)
+                                         if valid.password_expires_at else None)},
+        "audit_ids": list(payload.audit_ids),
+        "expires_at": _time(payload.expires_at),
+        "issued_at": _time(payload.issued_at),
+    }
+    if valid.project is not None:
+        body["project"] = _named(valid.project)
+        body["is_domain"] = False
+        body["roles"] = [{"id": role.id, "name": role.name} for role in valid.roles]
+        if service_catalog is not None:
+            body["catalog"] = service_catalog
+    return {"token": body}
+
+
+class Tokens:
+    public_methods = {"POST"}
+
+    def __init__(self, token_service):
+        self.tokens = token_service
+
+    def _catalog(self, req, valid):
+        if valid.project is None or common.query_flag(req, "nocatalog"):
+            return None
+        with self.tokens.db.session() as session:
+            return catalog.build_catalog(session)
+
+    def on_post(self, req, resp):
+        valid = self.tokens.authenticate(common.read_json(req))
+        resp.status = falcon.HTTP_201
+        resp.set_header("X-Subject-Token", valid.token)
+        resp.media = token_view(valid, self._catalog(req, valid))
+
+    def _subject(self, req, action):
+        token = req.get_header("X-Subject-Token")
+        if not token:
+            raise errors.BadRequest("Expecting the token to act on in the X-Subject-Token "
+                                    "header.")
+        try:
+            valid = self.tokens.validate(token)
+        except errors.Unauthorized as exc:
+            raise errors.NotFound(f"Failed to validate token: {exc.message}") from None
+        policy.authorize(req.context.auth, action, {"user_id": valid.user.id})
+        return valid
+
+    def on_get(self, req, resp):
+        valid = self._subject(req, "identity:validate_token")
+        resp.set_header("X-Subject-Token", valid.token)
+        resp.media = token_view(valid, self._catalog(req, valid))
+
+    def on_head(self, req, resp):
+        valid = self._subject(req, "identity:validate_token")
+        resp.set_header("X-Subject-Token", valid.token)
+
+    def on_delete(self, req, resp):
+        self.tokens.revoke_token(self._subject(req, "identity:revoke_token"))
+        resp.status = falcon.HTTP_204
+
+
+class AuthProjects:
+    """The projects the caller's token may be scoped to."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp):
+        with self.db.session() as session:
+            projects = assignments.projects_of_user(session, req.context.auth.user_id)
+            resp.media = common.collection(req, "projects",
+                                           [project_view(req, p) for p in projects])
+
+
+class AuthCatalog:
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp):
+        if req.context.auth.project_id is None:
+            raise errors.Forbidden("The service catalog needs a project-scoped token.")
+        with self.db.session() as session:
+            resp.media = {"catalog": catalog.build_catalog(session),
+                          "links": {"self": req.url, "previous": None, "next": None}}

@@ -1,0 +1,126 @@
+"""Identity's tables: domains, projects, users, roles and their assignments, the catalog,
+and revocation events. IDs are 32-digit hex UUIDs, as Keystone's are."""
+import datetime
+import uuid
+
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from controller.db.base import Base, TimestampMixin, utcnow
+
+DEFAULT_DOMAIN_ID = "default"
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def _id_pk():
+    return mapped_column(String(64), primary_key=True, default=new_id)
+
+
+class Domain(TimestampMixin, Base):
+    __tablename__ = "identity_domains"
+
+    id: Mapped[str] = _id_pk()
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Project(TimestampMixin, Base):
+    __tablename__ = "identity_projects"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+
+    id: Mapped[str] = _id_pk()
+    name: Mapped[str] = mapped_column(String(64))
+    domain_id: Mapped[str] = mapped_column(ForeignKey("identity_domains.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "identity_users"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+
+    id: Mapped[str] = _id_pk()
+    name: Mapped[str] = mapped_column(String(255))
+    domain_id: Mapped[str] = mapped_column(ForeignKey("identity_domains.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A project ID of this service; not a foreign key so a project may go first, as in Keystone.
+    default_project_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Role(TimestampMixin, Base):
+    __tablename__ = "identity_roles"
+
+    id: Mapped[str] = _id_pk()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class ImpliedRole(Base):
+    """Holding ``prior_role`` also grants ``implied_role`` (admin ⇒ member ⇒ reader)."""
+
+    __tablename__ = "identity_implied_roles"
+
+    prior_role_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True)
+    implied_role_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True)
+
+
+class RoleAssignment(Base):
+    """A user holds a role on a project."""
+
+    __tablename__ = "identity_role_assignments"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_projects.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Service(TimestampMixin, Base):
+    __tablename__ = "identity_services"
+
+    id: Mapped[str] = _id_pk()
+    type: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Endpoint(TimestampMixin, Base):
+    __tablename__ = "identity_endpoints"
+    __table_args__ = (UniqueConstraint("service_id", "interface", "region_id"),)
+
+    id: Mapped[str] = _id_pk()
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_services.id", ondelete="CASCADE"))
+    interface: Mapped[str] = mapped_column(String(8))
+    region_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RevocationEvent(Base):
+    """Tokens matching every non-null field and issued at or before ``issued_before`` are
+    revoked. The increasing ``id`` lets other processes fetch only what is new."""
+
+    __tablename__ = "identity_revocation_events"
+    __table_args__ = (Index("ix_identity_revocation_events_revoked_at", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    audit_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    issued_before: Mapped[datetime.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
