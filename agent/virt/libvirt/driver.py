@@ -1,0 +1,394 @@
+"""Real guests through libvirt (QEMU/KVM): the ``libvirt`` value of ``[agent] virt_driver``.
+
+A guest is a persistent domain ``pocketstack-<uuid>`` plus the directory
+``<instances_path>/<uuid>/`` (disks, config drive, console log); its root disk is an
+overlay on the base image in the shared image cache. ``destroy`` removes both, and works
+on whatever part of them exists, so the manager can reconcile after a crash.
+"""
+import logging
+import os
+import pwd
+import shutil
+import stat
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import libvirt
+
+from agent.image import ImageError
+from agent.image.cache import ImageCache
+from agent.image.client import ImageClient
+from agent.storage import CONFIG_DRIVE, Disk, ephemeral
+from agent.virt import configdrive, driver
+from agent.virt.libvirt import conf as libvirt_conf
+from agent.virt.libvirt import domain as domain_xml
+from agent.virt.libvirt import events, power
+from agent.virt.libvirt.network_data import network_data
+from controller.compute import conf as compute_conf  # noqa: F401  ([compute] image_endpoint)
+from controller.conf import public_url
+
+LOG = logging.getLogger(__name__)
+
+CONFIG_DRIVE_FILE = "disk.config"
+CONSOLE_LOG = "console.log"
+POLL_SECONDS = 0.5
+GiB = 1024 ** 3
+
+
+def image_endpoint(conf):
+    """The image API the agent downloads from: the same one the compute API asks."""
+    return conf.compute.image_endpoint or public_url(conf) + "/image"
+
+
+def _is_error(exc, *codes):
+    return isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes
+
+
+def supports_direct_io(path):
+    """Whether files in ``path`` can be opened with O_DIRECT (tmpfs cannot), which disk
+    cache mode ``none`` needs."""
+    probe = os.path.join(path, ".direct_io.test")
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(probe)
+    return True
+
+
+def first_unsearchable_dir(path, uid, gids):
+    """The first directory on the way to ``path`` that user ``uid`` (in groups ``gids``)
+    may not enter, or None."""
+    current = "/"
+    for part in os.path.abspath(path).split(os.sep)[1:]:
+        current = os.path.join(current, part)
+        try:
+            st = os.stat(current)
+        except FileNotFoundError:
+            return None  # not created yet: the agent creates it searchable
+        if st.st_uid == uid:
+            allowed = st.st_mode & stat.S_IXUSR
+        elif st.st_gid in gids:
+            allowed = st.st_mode & stat.S_IXGRP
+        else:
+            allowed = st.st_mode & stat.S_IXOTH
+        if not allowed:
+            return current
+    return None
+
+
+def qemu_identity(capabilities_xml):
+    """(uid, gids) that libvirt runs QEMU as (its DAC base label), or None if it does
+    not say (then QEMU runs as root)."""
+    label = ET.fromstring(capabilities_xml).find(
+        "host/secmodel[model='dac']/baselabel[@type='qemu']")
+    if label is None:
+        return None
+    uid, gid = (int(part.lstrip("+")) for part in label.text.split(":"))
+    try:
+        gids = set(os.getgrouplist(pwd.getpwuid(uid).pw_name, gid))
+    except KeyError:
+        gids = {gid}
+    return uid, gids
+
+
+class LibvirtDriver(driver.ComputeDriver):
+    def __init__(self, conf):
+        self.conf = conf
+        self.host = None
+        self.virt_type = conf.libvirt.virt_type
+        self.instances_path = libvirt_conf.instances_path(conf)
+        self.image_cache = ImageCache(libvirt_conf.image_cache_path(conf),
+                                      ImageClient(image_endpoint(conf)))
+        self.disk_cache = "none"
+        self.arch = None
+        self._conn = None
+        self._conn_lock = threading.Lock()
+        self._events = None
+
+    # --- connection ------------------------------------------------------------------
+
+    def _connection(self):
+        """The libvirt connection, reopened (and events re-registered) if it was lost,
+        e.g. because libvirtd restarted."""
+        with self._conn_lock:
+            if self._conn is not None and self._conn.isAlive():
+                return self._conn
+            conn = libvirt.open(self.conf.libvirt.connection_uri)
+            conn.setKeepAlive(5, 3)
+            conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                        self._events.on_lifecycle, None)
+            self._conn = conn
+            return conn
+
+    def init_host(self, host):
+        self.host = host
+        # Errors reach us as exceptions; without a handler libvirt also prints each one,
+        # including the expected "domain not found" of every lookup.
+        libvirt.registerErrorHandler(lambda _opaque, _error: None, None)
+        events.start_event_loop()
+        self._events = events.LifecycleEventDispatcher(owns=self._owns_domain_named)
+        conn = self._connection()
+        self.arch = conn.getInfo()[0]
+        if self.virt_type == "kvm" and not self._kvm_usable(conn):
+            LOG.warning("[libvirt] virt_type is kvm but KVM is not usable on this host; "
+                        "guests run under qemu emulation (slow)")
+            self.virt_type = "qemu"
+        self._check_qemu_can_reach(conn)
+        os.makedirs(self.instances_path, exist_ok=True)
+        os.chmod(self.instances_path, 0o755)  # qemu runs as its own user
+        if not supports_direct_io(self.instances_path):
+            LOG.info("%s does not support O_DIRECT; disks use cache mode writeback",
+                     self.instances_path)
+            self.disk_cache = "writeback"
+        LOG.info("libvirt driver ready on %s: %s domains, instances in %s",
+                 self.conf.libvirt.connection_uri, self.virt_type, self.instances_path)
+
+    def _check_qemu_can_reach(self, conn):
+        """Fail now, not at every spawn, if QEMU's user cannot open the disks."""
+        identity = qemu_identity(conn.getCapabilities())
+        if identity is None or identity[0] == 0:
+            return
+        for path in (self.instances_path, self.image_cache.cache_dir):
+            blocked = first_unsearchable_dir(path, *identity)
+            if blocked:
+                raise driver.VirtError(
+                    f"QEMU runs as uid {identity[0]} and cannot enter {blocked}, so it "
+                    f"could not open disks in {path}: allow it (chmod o+x {blocked}) or "
+                    f"move [libvirt] instances_path / image_cache_path.")
+
+    def _kvm_usable(self, conn):
+        if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+            return False
+        try:
+            conn.getDomainCapabilities(None, self.arch, None, "kvm")
+        except libvirt.libvirtError:
+            return False
+        return True
+
+    def register_event_listener(self, callback):
+        self._events.add_listener(callback)
+
+    # --- finding guests ---------------------------------------------------------------
+
+    def _owns(self, dom):
+        """Whether ``dom`` is a guest of this agent host (libvirtd may be shared)."""
+        if domain_xml.instance_uuid_of(dom.name()) is None:
+            return False
+        try:
+            metadata = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                                    domain_xml.METADATA_NS)
+        except libvirt.libvirtError as exc:
+            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA):
+                return False
+            raise
+        return domain_xml.owner_host(metadata) == self.host
+
+    def _owns_domain_named(self, name):
+        return self._owns(self._connection().lookupByName(name))
+
+    def _lookup(self, uuid):
+        """This host's domain of instance ``uuid``, or None."""
+        try:
+            dom = self._connection().lookupByUUIDString(uuid)
+        except libvirt.libvirtError as exc:
+            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                return None
+            raise
+        return dom if self._owns(dom) else None
+
+    def _domain(self, instance):
+        dom = self._lookup(instance["uuid"])
+        if dom is None:
+            raise driver.InstanceNotOnHost(
+                f"Instance {instance['uuid']} has no guest on host {self.host}.")
+        return dom
+
+    def _instance_dir(self, uuid):
+        return os.path.join(self.instances_path, uuid)
+
+    def list_instance_uuids(self):
+        """Instances with a domain or files here: a build that crashed may have left
+        only files, and the manager's reconciliation must see those too."""
+        uuids = {dom.UUIDString() for dom in self._connection().listAllDomains(0)
+                 if self._owns(dom)}
+        uuids.update(name for name in os.listdir(self.instances_path)
+                     if domain_xml.is_uuid(name))
+        return sorted(uuids)
+
+    def get_available_resource(self):
+        conn = self._connection()
+        # The node's total memory as /proc/meminfo has it; getInfo() sums the NUMA cells,
+        # which undercounts on some virtual machines (a third of it on our CI hosts).
+        memory_kib = conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)["total"]
+        disk = os.statvfs(self.instances_path)
+        return {"hypervisor_type": "QEMU", "hypervisor_hostname": conn.getHostname(),
+                "cpu_arch": self.arch, "vcpus": conn.getInfo()[2],
+                "memory_mb": memory_kib // 1024,
+                "local_gb": disk.f_blocks * disk.f_frsize // GiB}
+
+    # --- building ---------------------------------------------------------------------
+
+    def spawn(self, context, instance, image_meta, network_info, block_device_info,
+              config_drive_meta, step):
+        uuid = instance["uuid"]
+        if self._lookup(uuid) is not None:
+            raise driver.VirtError(f"Instance {uuid} already has a guest on {self.host}.")
+        if any(bdm["destination_type"] == "volume" for bdm in block_device_info or ()):
+            # The seam for block volumes: agent.volume will turn these into Disk records.
+            raise driver.VirtError(f"Host {self.host} cannot attach block volumes yet.")
+        if not image_meta or not image_meta.get("id"):
+            raise driver.VirtError(f"Instance {uuid} has no image to boot from.")
+        instance_dir = self._instance_dir(uuid)
+        shutil.rmtree(instance_dir, ignore_errors=True)  # left by a build that crashed
+        try:
+            os.makedirs(instance_dir, mode=0o755)
+            with step("image"):
+                base, cache_hit = self.image_cache.fetch(context.auth_token, image_meta)
+            LOG.info("Image %s for %s: %s", image_meta["id"], uuid,
+                     "cached" if cache_hit else "downloaded")
+            with step("storage"):
+                disks = ephemeral.create_instance_disks(
+                    instance_dir, base.path, base.disk_format, base.virtual_size,
+                    instance["flavor"])
+                if config_drive_meta is not None:
+                    disks.append(self._build_config_drive(instance_dir, config_drive_meta))
+            xml = domain_xml.build_domain_xml(
+                instance=instance, host=self.host, virt_type=self.virt_type,
+                arch=self.arch, disks=disks, network_info=network_info,
+                console_log=os.path.join(instance_dir, CONSOLE_LOG),
+                image_properties=image_meta.get("properties"), disk_cache=self.disk_cache)
+            dom = self._connection().defineXML(xml)
+            dom.create()
+        except (ImageError, ephemeral.StorageError, domain_xml.InvalidImageProperty,
+                libvirt.libvirtError) as exc:
+            self._remove_after_failure(uuid)
+            raise driver.VirtError(str(exc)) from exc
+        except BaseException:
+            self._remove_after_failure(uuid)
+            raise
+        LOG.info("Started guest %s (%s)", dom.name(), self.virt_type)
+
+    def _remove_after_failure(self, uuid):
+        try:
+            self._remove_guest(uuid)
+        except Exception:
+            LOG.exception("Could not clean up the failed spawn of %s", uuid)
+
+    def _build_config_drive(self, instance_dir, config_drive_meta):
+        path = os.path.join(instance_dir, CONFIG_DRIVE_FILE)
+        configdrive.build_config_drive(
+            path, config_drive_meta["meta_data"],
+            user_data=config_drive_meta.get("user_data"),
+            network_data=network_data(config_drive_meta.get("network_info")))
+        return Disk(role=CONFIG_DRIVE, path=path, format="raw", read_only=True)
+
+    # --- deleting ---------------------------------------------------------------------
+
+    def destroy(self, context, instance, network_info, block_device_info=None):
+        self._remove_guest(instance["uuid"])
+
+    def _remove_guest(self, uuid):
+        """Remove the domain (with its NVRAM) and the instance directory, whichever of
+        them exist."""
+        dom = self._lookup(uuid)
+        if dom is not None:
+            self._hard_stop(dom)
+            try:
+                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+            except libvirt.libvirtError as exc:
+                if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                    raise
+            LOG.info("Removed guest %s", dom.name())
+        shutil.rmtree(self._instance_dir(uuid), ignore_errors=True)
+        if os.path.exists(self._instance_dir(uuid)):
+            raise driver.VirtError(f"Could not remove {self._instance_dir(uuid)}.")
+
+    # --- power ------------------------------------------------------------------------
+
+    @staticmethod
+    def _hard_stop(dom):
+        try:
+            dom.destroy()
+        except libvirt.libvirtError as exc:
+            # Already off (or gone) is what we wanted.
+            if not _is_error(exc, libvirt.VIR_ERR_OPERATION_INVALID,
+                             libvirt.VIR_ERR_NO_DOMAIN):
+                raise
+
+    @staticmethod
+    def _shut_down(dom, timeout):
+        """Ask the guest to power off (ACPI) and wait up to ``timeout`` seconds; True if
+        it did."""
+        try:
+            dom.shutdown()
+        except libvirt.libvirtError as exc:
+            if _is_error(exc, libvirt.VIR_ERR_OPERATION_INVALID):
+                return not dom.isActive()
+            raise
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not dom.isActive():
+                return True
+            time.sleep(POLL_SECONDS)
+        return not dom.isActive()
+
+    def power_off(self, instance, timeout=0):
+        dom = self._domain(instance)
+        if not dom.isActive():
+            return
+        if timeout and self._shut_down(dom, timeout):
+            return
+        self._hard_stop(dom)
+
+    def power_on(self, context, instance, network_info, block_device_info=None):
+        dom = self._domain(instance)
+        if not dom.isActive():
+            dom.create()
+
+    def reboot(self, context, instance, network_info, hard):
+        """Soft: ACPI power-off, then start again; a guest that ignores it for
+        ``[agent] shutdown_timeout`` seconds is reset instead. Hard: reset."""
+        dom = self._domain(instance)
+        if dom.isActive():
+            if hard or not self._shut_down(dom, self.conf.agent.shutdown_timeout):
+                if not hard:
+                    LOG.warning("Guest %s ignored the soft reboot; resetting it", dom.name())
+                self._hard_stop(dom)
+        dom.create()
+
+    def get_power_state(self, instance):
+        return power.from_domain_state(self._domain(instance).state()[0])
+
+    def get_console_output(self, instance):
+        self._domain(instance)
+        path = os.path.join(self._instance_dir(instance["uuid"]), CONSOLE_LOG)
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    # --- image cache ------------------------------------------------------------------
+
+    def images_in_use(self):
+        """IDs of the cached images that this host's instance disks are overlays on."""
+        in_use = set()
+        for uuid in self.list_instance_uuids():
+            root = os.path.join(self._instance_dir(uuid), ephemeral.ROOT_DISK)
+            backing = ephemeral.backing_file(root)
+            if backing and os.path.dirname(backing) == self.image_cache.cache_dir:
+                in_use.add(os.path.basename(backing))
+        return in_use
+
+    def manage_image_cache(self):
+        """Periodic: forget base images no instance here has used for
+        ``[libvirt] image_cache_max_age`` seconds."""
+        if not self.conf.libvirt.remove_unused_base_images:
+            return []
+        return self.image_cache.remove_unused(self.images_in_use(),
+                                              self.conf.libvirt.image_cache_max_age)
