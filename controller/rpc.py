@@ -17,6 +17,9 @@ AGENT_TOPIC = "compute"
 
 EXCHANGE = "pocketstack"
 
+# Modules whose exceptions a call re-raises as themselves on the caller's side.
+ALLOWED_REMOTE_EXMODS = ["controller.scheduler", "controller.compute.exception"]
+
 _transports = {}
 _transports_lock = threading.Lock()
 
@@ -37,7 +40,8 @@ def get_transport(url=None):
         transport = _transports.get(url)
         if transport is None:
             messaging.set_transport_defaults(EXCHANGE)
-            transport = messaging.get_rpc_transport(CONF, url=url)
+            transport = messaging.get_rpc_transport(
+                CONF, url=url, allowed_remote_exmods=ALLOWED_REMOTE_EXMODS)
             _transports[url] = transport
         return transport
 

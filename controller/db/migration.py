@@ -11,7 +11,7 @@ from alembic.config import Config
 
 import controller
 
-SERVICES_WITH_TABLES = ("identity", "image", "compute", "network", "volume")
+SERVICES_WITH_TABLES = ("identity", "image", "compute", "scheduler", "network", "volume")
 
 
 def _version_locations():

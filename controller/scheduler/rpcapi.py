@@ -1,0 +1,36 @@
+"""How the conductor asks the scheduler for hosts — the only way it does.
+
+    SchedulerAPI(timeout=None).select_destinations(ctxt, request_spec, instance_uuids,
+                                                   return_alternates=True)
+        -> [[{"host", "nodename", "resources": {"vcpus", "memory_mb", "disk_gb"}}, ...]]
+
+One list per instance uuid, in order: first the host whose resources are already claimed
+for that instance (``placement.claim``), then up to ``[scheduler] max_attempts - 1``
+alternates that are NOT claimed — to retry on one, ``placement.claim`` it first (an
+instance holds one claim: claiming another host moves it off the failed one).
+request_spec is the dict described in ``controller.scheduler.request_spec.SCHEMA``;
+``ignore_hosts`` keeps a reschedule off the hosts already tried.
+
+Raises ``controller.scheduler.NoValidHost`` — ``args[0]`` is the one-line "No valid host
+was found. ..." meant as the instance fault (``str()`` of an exception re-raised over RPC
+has the remote traceback appended); no claims are left behind — or
+``controller.scheduler.InvalidRequestSpec``.
+
+Instance claims outside scheduling (release on delete or failed build, claiming an
+alternate, heartbeats and inventory from agents) go straight to
+``controller.scheduler.placement``; see its docstring.
+"""
+from controller import rpc
+
+VERSION = "1.0"
+
+
+class SchedulerAPI:
+    def __init__(self, timeout=None):
+        self.client = rpc.get_client(rpc.SCHEDULER_TOPIC, VERSION, timeout=timeout)
+
+    def select_destinations(self, ctxt, request_spec, instance_uuids,
+                            return_alternates=True):
+        return self.client.call(ctxt, "select_destinations", request_spec=request_spec,
+                                instance_uuids=list(instance_uuids),
+                                return_alternates=return_alternates)
