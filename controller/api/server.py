@@ -11,7 +11,8 @@ LOG = logging.getLogger(__name__)
 class HttpServer:
     def __init__(self, app, host, port, threads):
         self._server = wsgi.Server((host, port), app, numthreads=threads,
-                                   server_name="pocketstack", shutdown_timeout=2)
+                                   server_name="pocketstack", shutdown_timeout=2,
+                                   request_queue_size=128)
         self._thread = None
 
     @property

@@ -1,0 +1,25 @@
+"""The networking API (Neutron v2.0 subset), mounted at ``/networking``."""
+from controller.api import app as api_app
+from controller.network.api import extensions, networks, ports, subnets, versions
+from controller.network.core import NetworkCore
+
+
+def neutron_error(status, message, error_type):
+    """Neutron's error body, which the stock clients read the message from."""
+    return {"NeutronError": {"type": error_type, "message": message, "detail": ""}}
+
+
+def create_app(runtime):
+    core = NetworkCore(runtime.db, runtime.conf)
+    app = api_app.make_service_app(runtime, neutron_error)
+    app.add_route("/", versions.Versions(runtime))
+    app.add_route("/v2.0", versions.V2(runtime))
+    app.add_route("/v2.0/extensions", extensions.Extensions())
+    app.add_route("/v2.0/extensions/{alias}", extensions.Extension())
+    app.add_route("/v2.0/networks", networks.Networks(runtime, core))
+    app.add_route("/v2.0/networks/{network_id}", networks.Network(runtime, core))
+    app.add_route("/v2.0/subnets", subnets.Subnets(runtime, core))
+    app.add_route("/v2.0/subnets/{subnet_id}", subnets.Subnet(runtime, core))
+    app.add_route("/v2.0/ports", ports.Ports(runtime, core))
+    app.add_route("/v2.0/ports/{port_id}", ports.Port(runtime, core))
+    return app

@@ -1,0 +1,98 @@
+"""Tables of the network service. Projects and devices (servers) of other services are
+referenced by UUID string only.
+
+Uniqueness that must hold under concurrent requests is left to the database:
+one address per subnet (``ip_allocations``), one MAC per network, one VNI per vxlan
+network and one flat network per physical network. Writers retry on a violation.
+"""
+from sqlalchemy import (JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from controller.db.base import Base, TimestampMixin, uuid_pk
+
+
+class Network(TimestampMixin, Base):
+    __tablename__ = "networks"
+    __table_args__ = (UniqueConstraint("segmentation_id", "network_type"),
+                      UniqueConstraint("physical_network", "network_type"))
+
+    id: Mapped[str] = uuid_pk()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    mtu: Mapped[int] = mapped_column(Integer)
+    network_type: Mapped[str] = mapped_column(String(16))
+    # The VNI of a vxlan network; NULL for flat ones.
+    segmentation_id: Mapped[int | None] = mapped_column(Integer)
+    # The physical network of a flat network; NULL for vxlan ones.
+    physical_network: Mapped[str | None] = mapped_column(String(64))
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    subnets: Mapped[list["Subnet"]] = relationship(
+        back_populates="network", cascade="all, delete-orphan", order_by="Subnet.created_at")
+
+
+class Subnet(TimestampMixin, Base):
+    __tablename__ = "subnets"
+
+    id: Mapped[str] = uuid_pk()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    ip_version: Mapped[int] = mapped_column(Integer, default=4)
+    cidr: Mapped[str] = mapped_column(String(64))
+    gateway_ip: Mapped[str | None] = mapped_column(String(64))
+    enable_dhcp: Mapped[bool] = mapped_column(Boolean, default=True)
+    # [{"start": ip, "end": ip}], inside the CIDR, in address order, never overlapping.
+    allocation_pools: Mapped[list] = mapped_column(JSON, default=list)
+    dns_nameservers: Mapped[list] = mapped_column(JSON, default=list)
+    # [{"destination": cidr, "nexthop": ip}]
+    host_routes: Mapped[list] = mapped_column(JSON, default=list)
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    network: Mapped[Network] = relationship(back_populates="subnets")
+
+
+class Port(TimestampMixin, Base):
+    __tablename__ = "ports"
+    __table_args__ = (UniqueConstraint("network_id", "mac_address"),)
+
+    id: Mapped[str] = uuid_pk()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    mac_address: Mapped[str] = mapped_column(String(32))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    device_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    device_owner: Mapped[str] = mapped_column(String(255), default="")
+    # The host the port is bound to (binding:host_id); "" while unbound.
+    binding_host_id: Mapped[str] = mapped_column(String(255), default="")
+    # What the binding host says about itself (binding:profile), e.g. its tunnel address.
+    binding_profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    fixed_ips: Mapped[list["IPAllocation"]] = relationship(
+        back_populates="port", cascade="all, delete-orphan",
+        order_by="IPAllocation.id")
+    network: Mapped[Network] = relationship()
+
+
+class IPAllocation(Base):
+    """One address of one port. The unique (subnet, address) pair is what makes two
+    concurrent requests unable to take the same address."""
+
+    __tablename__ = "ip_allocations"
+    __table_args__ = (UniqueConstraint("subnet_id", "ip_address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"),
+                                         index=True)
+    subnet_id: Mapped[str] = mapped_column(ForeignKey("subnets.id"), index=True)
+    network_id: Mapped[str] = mapped_column(String(36), index=True)
+    ip_address: Mapped[str] = mapped_column(String(64))
+
+    port: Mapped[Port] = relationship(back_populates="fixed_ips")
