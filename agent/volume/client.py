@@ -1,0 +1,76 @@
+"""The calls compute makes to the volume API to attach a volume, with the user's token
+(Cinder's v3 attachments API, as Nova makes them):
+
+    attachment_id = client.reserve(token, volume_id, instance_uuid)   # volume: reserved
+    info = client.connect(token, attachment_id, nbd.connector(host))  # exported
+    ... attach nbd.disk_xml(info, "vdb", serial=volume_id) to the domain ...
+    client.complete(token, attachment_id)                              # volume: in-use
+    ... detach the disk from the domain ...
+    client.detach(token, attachment_id)                                # volume: available
+
+If plugging the disk fails, ``detach`` undoes the attachment the same way.
+"""
+import requests
+
+API_VERSION = "volume 3.44"
+
+
+class VolumeError(Exception):
+    """The volume API refused or failed; the message is its own."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+class VolumeClient:
+    def __init__(self, endpoint, timeout=60.0):
+        """``endpoint``: the block-storage endpoint without project, e.g.
+        ``http://controller:5000/volume/v3``."""
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+
+    def reserve(self, token, volume_id, instance_uuid):
+        """Reserve the volume for the instance; returns the attachment id."""
+        body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": instance_uuid}}
+        return self._call("POST", token, "/attachments", body)["attachment"]["id"]
+
+    def connect(self, token, attachment_id, connector):
+        """Export the volume to the host described by ``connector``; returns the
+        ``connection_info`` to build the guest's disk from."""
+        body = {"attachment": {"connector": connector}}
+        return self._call("PUT", token, f"/attachments/{attachment_id}",
+                          body)["attachment"]["connection_info"]
+
+    def complete(self, token, attachment_id):
+        """The guest has the disk: mark the volume in use."""
+        self._call("POST", token, f"/attachments/{attachment_id}/action",
+                   {"os-complete": None})
+
+    def detach(self, token, attachment_id):
+        """End the attachment (after the disk left the guest) and its export."""
+        self._call("DELETE", token, f"/attachments/{attachment_id}")
+
+    def get_volume(self, token, volume_id):
+        return self._call("GET", token, f"/volumes/{volume_id}")["volume"]
+
+    def _call(self, method, token, path, body=None):
+        url = self.endpoint + path
+        try:
+            resp = requests.request(method, url, json=body, timeout=self.timeout,
+                                    headers={"X-Auth-Token": token,
+                                             "OpenStack-API-Version": API_VERSION})
+        except requests.RequestException as exc:
+            raise VolumeError(f"Volume service unreachable at {url}: {exc}") from exc
+        if resp.status_code >= 400:
+            raise VolumeError(_fault_message(resp), resp.status_code)
+        return resp.json() if resp.content else None
+
+
+def _fault_message(resp):
+    """The message of a Cinder fault body ``{"badRequest": {"message": ...}}``."""
+    try:
+        (fault,) = resp.json().values()
+        return fault["message"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return f"Volume service answered {resp.status_code}: {resp.text[:200]}"

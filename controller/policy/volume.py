@@ -1,0 +1,62 @@
+"""Who may do what in the block storage API (Cinder's rule names)."""
+from oslo_policy import policy
+
+
+def _rule(name, check_str, description, path, *methods):
+    return policy.DocumentedRuleDefault(
+        name, check_str, description,
+        [{"path": path, "method": method} for method in methods])
+
+
+RULES = [
+    _rule("volume:create", "rule:project_member", "Create a volume.",
+          "/volumes", "POST"),
+    _rule("volume:get", "rule:project_reader", "Show a volume.",
+          "/volumes/{volume_id}", "GET"),
+    _rule("volume:get_all", "rule:project_reader", "List the project's volumes.",
+          "/volumes/detail", "GET"),
+    _rule("volume:get_all_projects", "rule:admin",
+          "List the volumes of every project (all_tenants).", "/volumes/detail", "GET"),
+    _rule("volume:update", "rule:project_member", "Rename, describe or tag a volume.",
+          "/volumes/{volume_id}", "PUT"),
+    _rule("volume:delete", "rule:project_member", "Delete a volume.",
+          "/volumes/{volume_id}", "DELETE"),
+    _rule("volume:extend", "rule:project_member", "Grow a volume (os-extend).",
+          "/volumes/{volume_id}/action", "POST"),
+    _rule("volume_extension:volume_admin_actions:reset_status", "rule:admin",
+          "Force a volume's or snapshot's status (os-reset_status).",
+          "/volumes/{volume_id}/action", "POST"),
+    _rule("volume:create_snapshot", "rule:project_member", "Snapshot a volume.",
+          "/snapshots", "POST"),
+    _rule("volume:get_snapshot", "rule:project_reader", "Show a snapshot.",
+          "/snapshots/{snapshot_id}", "GET"),
+    _rule("volume:get_all_snapshots", "rule:project_reader",
+          "List the project's snapshots.", "/snapshots/detail", "GET"),
+    _rule("volume:update_snapshot", "rule:project_member", "Rename or describe a snapshot.",
+          "/snapshots/{snapshot_id}", "PUT"),
+    _rule("volume:delete_snapshot", "rule:project_member", "Delete a snapshot.",
+          "/snapshots/{snapshot_id}", "DELETE"),
+    _rule("volume_extension:type_get", "rule:reader", "List and show volume types.",
+          "/types", "GET"),
+    _rule("volume_extension:types_manage", "rule:admin", "Create and delete volume types.",
+          "/types", "POST", "DELETE"),
+    _rule("volume_extension:quotas:show", "rule:project_reader",
+          "Show a project's quotas and usage.", "/os-quota-sets/{project_id}", "GET"),
+    _rule("volume_extension:quotas:update", "rule:admin", "Change a project's quotas.",
+          "/os-quota-sets/{project_id}", "PUT", "DELETE"),
+    _rule("limits_extension:used_limits", "rule:project_reader",
+          "Show the project's limits and usage.", "/limits", "GET"),
+    _rule("volume:attachment_create", "rule:project_member",
+          "Attach a volume: reserve it and, given a connector, export it.",
+          "/attachments", "POST"),
+    _rule("volume:attachment_get", "rule:project_reader", "List and show attachments.",
+          "/attachments/{attachment_id}", "GET"),
+    _rule("volume:attachment_update", "rule:project_member",
+          "Give an attachment its connector, which exports the volume.",
+          "/attachments/{attachment_id}", "PUT"),
+    _rule("volume:attachment_complete", "rule:project_member",
+          "Mark a volume in use once the compute host has attached it.",
+          "/attachments/{attachment_id}/action", "POST"),
+    _rule("volume:attachment_delete", "rule:project_member",
+          "Detach a volume: end its export.", "/attachments/{attachment_id}", "DELETE"),
+]

@@ -1,0 +1,42 @@
+"""What every volume API resource shares: the caller, the body, listing and paging."""
+from controller import policy
+from controller.api import errors
+from controller.volume.api import schemas
+
+
+class ProjectScopeMiddleware:
+    """``/v3/{project_id}/...`` must name the token's project (Cinder: "Malformed request
+    url" otherwise); from 3.67 the project may be left out of the URL."""
+
+    def process_resource(self, req, resp, resource, params):
+        project_id = params.pop("project_id", None)
+        auth = getattr(req.context, "auth", None)
+        if project_id is not None and auth is not None and project_id != auth.project_id:
+            raise errors.BadRequest("Malformed request url.")
+
+
+def body(req, schema):
+    return schemas.validate(req.get_media(), schema)
+
+
+def all_projects(req, auth, rule):
+    """Whether an admin asked to see every project's resources (``all_tenants``)."""
+    wanted = schemas.to_bool(req.get_param("all_tenants", default="0")) or schemas.to_bool(
+        req.get_param("all_projects", default="0"))
+    return wanted and policy.allowed(auth, rule)
+
+
+def page(req, rows, base_url):
+    """Apply ``marker`` and ``limit`` to rows already in order; returns (rows, links)."""
+    marker = req.get_param("marker")
+    if marker:
+        ids = [row.id for row in rows]
+        if marker not in ids:
+            raise errors.BadRequest(f"Marker {marker} could not be found.")
+        rows = rows[ids.index(marker) + 1:]
+    limit = req.get_param_as_int("limit", min_value=0)
+    if limit is None or len(rows) <= limit:
+        return rows, []
+    rows = rows[:limit]
+    href = f"{base_url}{req.path}?limit={limit}&marker={rows[-1].id}"
+    return rows, [{"rel": "next", "href": href}]

@@ -1,0 +1,125 @@
+"""Request bodies, checked with JSON Schema before a handler looks at them (as Cinder
+does), so bad input gets a 400 naming the offending field and never reaches the data."""
+import jsonschema
+
+from controller.api import errors
+
+_name = {"type": ["string", "null"], "maxLength": 255}
+_metadata = {"type": ["object", "null"],
+             "additionalProperties": {"type": "string", "maxLength": 255},
+             "propertyNames": {"minLength": 1, "maxLength": 255}}
+_size = {"type": ["integer", "string", "null"], "pattern": "^[1-9][0-9]*$", "minimum": 1,
+         "maximum": 1000000, "maxLength": 7}
+_uuid = {"type": ["string", "null"], "maxLength": 36}
+_bool = {"type": ["boolean", "string"],
+         "enum": [True, False, "true", "false", "True", "False", "1", "0", "yes", "no"]}
+
+CREATE_VOLUME = {
+    "type": "object", "required": ["volume"],
+    "properties": {"volume": {
+        "type": "object",
+        "properties": {
+            "size": _size, "name": _name, "description": _name,
+            "display_name": _name, "display_description": _name,
+            "volume_type": {"type": ["string", "null"], "maxLength": 255},
+            "metadata": _metadata, "snapshot_id": _uuid, "source_volid": _uuid,
+            "imageRef": _uuid, "availability_zone": {"type": ["string", "null"]},
+            "backup_id": {"type": "null"}, "consistencygroup_id": {"type": "null"},
+            "group_id": {"type": "null"}, "multiattach": {"enum": [False, None]},
+        }}},
+}
+
+UPDATE_VOLUME = {
+    "type": "object", "required": ["volume"],
+    "properties": {"volume": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"name": _name, "description": _name, "display_name": _name,
+                       "display_description": _name, "metadata": _metadata}}},
+}
+
+METADATA = {"type": "object", "required": ["metadata"],
+            "properties": {"metadata": _metadata}}
+
+EXTEND = {"type": "object", "required": ["new_size"],
+          "properties": {"new_size": {**_size, "type": ["integer", "string"]}}}
+
+RESET_STATUS = {"type": "object", "required": ["status"],
+                "properties": {"status": {"type": "string"},
+                               "attach_status": {"type": ["string", "null"]},
+                               "migration_status": {"type": ["string", "null"]}}}
+
+CREATE_SNAPSHOT = {
+    "type": "object", "required": ["snapshot"],
+    "properties": {"snapshot": {
+        "type": "object", "required": ["volume_id"],
+        "properties": {"volume_id": {"type": "string", "maxLength": 36},
+                       "name": _name, "description": _name, "display_name": _name,
+                       "display_description": _name, "force": _bool,
+                       "metadata": _metadata}}},
+}
+
+UPDATE_SNAPSHOT = {
+    "type": "object", "required": ["snapshot"],
+    "properties": {"snapshot": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"name": _name, "description": _name, "display_name": _name,
+                       "display_description": _name}}},
+}
+
+CREATE_TYPE = {
+    "type": "object", "required": ["volume_type"],
+    "properties": {"volume_type": {
+        "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 255},
+                       "description": _name,
+                       "os-volume-type-access:is_public": _bool,
+                       "extra_specs": _metadata}}},
+}
+
+QUOTA_SET = {
+    "type": "object", "required": ["quota_set"],
+    "properties": {"quota_set": {
+        "type": "object",
+        "additionalProperties": {"type": ["integer", "string"], "pattern": "^-?[0-9]+$",
+                                 "minimum": -1}}},
+}
+
+_connector = {"type": ["object", "null"],
+              "properties": {"host": {"type": "string"}, "ip": {"type": "string"}}}
+
+CREATE_ATTACHMENT = {
+    "type": "object", "required": ["attachment"],
+    "properties": {"attachment": {
+        "type": "object", "required": ["volume_uuid"],
+        "properties": {"volume_uuid": {"type": "string", "maxLength": 36},
+                       "instance_uuid": _uuid, "connector": _connector,
+                       "mode": {"enum": ["rw"]}}}},
+}
+
+UPDATE_ATTACHMENT = {
+    "type": "object", "required": ["attachment"],
+    "properties": {"attachment": {
+        "type": "object", "required": ["connector"],
+        "properties": {"connector": {**_connector, "type": "object"}}}},
+}
+
+
+def validate(body, schema):
+    """Raise BadRequest unless ``body`` matches ``schema``."""
+    if not isinstance(body, dict):
+        raise errors.BadRequest("The request body must be a JSON object.")
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(schema).iter_errors(body))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "body"
+        raise errors.BadRequest(f"Invalid input for field/attribute {where}. "
+                                f"Value: {error.instance!r}. {error.message}")
+    return body
+
+
+def to_bool(value):
+    return value in (True, "true", "True", "1", "yes")
+
+
+def to_int(value):
+    return None if value is None else int(value)

@@ -1,0 +1,89 @@
+"""``/v3/{project_id}/snapshots``: point-in-time copies of volumes."""
+import falcon
+from sqlalchemy import select
+
+from controller import policy
+from controller.api import errors
+from controller.volume import models, records
+from controller.volume.api import common, microversions, schemas, views
+
+
+class _SnapshotResource:
+    def __init__(self, manager, base_url):
+        self.manager = manager
+        self.db = manager.db
+        self.base_url = base_url
+
+    def show(self, auth, snapshot_id):
+        with self.db.session() as session:
+            return {"snapshot": views.snapshot(records.get_snapshot(session, auth,
+                                                                    snapshot_id))}
+
+    def list_rows(self, session, req, auth):
+        policy.authorize(auth, "volume:get_all_snapshots")
+        query = select(models.Snapshot).order_by(models.Snapshot.created_at.desc(),
+                                                 models.Snapshot.id.desc())
+        if not common.all_projects(req, auth, "volume:get_all_projects"):
+            query = query.where(models.Snapshot.project_id == auth.project_id)
+        for field in ("name", "status", "volume_id"):
+            value = req.get_param(field)
+            if value is not None:
+                query = query.where(getattr(models.Snapshot, field) == value)
+        return common.page(req, list(session.scalars(query)), self.base_url)
+
+
+class Snapshots(_SnapshotResource):
+    def on_get(self, req, resp):
+        with self.db.session() as session:
+            rows, links = self.list_rows(session, req, req.context.auth)
+        resp.media = {"snapshots": [views.snapshot_summary(row) for row in rows]}
+        if links:
+            resp.media["snapshots_links"] = links
+
+    def on_post(self, req, resp):
+        auth = req.context.auth
+        spec = common.body(req, schemas.CREATE_SNAPSHOT)["snapshot"]
+        force = (schemas.to_bool(spec.get("force", False)) or req.context.microversion
+                 >= microversions.SNAPSHOT_IN_USE_WITHOUT_FORCE)
+        snapshot = self.manager.create_snapshot(
+            auth, spec["volume_id"], name=spec.get("name", spec.get("display_name")),
+            description=spec.get("description", spec.get("display_description")),
+            metadata=spec.get("metadata"), force=force)
+        resp.status = falcon.HTTP_202
+        resp.media = {"snapshot": views.snapshot(snapshot)}
+
+
+class SnapshotsDetail(_SnapshotResource):
+    def on_get(self, req, resp):
+        with self.db.session() as session:
+            rows, links = self.list_rows(session, req, req.context.auth)
+            resp.media = {"snapshots": [views.snapshot(row) for row in rows]}
+        if links:
+            resp.media["snapshots_links"] = links
+
+
+class Snapshot(_SnapshotResource):
+    def on_get(self, req, resp, snapshot_id):
+        resp.media = self.show(req.context.auth, snapshot_id)
+
+    def on_put(self, req, resp, snapshot_id):
+        spec = common.body(req, schemas.UPDATE_SNAPSHOT)["snapshot"]
+        changes = {field: spec.get(field, spec.get(f"display_{field}"))
+                   for field in ("name", "description")
+                   if field in spec or f"display_{field}" in spec}
+        snapshot = self.manager.update_snapshot(req.context.auth, snapshot_id, **changes)
+        resp.media = {"snapshot": views.snapshot(snapshot)}
+
+    def on_delete(self, req, resp, snapshot_id):
+        self.manager.delete_snapshot(req.context.auth, snapshot_id)
+        resp.status = falcon.HTTP_202
+
+
+class SnapshotAction(_SnapshotResource):
+    def on_post(self, req, resp, snapshot_id):
+        body = req.get_media()
+        if not isinstance(body, dict) or list(body) != ["os-reset_status"]:
+            raise errors.BadRequest("The only snapshot action is os-reset_status.")
+        args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)
+        self.manager.reset_snapshot_status(req.context.auth, snapshot_id, args["status"])
+        resp.status = falcon.HTTP_202
