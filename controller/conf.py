@@ -7,6 +7,7 @@ import importlib
 import socket
 
 from oslo_config import cfg
+from oslo_messaging import transport as messaging_transport
 
 CONF = cfg.CONF
 
@@ -16,10 +17,6 @@ default_opts = [
                     "listens on this name and the scheduler places instances on it."),
     cfg.StrOpt("state_path", default="/var/lib/pocketstack",
                help="Directory for the database (SQLite), keys, images and instance files."),
-    cfg.StrOpt("transport_url", default="fake://",
-               help="oslo.messaging transport: 'fake://' keeps every service in one "
-                    "process (the all-in-one); 'rabbit://user:pass@host:5672/' lets "
-                    "services and agents run as separate processes and hosts."),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.StrOpt("log_file", help="Write the log here instead of standard error."),
 ]
@@ -48,6 +45,12 @@ api_opts = [
 ]
 
 CONF.register_opts(default_opts)
+# [DEFAULT] transport_url belongs to oslo.messaging, which registers its option again
+# whenever it makes a transport: register those very objects, defaulting to 'fake://'
+# (every service in one process, the all-in-one); 'rabbit://user:pass@host:5672/' lets
+# services and agents run as separate processes and hosts.
+cfg.set_defaults(messaging_transport._transport_opts, transport_url="fake://")
+CONF.register_opts(messaging_transport._transport_opts)
 CONF.register_opts(database_opts, group="database")
 CONF.register_opts(api_opts, group="api")
 
@@ -60,12 +63,14 @@ _OPTION_MODULES = (
     "controller.network.conf",
     "controller.volume.conf",
     "agent.conf",
+    "agent.virt.libvirt.conf",
 )
 
 
 def list_opts():
     """Every option of every service, for oslo-config-generator."""
-    groups = [("DEFAULT", default_opts), ("database", database_opts), ("api", api_opts)]
+    groups = [("DEFAULT", default_opts + messaging_transport._transport_opts),
+              ("database", database_opts), ("api", api_opts)]
     for name in _OPTION_MODULES:
         try:
             module = importlib.import_module(name)

@@ -8,6 +8,7 @@ import threading
 import oslo_messaging as messaging
 from oslo_context import context as oslo_context
 
+from controller import inprocess_messaging
 from controller.conf import CONF
 
 # Topics. An agent's server listens on AGENT_TOPIC with server=<its host name>.
@@ -40,8 +41,12 @@ def get_transport(url=None):
         transport = _transports.get(url)
         if transport is None:
             messaging.set_transport_defaults(EXCHANGE)
-            transport = messaging.get_rpc_transport(
-                CONF, url=url, allowed_remote_exmods=ALLOWED_REMOTE_EXMODS)
+            if url.split(":", 1)[0] == "fake":
+                transport = inprocess_messaging.get_rpc_transport(
+                    CONF, url, ALLOWED_REMOTE_EXMODS)
+            else:
+                transport = messaging.get_rpc_transport(
+                    CONF, url=url, allowed_remote_exmods=ALLOWED_REMOTE_EXMODS)
             _transports[url] = transport
         return transport
 

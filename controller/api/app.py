@@ -16,6 +16,10 @@ from controller.api import auth, errors
 # ``api.create_app(runtime) -> falcon.App``.
 SERVICES = (
     ("/identity", "identity", "identity"),
+    ("/image", "image", "image"),
+    ("/compute", "compute", "compute"),
+    ("/networking", "network", "network"),
+    ("/volume", "volume", "block-storage"),
 )
 
 
@@ -26,6 +30,7 @@ class Runtime:
     conf: object
     db: object                # controller.db.engine.Database
     validator: object = None  # auth.TokenValidator, supplied by identity
+    wsgi_app: object = None   # this process's whole API tree, once built (create_wsgi_app)
 
     @property
     def public_url(self):
@@ -71,4 +76,5 @@ def create_wsgi_app(runtime):
     for prefix, package, _service_type in SERVICES:
         module = importlib.import_module(f"controller.{package}.api")
         apps[prefix] = module.create_app(runtime)
-    return PrefixDispatcher(apps)
+    runtime.wsgi_app = PrefixDispatcher(apps)
+    return runtime.wsgi_app

@@ -1,12 +1,15 @@
 """Engine and sessions: SQLite (WAL) by default, PostgreSQL or MySQL by URL."""
 import contextlib
 import os
+import threading
 
 import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
 from controller.conf import CONF
+
+SQLITE_TIMEOUT = 30  # seconds a transaction waits for its turn to write
 
 
 def default_url(conf=CONF):
@@ -16,7 +19,7 @@ def default_url(conf=CONF):
 def make_engine(url):
     if url.startswith("sqlite"):
         engine = sqlalchemy.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30})
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_TIMEOUT})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -45,12 +48,22 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and every transaction here takes the write lock
+        # (BEGIN IMMEDIATE): queue this process's threads on a lock instead of in SQLite's
+        # busy handler, which sleeps up to 100 ms between tries.
+        self._writer = threading.RLock() if url.startswith("sqlite") else None
 
     @contextlib.contextmanager
     def session(self):
         """A session in one transaction: committed on success, rolled back on error."""
-        with self.sessionmaker() as session, session.begin():
-            yield session
+        if self._writer is not None and not self._writer.acquire(timeout=SQLITE_TIMEOUT):
+            raise TimeoutError(f"database is locked: no turn to write in {SQLITE_TIMEOUT} s")
+        try:
+            with self.sessionmaker() as session, session.begin():
+                yield session
+        finally:
+            if self._writer is not None:
+                self._writer.release()
 
     def dispose(self):
         self.engine.dispose()

@@ -3,9 +3,12 @@ from its own venv through to a guest that answers ping and SSH, then ``pocketsta
 leaving nothing behind."""
 import json
 import os
+import pathlib
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -57,8 +60,11 @@ class AllInOne:
 
 
 @pytest.fixture(scope="module")
-def aio(tmp_path_factory):
-    cloud = AllInOne(tmp_path_factory.mktemp("aio"))
+def aio():
+    # Not pytest's tmp_path: qemu runs as its own user and must reach the state dir.
+    workdir = tempfile.mkdtemp(prefix="pocketstack-aio-", dir="/var/tmp")
+    os.chmod(workdir, 0o755)
+    cloud = AllInOne(pathlib.Path(workdir))
     try:
         cloud.up()
         yield cloud
@@ -66,6 +72,7 @@ def aio(tmp_path_factory):
         subprocess.run([sys.executable, "-m", "controller.cmd.cli", "down",
                         "--config-dir", cloud.config_dir, "--state-path", cloud.state_path],
                        capture_output=True, timeout=300, cwd=REPO)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def wait_for(predicate, timeout, interval=1.0, what="condition"):

@@ -13,7 +13,7 @@ import libvirt
 
 DOMAIN_XML = """<domain type='kvm'>
   <name>{name}</name>
-  <memory unit='MiB'>64</memory>
+  <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>
   <features><acpi/></features>
@@ -36,7 +36,7 @@ def kvm_boots(image_file, marker=b"pocketstack-tiny:", timeout=30,
     disk = os.path.join(workdir, "disk.qcow2")
     log = os.path.join(workdir, "console.log")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
-                    "-b", os.path.abspath(image_file), disk], check=True)
+                    "-b", os.path.abspath(image_file), disk], check=True, timeout=60)
     conn = libvirt.open(uri)
     domain = None
     try:

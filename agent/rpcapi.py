@@ -1,0 +1,40 @@
+"""How the conductor and the compute API talk to one host's agent — the only way they do.
+
+Messages go to topic ``AGENT_TOPIC`` with server = the host's name, so only that host's
+agent receives them.
+"""
+from controller import rpc
+
+VERSION = "1.0"
+
+
+class AgentAPI:
+    def __init__(self, timeout=None):
+        self.timeout = timeout
+
+    def _client(self, host, timeout=None):
+        return rpc.get_client(rpc.AGENT_TOPIC, VERSION, server=host,
+                              timeout=timeout or self.timeout)
+
+    def build_and_run_instance(self, ctxt, host, instance_uuid):
+        """Build the (claimed) instance on ``host``; progress and the result come back
+        through the conductor."""
+        self._client(host).cast(ctxt, "build_and_run_instance", instance_uuid=instance_uuid)
+
+    def stop_instance(self, ctxt, host, instance_uuid):
+        self._client(host).cast(ctxt, "stop_instance", instance_uuid=instance_uuid)
+
+    def start_instance(self, ctxt, host, instance_uuid):
+        self._client(host).cast(ctxt, "start_instance", instance_uuid=instance_uuid)
+
+    def reboot_instance(self, ctxt, host, instance_uuid, hard):
+        self._client(host).cast(ctxt, "reboot_instance", instance_uuid=instance_uuid,
+                                hard=hard)
+
+    def terminate_instance(self, ctxt, host, instance_uuid):
+        self._client(host).cast(ctxt, "terminate_instance", instance_uuid=instance_uuid)
+
+    def get_console_output(self, ctxt, host, instance_uuid, timeout=None):
+        """The guest's console log (a call: the API waits for the text)."""
+        return self._client(host, timeout).call(ctxt, "get_console_output",
+                                                instance_uuid=instance_uuid)

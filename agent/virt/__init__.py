@@ -1,0 +1,1 @@
+"""Virt drivers: the one interface (``driver.ComputeDriver``) and its implementations."""

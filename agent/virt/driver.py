@@ -1,0 +1,99 @@
+"""The one interface between the agent's manager and a hypervisor.
+
+The manager owns the flow (state updates, action events, claims, retries); a driver only
+makes the host match what it is told. Every driver — ``fake`` for simulations, ``libvirt``
+for real guests — implements all of these methods.
+
+``instance`` is the dict the conductor hands out (``instance_get``): ``uuid``, ``name``,
+``hostname``, ``project_id``, ``user_id``, ``flavor`` (``vcpus``, ``memory_mb``,
+``root_gb``, ``ephemeral_gb``, ``swap``, ``extra_specs``), ``image_ref``, ``key_data``,
+``user_data`` (base64), ``metadata``, ``availability_zone``, ``launch_index``,
+``config_drive``, ``block_device_mappings``.
+
+``image_meta`` is the image as the image service described it (``id``, ``name``,
+``disk_format``, ``container_format``, ``size``, ``checksum``/``os_hash_*``,
+``min_disk``, ``min_ram``, ``properties``); the driver fetches the data itself with
+``context.auth_token``.
+
+``network_info`` is a list of virtual NICs: ``{"id": port id, "address": MAC,
+"network": {"id", "label", "bridge", "mtu", "subnets": [{"cidr", "gateway",
+"ips": [{"address", "version"}], "dns"}]}}``.
+
+``config_drive_meta`` is None (no config drive) or ``{"meta_data": {...},
+"user_data": bytes | None, "network_info": network_info}`` for
+``agent.virt.configdrive``.
+
+``step(name)`` returns a context manager that records the work inside it as an action
+event (``openstack server event show``) — drivers use it for slow sub-steps such as
+fetching the image, so operators see where a build spends its time.
+"""
+import abc
+import dataclasses
+
+
+class VirtError(Exception):
+    """The hypervisor could not do what was asked; the message is shown as the fault."""
+
+
+class InstanceNotOnHost(VirtError):
+    """The guest does not exist on this host (already destroyed, or never created)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LifecycleEvent:
+    """A guest changed power state without being asked (crash, shutdown from inside)."""
+
+    instance_uuid: str
+    power_state: int
+
+
+class ComputeDriver(abc.ABC):
+    """What the agent needs from a hypervisor; see the module docstring for the shapes."""
+
+    @abc.abstractmethod
+    def init_host(self, host):
+        """Connect to the hypervisor and get ready to serve ``host``; called once."""
+
+    @abc.abstractmethod
+    def get_available_resource(self):
+        """The host's capacity: ``{"hypervisor_type", "hypervisor_hostname",
+        "cpu_arch", "vcpus", "memory_mb", "local_gb"}``."""
+
+    @abc.abstractmethod
+    def list_instance_uuids(self):
+        """UUIDs of the guests that exist on this host."""
+
+    @abc.abstractmethod
+    def spawn(self, context, instance, image_meta, network_info, block_device_info,
+              config_drive_meta, step):
+        """Create and start the guest; return when it is running. Raise VirtError."""
+
+    @abc.abstractmethod
+    def destroy(self, context, instance, network_info, block_device_info=None):
+        """Stop the guest and delete everything it had on this host. Idempotent."""
+
+    @abc.abstractmethod
+    def power_off(self, instance, timeout=0):
+        """Stop the guest: ask it to shut down for up to ``timeout`` seconds, then
+        pull the plug."""
+
+    @abc.abstractmethod
+    def power_on(self, context, instance, network_info, block_device_info=None):
+        """Start a stopped guest."""
+
+    @abc.abstractmethod
+    def reboot(self, context, instance, network_info, hard):
+        """Restart the guest: ask it (soft) or reset it (hard)."""
+
+    @abc.abstractmethod
+    def get_power_state(self, instance):
+        """The guest's power state (``agent.virt.power_state``); raises
+        InstanceNotOnHost if there is no such guest."""
+
+    @abc.abstractmethod
+    def get_console_output(self, instance):
+        """The guest's serial console log so far, as text."""
+
+    @abc.abstractmethod
+    def register_event_listener(self, callback):
+        """Call ``callback(LifecycleEvent)`` whenever a guest changes state on its own."""

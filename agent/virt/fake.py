@@ -1,0 +1,105 @@
+"""A hypervisor simulated in memory, so the control plane can be exercised with hundreds
+of hosts in one process (tests, benchmarks) through the same interface as libvirt.
+
+Failures are injected per request: a flavor extra spec or image property
+``fake:fail_on_host`` listing host names (comma-separated, or ``*`` for every host)
+makes spawn fail on those hosts, which is how reschedules are tested.
+"""
+import threading
+import time
+
+from agent.virt import driver, power_state
+
+FAIL_ON_HOST = "fake:fail_on_host"
+
+
+def _fail_hosts(instance, image_meta):
+    value = (instance.get("flavor", {}).get("extra_specs", {}).get(FAIL_ON_HOST)
+             or (image_meta or {}).get("properties", {}).get(FAIL_ON_HOST) or "")
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+class FakeDriver(driver.ComputeDriver):
+    def __init__(self, conf):
+        self.conf = conf.fake_driver
+        self.host = None
+        self._guests = {}          # uuid → {"power_state": int, "console": [lines]}
+        self._lock = threading.Lock()
+        self._listeners = []
+
+    def init_host(self, host):
+        self.host = host
+
+    def get_available_resource(self):
+        return {"hypervisor_type": "fake", "hypervisor_hostname": self.host,
+                "cpu_arch": self.conf.cpu_arch, "vcpus": self.conf.vcpus,
+                "memory_mb": self.conf.memory_mb, "local_gb": self.conf.local_gb}
+
+    def list_instance_uuids(self):
+        with self._lock:
+            return list(self._guests)
+
+    def spawn(self, context, instance, image_meta, network_info, block_device_info,
+              config_drive_meta, step):
+        fail_hosts = _fail_hosts(instance, image_meta)
+        if "*" in fail_hosts or self.host in fail_hosts:
+            raise driver.VirtError(f"Injected failure: {FAIL_ON_HOST} includes {self.host}")
+        if self.conf.spawn_seconds:
+            time.sleep(self.conf.spawn_seconds)
+        addresses = [ip["address"] for vif in network_info
+                     for subnet in vif["network"].get("subnets", [])
+                     for ip in subnet.get("ips", [])]
+        with self._lock:
+            self._guests[instance["uuid"]] = {
+                "power_state": power_state.RUNNING,
+                "console": [f"pocketstack fake guest {instance['hostname']} booted on "
+                            f"{self.host}",
+                            f"addresses: {' '.join(addresses) or 'none'}",
+                            f"config drive: {'yes' if config_drive_meta else 'no'}"]}
+
+    def _guest(self, instance):
+        guest = self._guests.get(instance["uuid"])
+        if guest is None:
+            raise driver.InstanceNotOnHost(f"Instance {instance['uuid']} is not on "
+                                           f"host {self.host}.")
+        return guest
+
+    def destroy(self, context, instance, network_info, block_device_info=None):
+        with self._lock:
+            self._guests.pop(instance["uuid"], None)
+
+    def power_off(self, instance, timeout=0):
+        with self._lock:
+            guest = self._guest(instance)
+            guest["power_state"] = power_state.SHUTDOWN
+            guest["console"].append("reached target power-off")
+
+    def power_on(self, context, instance, network_info, block_device_info=None):
+        with self._lock:
+            guest = self._guest(instance)
+            guest["power_state"] = power_state.RUNNING
+            guest["console"].append("booted")
+
+    def reboot(self, context, instance, network_info, hard):
+        with self._lock:
+            guest = self._guest(instance)
+            guest["power_state"] = power_state.RUNNING
+            guest["console"].append("hard reset" if hard else "rebooting")
+
+    def get_power_state(self, instance):
+        with self._lock:
+            return self._guest(instance)["power_state"]
+
+    def get_console_output(self, instance):
+        with self._lock:
+            return "\n".join(self._guest(instance)["console"]) + "\n"
+
+    def register_event_listener(self, callback):
+        self._listeners.append(callback)
+
+    def simulate_shutdown(self, instance_uuid):
+        """The guest powers itself off (as a shutdown from inside would)."""
+        with self._lock:
+            self._guests[instance_uuid]["power_state"] = power_state.SHUTDOWN
+        for callback in self._listeners:
+            callback(driver.LifecycleEvent(instance_uuid, power_state.SHUTDOWN))

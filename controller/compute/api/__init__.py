@@ -1,0 +1,86 @@
+"""The compute API (Nova v2.1 subset) under ``/compute``: its routes, its error format
+and its microversion and request-id headers."""
+import uuid
+
+from agent.rpcapi import AgentAPI
+from controller.api import app as api_app
+import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from controller.compute.api import (availability_zones, common, flavors, hypervisors,
+                                    instance_actions, keypairs, limits, microversion,
+                                    quota_sets, server_actions, server_groups,
+                                    server_metadata, servers, services, versions)
+from controller.compute.exception import ComputeError
+from controller.compute.image import ImageAPI
+from controller.compute.network import NetworkAPI
+from controller.conductor.rpcapi import ConductorAPI
+
+# Nova's names for error bodies, by status: {"itemNotFound": {"code": 404, ...}}.
+FAULT_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden",
+               404: "itemNotFound", 405: "badMethod", 406: "notAcceptable",
+               409: "conflictingRequest", 413: "overLimit", 415: "badMediaType",
+               429: "overLimit", 501: "notImplemented", 503: "serviceUnavailable"}
+
+
+def error_body(status, message, error_type):
+    return {FAULT_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
+
+
+class RequestIdMiddleware:
+    """Every request gets an id, returned in Nova's headers and recorded with the
+    server actions it causes (``openstack server event show <server> <request id>``)."""
+
+    def process_request(self, req, resp):
+        req.context.request_id = "req-" + str(uuid.uuid4())
+        resp.set_header("X-Openstack-Request-Id", req.context.request_id)
+        resp.set_header("X-Compute-Request-Id", req.context.request_id)
+
+
+def _render_compute_error(req, resp, ex, params):
+    resp.status = ex.code
+    resp.media = error_body(ex.code, str(ex), type(ex).__name__)
+
+
+def create_app(runtime):
+    app = api_app.make_service_app(runtime, error_body, middleware=[
+        RequestIdMiddleware(), microversion.MicroversionMiddleware()])
+    app.add_error_handler(ComputeError, _render_compute_error)
+    svc = common.Handles(runtime=runtime, image=ImageAPI(runtime),
+                          network=NetworkAPI(runtime), conductor=ConductorAPI(),
+                          agents=AgentAPI())
+    routes = {
+        "/": versions.Versions(),
+        "/v2.1": versions.Version(),
+        "/v2.1/servers": servers.Servers(svc),
+        "/v2.1/servers/detail": servers.ServersDetail(svc),
+        "/v2.1/servers/{server_id}": servers.Server(svc),
+        "/v2.1/servers/{server_id}/action": server_actions.ServerAction(svc),
+        "/v2.1/servers/{server_id}/metadata": server_metadata.Metadata(svc),
+        "/v2.1/servers/{server_id}/metadata/{key}": server_metadata.MetadataItem(svc),
+        "/v2.1/servers/{server_id}/os-instance-actions": instance_actions.Actions(svc),
+        "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":
+            instance_actions.Action(svc),
+        "/v2.1/flavors": flavors.Flavors(svc),
+        "/v2.1/flavors/detail": flavors.FlavorsDetail(svc),
+        "/v2.1/flavors/{flavor_id}": flavors.Flavor(svc),
+        "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors.ExtraSpecs(svc),
+        "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}": flavors.ExtraSpec(svc),
+        "/v2.1/os-keypairs": keypairs.KeyPairs(svc),
+        "/v2.1/os-keypairs/{name}": keypairs.KeyPair(svc),
+        "/v2.1/limits": limits.Limits(svc),
+        "/v2.1/os-quota-sets/{project_id}": quota_sets.QuotaSet(svc),
+        "/v2.1/os-quota-sets/{project_id}/defaults": quota_sets.QuotaDefaults(svc),
+        "/v2.1/os-quota-sets/{project_id}/detail": quota_sets.QuotaDetail(svc),
+        "/v2.1/os-server-groups": server_groups.ServerGroups(svc),
+        "/v2.1/os-server-groups/{group_id}": server_groups.ServerGroup(svc),
+        "/v2.1/os-availability-zone": availability_zones.Zones(svc),
+        "/v2.1/os-availability-zone/detail": availability_zones.ZonesDetail(svc),
+        "/v2.1/os-services": services.Services(svc),
+        "/v2.1/os-services/{service_id}": services.Service(svc),
+        "/v2.1/os-hypervisors": hypervisors.Hypervisors(svc),
+        "/v2.1/os-hypervisors/detail": hypervisors.HypervisorsDetail(svc),
+        "/v2.1/os-hypervisors/statistics": hypervisors.Statistics(svc),
+        "/v2.1/os-hypervisors/{hypervisor_id}": hypervisors.Hypervisor(svc),
+    }
+    for path, resource in routes.items():
+        app.add_route(path, resource)
+    return app

@@ -1,0 +1,134 @@
+"""What the compute API's resources share: request bodies checked against JSON schemas,
+pagination, links, and the caller's view of a server."""
+import dataclasses
+
+import falcon
+import jsonschema
+
+from controller.api import errors
+from controller.compute import instances
+from controller.compute.exception import InstanceNotFound
+
+# Schema pieces used by several resources.
+NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": r"^(?! )[^\x00-\x1f]*(?<! )$"}
+DESCRIPTION = {"type": ["string", "null"], "maxLength": 255,
+               "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"}
+METADATA = {"type": "object",
+            "patternProperties": {r"^[a-zA-Z0-9\-_:. ]{1,255}$": {
+                "type": "string", "maxLength": 255}},
+            "additionalProperties": False}
+NON_NEGATIVE_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0}
+POSITIVE_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]*[1-9][0-9]*$",
+                "minimum": 1}
+BOOLEAN = {"type": ["boolean", "string"],
+           "enum": [True, False, "True", "False", "true", "false", "1", "0", "yes", "no",
+                    "on", "off"]}
+
+
+@dataclasses.dataclass
+class Handles:
+    """What every compute resource works with, built once per app."""
+
+    runtime: object
+    image: object       # controller.compute.image.ImageAPI
+    network: object     # controller.compute.network.NetworkAPI
+    conductor: object   # controller.conductor.rpcapi.ConductorAPI
+    agents: object      # agent.rpcapi.AgentAPI
+
+    @property
+    def conf(self):
+        return self.runtime.conf
+
+    @property
+    def db(self):
+        return self.runtime.db
+
+
+def body(req, schema):
+    """The request's JSON body, valid against ``schema``, or a 400 saying what is wrong."""
+    try:
+        document = req.get_media()
+    except (falcon.MediaNotFoundError, falcon.MediaMalformedError) as exc:
+        raise errors.BadRequest(f"Malformed request body: {exc.description or exc.title}"
+                                ) from exc
+    return check(document, schema)
+
+
+def check(document, schema, where=None):
+    """``document`` if valid against ``schema``, else a 400 naming the field."""
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(schema).iter_errors(document))
+    if error is not None:
+        path = [where] if where else []
+        field = "/".join(path + [str(part) for part in error.absolute_path]) or "body"
+        raise errors.BadRequest(f"Invalid input for field/attribute {field}. "
+                                f"Value: {error.instance!r}. {error.message}")
+    return document
+
+
+def to_bool(value):
+    return str(value).lower() in ("true", "1", "yes", "on")
+
+
+def to_int(value, name, minimum=0):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise errors.BadRequest(f"{name} must be an integer, not {value!r}.") from None
+    if number < minimum:
+        raise errors.BadRequest(f"{name} must be >= {minimum}.")
+    return number
+
+
+def page_params(req, max_limit):
+    """``limit`` (capped at ``max_limit``) and ``marker`` of a list request."""
+    limit = req.get_param("limit")
+    limit = max_limit if limit is None else min(to_int(limit, "limit"), max_limit)
+    return limit, req.get_param("marker")
+
+
+def paginate(items, limit, marker, key):
+    """The page of ``items`` after ``marker`` (matched by ``key``), at most ``limit``
+    long; an unknown marker is a 400 as in Nova."""
+    if marker is not None:
+        for index, item in enumerate(items):
+            if key(item) == marker:
+                items = items[index + 1:]
+                break
+        else:
+            raise errors.BadRequest(f"marker [{marker}] not found")
+    return items[:limit]
+
+
+def next_link(req, path, page, limit, key):
+    """Nova's ``*_links`` for a full page: where the next one starts."""
+    if not page or len(page) < limit:
+        return None
+    params = {k: v for k, v in req.params.items() if k != "marker"}
+    params["limit"] = limit
+    params["marker"] = key(page[-1])
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return [{"rel": "next", "href": f"{url(req, path)}?{query}"}]
+
+
+def url(req, path):
+    """Absolute URL of ``path`` under this API's version root."""
+    return f"{req.prefix}/v2.1{path}"
+
+
+def links(req, path):
+    return [{"rel": "self", "href": url(req, path)},
+            {"rel": "bookmark", "href": f"{req.prefix}{path}"}]
+
+
+def visible_instance(session, auth, instance_uuid, lock=False):
+    """The server if the caller may see it: their project's, or any for admins.
+    Others' servers do not exist as far as the caller can tell (404)."""
+    try:
+        instance = instances.get(session, instance_uuid, lock=lock)
+    except InstanceNotFound:
+        instance = None
+    if instance is None or (instance.project_id != auth.project_id and not auth.is_admin):
+        raise errors.NotFound(f"Instance {instance_uuid} could not be found.")
+    return instance

@@ -1,0 +1,256 @@
+"""``/servers``: create, list (with filters and pages), show, rename and delete servers."""
+import re
+
+import falcon
+from sqlalchemy import select
+
+from controller import policy
+from controller.api import errors
+from controller.compute import models, operations, states
+from controller.compute.api import common, server_views
+from controller.db.base import utcnow
+from controller.scheduler import AGENT_BINARY, placement
+
+_NETWORKS = {"oneOf": [
+    {"type": "string", "enum": ["none", "auto"]},
+    {"type": "array", "items": {
+        "type": "object",
+        "properties": {"uuid": {"type": "string", "format": "uuid"},
+                       "port": {"type": ["string", "null"]},
+                       "fixed_ip": {"type": "string"},
+                       "tag": {"type": "string", "maxLength": 60}},
+        "additionalProperties": False}}]}
+
+_BLOCK_DEVICE = {"type": "object", "properties": {
+    "uuid": {"type": "string"}, "boot_index": {"type": ["integer", "string", "null"]},
+    "source_type": {"type": "string", "enum": ["image", "volume", "snapshot", "blank"]},
+    "destination_type": {"type": "string", "enum": ["local", "volume"]},
+    "delete_on_termination": common.BOOLEAN, "volume_size": common.NON_NEGATIVE_INT,
+    "device_name": {"type": "string"}, "tag": {"type": "string"},
+    "guest_format": {"type": "string"}, "disk_bus": {"type": "string"},
+    "device_type": {"type": "string"}, "volume_type": {"type": ["string", "null"]}},
+    "additionalProperties": False}
+
+CREATE = {
+    "type": "object",
+    "properties": {
+        "server": {
+            "type": "object",
+            "properties": {
+                "name": common.NAME,
+                "imageRef": {"type": "string"},
+                "flavorRef": {"type": ["string", "integer"], "minLength": 1},
+                "adminPass": {"type": "string"},
+                "metadata": common.METADATA,
+                "networks": _NETWORKS,
+                "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                "accessIPv4": {"type": "string"},
+                "accessIPv6": {"type": "string"},
+                "key_name": {"type": "string", "minLength": 1, "maxLength": 255},
+                "user_data": {"type": "string"},
+                "availability_zone": {"type": "string", "minLength": 1, "maxLength": 255},
+                "block_device_mapping_v2": {"type": "array", "items": _BLOCK_DEVICE},
+                "min_count": common.POSITIVE_INT,
+                "max_count": common.POSITIVE_INT,
+                "return_reservation_id": common.BOOLEAN,
+                "security_groups": {"type": "array", "items": {
+                    "type": "object", "properties": {"name": {"type": "string"}},
+                    "required": ["name"], "additionalProperties": False}},
+                "config_drive": common.BOOLEAN,
+                "description": common.DESCRIPTION,
+                "tags": {"type": "array", "maxItems": 0},
+                "trusted_image_certificates": {"type": ["array", "null"], "maxItems": 0},
+                "host": {"type": "string", "minLength": 1, "maxLength": 255},
+                "hypervisor_hostname": {"type": "string", "minLength": 1,
+                                        "maxLength": 255},
+            },
+            "required": ["name", "flavorRef"],
+            "additionalProperties": False,
+        },
+        "os:scheduler_hints": {"type": "object"},
+        "OS-SCH-HNT:scheduler_hints": {"type": "object"},
+    },
+    "required": ["server"],
+    "additionalProperties": False,
+}
+
+UPDATE = {
+    "type": "object",
+    "properties": {"server": {
+        "type": "object",
+        "properties": {"name": common.NAME, "description": common.DESCRIPTION,
+                       "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                       "accessIPv4": {"type": "string"}, "accessIPv6": {"type": "string"}},
+        "additionalProperties": False}},
+    "required": ["server"],
+    "additionalProperties": False,
+}
+
+# Create fields that exist only from (or only before) a microversion.
+_FIELDS_FROM = {"description": (2, 19), "tags": (2, 52), "trusted_image_certificates": (2, 63),
+                "host": (2, 74), "hypervisor_hostname": (2, 74)}
+
+
+def _check_version_fields(server, version):
+    for field, since in _FIELDS_FROM.items():
+        if field in server and version < since:
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute server. Additional properties are not "
+                f"allowed ('{field}' was unexpected)")
+    if version >= (2, 37) and "networks" not in server:
+        raise errors.BadRequest("Invalid input for field/attribute server. "
+                                "'networks' is a required property")
+    for group in server.get("security_groups") or []:
+        if group["name"] != "default":
+            raise errors.BadRequest(f"Security group {group['name']} is not supported: "
+                                    f"servers get the network's default rules.")
+
+
+def host_states(svc, auth, version):
+    """host → host_status for admins from 2.16, else None (the field is left out)."""
+    if version < (2, 16) or not policy.allowed(auth, "os_compute_api:servers:show:host_status",
+                                               {"project_id": auth.project_id}):
+        return None
+    now = utcnow()
+    down_after = svc.conf.scheduler.service_down_time
+    return {service.host: server_views.host_status(
+        lambda s: placement.is_up(s, now, down_after), service)
+        for service in placement.list_services(svc.db, binary=AGENT_BINARY)}
+
+
+class _ServerList:
+    """The listing shared by ``/servers`` and ``/servers/detail``."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def _filtered(self, req, auth):
+        params = req.params
+        all_tenants = "all_tenants" in params and (params["all_tenants"] in ("", None)
+                                                   or common.to_bool(params["all_tenants"]))
+        query = select(models.Instance).where(models.Instance.deleted_at.is_(None))
+        if all_tenants:
+            policy.authorize(auth, "os_compute_api:servers:index:get_all_tenants")
+            project = params.get("project_id") or params.get("tenant_id")
+            if project:
+                query = query.where(models.Instance.project_id == project)
+        else:
+            query = query.where(models.Instance.project_id == auth.project_id)
+        if params.get("status"):
+            vm_state = states.VM_STATES_BY_STATUS.get(params["status"].upper())
+            if vm_state is None:
+                return []
+            query = query.where(models.Instance.vm_state == vm_state)
+        if params.get("host") and policy.allowed(
+                auth, "os_compute_api:servers:allow_all_filters", {}):
+            query = query.where(models.Instance.host == params["host"])
+        if params.get("flavor"):
+            query = query.where(models.Instance.flavor_id == params["flavor"])
+        if params.get("image"):
+            image = params["image"].rstrip("/").rsplit("/", 1)[-1]
+            query = query.where(models.Instance.image_ref == image)
+        if params.get("reservation_id"):
+            query = query.where(models.Instance.reservation_id == params["reservation_id"])
+        query = query.order_by(models.Instance.created_at.desc(), models.Instance.uuid.desc())
+        with self.svc.db.session() as session:
+            found = list(session.scalars(query))
+        if params.get("name"):
+            try:
+                pattern = re.compile(params["name"])
+            except re.error as exc:
+                raise errors.BadRequest(f"Invalid name filter {params['name']!r}: "
+                                        f"{exc}") from None
+            found = [instance for instance in found if pattern.search(instance.name)]
+        return found
+
+    def list(self, req, auth, detail, path):
+        policy.authorize(auth, "os_compute_api:servers:detail" if detail
+                         else "os_compute_api:servers:index")
+        limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
+        page = common.paginate(self._filtered(req, auth), limit, marker, lambda i: i.uuid)
+        if detail:
+            hosts = host_states(self.svc, auth, req.context.microversion)
+            body = {"servers": [server_views.detail(req, i, auth, hosts) for i in page]}
+        else:
+            body = {"servers": [server_views.summary(req, i) for i in page]}
+        more = common.next_link(req, path, page, limit, lambda i: i.uuid)
+        if more:
+            body["servers_links"] = more
+        return body
+
+
+class Servers(_ServerList):
+    def on_get(self, req, resp):
+        resp.media = self.list(req, req.context.auth, False, "/servers")
+
+    def on_post(self, req, resp):
+        auth = req.context.auth
+        policy.authorize(auth, "os_compute_api:servers:create")
+        document = common.body(req, CREATE)
+        server = document["server"]
+        _check_version_fields(server, req.context.microversion)
+        server["config_drive"] = common.to_bool(server.get("config_drive", False))
+        hints = (document.get("os:scheduler_hints")
+                 or document.get("OS-SCH-HNT:scheduler_hints") or {})
+        created, reservation_id = operations.ServerOperations(self.svc).create(
+            auth, req.context.request_id, server, hints)
+        resp.status = falcon.HTTP_202
+        if common.to_bool(server.get("return_reservation_id", False)):
+            resp.media = {"reservation_id": reservation_id}
+            return
+        first = created[0]
+        resp.location = common.url(req, f"/servers/{first.uuid}")
+        resp.media = {"server": {"id": first.uuid, "OS-DCF:diskConfig": "MANUAL",
+                                 "links": common.links(req, f"/servers/{first.uuid}"),
+                                 "security_groups": [{"name": "default"}]}}
+
+
+class ServersDetail(_ServerList):
+    def on_get(self, req, resp):
+        resp.media = self.list(req, req.context.auth, True, "/servers/detail")
+
+
+class Server:
+    def __init__(self, svc):
+        self.svc = svc
+
+    def _show(self, req, auth, server_id):
+        with self.svc.db.session() as session:
+            instance = common.visible_instance(session, auth, server_id)
+            policy.authorize(auth, "os_compute_api:servers:show",
+                             {"project_id": instance.project_id})
+            groups = list(session.scalars(
+                select(models.ServerGroupMember.group_uuid).where(
+                    models.ServerGroupMember.instance_uuid == instance.uuid)))
+        hosts = host_states(self.svc, auth, req.context.microversion)
+        return {"server": server_views.detail(req, instance, auth, hosts, groups)}
+
+    def on_get(self, req, resp, server_id):
+        resp.media = self._show(req, req.context.auth, server_id)
+
+    def on_put(self, req, resp, server_id):
+        auth = req.context.auth
+        server = common.body(req, UPDATE)["server"]
+        if "description" in server and req.context.microversion < (2, 19):
+            raise errors.BadRequest("Invalid input for field/attribute server. Additional "
+                                    "properties are not allowed ('description' was "
+                                    "unexpected)")
+        with self.svc.db.session() as session:
+            instance = common.visible_instance(session, auth, server_id, lock=True)
+            policy.authorize(auth, "os_compute_api:servers:update",
+                             {"project_id": instance.project_id})
+            if "name" in server:
+                instance.name = server["name"]
+            if "description" in server:
+                instance.description = server["description"]
+        resp.media = self._show(req, auth, server_id)
+
+    def on_delete(self, req, resp, server_id):
+        auth = req.context.auth
+        with self.svc.db.session() as session:
+            instance = common.visible_instance(session, auth, server_id)
+            policy.authorize(auth, "os_compute_api:servers:delete",
+                             {"project_id": instance.project_id})
+        operations.ServerOperations(self.svc).delete(auth, req.context.request_id,
+                                                     server_id)
+        resp.status = falcon.HTTP_204

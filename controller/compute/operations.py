@@ -1,0 +1,337 @@
+"""What users can do to servers — create, delete, stop, start, reboot, read the console —
+with every rule checked before anything is written, and the work handed to the conductor
+or the server's agent. HTTP lives in ``api/``; this module knows nothing of it."""
+import base64
+import binascii
+import logging
+import re
+import uuid
+
+import oslo_messaging as messaging
+from sqlalchemy import select
+
+from controller import policy
+from controller.compute import (actions, exception, flavors, instances, models, quota,
+                                states)
+import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from controller.db.base import utcnow
+from controller.scheduler import AGENT_BINARY, placement
+import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
+
+LOG = logging.getLogger(__name__)
+
+MAX_USER_DATA_BYTES = 65535
+GROUP_POLICIES = ("affinity", "anti-affinity")
+
+
+def hostname_for(name):
+    """A valid hostname from a display name, as Nova sanitises it."""
+    hostname = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip(".-")
+    return hostname[:63].rstrip("-") or "server"
+
+
+def _image_id_from(server):
+    """The image to boot: imageRef, or the source of the boot block device mapping."""
+    image_ref = server.get("imageRef") or ""
+    for bdm in server.get("block_device_mapping_v2") or []:
+        if bdm.get("destination_type") == "volume":
+            raise exception.InvalidRequest("Booting from a volume is not supported.")
+        if bdm.get("boot_index") in (0, "0") and bdm.get("source_type") == "image":
+            image_ref = image_ref or bdm.get("uuid", "")
+    image_id = str(image_ref).rstrip("/").rsplit("/", 1)[-1]
+    if not image_id:
+        raise exception.InvalidRequest("An image (imageRef) is required to boot a server.")
+    return image_id
+
+
+def _block_device_rows(server, image_id):
+    rows = [models.BlockDeviceMapping(source_type="image", destination_type="local",
+                                      boot_index=0, image_id=image_id,
+                                      delete_on_termination=True)]
+    for bdm in server.get("block_device_mapping_v2") or []:
+        if bdm.get("boot_index") in (0, "0"):
+            continue
+        if bdm.get("source_type") != "blank" or bdm.get("destination_type") != "local":
+            raise exception.InvalidRequest(
+                "Only the boot image and blank local disks are supported as block devices.")
+        rows.append(models.BlockDeviceMapping(
+            source_type="blank", destination_type="local", boot_index=None,
+            volume_size=bdm.get("volume_size"), device_name=bdm.get("device_name"),
+            delete_on_termination=True, tag=bdm.get("tag")))
+    return rows
+
+
+def _check_image_fits(flavor, image_meta):
+    if flavor.memory_mb < (image_meta.get("min_ram") or 0):
+        raise exception.InvalidRequest("Flavor's memory is too small for requested image.")
+    if flavor.root_gb and flavor.root_gb < (image_meta.get("min_disk") or 0):
+        raise exception.InvalidRequest("Flavor's disk is too small for requested image.")
+    size_gb = (image_meta.get("size") or 0) / 1024 ** 3
+    if flavor.root_gb and size_gb > flavor.root_gb:
+        raise exception.InvalidRequest("Flavor's disk is too small for requested image.")
+
+
+def _user_data(server):
+    data = server.get("user_data")
+    if data is None:
+        return None
+    try:
+        decoded = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise exception.InvalidRequest("User data needs to be valid base 64.") from None
+    if len(decoded) > MAX_USER_DATA_BYTES:
+        raise exception.InvalidRequest(
+            f"User data is too large: {len(decoded)} bytes, at most {MAX_USER_DATA_BYTES}.")
+    return data
+
+
+def agent_is_up(db, conf, host, now=None):
+    """Whether the agent of ``host`` heartbeats and is not forced down."""
+    services = placement.list_services(db, binary=AGENT_BINARY, host=host)
+    return bool(services) and placement.is_up(services[0], now or utcnow(),
+                                              conf.scheduler.service_down_time)
+
+
+def availability_zones(db, conf):
+    """Zone → hosts, from the agents' services (every agent has a zone)."""
+    zones = {}
+    for service in placement.list_services(db, binary=AGENT_BINARY):
+        zone = service.availability_zone or conf.compute.default_availability_zone
+        zones.setdefault(zone, []).append(service)
+    return zones
+
+
+class ServerOperations:
+    def __init__(self, handles):
+        """``handles``: the API's ``common.Handles`` (database, image, network, RPC)."""
+        self.handles = handles
+        self.conf = handles.conf
+        self.db = handles.db
+
+    # --- create ---------------------------------------------------------------------------
+
+    def _zone_and_host(self, auth, requested_zone, requested_host):
+        """The zone the server must land in and, for admins, a host it must land on
+        (``zone:host`` or microversion 2.74's ``host``)."""
+        zone, host = requested_zone, requested_host
+        if zone and ":" in zone:
+            zone, _, host = zone.partition(":")
+            host = host.partition(":")[0] or None
+            zone = zone or None
+        if host:
+            policy.authorize(auth, "os_compute_api:servers:create:forced_host")
+            if not placement.list_services(self.db, binary=AGENT_BINARY, host=host):
+                raise exception.InvalidRequest(f"Compute host {host} could not be found.")
+        if zone and zone not in availability_zones(self.db, self.conf):
+            raise exception.InvalidRequest(
+                "The requested availability zone is not available")
+        return zone, host
+
+    def _key_data(self, session, auth, key_name):
+        if not key_name:
+            return None
+        keypair = session.scalars(select(models.KeyPair).where(
+            models.KeyPair.user_id == auth.user_id, models.KeyPair.name == key_name)).first()
+        if keypair is None:
+            raise exception.InvalidRequest("Invalid key_name provided.")
+        return keypair.public_key
+
+    def _instance_group(self, session, auth, hints, count):
+        group_uuid = hints.get("group")
+        if not group_uuid:
+            return None
+        group = session.get(models.ServerGroup, group_uuid)
+        if group is None or (group.project_id != auth.project_id and not auth.is_admin):
+            raise exception.InvalidRequest(f"Server group {group_uuid} could not be found.")
+        limit = quota.limits(session, self.conf, auth.project_id)["server_group_members"]
+        if limit != quota.UNLIMITED and len(group.members) + count > limit:
+            raise quota.QuotaExceeded("server_group_members", count, len(group.members),
+                                      limit)
+        hosts = sorted({row.host for row in session.scalars(
+            select(models.Instance).where(
+                models.Instance.uuid.in_([m.instance_uuid for m in group.members]),
+                models.Instance.deleted_at.is_(None))) if row.host})
+        return {"uuid": group.uuid, "policy": group.policy, "hosts": hosts}
+
+    def _count_within_quota(self, session, auth, min_count, max_count, flavor):
+        """The most servers in [min_count, max_count] the quota allows (Nova's rule);
+        QuotaExceeded if not even ``min_count`` fit."""
+        limits = quota.limits(session, self.conf, auth.project_id)
+        used = quota.server_usage(session, auth.project_id)
+        for count in range(max_count, min_count - 1, -1):
+            try:
+                quota.check(limits, used, quota.server_request(count, flavor.vcpus,
+                                                               flavor.memory_mb))
+                return count
+            except quota.QuotaExceeded:
+                if count == min_count:
+                    raise
+        return min_count
+
+    def create(self, auth, request_id, server, hints):
+        """Record the servers a create request asks for and start their builds.
+        ``server`` is the validated request body's server, ``hints`` its scheduler
+        hints. Returns (instances, reservation_id)."""
+        image_id = _image_id_from(server)
+        user_data = _user_data(server)
+        metadata = server.get("metadata") or {}
+        requested_networks = server.get("networks", "auto")
+        # Each host has one hypervisor named after it, so a hypervisor is a host here.
+        zone, force_host = self._zone_and_host(
+            auth, server.get("availability_zone"),
+            server.get("host") or server.get("hypervisor_hostname"))
+        with self.db.session() as session:
+            flavor = flavors.get_for_boot(session, server["flavorRef"], auth)
+            flavor_snapshot = flavors.snapshot(flavor)
+            metadata_limit = quota.limits(session, self.conf,
+                                          auth.project_id)["metadata_items"]
+            if metadata_limit != quota.UNLIMITED and len(metadata) > metadata_limit:
+                raise quota.QuotaExceeded("metadata_items", len(metadata), 0, metadata_limit)
+            key_data = self._key_data(session, auth, server.get("key_name"))
+        image_meta = self.handles.image.get_active(auth.token, image_id)
+        _check_image_fits(flavor, image_meta)
+        networks = self.handles.network.resolve(auth.token, auth.project_id,
+                                                 requested_networks)
+        min_count = int(server.get("min_count", 1))
+        max_count = int(server.get("max_count", min_count))
+        if min_count > max_count:
+            raise exception.InvalidRequest("min_count must be <= max_count")
+        if max_count > self.conf.compute.max_count:
+            raise exception.InvalidRequest(
+                f"max_count may be at most {self.conf.compute.max_count}.")
+        reservation_id = "r-" + uuid.uuid4().hex[:8]
+        request_spec = {
+            "project_id": auth.project_id, "user_id": auth.user_id,
+            "flavor": flavor_snapshot,
+            "image": {"id": image_id, "properties": image_meta["properties"]},
+            "availability_zone": zone, "scheduler_hints": hints,
+            "instance_group": None, "ignore_hosts": [], "force_host": force_host}
+        with self.db.session() as session:
+            group = self._instance_group(session, auth, hints, max_count)
+            request_spec["instance_group"] = group
+            count = self._count_within_quota(session, auth, min_count, max_count, flavor)
+            created = []
+            for index in range(count):
+                name = server["name"] if count == 1 else f"{server['name']}-{index + 1}"
+                instance_uuid = str(uuid.uuid4())
+                instance = models.Instance(
+                    uuid=instance_uuid, name=name, hostname=hostname_for(name),
+                    description=server.get("description"), project_id=auth.project_id,
+                    user_id=auth.user_id, image_ref=image_id, image_meta=image_meta,
+                    flavor_id=flavor.id, flavor=flavor_snapshot, vcpus=flavor.vcpus,
+                    memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
+                    ephemeral_gb=flavor.ephemeral_gb, vm_state=states.BUILDING,
+                    task_state=states.SCHEDULING, power_state=0,
+                    availability_zone=zone, key_name=server.get("key_name"),
+                    key_data=key_data, user_data=user_data,
+                    config_drive=server.get("config_drive", False),
+                    requested_networks=networks, network_info=[],
+                    request_spec=dict(request_spec, instance_uuid=instance_uuid,
+                                      num_instances=1),
+                    retry={}, reservation_id=reservation_id, launch_index=index,
+                    block_device_mappings=_block_device_rows(server, image_id),
+                    metadata_items=[models.InstanceMetadata(key=k, value=v)
+                                    for k, v in metadata.items()])
+                session.add(instance)
+                if group is not None:
+                    session.add(models.ServerGroupMember(group_uuid=group["uuid"],
+                                                         instance_uuid=instance.uuid))
+                actions.record(session, instance.uuid, actions.CREATE, request_id,
+                               auth.user_id, auth.project_id)
+                created.append(instance)
+        uuids = [instance.uuid for instance in created]
+        self._recheck_quota(auth, uuids, count, flavor)
+        ctxt = auth.rpc_context(request_id)
+        self.handles.conductor.build_instances(
+            ctxt, uuids, dict(request_spec, instance_uuid=uuids[0], num_instances=count))
+        return created, reservation_id
+
+    def _recheck_quota(self, auth, uuids, count, flavor):
+        try:
+            with self.db.session() as session:
+                quota.recheck_servers(session, self.conf, auth.project_id,
+                                      quota.server_request(count, flavor.vcpus,
+                                                           flavor.memory_mb))
+        except quota.QuotaExceeded:
+            with self.db.session() as session:
+                for instance in session.scalars(select(models.Instance).where(
+                        models.Instance.uuid.in_(uuids))):
+                    session.delete(instance)
+                session.execute(models.ServerGroupMember.__table__.delete().where(
+                    models.ServerGroupMember.instance_uuid.in_(uuids)))
+            raise
+
+    # --- delete ---------------------------------------------------------------------------
+
+    def delete(self, auth, request_id, instance_uuid):
+        """Delete a server (the caller's right to has been checked): through its agent if
+        it has a live one, else right here."""
+        with self.db.session() as session:
+            host = instances.get(session, instance_uuid).host
+        host_up = bool(host) and agent_is_up(self.db, self.conf, host)
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid, lock=True)
+            actions.record(session, instance.uuid, actions.DELETE, request_id,
+                           auth.user_id, auth.project_id)
+            host = instance.host if host_up or instance.host != host else None
+            if host:
+                # The agent destroys the guest, then tells the conductor it is gone.
+                instance.task_state = states.DELETING
+                local = False
+            else:
+                # Never placed, or its host is down: nothing to destroy that we can reach.
+                network_info = instance.network_info
+                instances.mark_deleted(session, instance)
+                local = True
+        if local:
+            placement.release(self.db, instance.uuid)
+            if network_info:
+                try:
+                    self.handles.network.deallocate(auth.token, network_info)
+                except exception.ComputeError:
+                    LOG.exception("Deleting the ports of %s failed", instance.uuid)
+            return
+        self.handles.agents.terminate_instance(auth.rpc_context(request_id), host,
+                                                instance.uuid)
+
+    # --- power actions --------------------------------------------------------------------
+
+    def power_action(self, auth, request_id, instance_uuid, action, record_as):
+        """Start stop/start/reboot: set the task_state (409 if the state forbids it),
+        record the action, and tell the server's agent."""
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid, lock=True)
+            if not instance.host:
+                raise exception.InstanceInvalidState(
+                    f"Cannot '{action}' instance {instance_uuid}: it is on no host.")
+            instance.task_state = states.begin_action(action, instance.vm_state,
+                                                      instance.task_state)
+            actions.record(session, instance.uuid, record_as, request_id, auth.user_id,
+                           auth.project_id)
+            host = instance.host
+        ctxt = auth.rpc_context(request_id)
+        agents = self.handles.agents
+        if action == "stop":
+            agents.stop_instance(ctxt, host, instance_uuid)
+        elif action == "start":
+            agents.start_instance(ctxt, host, instance_uuid)
+        else:
+            agents.reboot_instance(ctxt, host, instance_uuid, hard=action == "reboot_hard")
+
+    def console_output(self, auth, request_id, instance, length):
+        if instance.vm_state not in (states.ACTIVE, states.STOPPED) or not instance.host:
+            raise exception.InstanceInvalidState(
+                f"Cannot get the console of instance {instance.uuid} while it is in "
+                f"vm_state {instance.vm_state}")
+        try:
+            output = self.handles.agents.get_console_output(
+                auth.rpc_context(request_id), instance.host, instance.uuid,
+                timeout=self.conf.compute.service_timeout)
+        except messaging.MessagingTimeout:
+            raise exception.ServiceUnavailable(
+                f"The agent of host {instance.host} did not answer.") from None
+        lines = output.splitlines()
+        limit = self.conf.compute.console_output_max_lines
+        if length is not None and length >= 0:
+            limit = min(limit, length)
+        return "\n".join(lines[-limit:] if limit else [])

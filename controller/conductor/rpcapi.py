@@ -1,0 +1,83 @@
+"""How the compute API and the agents talk to the conductor — the only way they do.
+
+Agents import this module, so it imports nothing of the database. Instances cross the bus
+as plain dicts (see ``agent.virt.driver`` for the shape); errors the caller may handle
+come back as ``controller.compute.exception`` classes.
+"""
+from controller import rpc
+
+VERSION = "1.0"
+
+
+class ConductorAPI:
+    def __init__(self, timeout=None):
+        self.client = rpc.get_client(rpc.CONDUCTOR_TOPIC, VERSION, timeout=timeout)
+
+    # --- from the compute API ---------------------------------------------------------
+
+    def build_instances(self, ctxt, instance_uuids, request_spec):
+        """Schedule and build servers the API has recorded as building/scheduling."""
+        self.client.cast(ctxt, "build_instances", instance_uuids=instance_uuids,
+                         request_spec=request_spec)
+
+    # --- from agents: instances ---------------------------------------------------------
+
+    def instance_get(self, ctxt, instance_uuid):
+        """The instance as a dict; raises InstanceNotFound once it is deleted."""
+        return self.client.call(ctxt, "instance_get", instance_uuid=instance_uuid)
+
+    def instance_update(self, ctxt, instance_uuid, updates, expected_task_state=None,
+                        expected_host=None):
+        """Apply ``updates`` (vm_state, task_state, power_state, launched_at) only if the
+        task_state is still one of ``expected_task_state`` and the instance still on
+        ``expected_host`` (each when given); raises UnexpectedTaskState /
+        UnexpectedDeletingTaskState otherwise. Returns the updated instance."""
+        return self.client.call(ctxt, "instance_update", instance_uuid=instance_uuid,
+                                updates=updates, expected_task_state=expected_task_state,
+                                expected_host=expected_host)
+
+    def instances_on_host(self, ctxt, host):
+        """Every instance the database places on ``host`` (not deleted)."""
+        return self.client.call(ctxt, "instances_on_host", host=host)
+
+    def action_event_start(self, ctxt, instance_uuid, event, host):
+        """Record that a step of the current action (by request id) began on ``host``."""
+        self.client.call(ctxt, "action_event_start", instance_uuid=instance_uuid,
+                         event=event, host=host)
+
+    def action_event_finish(self, ctxt, instance_uuid, event, host, result, details=None):
+        """Record how the step ended: ``result`` is "Success" or "Error"."""
+        self.client.call(ctxt, "action_event_finish", instance_uuid=instance_uuid,
+                         event=event, host=host, result=result, details=details)
+
+    def allocate_networks(self, ctxt, instance_uuid, host):
+        """Create (or find) the instance's ports bound to ``host``; return network_info."""
+        return self.client.call(ctxt, "allocate_networks", instance_uuid=instance_uuid,
+                                host=host)
+
+    def build_failed(self, ctxt, instance_uuid, host, fault, retry=True):
+        """The build on ``host`` failed: release its claim and try an alternate host if
+        ``retry`` (and attempts remain), else set ERROR with ``fault`` as the reason."""
+        self.client.cast(ctxt, "build_failed", instance_uuid=instance_uuid, host=host,
+                         fault=fault, retry=retry)
+
+    def instance_destroyed(self, ctxt, instance_uuid, host):
+        """The guest is gone from ``host``: mark the instance deleted, release its claim
+        and delete its ports."""
+        self.client.call(ctxt, "instance_destroyed", instance_uuid=instance_uuid, host=host)
+
+    # --- from agents: the host ---------------------------------------------------------
+
+    def service_heartbeat(self, ctxt, host, availability_zone=None):
+        """The agent on ``host`` is alive (its compute service is up)."""
+        self.client.call(ctxt, "service_heartbeat", host=host,
+                         availability_zone=availability_zone)
+
+    def report_inventory(self, ctxt, host, resources, availability_zone=None):
+        """The host's capacity as its driver reports it (get_available_resource)."""
+        self.client.call(ctxt, "report_inventory", host=host, resources=resources,
+                         availability_zone=availability_zone)
+
+    def claim_release(self, ctxt, instance_uuid):
+        """Give back the resources claimed for the instance. Idempotent."""
+        self.client.call(ctxt, "claim_release", instance_uuid=instance_uuid)

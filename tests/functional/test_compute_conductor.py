@@ -1,0 +1,228 @@
+"""The conductor against a real database (SQLite file), with the scheduler and the agents
+replaced by recorders: reschedules claim alternates first, deleted servers give their
+claims back, and builds that stop making progress end in ERROR."""
+import datetime
+import shutil
+import uuid
+
+import pytest
+from oslo_config import cfg
+from sqlalchemy import select, update
+
+from controller import conf as controller_conf
+from controller.api.app import Runtime
+from controller.compute import conf as compute_conf
+from controller.compute import instances, models, states
+from controller.conductor.manager import ConductorManager
+from controller.db import migration
+from controller.db.base import utcnow
+from controller.db.engine import Database
+from controller.rpc import RequestContext
+from controller.scheduler import AGENT_BINARY, NoValidHost, placement
+from controller.scheduler import conf as scheduler_conf
+
+HOSTS = ("h0", "h1", "h2", "h3")
+FLAVOR = {"id": "f", "name": "f", "vcpus": 1, "memory_mb": 512, "root_gb": 1,
+          "ephemeral_gb": 0, "swap": 0, "extra_specs": {}}
+RESOURCES = {"vcpus": 1, "memory_mb": 512, "disk_gb": 1}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("conductor-db") / "template.sqlite"
+    migration.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db(template, tmp_path):
+    path = tmp_path / "db.sqlite"
+    shutil.copy(template, path)
+    database = Database(f"sqlite:///{path}")
+    for host in HOSTS:
+        placement.service_heartbeat(database, host, AGENT_BINARY, "compute")
+        placement.report_inventory(database, host, hypervisor_type="fake",
+                                   hypervisor_hostname=host, cpu_arch="x86_64", vcpus=4,
+                                   memory_mb=1024, local_gb=10, cpu_allocation_ratio=1.0,
+                                   ram_allocation_ratio=1.0, disk_allocation_ratio=1.0,
+                                   reserved_host_memory_mb=0)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def conf():
+    options = cfg.ConfigOpts()
+    options.register_opts(controller_conf.default_opts)
+    options.register_opts(controller_conf.api_opts, group="api")
+    for group, opts in (compute_conf.list_opts() + scheduler_conf.list_opts()):
+        options.register_opts(opts, group=group)
+    options([], default_config_files=[])
+    options.set_override("host", "conductor-1")
+    return options
+
+
+class Scheduler:
+    """Answers select_destinations from a script: a list of host lists, or NoValidHost."""
+
+    def __init__(self, db):
+        self.db = db
+        self.answers = []
+        self.requests = []
+
+    def select_destinations(self, ctxt, request_spec, instance_uuids, return_alternates=True):
+        self.requests.append(request_spec)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        placement.claim(self.db, answer[0], instance_uuids[0], RESOURCES)
+        return [[{"host": h, "nodename": h, "resources": RESOURCES} for h in answer]]
+
+
+class Agents:
+    def __init__(self):
+        self.builds = []
+
+    def build_and_run_instance(self, ctxt, host, instance_uuid):
+        self.builds.append((host, instance_uuid))
+
+
+@pytest.fixture
+def conductor(db, conf):
+    manager = ConductorManager(Runtime(conf=conf, db=db))
+    manager.scheduler = Scheduler(db)
+    manager.agents = Agents()
+    return manager
+
+
+def add_instance(db, **fields):
+    instance_uuid = str(uuid.uuid4())
+    values = dict(uuid=instance_uuid, name="vm", hostname="vm", project_id="p",
+                  user_id="u", image_ref="i", image_meta={}, flavor_id="f", flavor=FLAVOR,
+                  vcpus=1, memory_mb=512, root_gb=1, vm_state=states.BUILDING,
+                  task_state=states.SCHEDULING, requested_networks=[],
+                  request_spec={"flavor": FLAVOR, "instance_uuid": instance_uuid},
+                  retry={}, reservation_id="r-1")
+    values.update(fields)
+    with db.session() as session:
+        session.add(models.Instance(**values))
+    return instance_uuid
+
+
+def load(db, instance_uuid):
+    with db.session() as session:
+        return session.get(models.Instance, instance_uuid)
+
+
+def ctxt():
+    return RequestContext(request_id="req-test", overwrite=False)
+
+
+def used_memory(db):
+    return {node.host: node.memory_mb_used for node in placement.list_compute_nodes(db)}
+
+
+def test_build_goes_to_the_claimed_host(db, conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0", "h1", "h2"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    assert conductor.agents.builds == [("h0", server)]
+    instance = load(db, server)
+    assert (instance.host, instance.task_state) == ("h0", states.SCHEDULING)
+    assert instance.retry == {"hosts": ["h0"], "alternates": [
+        {"host": h, "nodename": h, "resources": RESOURCES} for h in ("h1", "h2")]}
+    assert used_memory(db)["h0"] == 512
+
+
+def test_failed_build_moves_to_the_next_alternate_that_still_fits(db, conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0", "h1", "h2"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    # h1 filled up meanwhile: the claim on it fails, h2 is next.
+    for n in range(2):
+        assert placement.claim(db, "h1", f"other-{n}", RESOURCES)
+    placement.release(db, server)           # the agent gives its claim back first
+    conductor.build_failed(ctxt(), server, "h0", {"message": "boom"})
+    assert conductor.agents.builds[-1] == ("h2", server)
+    assert load(db, server).retry["hosts"] == ["h0", "h2"]
+    assert used_memory(db) == {"h0": 0, "h1": 1024, "h2": 512, "h3": 0}
+
+
+def test_reschedule_asks_the_scheduler_once_alternates_run_out(db, conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0"], ["h3"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    conductor.build_failed(ctxt(), server, "h0", {"message": "boom"})
+    assert conductor.scheduler.requests[-1]["ignore_hosts"] == ["h0"]
+    assert conductor.agents.builds[-1] == ("h3", server)
+
+
+def test_retries_stop_at_max_attempts(db, conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0", "h1", "h2", "h3"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    for host in ("h0", "h1", "h2"):
+        placement.release(db, server)
+        conductor.build_failed(ctxt(), server, host, {"message": f"boom on {host}"})
+    instance = load(db, server)
+    assert instance.vm_state == states.ERROR and instance.host is None
+    assert instance.faults[-1].message.startswith("Exceeded maximum number of retries")
+    assert "Last error on h2: boom on h2" in instance.faults[-1].message
+    assert [host for host, _ in conductor.agents.builds] == ["h0", "h1", "h2"]
+    assert set(used_memory(db).values()) == {0}
+
+
+def test_no_valid_host_becomes_the_fault(db, conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [NoValidHost("3 hosts: RamFilter eliminated 3")]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    instance = load(db, server)
+    assert instance.vm_state == states.ERROR
+    assert instance.faults[-1].message == ("No valid host was found. 3 hosts: RamFilter "
+                                           "eliminated 3")
+
+
+def test_server_deleted_while_scheduling_gives_its_claim_back(db, conductor):
+    server = add_instance(db)
+    with db.session() as session:
+        instances.mark_deleted(session, instances.get(session, server))
+    conductor.scheduler.answers = [["h0", "h1"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    assert conductor.agents.builds == []
+    assert set(used_memory(db).values()) == {0}
+
+
+def test_stuck_builds_end_in_error(db, conductor, conf):
+    long_ago = utcnow() - datetime.timedelta(seconds=conf.compute.build_timeout + 1)
+    stalled = add_instance(db, host="h0", task_state=states.SPAWNING)
+    on_dead_host = add_instance(db, host="h1", task_state=states.NETWORKING)
+    fresh = add_instance(db, host="h2", task_state=states.SPAWNING)
+    for server, host in ((stalled, "h0"), (on_dead_host, "h1"), (fresh, "h2")):
+        assert placement.claim(db, host, server, RESOURCES)
+    with db.session() as session:
+        session.execute(update(models.Instance).where(models.Instance.uuid == stalled)
+                        .values(updated_at=long_ago, created_at=long_ago))
+    placement.set_service_status(db, "h1", AGENT_BINARY, forced_down=True)
+    assert sorted(conductor.fail_stuck_builds()) == sorted([stalled, on_dead_host])
+    assert load(db, stalled).faults[-1].message == (
+        f"The build made no progress for {conf.compute.build_timeout} seconds.")
+    assert load(db, on_dead_host).faults[-1].message == (
+        "The agent of host h1 went down during the build.")
+    assert load(db, fresh).vm_state == states.BUILDING
+    assert used_memory(db) == {"h0": 0, "h1": 0, "h2": 512, "h3": 0}
+    assert conductor.fail_stuck_builds() == []   # nothing twice
+
+
+def test_agent_updates_are_compare_and_swap(db, conductor):
+    server = add_instance(db, host="h0")
+    updated = conductor.instance_update(ctxt(), server, {"task_state": states.NETWORKING},
+                                        expected_task_state=states.SCHEDULING)
+    assert updated["task_state"] == states.NETWORKING
+    with pytest.raises(Exception, match="Unexpected task_state"):
+        conductor.instance_update(ctxt(), server, {"task_state": states.SPAWNING},
+                                  expected_task_state=states.SCHEDULING)
+    with pytest.raises(ValueError, match="may not update project_id"):
+        conductor.instance_update(ctxt(), server, {"project_id": "mine"})
+    with db.session() as session:
+        assert session.scalar(select(models.Instance.project_id).where(
+            models.Instance.uuid == server)) == "p"

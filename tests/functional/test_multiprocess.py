@@ -1,0 +1,209 @@
+"""The control plane as separate processes, as on a real multi-host cloud: the API, the
+conductor and the scheduler each alone, and two fake agents, talking over a real RabbitMQ
+and storing in PostgreSQL. The agents' configuration names no database at all."""
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.conftest import ComputeSession
+from tests.lib import services
+from tests.lib.cloud import REPO, Cloud
+
+pytestmark = pytest.mark.skipif(not services.rabbitmq_installed(),
+                                reason="rabbitmq-server is not installed")
+
+AGENTS = ("agent-a", "agent-b")
+DOWN_AFTER_SECONDS = 5
+
+
+def write_ini(path, sections):
+    with open(path, "w") as f:
+        for section, values in sections.items():
+            f.write(f"[{section}]\n")
+            f.writelines(f"{key} = {value}\n" for key, value in values.items())
+            f.write("\n")
+
+
+class Processes:
+    """Background processes of one deployment, stopped (and reaped) together."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.running = {}
+
+    def start(self, name, module, config_file, *args):
+        stderr = open(os.path.join(self.workdir, f"{name}.stderr"), "w")
+        self.running[name] = subprocess.Popen(
+            [sys.executable, "-m", module, "--config-file", config_file, *args],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+
+    def kill(self, name):
+        self.running[name].kill()
+        self.running.pop(name).wait()
+
+    def check_alive(self):
+        for name, process in self.running.items():
+            assert process.poll() is None, f"{name} exited:\n{self.log(name)}"
+
+    def log(self, name):
+        with open(os.path.join(self.workdir, f"{name}.log")) as f:
+            return "".join(f.readlines()[-40:])
+
+    def stop(self):
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.running.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def backends():
+    with services.rabbitmq_vhost() as rabbit, services.postgres_database() as database:
+        yield rabbit, database
+
+
+@pytest.fixture(scope="module")
+def deployment(backends, tmp_path_factory):
+    rabbit, database = backends
+    root = tmp_path_factory.mktemp("multiprocess")
+    api = Cloud(root / "api", roles=["api"], with_agent=False, conf={
+        "DEFAULT": {"transport_url": rabbit, "host": "api-host"},
+        "database": {"connection": database},
+        "scheduler": {"service_down_time": str(DOWN_AFTER_SECONDS)}})
+    processes = Processes(str(root))
+    try:
+        api.start()
+        for role in ("conductor", "scheduler"):
+            sections = {section: dict(values) for section, values in api.sections.items()}
+            sections["DEFAULT"].update(host=f"{role}-host",
+                                       log_file=str(root / f"{role}.log"))
+            config = str(root / f"{role}.conf")
+            write_ini(config, sections)
+            processes.start(role, "controller.cmd.controller", config, "--roles", role)
+        for host in AGENTS:
+            config = str(root / f"{host}.conf")
+            write_ini(config, {
+                "DEFAULT": {"host": host, "transport_url": rabbit, "debug": "true",
+                            "state_path": str(root / host),
+                            "log_file": str(root / f"{host}.log")},
+                "agent": {"virt_driver": "fake", "report_interval": "1"}})
+            processes.start(host, "agent.cmd", config)
+        yield api, processes, root
+    finally:
+        processes.stop()
+        api.stop()
+
+
+@pytest.fixture(scope="module")
+def api(deployment):
+    cloud, processes, _ = deployment
+    session = ComputeSession(cloud)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        services_up = {(s["binary"], s["host"]) for s in
+                       session.get("/os-services").json()["services"] if s["state"] == "up"}
+        if len(services_up) == len(AGENTS) + 2:
+            return session
+        time.sleep(0.5)
+    raise AssertionError(f"services not up: {services_up}")
+
+
+def test_agents_configuration_names_no_database(deployment):
+    _, _, root = deployment
+    for host in AGENTS:
+        text = (root / f"{host}.conf").read_text()
+        assert "connection" not in text and "database" not in text
+
+
+def test_every_service_reports_in(api):
+    hosts = {(s["binary"], s["host"]) for s in api.get("/os-services").json()["services"]}
+    assert hosts == {("pocketstack-conductor", "conductor-host"),
+                     ("pocketstack-scheduler", "scheduler-host"),
+                     *(("pocketstack-agent", host) for host in AGENTS)}
+    nodes = api.get("/os-hypervisors").json()["hypervisors"]
+    assert sorted(n["hypervisor_hostname"] for n in nodes) == sorted(AGENTS)
+
+
+@pytest.fixture(scope="module")
+def image_id(deployment, api, tmp_path_factory):
+    cloud = deployment[0]
+    image = tmp_path_factory.mktemp("multiprocess-image") / "tiny.qcow2"
+    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(image), "10M"], check=True,
+                   capture_output=True, timeout=60)
+    headers = {"X-Auth-Token": api.token}
+    images = cloud.url + "/image/v2/images"
+    image_id = requests.post(images, headers=headers, timeout=30, json={
+        "name": "tiny", "disk_format": "qcow2", "container_format": "bare"}).json()["id"]
+    with open(image, "rb") as data:
+        requests.put(f"{images}/{image_id}/file", data=data, timeout=60, headers=dict(
+            headers, **{"Content-Type": "application/octet-stream"})).raise_for_status()
+    return image_id
+
+
+@pytest.fixture(scope="module")
+def create(api, image_id):
+    api.post("/flavors", {"flavor": {"name": "small", "id": "small", "ram": 256,
+                                     "vcpus": 1, "disk": 1}}).raise_for_status()
+    api.post("/flavors", {"flavor": {"name": "huge", "id": "huge", "ram": 256,
+                                     "vcpus": 1, "disk": 100000}}).raise_for_status()
+
+    def create_server(name, flavor="small"):
+        resp = api.post("/servers", {"server": {"name": name, "imageRef": image_id,
+                                                "flavorRef": flavor, "networks": "none"}})
+        assert resp.status_code == 202, resp.text
+        return resp.json()["server"]["id"]
+
+    return create_server
+
+
+def test_servers_land_on_the_agents(deployment, api, create):
+    _, processes, _ = deployment
+    ids = [create(f"vm-{i}", "small") for i in range(4)]
+    servers = [api.wait_for_server(server_id) for server_id in ids]
+    assert [s["status"] for s in servers] == ["ACTIVE"] * 4, processes.log("conductor")
+    placed = collections.Counter(s["OS-EXT-SRV-ATTR:host"] for s in servers)
+    assert set(placed) == set(AGENTS)      # the scheduler spreads them
+
+    # A reply and an error crossing the broker: a console log, and no valid host.
+    output = api.post(f"/servers/{ids[0]}/action", {"os-getConsoleOutput": {}}).json()
+    assert servers[0]["OS-EXT-SRV-ATTR:host"] in output["output"]
+    too_big = api.wait_for_server(create("too-big", "huge"))
+    assert too_big["fault"]["message"].startswith("No valid host was found.")
+
+    assert api.post(f"/servers/{ids[1]}/action", {"os-stop": None}).status_code == 202
+    assert api.wait_for_server(ids[1], ("SHUTOFF",))["OS-EXT-STS:power_state"] == 4
+    for server_id in ids + [too_big["id"]]:
+        assert api.delete(f"/servers/{server_id}").status_code == 204
+    for server_id in ids:
+        assert api.wait_for_server(server_id, (None,)) is None
+    processes.check_alive()
+
+
+def test_a_dead_agent_goes_down_and_gets_nothing(deployment, api, create):
+    _, processes, _ = deployment
+    processes.kill("agent-b")
+    deadline = time.monotonic() + DOWN_AFTER_SECONDS + 30
+    while time.monotonic() < deadline:
+        states = {s["host"]: s["state"] for s in api.get(
+            "/os-services", params={"binary": "pocketstack-agent"}).json()["services"]}
+        if states["agent-b"] == "down":
+            break
+        time.sleep(0.5)
+    assert states == {"agent-a": "up", "agent-b": "down"}
+    ids = [create(f"after-{i}") for i in range(3)]
+    hosts = {api.wait_for_server(i)["OS-EXT-SRV-ATTR:host"] for i in ids}
+    assert hosts == {"agent-a"}
+    for server_id in ids:
+        api.delete(f"/servers/{server_id}")

@@ -1,0 +1,29 @@
+"""The agent never touches the database: it does not even import the code that could."""
+import json
+import subprocess
+import sys
+
+from agent import conf as agent_conf
+
+PROBE = """
+import json, sys
+import agent.cmd, agent.service, agent.manager, agent.virt.fake
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_agent_imports_no_database_code():
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
+                            check=True, timeout=60)
+    modules = json.loads(result.stdout.splitlines()[-1])
+    assert "agent.manager" in modules
+    assert not [m for m in modules if m == "sqlalchemy" or m.startswith("sqlalchemy.")]
+    assert not [m for m in modules if m.startswith("controller.db")
+                or m.endswith(".models") or m.startswith("alembic")]
+
+
+def test_agent_options_name_no_database():
+    for group, options in agent_conf.list_opts():
+        for option in options:
+            assert "connection" not in option.name, (group, option.name)
+            assert "database" not in (option.help or "").lower(), (group, option.name)

@@ -1,0 +1,67 @@
+"""Server states: the API status they show and which actions they allow."""
+import pytest
+
+from controller.compute import exception, states
+
+
+@pytest.mark.parametrize("vm_state, task_state, status", [
+    (states.BUILDING, states.SCHEDULING, "BUILD"),
+    (states.BUILDING, states.SPAWNING, "BUILD"),
+    (states.ACTIVE, None, "ACTIVE"),
+    (states.ACTIVE, states.POWERING_OFF, "ACTIVE"),
+    (states.ACTIVE, states.REBOOTING, "REBOOT"),
+    (states.ACTIVE, states.REBOOTING_HARD, "HARD_REBOOT"),
+    (states.ACTIVE, states.DELETING, "ACTIVE"),
+    (states.STOPPED, None, "SHUTOFF"),
+    (states.STOPPED, states.POWERING_ON, "SHUTOFF"),
+    (states.ERROR, None, "ERROR"),
+    (states.DELETED, None, "DELETED"),
+])
+def test_status(vm_state, task_state, status):
+    assert states.status(vm_state, task_state) == status
+
+
+def test_status_filter_maps_back_to_vm_state():
+    for vm_state in (states.BUILDING, states.ACTIVE, states.STOPPED, states.ERROR):
+        assert states.VM_STATES_BY_STATUS[states.status(vm_state, None)] == vm_state
+
+
+@pytest.mark.parametrize("action, vm_state, task_state, new_task_state", [
+    ("stop", states.ACTIVE, None, states.POWERING_OFF),
+    ("stop", states.ERROR, None, states.POWERING_OFF),
+    ("start", states.STOPPED, None, states.POWERING_ON),
+    ("reboot", states.ACTIVE, None, states.REBOOTING),
+    ("reboot_hard", states.ACTIVE, states.REBOOTING, states.REBOOTING_HARD),
+    ("reboot_hard", states.STOPPED, None, states.REBOOTING_HARD),
+])
+def test_allowed_actions(action, vm_state, task_state, new_task_state):
+    assert states.begin_action(action, vm_state, task_state) == new_task_state
+
+
+@pytest.mark.parametrize("action, vm_state, task_state", [
+    ("stop", states.STOPPED, None),
+    ("stop", states.BUILDING, states.SCHEDULING),
+    ("stop", states.ACTIVE, states.REBOOTING),
+    ("start", states.ACTIVE, None),
+    ("start", states.STOPPED, states.DELETING),
+    ("reboot", states.STOPPED, None),
+    ("reboot", states.ACTIVE, states.REBOOTING),
+    ("reboot_hard", states.BUILDING, states.SPAWNING),
+    ("reboot_hard", states.ACTIVE, states.DELETING),
+])
+def test_refused_actions(action, vm_state, task_state):
+    with pytest.raises(exception.InstanceInvalidState, match=f"Cannot '{action}'"):
+        states.begin_action(action, vm_state, task_state)
+
+
+def test_expected_task_state_guard():
+    states.check_expected_task_state(states.SPAWNING, None)
+    states.check_expected_task_state(states.SPAWNING, states.SPAWNING)
+    states.check_expected_task_state(None, [None])
+    states.check_expected_task_state(states.NETWORKING, (states.SCHEDULING,
+                                                         states.NETWORKING))
+    with pytest.raises(exception.UnexpectedTaskState) as caught:
+        states.check_expected_task_state(states.POWERING_OFF, [None])
+    assert not isinstance(caught.value, exception.UnexpectedDeletingTaskState)
+    with pytest.raises(exception.UnexpectedDeletingTaskState):
+        states.check_expected_task_state(states.DELETING, states.SPAWNING)
