@@ -52,6 +52,10 @@ class Registry:
         with open(tmp, "w") as f:
             json.dump({"ports": self.ports, "vni": self.vni,
                        "dhcp_subnet_ids": self.dhcp_subnet_ids}, f)
+            # On disk before the rename: after a power cut the registry is the old one
+            # or the new one, never an empty file that unplug and restart cannot read.
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, self.path)
 
     def remember(self, port):

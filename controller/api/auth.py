@@ -34,9 +34,6 @@ class RequestAuth:
     def is_admin(self):
         return "admin" in self.roles
 
-    def has_role(self, role):
-        return role in self.roles
-
     def policy_credentials(self):
         """The dict oslo.policy checks rules against."""
         return {"user_id": self.user_id, "project_id": self.project_id,

@@ -11,37 +11,32 @@ from controller.api import errors
 from controller.volume import models, states
 
 
-def _visible(auth, rule, row):
-    return row is not None and policy.allowed(auth, rule, {"project_id": row.project_id})
+def _get(session, auth, model, row_id, read_rule, missing, action):
+    """The row if the caller may see it (``read_rule``) and do ``action`` on it; 404 with
+    ``missing`` when it does not exist or is another project's, 403 for ``action``."""
+    row = session.get(model, row_id)
+    if row is None or not policy.allowed(auth, read_rule, {"project_id": row.project_id}):
+        raise errors.NotFound(missing)
+    if action:
+        policy.authorize(auth, action, {"project_id": row.project_id})
+    return row
 
 
 def get_volume(session, auth, volume_id, action=None):
     """The volume if the caller may see it (and do ``action`` on it), else 404/403."""
-    volume = session.get(models.Volume, volume_id)
-    if not _visible(auth, "volume:get", volume):
-        raise errors.NotFound(f"Volume {volume_id} could not be found.")
-    if action:
-        policy.authorize(auth, action, {"project_id": volume.project_id})
-    return volume
+    return _get(session, auth, models.Volume, volume_id, "volume:get",
+                f"Volume {volume_id} could not be found.", action)
 
 
 def get_snapshot(session, auth, snapshot_id, action=None):
-    snapshot = session.get(models.Snapshot, snapshot_id)
-    if not _visible(auth, "volume:get_snapshot", snapshot):
-        raise errors.NotFound(f"Snapshot {snapshot_id} could not be found.")
-    if action:
-        policy.authorize(auth, action, {"project_id": snapshot.project_id})
-    return snapshot
+    return _get(session, auth, models.Snapshot, snapshot_id, "volume:get_snapshot",
+                f"Snapshot {snapshot_id} could not be found.", action)
 
 
 def get_attachment(session, auth, attachment_id, action=None):
-    attachment = session.get(models.Attachment, attachment_id)
-    if not _visible(auth, "volume:attachment_get", attachment):
-        raise errors.NotFound(f"Volume attachment could not be found with filter: "
-                              f"attachment_id = {attachment_id}.")
-    if action:
-        policy.authorize(auth, action, {"project_id": attachment.project_id})
-    return attachment
+    return _get(session, auth, models.Attachment, attachment_id, "volume:attachment_get",
+                f"Volume attachment could not be found with filter: "
+                f"attachment_id = {attachment_id}.", action)
 
 
 def find_type(session, name_or_id):

@@ -1,9 +1,8 @@
 """What every identity resource shares: Keystone's error body, request parsing, links,
 collection filters and lookups that 404 as Keystone does."""
-import json
-
 from sqlalchemy.exc import IntegrityError
 
+from controller.api import body as api_body
 from controller.api import errors
 from controller.identity import models
 
@@ -22,13 +21,7 @@ def identity_url(req):
 
 def read_json(req, key=None):
     """The request body as a dict (or its ``key`` member): 400 for anything else."""
-    raw = req.bounded_stream.read(1024 * 1024 + 1)
-    if len(raw) > 1024 * 1024:
-        raise errors.RequestEntityTooLarge("Request is too large.")
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise errors.BadRequest("The request body is not valid JSON.") from None
+    body = api_body.read_json(req)
     if not isinstance(body, dict):
         raise errors.BadRequest("Expecting a JSON object as the request body.")
     if key is None:

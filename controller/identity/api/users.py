@@ -158,7 +158,11 @@ class UserPassword:
             raise errors.Unauthorized("The original password is wrong.")
         new_hash = self.tokens.hasher.hash(new)
         with self.db.session() as session:
-            common.get_or_404(session, models.User, user_id, "user").password_hash = new_hash
+            user = common.get_or_404(session, models.User, user_id, "user")
+            # Hashing ran outside the transaction: refuse if another change won meanwhile.
+            if user.password_hash != current_hash:
+                raise errors.Unauthorized("The original password is wrong.")
+            user.password_hash = new_hash
         self.tokens.revoke_user(user_id)
         resp.status = falcon.HTTP_204
 

@@ -2,8 +2,8 @@
 types, as Neutron's attribute map declares them. Anything else is refused with a 400
 before any change is made."""
 import dataclasses
-import json
 
+from controller.api import body as api_body
 from controller.api import errors
 
 
@@ -148,12 +148,8 @@ PORT = [
 
 def read_body(req, resource, spec, method):
     """The ``{resource: {...}}`` body as ``{api name: converted value}``."""
-    raw = req.bounded_stream.read()
-    try:
-        body = json.loads(raw or b"null")
-    except ValueError:
-        raise errors.BadRequest("Malformed request body: not JSON.",
-                                "MalformedRequestBody") from None
+    body = api_body.read_json(req, malformed="Malformed request body: not JSON.",
+                              error_type="MalformedRequestBody")
     if not isinstance(body, dict) or not isinstance(body.get(resource), dict):
         raise errors.BadRequest(f"Resource body required: expected "
                                 f'{{"{resource}": {{...}}}}.', "BadRequest")

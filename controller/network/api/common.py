@@ -2,12 +2,26 @@
 and links."""
 from controller import policy
 from controller.api import errors
-from controller.network.core import Scope
+from controller.network import core as network_core
 
 
 def scope_of(auth):
     """Admins see every project's rows, others their own and what is shared with them."""
-    return Scope(auth.project_id, all_projects=auth.is_admin)
+    return network_core.Scope(auth.project_id, all_projects=auth.is_admin)
+
+
+def network_target(network):
+    """The policy target of a network."""
+    return {"project_id": network.project_id, "shared": network.shared}
+
+
+def find_network(core, auth, network_id):
+    """The network if the caller may see it; Neutron's 404 otherwise (also when policy
+    hides it), never a 403 that would tell it exists."""
+    network = core.get_network(network_id, scope_of(auth))
+    if not policy.allowed(auth, "get_network", network_target(network)):
+        raise network_core.not_found("network", network_id)
+    return network
 
 
 def owner_project(auth, values):

@@ -2,15 +2,13 @@
 import falcon
 
 from controller import policy
-from controller.network import core as network_core
 from controller.network.api import attributes, common, query, views
 
 GUARDED = ("shared", "router:external", "provider:network_type",
            "provider:physical_network", "provider:segmentation_id")
 
 
-def target(network):
-    return {"project_id": network.project_id, "shared": network.shared}
+target = common.network_target
 
 
 def render(auth, network, params):
@@ -52,10 +50,7 @@ class Network:
         self.core = core
 
     def _find(self, auth, network_id):
-        network = self.core.get_network(network_id, common.scope_of(auth))
-        if not policy.allowed(auth, "get_network", target(network)):
-            raise network_core.not_found("network", network_id)
-        return network
+        return common.find_network(self.core, auth, network_id)
 
     def on_get(self, req, resp, network_id):
         auth = req.context.auth

@@ -56,10 +56,7 @@ class Ports:
         values = attributes.read_body(req, "port", attributes.PORT, "POST")
         project_id = common.owner_project(auth, values)
         scope = common.scope_of(auth)
-        network = self.core.get_network(values["network_id"], scope)
-        if not policy.allowed(auth, "get_network", {"project_id": network.project_id,
-                                                    "shared": network.shared}):
-            raise network_core.not_found("network", values["network_id"])
+        network = common.find_network(self.core, auth, values["network_id"])
         _authorize_change(auth, "create_port",
                           target(auth, network=network, project_id=project_id,
                                  device_owner=values.get("device_owner")), values)

@@ -37,10 +37,7 @@ class Subnets:
                                     "(ip_version 4) are supported.", "InvalidInput")
         project_id = common.owner_project(auth, values)
         scope = common.scope_of(auth)
-        network = self.core.get_network(values["network_id"], scope)
-        if not policy.allowed(auth, "get_network", {"project_id": network.project_id,
-                                                    "shared": network.shared}):
-            raise network_core.not_found("network", values["network_id"])
+        network = common.find_network(self.core, auth, values["network_id"])
         policy.authorize(auth, "create_subnet", {
             "project_id": project_id, "shared": network.shared,
             "network:project_id": network.project_id})

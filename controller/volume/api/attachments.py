@@ -84,7 +84,7 @@ class Attachment(_AttachmentResource):
 class AttachmentAction(_AttachmentResource):
     def on_post(self, req, resp, attachment_id):
         microversions.require(req, microversions.ATTACHMENTS, "The attachments API")
-        body = req.get_media()
+        body = common.media(req)
         if not isinstance(body, dict) or list(body) != ["os-complete"]:
             raise errors.BadRequest("The only attachment action is os-complete.")
         self.manager.complete(req.context.auth, attachment_id)

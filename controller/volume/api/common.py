@@ -1,5 +1,8 @@
 """What every volume API resource shares: the caller, the body, listing and paging."""
+import urllib.parse
+
 from controller import policy
+from controller.api import body as api_body
 from controller.api import errors
 from controller.volume.api import schemas
 
@@ -15,8 +18,16 @@ class ProjectScopeMiddleware:
             raise errors.BadRequest("Malformed request url.")
 
 
+def media(req):
+    """The JSON body, read with the shared bound; 400 when it is missing or malformed."""
+    document = api_body.read_json(req, malformed="Malformed request body: not JSON.")
+    if document is None:
+        raise errors.BadRequest("Malformed request body: a JSON body is required.")
+    return document
+
+
 def body(req, schema):
-    return schemas.validate(req.get_media(), schema)
+    return schemas.validate(media(req), schema)
 
 
 def all_projects(req, auth, rule):
@@ -38,5 +49,9 @@ def page(req, rows, base_url):
     if limit is None or len(rows) <= limit:
         return rows, []
     rows = rows[:limit]
-    href = f"{base_url}{req.path}?limit={limit}&marker={rows[-1].id}"
+    # The next page keeps the request's filters (name, status, all_tenants...).
+    query = [(key, value) for key, values in req.params.items() if key != "marker"
+             for value in (values if isinstance(values, list) else [values])]
+    query.append(("marker", rows[-1].id))
+    href = f"{base_url}{req.path}?{urllib.parse.urlencode(query)}"
     return rows, [{"rel": "next", "href": href}]

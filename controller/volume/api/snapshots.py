@@ -81,7 +81,7 @@ class Snapshot(_SnapshotResource):
 
 class SnapshotAction(_SnapshotResource):
     def on_post(self, req, resp, snapshot_id):
-        body = req.get_media()
+        body = common.media(req)
         if not isinstance(body, dict) or list(body) != ["os-reset_status"]:
             raise errors.BadRequest("The only snapshot action is os-reset_status.")
         args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)

@@ -111,7 +111,7 @@ class VolumeAction(_VolumeResource):
 
     def on_post(self, req, resp, volume_id):
         auth = req.context.auth
-        body = req.get_media()
+        body = common.media(req)
         if not isinstance(body, dict) or len(body) != 1:
             raise errors.BadRequest("The action body must be an object with one action.")
         (action, args), = body.items()

@@ -94,6 +94,7 @@ class VolumeFiles:
         try:
             yield part
             os.replace(part, final)
+            _fsync_dir(self.root)  # the rename outlives a crash, as the row saying so does
         finally:
             _remove(part)
 
@@ -110,6 +111,14 @@ class VolumeFiles:
     def _grow(path, size_gb):
         if os.path.getsize(path) < size_gb * GiB:
             os.truncate(path, size_gb * GiB)
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _remove(path):
