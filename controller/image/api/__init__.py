@@ -1,0 +1,39 @@
+"""The image API (Glance v2 subset), mounted at ``/image``."""
+from controller.api.app import make_service_app
+from controller.image import conf as image_conf
+from controller.image import inspect, transfer
+from controller.image.api import (common, image_data, images, imports, members, schemas,
+                                  versions)
+from controller.image.data import ImageData
+from controller.image.store import FilesystemStore
+
+
+def create_app(runtime):
+    conf = runtime.conf
+    unknown = [f for f in conf.image.disk_formats if not inspect.supported(f)]
+    if unknown:
+        raise ValueError(f"[image] disk_formats: no content inspector for "
+                         f"{', '.join(unknown)}")
+    transfer.limit_malloc_retention()
+    store = FilesystemStore(image_conf.store_dir(conf))
+    data = ImageData(conf, runtime.db, store)
+    data.recover()
+    services = common.Services(conf=conf, db=runtime.db, store=store, data=data)
+    app = make_service_app(runtime, common.error_body)
+    endpoint = runtime.endpoint("/image")
+    routes = {
+        "/": versions.Versions(endpoint, explicit=False),
+        "/versions": versions.Versions(endpoint, explicit=True),
+        "/v2/images": images.Images(services),
+        "/v2/images/{image_id}": images.ImageResource(services),
+        "/v2/images/{image_id}/file": image_data.ImageFile(services),
+        "/v2/images/{image_id}/import": imports.ImageImport(services),
+        "/v2/images/{image_id}/tags/{tag}": images.ImageTagResource(services),
+        "/v2/images/{image_id}/members": members.Members(services),
+        "/v2/images/{image_id}/members/{member_id}": members.Member(services),
+        "/v2/info/import": imports.ImportInfo(),
+        **schemas.routes(conf),
+    }
+    for path, resource in routes.items():
+        app.add_route(path, resource)
+    return app

@@ -1,0 +1,21 @@
+"""``/v2/schemas/{image,images,member,members}``: the documents the clients validate with."""
+from controller.image import schemas
+
+
+class Schema:
+    public_methods = {"GET"}
+
+    def __init__(self, document):
+        self.document = document
+
+    def on_get(self, req, resp):
+        resp.media = self.document
+
+
+def routes(conf):
+    return {
+        "/v2/schemas/image": Schema(schemas.image_schema(conf)),
+        "/v2/schemas/images": Schema(schemas.images_schema(conf)),
+        "/v2/schemas/member": Schema(schemas.member_schema()),
+        "/v2/schemas/members": Schema(schemas.members_schema()),
+    }
