@@ -69,6 +69,12 @@ class AuthMiddleware:
         self._cache = {}
         self._lock = threading.Lock()
 
+    def process_request(self, req, resp):
+        # When the request arrived and when its token was validated: the first two steps
+        # of a server build's trace.
+        req.context.received_at = utcnow()
+        req.context.authenticated_at = None
+
     def process_resource(self, req, resp, resource, params):
         req.context.auth = None
         if resource is None or req.method in getattr(resource, "public_methods", ()):
@@ -77,6 +83,7 @@ class AuthMiddleware:
         if not token:
             raise errors.Unauthorized("The request you have made requires authentication.")
         req.context.auth = self.authenticate(token)
+        req.context.authenticated_at = utcnow()
 
     def authenticate(self, token):
         generation = self.validator.revocation_generation()

@@ -16,6 +16,8 @@ COMMANDS = {
     "down": ("controller.cmd.allinone:main_down",
              "delete the all-in-one's servers and stop it"),
     "status": ("controller.cmd.allinone:main_status", "say what of the all-in-one runs"),
+    "trace": ("controller.cmd.trace:main",
+              "show a server's build as a timeline of the steps it went through"),
     "config-sample": ("controller.cmd.config_sample:main",
                       "print a documented sample configuration file"),
 }

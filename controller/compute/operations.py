@@ -246,6 +246,18 @@ class ServerOperations:
             ctxt, uuids, dict(request_spec, instance_uuid=uuids[0], num_instances=count))
         return created, reservation_id
 
+    def record_api_steps(self, created, context):
+        """The API's own share of each new server's build, for its trace: validating the
+        token, then checking and recording the request up to handing it on."""
+        with self.db.session() as session:
+            for instance in created:
+                actions.add_finished_event(session, instance.uuid, context.request_id,
+                                           actions.API_AUTH_EVENT, self.conf.host,
+                                           context.received_at, context.authenticated_at)
+                actions.add_finished_event(session, instance.uuid, context.request_id,
+                                           actions.API_CREATE_EVENT, self.conf.host,
+                                           context.authenticated_at, utcnow())
+
     def _recheck_quota(self, auth, uuids, count, flavor):
         try:
             with self.db.session() as session:

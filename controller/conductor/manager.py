@@ -5,6 +5,7 @@ Every piece of a build's state lives in the instance row (host, attempts, altern
 any conductor can pick up where another left off, and a periodic check fails builds that
 stopped making progress.
 """
+import json
 import logging
 import threading
 
@@ -25,6 +26,12 @@ LOG = logging.getLogger(__name__)
 
 SCHEDULE_EVENT = "compute__schedule_instances"
 BUILD_EVENT = "compute_build_and_run_instance"
+
+
+def _report_json(selection):
+    """The scheduler's account of its decision, kept with the event for the trace."""
+    report = selection.get("report")
+    return json.dumps(report) if report else None
 
 
 class ConductorManager:
@@ -100,7 +107,8 @@ class ConductorManager:
                     actions.event_start(session, uuid, ctxt.request_id, SCHEDULE_EVENT,
                                         self.conf.host, scheduling_started)
                     actions.event_finish(session, uuid, ctxt.request_id, SCHEDULE_EVENT,
-                                         self.conf.host, actions.SUCCESS)
+                                         self.conf.host, actions.SUCCESS,
+                                         details=_report_json(selection))
                 if not instance.availability_zone:
                     services = placement.list_services(session, binary=AGENT_BINARY,
                                                        host=host)

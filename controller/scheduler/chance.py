@@ -15,8 +15,10 @@ class ChanceScheduler(driver.Scheduler):
         self.filters = filters.FilterPipeline(CHANCE_FILTERS)
         self.random = numpy.random.default_rng(seed)
 
-    def rank(self, hosts, spec):
-        return self.random.permutation(numpy.flatnonzero(self.filters.passing(hosts, spec)))
+    def rank(self, hosts, spec, report=None):
+        passing = self.filters.passing(
+            hosts, spec, None if report is None else report.setdefault("filters", []))
+        return self.random.permutation(numpy.flatnonzero(passing))
 
     def why_none(self, hosts, spec):
         return filters.explain(hosts, self.filters.eliminations(hosts, spec))

@@ -22,8 +22,10 @@ class Scheduler:
         self.max_alternates = conf.scheduler.max_attempts - 1
         self._lock = threading.Lock()
 
-    def rank(self, hosts, spec):
-        """Rows of the HostTable ``hosts`` that may take ``spec``, preferred first."""
+    def rank(self, hosts, spec, report=None):
+        """Rows of the HostTable ``hosts`` that may take ``spec``, preferred first. With a
+        ``report`` dict, also says how many hosts each filter left (and, for weighing
+        drivers, the best weights), which the build's trace shows."""
         raise NotImplementedError
 
     def why_none(self, hosts, spec):
@@ -63,7 +65,8 @@ class Scheduler:
     def _place(self, spec, instance_uuid, alternates):
         hosts, fresh = self.host_manager.get()
         while True:
-            order = self.rank(hosts, spec)
+            report = {"hosts": len(hosts)}
+            order = self.rank(hosts, spec, report)
             if not len(order) and fresh:
                 raise NoValidHost(self.why_none(hosts, spec))
             for position, row in enumerate(order):
@@ -71,7 +74,9 @@ class Scheduler:
                                    spec.resources):
                     hosts.consume(row, spec.resources)
                     picked = [row, *order[position + 1:position + 1 + alternates]]
-                    return [hosts.destination(r, spec.resources) for r in picked]
+                    destinations = [hosts.destination(r, spec.resources) for r in picked]
+                    destinations[0]["report"] = dict(report, claim_attempts=position + 1)
+                    return destinations
                 if not fresh:
                     break
             else:

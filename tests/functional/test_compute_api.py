@@ -179,6 +179,7 @@ def test_no_valid_host_is_the_fault_and_such_servers_delete_at_once(api, image_i
     detail = api.get(f"/servers/{server['id']}/os-instance-actions/"
                      f"{events[0]['request_id']}").json()["instanceAction"]
     assert [(e["event"], e["result"]) for e in detail["events"]] == [
+        ("api_validate_token", "Success"), ("compute_api_create", "Success"),
         ("compute__schedule_instances", "Error")]
     assert api.delete(f"/servers/{server['id']}").status_code == 204
     assert api.get(f"/servers/{server['id']}").status_code == 404

@@ -84,6 +84,7 @@ def test_server_life(cloud, api, image, flavor):
     assert [e["Action"] for e in events] == ["reboot", "start", "stop", "create"]
     create = cloud.openstack("server", "event", "show", "vm1", events[-1]["Request ID"])
     assert [(e["event"], e["result"]) for e in create["events"]] == [
+        ("api_validate_token", "Success"), ("compute_api_create", "Success"),
         ("compute__schedule_instances", "Success"),
         ("compute_build_and_run_instance", "Success")]
     assert all(e["start_time"] <= e["finish_time"] for e in create["events"])

@@ -253,7 +253,12 @@ def test_select_destinations_returns_claimed_host_and_unclaimed_alternates(db):
     instance = new_uuids(1)
     [destinations] = scheduler.select_destinations({"flavor": FLAVOR}, instance)
     assert [d["host"] for d in destinations] == ["h2", "h3", "h4"]
+    report = destinations[0].pop("report")
     assert destinations[0] == {"host": "h2", "nodename": "h2", "resources": SMALL}
+    # The trace's account of the decision: hosts left after each filter, best weights.
+    assert report["hosts"] == 4 and report["claim_attempts"] == 1
+    assert all(left == 4 for _, left in report["filters"])
+    assert [host for host, _ in report["weighed"]] == ["h2", "h3", "h4"]
     assert placement.get_allocation(db, instance[0]).host == "h2"
     assert [usage(db, h)[1] for h in ("h1", "h2", "h3", "h4")] == [0, 1024, 0, 0]
     [only] = scheduler.select_destinations({"flavor": FLAVOR}, new_uuids(1),

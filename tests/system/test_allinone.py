@@ -126,6 +126,13 @@ def test_stock_cli_boots_a_guest_that_answers_ping_and_ssh(aio):
         timeout=90, interval=3, what="SSH into the guest")
     assert ssh.stdout.strip() == "vm1"
 
+    # The build, step by step as the seed tells it, with the host-side steps this time.
+    trace = run(sys.executable, "-m", "controller.cmd.cli", "trace", "vm1",
+                "--config-dir", aio.config_dir).stdout
+    for step in ("1 auth", "2 API", "2 scheduling", "3 network", "4 storage", "5 image",
+                 "6 boot", "7 state"):
+        assert f"\n{step}" in trace, trace
+
     aio.openstack("server", "delete", "--wait", "vm1", parse=False)
     assert aio.openstack("server", "list") == []
 

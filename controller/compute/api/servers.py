@@ -192,8 +192,9 @@ class Servers(_ServerList):
         server["config_drive"] = common.to_bool(server.get("config_drive", False))
         hints = (document.get("os:scheduler_hints")
                  or document.get("OS-SCH-HNT:scheduler_hints") or {})
-        created, reservation_id = operations.ServerOperations(self.svc).create(
-            auth, req.context.request_id, server, hints)
+        ops = operations.ServerOperations(self.svc)
+        created, reservation_id = ops.create(auth, req.context.request_id, server, hints)
+        ops.record_api_steps(created, req.context)
         resp.status = falcon.HTTP_202
         if common.to_bool(server.get("return_reservation_id", False)):
             resp.media = {"reservation_id": reservation_id}

@@ -48,11 +48,14 @@ class FilterPipeline:
     def __init__(self, names):
         self.filters = [load_class(name, BUILTIN)() for name in names]
 
-    def passing(self, hosts, spec):
-        """Mask of the hosts that pass every filter."""
+    def passing(self, hosts, spec, report=None):
+        """Mask of the hosts that pass every filter. With a ``report`` list, appends
+        (filter name, hosts still left after it) for the build's trace."""
         mask = hosts.all()
         for host_filter in self.filters:
             mask &= host_filter.filter_mask(hosts, spec)
+            if report is not None:
+                report.append((host_filter.name, int(mask.sum())))
         return mask
 
     def eliminations(self, hosts, spec):
