@@ -98,11 +98,34 @@ class Cloud:
                                    + self.log_tail())
             try:
                 if requests.get(self.auth_url, timeout=1).status_code == 200:
-                    return self
+                    break
             except requests.ConnectionError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("controller did not start in time:\n" + self.log_tail())
+        else:
+            raise RuntimeError("controller did not start in time:\n" + self.log_tail())
+        if self.with_agent:
+            self.wait_for_agent(deadline)
+        return self
+
+    def admin_token(self):
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+        resp = requests.post(self.auth_url + "/auth/tokens", json=body, timeout=30)
+        resp.raise_for_status()
+        return resp.headers["X-Subject-Token"]
+
+    def wait_for_agent(self, deadline):
+        """Until an agent has reported for duty: before that, no server has a host."""
+        headers = {"X-Auth-Token": self.admin_token()}
+        url = self.url + "/compute/v2.1/os-services?binary=pocketstack-agent"
+        while time.monotonic() < deadline:
+            services = requests.get(url, headers=headers, timeout=10).json()["services"]
+            if any(service["state"] == "up" for service in services):
+                return
+            time.sleep(0.2)
+        raise RuntimeError("no agent reported in time:\n" + self.log_tail())
 
     def log_tail(self, lines=60):
         out = []
