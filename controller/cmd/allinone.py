@@ -108,7 +108,7 @@ def load_secrets(layout):
     except FileNotFoundError:
         values = {}
     changed = False
-    for name in ("admin_password", "demo_password"):
+    for name in ("admin_password", "demo_password", "service_password"):
         if name not in values:
             values[name] = secrets.token_urlsafe(18)
             changed = True
@@ -130,7 +130,7 @@ def probe_virt_type():
     return "kvm" if kvm_boots(IMAGE_FILE) else "qemu"
 
 
-def write_config(layout, args):
+def write_config(layout, args, passwords):
     """The INI file of the all-in-one, written once; later runs keep the operator's edits."""
     if os.path.exists(layout.config_file):
         return False
@@ -153,6 +153,10 @@ public_url = http://{args.public_host or _public_host(args.bind_host)}:{args.por
 
 [agent]
 virt_driver = libvirt
+
+[service_credentials]
+username = pocketstack-agent
+password = {passwords["service_password"]}
 
 [libvirt]
 virt_type = {virt_type}
@@ -441,12 +445,13 @@ def up(args):
     started = time.monotonic()
     if os.geteuid() != 0:
         raise UpError("run as root: the agent drives libvirt and makes bridges and namespaces")
-    if write_config(layout, args):
-        _say(f"wrote {layout.config_file}")
     passwords = load_secrets(layout)
+    if write_config(layout, args, passwords):
+        _say(f"wrote {layout.config_file}")
     url = api_url(layout)
     pid = running_pid(layout)
     if pid is None:
+        os.makedirs(layout.state_path, exist_ok=True)
         pocketstack_cli(layout, "bootstrap", "--admin-password", passwords["admin_password"],
                         "--public-url", url)
         pid = start_process(layout)

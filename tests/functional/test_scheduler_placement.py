@@ -1,15 +1,13 @@
-"""Placement and scheduling against a real database: a SQLite file, and PostgreSQL when
-PS_TEST_POSTGRES_URL names a server where the test may create databases."""
+"""Placement and scheduling against real databases: a SQLite file, and a PostgreSQL
+database of its own (tests/lib/services.py starts the server when it is not running)."""
 import concurrent.futures
 import datetime
 import multiprocessing
-import os
 import threading
 import time
 import uuid
 
 import pytest
-import sqlalchemy
 from oslo_config import cfg
 from sqlalchemy import func, select, update
 
@@ -22,19 +20,10 @@ from controller.scheduler import (AGENT_BINARY, NoValidHost, ServiceInUse, Servi
 from controller.scheduler.manager import SchedulerManager, make_scheduler
 from controller.scheduler.models import Allocation, Service
 from controller.scheduler.rpcapi import SchedulerAPI
+from tests.lib import services
 
 SMALL = {"vcpus": 1, "memory_mb": 1024, "disk_gb": 10}
 FLAVOR = {"vcpus": 1, "memory_mb": 1024, "root_gb": 10}
-
-
-def _postgres_url():
-    admin_url = os.environ["PS_TEST_POSTGRES_URL"]
-    name = f"ps_sched_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sqlalchemy.make_url(admin_url).set(database=name)
-    return url.render_as_string(hide_password=False), admin, name
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,16 +33,9 @@ def db_url(request, tmp_path):
         migration.upgrade(url)
         yield url
         return
-    if not os.environ.get("PS_TEST_POSTGRES_URL"):
-        pytest.skip("PS_TEST_POSTGRES_URL is not set")
-    url, admin, name = _postgres_url()
-    try:
+    with services.postgres_database() as url:
         migration.upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 @pytest.fixture
