@@ -1,4 +1,5 @@
-"""Options of the compute agent ([agent]) and of the fake virt driver ([fake_driver]).
+"""Options of the compute agent ([agent]), of the fake virt driver ([fake_driver]) and of
+the agent's own identity ([service_credentials]).
 
 Nothing here names a database: the agent reaches it only through the conductor.
 """
@@ -24,6 +25,34 @@ agent_opts = [
     cfg.BoolOpt("force_config_drive", default=True,
                 help="Give every guest a config drive with its metadata, keys and user "
                      "data, even if the request did not ask for one."),
+    cfg.IntOpt("block_device_allocate_timeout", default=180, min=1,
+               help="Seconds a build waits for a volume it needs (e.g. the root volume "
+                    "being made from the image) to become available."),
+    cfg.IntOpt("sync_power_state_interval", default=60, min=1,
+               help="Seconds between checks that each server's recorded power state is "
+                    "its guest's (a backstop for missed hypervisor events)."),
+    cfg.IntOpt("network_refresh_interval", default=60, min=1,
+               help="Seconds between catching the networks wired on this host up with "
+                    "the network service (VXLAN peers on other hosts, DHCP options). "
+                    "Needs [service_credentials]."),
+    cfg.IntOpt("image_cache_manager_interval", default=2400, min=1,
+               help="Seconds between removals of cached images that no guest here uses."),
+]
+
+service_credentials_opts = [
+    cfg.URIOpt("auth_url",
+               help="Identity API (Keystone v3) the agent authenticates with. Default: "
+                    "<public_url>/identity/v3."),
+    cfg.StrOpt("username",
+               help="The agent's service user (`pocketstack bootstrap` creates "
+                    "pocketstack-agent). Unset: the agent acts only with the tokens of "
+                    "the requests it serves, so it cannot clean up ports after a restart "
+                    "nor refresh tunnel peers."),
+    cfg.StrOpt("password", secret=True, help="Password of the service user."),
+    cfg.StrOpt("project_name", default="service", help="Project of the service user."),
+    cfg.StrOpt("user_domain_name", default="Default", help="Domain of the service user."),
+    cfg.StrOpt("project_domain_name", default="Default",
+               help="Domain of the service user's project."),
 ]
 
 fake_driver_opts = [
@@ -37,7 +66,9 @@ fake_driver_opts = [
 
 CONF.register_opts(agent_opts, group="agent")
 CONF.register_opts(fake_driver_opts, group="fake_driver")
+CONF.register_opts(service_credentials_opts, group="service_credentials")
 
 
 def list_opts():
-    return [("agent", agent_opts), ("fake_driver", fake_driver_opts)]
+    return [("agent", agent_opts), ("fake_driver", fake_driver_opts),
+            ("service_credentials", service_credentials_opts)]

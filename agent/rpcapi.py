@@ -2,6 +2,12 @@
 
 Messages go to topic ``AGENT_TOPIC`` with server = the host's name, so only that host's
 agent receives them.
+
+Versions (an agent serves every version up to its own; a sender asks for the one that
+brought the method):
+
+- 1.0: build, stop, start, reboot, terminate, console output
+- 1.1: attach_volume, detach_volume
 """
 from controller import rpc
 
@@ -38,3 +44,14 @@ class AgentAPI:
         """The guest's console log (a call: the API waits for the text)."""
         return self._client(host, timeout).call(ctxt, "get_console_output",
                                                 instance_uuid=instance_uuid)
+
+    def attach_volume(self, ctxt, host, instance_uuid, volume_id):
+        """Plug into the server the volume its BDM has reserved; the outcome is the
+        action's event (and the volume's status)."""
+        self._client(host).prepare(version="1.1").cast(
+            ctxt, "attach_volume", instance_uuid=instance_uuid, volume_id=volume_id)
+
+    def detach_volume(self, ctxt, host, instance_uuid, volume_id):
+        """Unplug the volume from the server and end its attachment."""
+        self._client(host).prepare(version="1.1").cast(
+            ctxt, "detach_volume", instance_uuid=instance_uuid, volume_id=volume_id)

@@ -1,16 +1,26 @@
 """The agent process's services: one manager per host it serves (one, or many simulated
-ones with the fake driver), their RPC servers, and the periodic heartbeat and capacity
-report."""
+ones with the fake driver), their RPC servers, the agent's service user, and the
+periodic tasks (heartbeat and capacity, power states, tunnel peers, image cache)."""
+import functools
 import importlib
 import logging
 import threading
 
+import futurist
 import oslo_messaging as messaging
+from futurist import periodics
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
 
-import agent.conf  # noqa: F401  (registers [agent] and [fake_driver])
+import agent.conf  # noqa: F401  (registers [agent], [fake_driver], [service_credentials])
 from agent.manager import AgentManager
 from controller import rpc
+import controller.compute.conf  # noqa: F401  (registers [compute]: network_endpoint)
+from controller.compute.network import network_endpoint
 from controller.conductor.rpcapi import ConductorAPI
+from controller.conf import public_url
+from controller.network.client import NetworkClient
 
 LOG = logging.getLogger(__name__)
 
@@ -35,15 +45,48 @@ def host_names(conf):
     return [f"{conf.host}-{index}" for index in range(conf.agent.fake_hosts)]
 
 
+class ServiceCredentials:
+    """Tokens of the agent's own user ([service_credentials]), fetched and renewed
+    before they expire by keystoneauth."""
+
+    def __init__(self, conf):
+        creds = conf.service_credentials
+        auth = v3.Password(auth_url=creds.auth_url or public_url(conf) + "/identity/v3",
+                           username=creds.username, password=creds.password,
+                           project_name=creds.project_name,
+                           user_domain_name=creds.user_domain_name,
+                           project_domain_name=creds.project_domain_name)
+        self.session = ks_session.Session(auth=auth, timeout=conf.compute.service_timeout)
+
+    @classmethod
+    def from_conf(cls, conf):
+        """The credentials, or None when none are configured."""
+        creds = conf.service_credentials
+        return cls(conf) if creds.username and creds.password else None
+
+    def token(self):
+        """A valid token, or None (logged) when Identity cannot give one now."""
+        try:
+            return self.session.get_token()
+        except ks_exceptions.ClientException as exc:
+            LOG.warning("No token for the agent's service user: %s", exc)
+            return None
+
+
 class AgentService:
     def __init__(self, conf):
         self.conf = conf
         conductor = ConductorAPI()
-        self.managers = [AgentManager(conf, host, load_driver(conf), conductor)
+        network_client = functools.partial(NetworkClient, network_endpoint(conf),
+                                           timeout=conf.compute.service_timeout)
+        credentials = ServiceCredentials.from_conf(conf)
+        self.managers = [AgentManager(conf, host, load_driver(conf), conductor,
+                                      network_client, credentials)
                          for host in host_names(conf)]
         self.rpc_servers = []
         self._stopping = threading.Event()
-        self._reporter = None
+        self._periodic = None
+        self._periodic_thread = None
 
     def start(self):
         """Register every host (waiting for the conductor if it is not up yet), then
@@ -62,23 +105,40 @@ class AgentService:
         LOG.info("Agent serving %d host(s): %s", len(self.managers),
                  ", ".join(m.host for m in self.managers[:5])
                  + (" ..." if len(self.managers) > 5 else ""))
-        self._reporter = threading.Thread(target=self._report_periodically,
-                                          name="agent-report", daemon=True)
-        self._reporter.start()
+        self._periodic = periodics.PeriodicWorker(
+            self._periodic_tasks(),
+            executor_factory=lambda: futurist.ThreadPoolExecutor(max_workers=4))
+        self._periodic_thread = threading.Thread(target=self._periodic.start,
+                                                 name="agent-periodic", daemon=True)
+        self._periodic_thread.start()
 
-    def _report_periodically(self):
-        while not self._stopping.wait(self.conf.agent.report_interval):
-            for manager in self.managers:
-                try:
-                    manager.report()
-                except Exception:
-                    LOG.exception("Report of host %s failed", manager.host)
+    def _periodic_tasks(self):
+        """(task, None, None) for futurist: each task runs every manager's method at its
+        interval; one host's failure is logged and does not stop the others."""
+        agent_conf = self.conf.agent
+        intervals = {"report": agent_conf.report_interval,
+                     "sync_power_states": agent_conf.sync_power_state_interval,
+                     "refresh_networks": agent_conf.network_refresh_interval,
+                     "manage_image_cache": agent_conf.image_cache_manager_interval}
+        return [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
+                 None, None) for name, seconds in intervals.items()]
+
+    def _on_every_host(self, method):
+        for manager in self.managers:
+            if self._stopping.is_set():
+                return
+            try:
+                getattr(manager, method)()
+            except Exception:
+                LOG.exception("%s of host %s failed", method, manager.host)
 
     def stop(self):
         self._stopping.set()
+        if self._periodic is not None:
+            self._periodic.stop()
+            self._periodic.wait()
+            self._periodic_thread.join(timeout=5)
         for server in self.rpc_servers:
             server.stop()
         for server in self.rpc_servers:
             server.wait()
-        if self._reporter is not None:
-            self._reporter.join(timeout=5)

@@ -23,6 +23,7 @@ import time
 from pyroute2 import IPRoute, netns
 
 from agent.network import bridge as bridge_module
+from agent.network import metadata
 
 LOG = logging.getLogger(__name__)
 
@@ -220,6 +221,7 @@ class DhcpServer:
                           host_entries(ports, {subnet["id"] for subnet in served}))
         _write_atomically(self.opts_file, [line for s in served for line in
                                            subnet_options(s, dhcp_addresses[s["id"]], mtu)])
+        metadata.serve(self.network_id, self.namespace, ports, self.conf.host)
         command = self._command(served)
         pid = self.pid()
         if pid is not None and self._running_command(pid) == command[2:]:
@@ -232,6 +234,7 @@ class DhcpServer:
     def reload_hosts(self, ports, dhcp_subnet_ids):
         """Serve exactly ``ports`` now: rewrite the hosts file, SIGHUP dnsmasq."""
         _write_atomically(self.hosts_file, host_entries(ports, dhcp_subnet_ids))
+        metadata.update_ports(self.network_id, ports)
         pid = self.pid()
         if pid is not None:
             os.kill(pid, signal.SIGHUP)
@@ -254,7 +257,9 @@ class DhcpServer:
                 if entry.isdigit() and self._is_ours(int(entry))]
 
     def destroy(self):
-        """Stop dnsmasq, delete the namespace (and with it the veth) and the files."""
+        """Stop dnsmasq and the metadata service, delete the namespace (and with it the
+        veth) and the files."""
+        metadata.stop(self.network_id)
         for pid in self._stray_pids():
             self._stop_process(pid)
         bridge_module.delete_link(self.root_veth)

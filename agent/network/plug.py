@@ -20,7 +20,7 @@ import os
 from oslo_concurrency import lockutils
 
 import controller.network.conf  # noqa: F401  (registers the [network] options used here)
-from agent.network import bridge, dhcp
+from agent.network import bridge, dhcp, metadata
 
 LOG = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Registry:
 
     def remember(self, port):
         self.ports[port["id"]] = {key: port[key]
-                                  for key in ("id", "mac_address", "fixed_ips")}
+                                  for key in ("id", "mac_address", "fixed_ips", "device_id")}
 
     def remove(self):
         with contextlib.suppress(FileNotFoundError):
@@ -149,11 +149,15 @@ class NetworkPlugger:
 
     def cleanup_stale(self):
         """At start: remove the host side of networks left with no ports here (an
-        interrupted teardown)."""
+        interrupted teardown); serve metadata again on the others."""
         for network_id in Registry.network_ids(self.conf.state_path):
             with _lock(network_id):
-                if not Registry(self.conf.state_path, network_id).ports:
+                registry = Registry(self.conf.state_path, network_id)
+                if not registry.ports:
                     cleanup(network_id, self.conf)
+                elif registry.dhcp_subnet_ids:
+                    metadata.resume(network_id, dhcp.namespace_name(network_id),
+                                    registry.ports.values(), self.conf.host)
 
     # --- steps ---------------------------------------------------------------------
 

@@ -99,7 +99,13 @@ def create_instance_disks(instance_dir, base_path, base_format, image_virtual_si
     root = os.path.join(instance_dir, ROOT_DISK)
     size = root_disk_size(flavor.get("root_gb") or 0, image_virtual_size)
     create_root_disk(root, base_path, base_format, size)
-    disks = [Disk(role=ROOT, path=root, format="qcow2")]
+    return [Disk(role=ROOT, path=root, format="qcow2")] + create_extra_disks(instance_dir,
+                                                                            flavor)
+
+
+def create_extra_disks(instance_dir, flavor):
+    """The flavor's ephemeral and swap disks alone (a volume is the root disk)."""
+    disks = []
     if flavor.get("ephemeral_gb"):
         path = os.path.join(instance_dir, EPHEMERAL_DISK)
         create_ephemeral_disk(path, flavor["ephemeral_gb"])

@@ -16,12 +16,21 @@ for real guests — implements all of these methods.
 ``context.auth_token``.
 
 ``network_info`` is a list of virtual NICs: ``{"id": port id, "address": MAC,
-"network": {"id", "label", "bridge", "mtu", "subnets": [{"cidr", "gateway",
-"ips": [{"address", "version"}], "dns"}]}}``.
+"devname": tap device, "preserve_on_delete": whether the user brought the port,
+"network": {"id", "label", "bridge", "mtu", "subnets": [{"id", "cidr", "gateway",
+"ips": [{"address", "version"}], "dns"}]}}``. The manager makes it from the ports it
+creates and from what ``plug_vif`` built for them.
 
-``config_drive_meta`` is None (no config drive) or ``{"meta_data": {...},
-"user_data": bytes | None, "network_info": network_info}`` for
-``agent.virt.configdrive``.
+``config_drive_meta`` is None (no config drive) or the arguments of
+``agent.virt.configdrive.build_config_drive``: ``{"meta_data", "user_data": bytes | None,
+"network_data", "vendor_data"}``, made by ``controller.compute.metadata.config_drive``.
+
+``block_device_info`` is the instance's ``block_device_mappings`` (``id``,
+``source_type``, ``destination_type``, ``boot_index``, ``volume_id``, ``device_name``,
+...) where every volume (``destination_type`` "volume") carries the
+``connection_info`` the volume service gave this host (see ``agent.volume.nbd``). A
+volume with boot_index 0 is the root disk: the guest then has no local root disk and
+the image is not fetched.
 
 ``step(name)`` returns a context manager that records the work inside it as an action
 event (``openstack server event show``) — drivers use it for slow sub-steps such as
@@ -97,3 +106,44 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def register_event_listener(self, callback):
         """Call ``callback(LifecycleEvent)`` whenever a guest changes state on its own."""
+
+    # --- volumes ----------------------------------------------------------------------
+    # A volume is known in the guest by its id (the disk's serial).
+
+    @abc.abstractmethod
+    def attach_volume(self, instance, connection_info, volume_id, device_name):
+        """Plug the volume into the guest, running or stopped, for good (it stays across
+        power cycles), as ``device_name`` (``/dev/vdX``) unless the guest has that one,
+        then as the next free name; returns the device name used. Raise VirtError."""
+
+    @abc.abstractmethod
+    def detach_volume(self, instance, volume_id):
+        """Unplug the volume; return once the guest has let go of it (VirtError if it
+        does not). A volume the guest does not have is detached already."""
+
+    # --- the host side of the guests' networks ---------------------------------------
+    # ``client`` is a ``controller.network.client.NetworkClient`` with a token.
+
+    @abc.abstractmethod
+    def plug_vif(self, port, client):
+        """Wire ``port`` (bound to this host) here before its guest boots; returns
+        ``{"bridge", "tap", "mtu", "port"}``: where the guest's NIC goes, and the port as
+        bound."""
+
+    @abc.abstractmethod
+    def unplug_vif(self, port_id):
+        """Forget ``port_id`` here, and whatever its network no longer needs. Idempotent."""
+
+    @abc.abstractmethod
+    def plugged_port_ids(self):
+        """IDs of the ports wired on this host (for reconciliation at start)."""
+
+    @abc.abstractmethod
+    def refresh_networks(self, client):
+        """Periodic: catch the networks wired here up with the network service (tunnel
+        peers on other hosts, DHCP options)."""
+
+    @abc.abstractmethod
+    def manage_image_cache(self):
+        """Periodic: drop cached images no guest here has used for long; returns the
+        IDs removed."""

@@ -3,14 +3,17 @@ of hosts in one process (tests, benchmarks) through the same interface as libvir
 
 Failures are injected per request: a flavor extra spec or image property
 ``fake:fail_on_host`` listing host names (comma-separated, or ``*`` for every host)
-makes spawn fail on those hosts, which is how reschedules are tested.
+makes spawn fail on those hosts, which is how reschedules are tested; a flavor extra spec
+``fake:fail_attach`` ("true") makes every volume attach of its servers fail.
 """
+import string
 import threading
 import time
 
 from agent.virt import driver, power_state
 
 FAIL_ON_HOST = "fake:fail_on_host"
+FAIL_ATTACH = "fake:fail_attach"
 
 
 def _fail_hosts(instance, image_meta):
@@ -23,7 +26,8 @@ class FakeDriver(driver.ComputeDriver):
     def __init__(self, conf):
         self.conf = conf.fake_driver
         self.host = None
-        self._guests = {}          # uuid → {"power_state": int, "console": [lines]}
+        self._guests = {}          # uuid → {"power_state", "console": [lines], "volumes"}
+        self._plugged = {}         # port id → network id: nothing is built on the host
         self._lock = threading.Lock()
         self._listeners = []
 
@@ -52,6 +56,10 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._guests[instance["uuid"]] = {
                 "power_state": power_state.RUNNING,
+                # volume id → device, the root volume included
+                "volumes": {bdm["volume_id"]: bdm["device_name"]
+                            for bdm in block_device_info or ()
+                            if bdm.get("connection_info")},
                 "console": [f"pocketstack fake guest {instance['hostname']} booted on "
                             f"{self.host}",
                             f"addresses: {' '.join(addresses) or 'none'}",
@@ -96,6 +104,50 @@ class FakeDriver(driver.ComputeDriver):
 
     def register_event_listener(self, callback):
         self._listeners.append(callback)
+
+    def attach_volume(self, instance, connection_info, volume_id, device_name):
+        if str(instance["flavor"].get("extra_specs", {}).get(FAIL_ATTACH)).lower() == "true":
+            raise driver.VirtError(f"Injected failure: {FAIL_ATTACH} is set")
+        with self._lock:
+            guest = self._guest(instance)
+            used = set(guest["volumes"].values())
+            if device_name in used:
+                device_name = next(f"/dev/vd{letter}" for letter in string.ascii_lowercase
+                                   if f"/dev/vd{letter}" not in used)
+            guest["volumes"][volume_id] = device_name
+            guest["console"].append(f"volume {volume_id} attached as {device_name}")
+        return device_name
+
+    def detach_volume(self, instance, volume_id):
+        with self._lock:
+            guest = self._guest(instance)
+            if guest["volumes"].pop(volume_id, None):
+                guest["console"].append(f"volume {volume_id} detached")
+
+    def volumes_of(self, instance_uuid):
+        """volume id → device of a guest (tests look at what the guest has)."""
+        with self._lock:
+            return dict(self._guests[instance_uuid]["volumes"])
+
+    def plug_vif(self, port, client):
+        with self._lock:
+            self._plugged[port["id"]] = port["network_id"]
+        return {"bridge": "brq" + port["network_id"][:11], "tap": "tap" + port["id"][:11],
+                "mtu": (port.get("binding:vif_details") or {}).get("mtu"), "port": port}
+
+    def unplug_vif(self, port_id):
+        with self._lock:
+            self._plugged.pop(port_id, None)
+
+    def plugged_port_ids(self):
+        with self._lock:
+            return set(self._plugged)
+
+    def refresh_networks(self, client):
+        """Nothing to catch up with: no bridges, tunnels or DHCP here."""
+
+    def manage_image_cache(self):
+        return []
 
     def simulate_shutdown(self, instance_uuid):
         """The guest powers itself off (as a shutdown from inside would)."""

@@ -54,6 +54,16 @@ class VolumeClient:
     def get_volume(self, token, volume_id):
         return self._call("GET", token, f"/volumes/{volume_id}")["volume"]
 
+    def create_volume(self, token, size, image_id=None, name=None):
+        """Start making a volume (from the image, if given); returns it, ``creating``."""
+        body = {"size": size, "name": name}
+        if image_id:
+            body["imageRef"] = image_id
+        return self._call("POST", token, "/volumes", {"volume": body})["volume"]
+
+    def delete_volume(self, token, volume_id):
+        self._call("DELETE", token, f"/volumes/{volume_id}")
+
     def _call(self, method, token, path, body=None):
         url = self.endpoint + path
         try:

@@ -445,6 +445,7 @@ def up(args):
     started = time.monotonic()
     if os.geteuid() != 0:
         raise UpError("run as root: the agent drives libvirt and makes bridges and namespaces")
+    os.makedirs(layout.config_dir, mode=0o755, exist_ok=True)
     passwords = load_secrets(layout)
     if write_config(layout, args, passwords):
         _say(f"wrote {layout.config_file}")

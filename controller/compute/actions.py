@@ -20,6 +20,8 @@ DELETE = "delete"
 START = "start"
 STOP = "stop"
 REBOOT = "reboot"
+ATTACH_VOLUME = "attach_volume"
+DETACH_VOLUME = "detach_volume"
 
 
 def record(session, instance_uuid, action, request_id, user_id, project_id):

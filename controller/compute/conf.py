@@ -25,8 +25,12 @@ compute_opts = [
     cfg.StrOpt("network_endpoint",
                help="URL of the networking API (Neutron v2) that validates networks and "
                     "creates ports. Default: <public_url>/networking."),
+    cfg.StrOpt("volume_endpoint",
+               help="URL of the block storage API (Cinder v3, without project) that "
+                    "servers' volumes are reserved, attached and made with. Default: "
+                    "<public_url>/volume/v3."),
     cfg.FloatOpt("service_timeout", default=30.0, min=1.0,
-                 help="Seconds to wait for the image and network services."),
+                 help="Seconds to wait for the image, network and volume services."),
     cfg.IntOpt("console_output_max_lines", default=10000, min=1,
                help="Most lines of a server's console log the API returns."),
 ]

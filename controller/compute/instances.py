@@ -8,7 +8,8 @@ from controller.compute import exception, models, states
 from controller.db.base import isotime, utcnow
 
 # What an agent may change through ``instance_update``: never ownership, size or host.
-AGENT_UPDATABLE = frozenset({"vm_state", "task_state", "power_state", "launched_at"})
+AGENT_UPDATABLE = frozenset({"vm_state", "task_state", "power_state", "launched_at",
+                             "network_info", "config_drive"})
 
 
 def get(session, instance_uuid, lock=False):
@@ -110,9 +111,11 @@ def to_primitive(instance):
         "launch_index": instance.launch_index,
         "launched_at": isotime(instance.launched_at),
         "block_device_mappings": [
-            {"source_type": bdm.source_type, "destination_type": bdm.destination_type,
+            {"id": bdm.id, "source_type": bdm.source_type,
+             "destination_type": bdm.destination_type,
              "boot_index": bdm.boot_index, "image_id": bdm.image_id,
-             "volume_id": bdm.volume_id, "volume_size": bdm.volume_size,
+             "volume_id": bdm.volume_id, "attachment_id": bdm.attachment_id,
+             "volume_size": bdm.volume_size,
              "delete_on_termination": bdm.delete_on_termination,
              "device_name": bdm.device_name, "tag": bdm.tag}
             for bdm in instance.block_device_mappings],

@@ -106,6 +106,8 @@ class BlockDeviceMapping(TimestampMixin, Base):
     boot_index: Mapped[int | None] = mapped_column(Integer)
     image_id: Mapped[str | None] = mapped_column(String(36))
     volume_id: Mapped[str | None] = mapped_column(String(36))
+    # The volume service's attachment of volume_id to this server, once reserved.
+    attachment_id: Mapped[str | None] = mapped_column(String(36))
     volume_size: Mapped[int | None] = mapped_column(Integer)
     delete_on_termination: Mapped[bool] = mapped_column(Boolean, default=True)
     device_name: Mapped[str | None] = mapped_column(String(255))

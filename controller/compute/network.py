@@ -1,5 +1,8 @@
-"""Asks the network service (Neutron v2, over HTTP, with the caller's token) which
-networks a server may use, and creates, binds and deletes its ports.
+"""Compute's side of the network service (Neutron v2 over HTTP, with the caller's token).
+
+The API validates the networks a server asks for when it accepts the server (as Nova's
+API does); the agent of the host the server lands on then creates and binds its ports,
+and deletes them with the server — exactly what the caller may do, no more.
 
 Requested networks are resolved once, when the API accepts the server: ``"none"`` means
 no NIC; ``"auto"`` means the one network the project can use, or none if the network
@@ -7,13 +10,25 @@ service has none (or is not deployed); a list names networks or existing ports.
 """
 from controller.compute import exception
 from controller.compute.service_client import ServiceClient
+from controller.conf import public_url
+from controller.network.client import NetworkApiError
+
+# A port the user brought goes back to them like this when the server is deleted.
+UNBOUND = {"device_id": "", "device_owner": "", "binding:host_id": ""}
+
+
+def network_endpoint(conf):
+    """The networking API compute talks to, from the API and from the agents alike."""
+    return conf.compute.network_endpoint or public_url(conf) + "/networking"
 
 
 class NetworkAPI:
+    """The compute API's requests, through ``ServiceClient`` (in-process when the network
+    service is served by this very process)."""
+
     def __init__(self, runtime):
         conf = runtime.conf
-        self.client = ServiceClient(runtime, conf.compute.network_endpoint
-                                    or runtime.endpoint("/networking"),
+        self.client = ServiceClient(runtime, network_endpoint(conf),
                                     conf.compute.service_timeout, "network")
 
     def _request(self, method, path, token, **kwargs):
@@ -33,11 +48,10 @@ class NetworkAPI:
                 f"The network service answered {resp.status_code} for {what}: "
                 f"{resp.text[:200]}")
 
-    # --- validation, at create time ------------------------------------------------------
-
     def resolve(self, token, project_id, requested):
         """Validate ``requested`` and return what the build will need:
-        ``[{"network_id": ...} | {"port_id": ...}, optionally "fixed_ip"]``."""
+        ``[{"network_id": ...} | {"port_id": ..., "network_id": ...}, optionally
+        "fixed_ip"]``."""
         if requested == "none":
             return []
         if requested == "auto":
@@ -75,59 +89,68 @@ class NetworkAPI:
                 "Multiple possible networks found, use a Network ID to be more specific.")
         return [{"network_id": network_id} for network_id in networks]
 
-    # --- ports, at build and delete time -------------------------------------------------
-
-    def allocate(self, token, instance_uuid, requested, host, availability_zone):
-        """Create or bind one port per requested network on ``host``; the VIFs in the
-        shape drivers take (see agent.virt.driver)."""
-        vifs = []
-        binding = {"device_id": instance_uuid,
-                   "device_owner": f"compute:{availability_zone or 'nova'}",
-                   "binding:host_id": host}
-        for item in requested:
-            if item.get("port_id"):
-                resp = self._request("PUT", f"/ports/{item['port_id']}", token,
-                                     json={"port": binding})
-                self._check(resp, f"port {item['port_id']}")
-                preserve = True
-            else:
-                body = dict(binding, network_id=item["network_id"])
-                if item.get("fixed_ip"):
-                    body["fixed_ips"] = [{"ip_address": item["fixed_ip"]}]
-                resp = self._request("POST", "/ports", token, json={"port": body})
-                self._check(resp, f"a port on network {item['network_id']}")
-                preserve = False
-            vifs.append(self._vif(token, resp.json()["port"], preserve))
-        return vifs
-
-    def _vif(self, token, port, preserve_on_delete):
-        network = self._get(f"/networks/{port['network_id']}", token,
-                            f"Network {port['network_id']}")["network"]
-        subnets = []
-        ips_by_subnet = {}
-        for fixed_ip in port.get("fixed_ips", []):
-            ips_by_subnet.setdefault(fixed_ip["subnet_id"], []).append(fixed_ip["ip_address"])
-        for subnet_id, addresses in ips_by_subnet.items():
-            subnet = self._get(f"/subnets/{subnet_id}", token, f"Subnet {subnet_id}")["subnet"]
-            subnets.append({"id": subnet["id"], "cidr": subnet["cidr"],
-                            "gateway": subnet.get("gateway_ip"),
-                            "dns": subnet.get("dns_nameservers", []),
-                            "ips": [{"address": address, "version": subnet["ip_version"]}
-                                    for address in addresses]})
-        details = port.get("binding:vif_details") or {}
-        return {"id": port["id"], "address": port["mac_address"],
-                "preserve_on_delete": preserve_on_delete,
-                "network": {"id": network["id"], "label": network["name"],
-                            "mtu": network.get("mtu"), "bridge": details.get("bridge_name"),
-                            "subnets": subnets}}
-
     def deallocate(self, token, network_info):
-        """Delete the ports the build created; unbind the ones the user brought."""
+        """Release the ports of a server deleted while its agent was away (the API's
+        local delete): delete the ones its build created, unbind the user's own."""
         for vif in network_info:
             if vif.get("preserve_on_delete"):
-                resp = self._request("PUT", f"/ports/{vif['id']}", token, json={"port": {
-                    "device_id": "", "device_owner": "", "binding:host_id": ""}})
+                resp = self._request("PUT", f"/ports/{vif['id']}", token,
+                                     json={"port": UNBOUND})
             else:
                 resp = self._request("DELETE", f"/ports/{vif['id']}", token)
             if resp.status_code != 404:
                 self._check(resp, f"port {vif['id']}")
+
+
+# --- the agent's side: ports of a server on its host ----------------------------------
+# ``client`` is a ``controller.network.client.NetworkClient`` holding the token to act with.
+
+
+def bind_port(client, instance, request, host):
+    """The port of one of ``instance``'s requested networks, bound to ``host``: the port
+    the user brought, or a new one on the network (at the address asked for, if any)."""
+    owner = f"compute:{instance['availability_zone'] or 'nova'}"
+    if request.get("port_id"):
+        return client.update_port(request["port_id"], device_id=instance["uuid"],
+                                  device_owner=owner, **{"binding:host_id": host})
+    fields = {}
+    if request.get("fixed_ip"):
+        fields["fixed_ips"] = [{"ip_address": request["fixed_ip"]}]
+    return client.create_port(request["network_id"], instance["uuid"], owner, host=host,
+                              **fields)
+
+
+def vif(client, plugged, preserve_on_delete):
+    """The network_info entry (the shape ``agent.virt.driver`` documents) of a port
+    wired on this host; ``plugged`` is what the driver's ``plug_vif`` returned."""
+    port = plugged["port"]
+    network = client.show_network(port["network_id"])
+    addresses = {}
+    for fixed_ip in port["fixed_ips"]:
+        addresses.setdefault(fixed_ip["subnet_id"], []).append(fixed_ip["ip_address"])
+    subnets = []
+    for subnet_id, ips in addresses.items():
+        subnet = client.show_subnet(subnet_id)
+        subnets.append({"id": subnet["id"], "cidr": subnet["cidr"],
+                        "gateway": subnet.get("gateway_ip"),
+                        "dns": subnet.get("dns_nameservers", []),
+                        "ips": [{"address": ip, "version": subnet["ip_version"]}
+                                for ip in ips]})
+    return {"id": port["id"], "address": port["mac_address"], "devname": plugged["tap"],
+            "preserve_on_delete": preserve_on_delete,
+            "network": {"id": network["id"], "label": network["name"],
+                        "bridge": plugged["bridge"], "mtu": plugged["mtu"],
+                        "subnets": subnets}}
+
+
+def release_port(client, port_id, preserve):
+    """Unbind (``preserve``: the user brought it) or delete a server's port; a port
+    already gone is fine."""
+    try:
+        if preserve:
+            client.update_port(port_id, **UNBOUND)
+        else:
+            client.delete_port(port_id)
+    except NetworkApiError as exc:
+        if exc.status != 404:
+            raise

@@ -11,8 +11,8 @@ import oslo_messaging as messaging
 from sqlalchemy import select
 
 from controller import policy
-from controller.compute import (actions, exception, flavors, instances, models, quota,
-                                states)
+from controller.compute import (actions, block_devices, exception, flavors, instances,
+                                models, quota, states)
 import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
@@ -28,47 +28,6 @@ def hostname_for(name):
     """A valid hostname from a display name, as Nova sanitises it."""
     hostname = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip(".-")
     return hostname[:63].rstrip("-") or "server"
-
-
-def _image_id_from(server):
-    """The image to boot: imageRef, or the source of the boot block device mapping."""
-    image_ref = server.get("imageRef") or ""
-    for bdm in server.get("block_device_mapping_v2") or []:
-        if bdm.get("destination_type") == "volume":
-            raise exception.InvalidRequest("Booting from a volume is not supported.")
-        if bdm.get("boot_index") in (0, "0") and bdm.get("source_type") == "image":
-            image_ref = image_ref or bdm.get("uuid", "")
-    image_id = str(image_ref).rstrip("/").rsplit("/", 1)[-1]
-    if not image_id:
-        raise exception.InvalidRequest("An image (imageRef) is required to boot a server.")
-    return image_id
-
-
-def _block_device_rows(server, image_id):
-    rows = [models.BlockDeviceMapping(source_type="image", destination_type="local",
-                                      boot_index=0, image_id=image_id,
-                                      delete_on_termination=True)]
-    for bdm in server.get("block_device_mapping_v2") or []:
-        if bdm.get("boot_index") in (0, "0"):
-            continue
-        if bdm.get("source_type") != "blank" or bdm.get("destination_type") != "local":
-            raise exception.InvalidRequest(
-                "Only the boot image and blank local disks are supported as block devices.")
-        rows.append(models.BlockDeviceMapping(
-            source_type="blank", destination_type="local", boot_index=None,
-            volume_size=bdm.get("volume_size"), device_name=bdm.get("device_name"),
-            delete_on_termination=True, tag=bdm.get("tag")))
-    return rows
-
-
-def _check_image_fits(flavor, image_meta):
-    if flavor.memory_mb < (image_meta.get("min_ram") or 0):
-        raise exception.InvalidRequest("Flavor's memory is too small for requested image.")
-    if flavor.root_gb and flavor.root_gb < (image_meta.get("min_disk") or 0):
-        raise exception.InvalidRequest("Flavor's disk is too small for requested image.")
-    size_gb = (image_meta.get("size") or 0) / 1024 ** 3
-    if flavor.root_gb and size_gb > flavor.root_gb:
-        raise exception.InvalidRequest("Flavor's disk is too small for requested image.")
 
 
 def _user_data(server):
@@ -172,7 +131,7 @@ class ServerOperations:
         """Record the servers a create request asks for and start their builds.
         ``server`` is the validated request body's server, ``hints`` its scheduler
         hints. Returns (instances, reservation_id)."""
-        image_id = _image_id_from(server)
+        disks = block_devices.plan(server)
         user_data = _user_data(server)
         metadata = server.get("metadata") or {}
         requested_networks = server.get("networks", "auto")
@@ -188,8 +147,12 @@ class ServerOperations:
             if metadata_limit != quota.UNLIMITED and len(metadata) > metadata_limit:
                 raise quota.QuotaExceeded("metadata_items", len(metadata), 0, metadata_limit)
             key_data = self._key_data(session, auth, server.get("key_name"))
-        image_meta = self.handles.image.get_active(auth.token, image_id)
-        _check_image_fits(flavor, image_meta)
+        if disks.root_volume_id:
+            image_meta = block_devices.volume_image_meta(
+                self.handles.volume.get_bootable(auth.token, disks.root_volume_id))
+        else:
+            image_meta = self.handles.image.get_active(auth.token, disks.image_id)
+        block_devices.check_image_fits(flavor, image_meta, disks)
         networks = self.handles.network.resolve(auth.token, auth.project_id,
                                                  requested_networks)
         min_count = int(server.get("min_count", 1))
@@ -199,11 +162,16 @@ class ServerOperations:
         if max_count > self.conf.compute.max_count:
             raise exception.InvalidRequest(
                 f"max_count may be at most {self.conf.compute.max_count}.")
+        if disks.root_volume_id and max_count > 1:
+            raise exception.InvalidRequest("A volume can boot only one server; ask for one "
+                                           "server (max_count 1) per volume.")
         reservation_id = "r-" + uuid.uuid4().hex[:8]
         request_spec = {
             "project_id": auth.project_id, "user_id": auth.user_id,
-            "flavor": flavor_snapshot,
-            "image": {"id": image_id, "properties": image_meta["properties"]},
+            # A volume-backed server takes no local root disk from its host.
+            "flavor": (dict(flavor_snapshot, root_gb=0) if disks.volume_backed
+                       else flavor_snapshot),
+            "image": {"id": image_meta.get("id"), "properties": image_meta["properties"]},
             "availability_zone": zone, "scheduler_hints": hints,
             "instance_group": None, "ignore_hosts": [], "force_host": force_host}
         with self.db.session() as session:
@@ -217,7 +185,9 @@ class ServerOperations:
                 instance = models.Instance(
                     uuid=instance_uuid, name=name, hostname=hostname_for(name),
                     description=server.get("description"), project_id=auth.project_id,
-                    user_id=auth.user_id, image_ref=image_id, image_meta=image_meta,
+                    user_id=auth.user_id,
+                    image_ref="" if disks.volume_backed else disks.image_id,
+                    image_meta=image_meta,
                     flavor_id=flavor.id, flavor=flavor_snapshot, vcpus=flavor.vcpus,
                     memory_mb=flavor.memory_mb, root_gb=flavor.root_gb,
                     ephemeral_gb=flavor.ephemeral_gb, vm_state=states.BUILDING,
@@ -229,7 +199,7 @@ class ServerOperations:
                     request_spec=dict(request_spec, instance_uuid=instance_uuid,
                                       num_instances=1),
                     retry={}, reservation_id=reservation_id, launch_index=index,
-                    block_device_mappings=_block_device_rows(server, image_id),
+                    block_device_mappings=disks.rows(),
                     metadata_items=[models.InstanceMetadata(key=k, value=v)
                                     for k, v in metadata.items()])
                 session.add(instance)
@@ -293,6 +263,8 @@ class ServerOperations:
             else:
                 # Never placed, or its host is down: nothing to destroy that we can reach.
                 network_info = instance.network_info
+                volumes = [(bdm.volume_id, bdm.attachment_id, bdm.delete_on_termination)
+                           for bdm in instance.block_device_mappings if bdm.volume_id]
                 instances.mark_deleted(session, instance)
                 local = True
         if local:
@@ -302,6 +274,7 @@ class ServerOperations:
                     self.handles.network.deallocate(auth.token, network_info)
                 except exception.ComputeError:
                     LOG.exception("Deleting the ports of %s failed", instance.uuid)
+            self.handles.volume.release(auth.token, volumes)
             return
         self.handles.agents.terminate_instance(auth.rpc_context(request_id), host,
                                                 instance.uuid)

@@ -39,11 +39,11 @@ class ServiceClient:
         app_root = self.runtime.public_url.rstrip("/") + "/"
         return self.runtime.wsgi_app is not None and self.base_url.startswith(app_root)
 
-    def request(self, method, path, token, params=None, json=None):
+    def request(self, method, path, token, params=None, json=None, headers=None):
         """The reply (``status_code``, ``json()``, ``text``) to ``method path``; a
         ServiceUnavailable if the service cannot be reached."""
         url = self.base_url + path
-        headers = {"X-Auth-Token": token, "Accept": "application/json"}
+        headers = {"X-Auth-Token": token, "Accept": "application/json", **(headers or {})}
         if self._is_local():
             if params:
                 url += "?" + urllib.parse.urlencode(params)

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 
 from agent.rpcapi import AgentAPI
 from controller import rpc
-from controller.compute import actions, exception, instances, models, states
+from controller.compute import (actions, block_devices, exception, instances, metadata,
+                                models, states)
 import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
-from controller.compute.network import NetworkAPI
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
 import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
@@ -42,7 +42,6 @@ class ConductorManager:
         self.db = runtime.db
         self.scheduler = SchedulerAPI()
         self.agents = AgentAPI()
-        self.network = NetworkAPI(runtime)
         self._stopping = threading.Event()
         self._periodic = []
 
@@ -136,7 +135,7 @@ class ConductorManager:
                 return
             if instance.vm_state != states.BUILDING or instance.task_state == states.DELETING:
                 return
-            network_info = instance.network_info
+            # The agent released the ports along with the rest of the failed build.
             instance.network_info = []
             instance.task_state = states.SCHEDULING
             instance.host = None
@@ -146,7 +145,6 @@ class ConductorManager:
             tried = list(instance.retry.get("hosts", [host]))
             alternates = list(instance.retry.get("alternates", []))
         placement.release(self.db, instance_uuid)
-        self._deallocate_networks(ctxt, instance_uuid, network_info)
         attempts_left = self.conf.scheduler.max_attempts - len(tried)
         if retry and attempts_left > 0:
             selection = self._claim_alternate(instance_uuid, alternates)
@@ -230,44 +228,7 @@ class ConductorManager:
             actions.event_finish(session, instance_uuid, ctxt.request_id, event, host,
                                  result, details)
 
-    def allocate_networks(self, ctxt, instance_uuid, host):
-        """Ports for the instance on ``host``, created once: a repeated call returns the
-        same network_info."""
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid)
-            if instance.network_info or not instance.requested_networks:
-                return instance.network_info or []
-            requested = instance.requested_networks
-            zone = instance.availability_zone
-        network_info = self.network.allocate(ctxt.auth_token, instance_uuid, requested,
-                                             host, zone)
-        with self.db.session() as session:
-            try:
-                instances.get(session, instance_uuid, lock=True).network_info = network_info
-            except exception.InstanceNotFound:
-                self._deallocate_networks(ctxt, instance_uuid, network_info)
-                raise
-        return network_info
-
-    def _deallocate_networks(self, ctxt, instance_uuid, network_info):
-        if not network_info:
-            return
-        if not ctxt.auth_token:
-            LOG.warning("Ports of %s not deleted: no user token to ask the network "
-                        "service with", instance_uuid)
-            return
-        try:
-            self.network.deallocate(ctxt.auth_token, network_info)
-        except exception.ComputeError:
-            LOG.exception("Deleting the ports of %s failed", instance_uuid)
-
     def instance_destroyed(self, ctxt, instance_uuid, host):
-        with self.db.session() as session:
-            try:
-                network_info = instances.get(session, instance_uuid).network_info
-            except exception.InstanceNotFound:
-                return
-        self._deallocate_networks(ctxt, instance_uuid, network_info)
         with self.db.session() as session:
             try:
                 instances.mark_deleted(session, instances.get(session, instance_uuid,
@@ -286,6 +247,23 @@ class ConductorManager:
 
     def claim_release(self, ctxt, instance_uuid):
         placement.release(self.db, instance_uuid)
+
+    def block_device_update(self, ctxt, bdm_id, updates):
+        with self.db.session() as session:
+            block_devices.update(session, bdm_id, updates)
+
+    def block_device_destroy(self, ctxt, bdm_id):
+        with self.db.session() as session:
+            block_devices.destroy(session, bdm_id)
+
+    def get_instance_metadata(self, ctxt, instance_uuid, host):
+        """A guest on ``host`` asks its metadata service: only that host's instances."""
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid)
+            if instance.host != host:
+                raise exception.InstanceNotFound(
+                    f"Instance {instance_uuid} could not be found on host {host}.")
+            return metadata.documents(instances.to_primitive(instance))
 
     def _zone(self, availability_zone):
         return availability_zone or self.conf.compute.default_availability_zone

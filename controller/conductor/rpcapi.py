@@ -28,10 +28,11 @@ class ConductorAPI:
 
     def instance_update(self, ctxt, instance_uuid, updates, expected_task_state=None,
                         expected_host=None):
-        """Apply ``updates`` (vm_state, task_state, power_state, launched_at) only if the
-        task_state is still one of ``expected_task_state`` and the instance still on
-        ``expected_host`` (each when given); raises UnexpectedTaskState /
-        UnexpectedDeletingTaskState otherwise. Returns the updated instance."""
+        """Apply ``updates`` (vm_state, task_state, power_state, launched_at,
+        network_info) only if the task_state is still one of ``expected_task_state`` and
+        the instance still on ``expected_host`` (each when given); raises
+        UnexpectedTaskState / UnexpectedDeletingTaskState otherwise. Returns the updated
+        instance."""
         return self.client.call(ctxt, "instance_update", instance_uuid=instance_uuid,
                                 updates=updates, expected_task_state=expected_task_state,
                                 expected_host=expected_host)
@@ -50,11 +51,6 @@ class ConductorAPI:
         self.client.call(ctxt, "action_event_finish", instance_uuid=instance_uuid,
                          event=event, host=host, result=result, details=details)
 
-    def allocate_networks(self, ctxt, instance_uuid, host):
-        """Create (or find) the instance's ports bound to ``host``; return network_info."""
-        return self.client.call(ctxt, "allocate_networks", instance_uuid=instance_uuid,
-                                host=host)
-
     def build_failed(self, ctxt, instance_uuid, host, fault, retry=True):
         """The build on ``host`` failed: release its claim and try an alternate host if
         ``retry`` (and attempts remain), else set ERROR with ``fault`` as the reason."""
@@ -62,8 +58,8 @@ class ConductorAPI:
                          fault=fault, retry=retry)
 
     def instance_destroyed(self, ctxt, instance_uuid, host):
-        """The guest is gone from ``host``: mark the instance deleted, release its claim
-        and delete its ports."""
+        """The guest and its ports are gone from ``host``: mark the instance deleted and
+        release its claim."""
         self.client.call(ctxt, "instance_destroyed", instance_uuid=instance_uuid, host=host)
 
     # --- from agents: the host ---------------------------------------------------------
@@ -81,3 +77,21 @@ class ConductorAPI:
     def claim_release(self, ctxt, instance_uuid):
         """Give back the resources claimed for the instance. Idempotent."""
         self.client.call(ctxt, "claim_release", instance_uuid=instance_uuid)
+
+    # --- from agents: volumes ----------------------------------------------------------
+
+    def block_device_update(self, ctxt, bdm_id, updates):
+        """Record on a block device mapping (``id`` in the instance's
+        ``block_device_mappings``) the volume made for it, its attachment, or the device
+        the guest got."""
+        self.client.call(ctxt, "block_device_update", bdm_id=bdm_id, updates=updates)
+
+    def block_device_destroy(self, ctxt, bdm_id):
+        """The volume left the server (detached, or its attach was undone)."""
+        self.client.call(ctxt, "block_device_destroy", bdm_id=bdm_id)
+
+    def get_instance_metadata(self, ctxt, instance_uuid, host):
+        """The metadata documents (``controller.compute.metadata.documents``) of an
+        instance on ``host``; raises InstanceNotFound for one deleted or elsewhere."""
+        return self.client.call(ctxt, "get_instance_metadata", instance_uuid=instance_uuid,
+                                host=host)

@@ -84,6 +84,7 @@ def test_role_assignment_list_names(cloud, demo):
     rows = cloud.openstack("role", "assignment", "list", "--names")
     triples = {(r["Role"], r["User"], r["Project"]) for r in rows}
     assert triples == {("admin", "admin@Default", "admin@Default"),
+                       ("admin", "pocketstack-agent@Default", "service@Default"),
                        ("member", "demo@Default", "demo@Default")}
     effective = cloud.openstack("role", "assignment", "list", "--user", "demo",
                                 "--project", "demo", "--effective", "--names")

@@ -12,6 +12,7 @@ import requests
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_PASSWORD = "admin-secret"
+SERVICE_PASSWORD = "agent-secret"
 
 
 def clients_venv():
@@ -52,6 +53,9 @@ class Cloud:
                         "debug": "true",
                         "log_file": os.path.join(self.workdir, "controller.log")},
             "api": {"bind_host": "127.0.0.1", "bind_port": str(self.port)},
+            # The agent's service user; bootstrap creates it with this password.
+            "service_credentials": {"username": "pocketstack-agent",
+                                    "password": SERVICE_PASSWORD},
         }
         for section, values in (conf or {}).items():
             self.sections.setdefault(section, {}).update(values)

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.lib.cloud import REPO, client_bin, free_port
+from tests.system.conftest import VIRT_TYPE
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -41,7 +42,7 @@ class AllInOne:
                    timeout=timeout)
 
     def up(self):
-        return self.pocketstack("up", "--port", str(self.port), "--virt-type", "qemu",
+        return self.pocketstack("up", "--port", str(self.port), "--virt-type", VIRT_TYPE,
                                 "--clouds-yaml", self.clouds_yaml, "--ssh-key", self.key + ".pub")
 
     def openstack(self, *args, cloud="pocketstack", parse=True):

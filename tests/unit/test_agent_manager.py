@@ -1,13 +1,98 @@
-"""The agent's manager: each request's steps, as reported to the conductor."""
+"""The agent's manager: each request's steps, as reported to the conductor, and the
+ports it creates, wires and deletes."""
 import base64
 import copy
+import itertools
 
 from agent.manager import AgentManager
 from agent.virt import fake, power_state
 from controller.compute import exception, states
+from controller.network.client import NetworkApiError
+from controller.rpc import RequestContext
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 
 HOST = "host-a"
+USER_TOKEN = "user-token"
+SERVICE_TOKEN = "service-token"
+NETWORK = "11111111-aaaa-4aaa-8aaa-111111111111"
+SUBNET = "22222222-bbbb-4bbb-8bbb-222222222222"
+
+
+def user_context():
+    return RequestContext(auth_token=USER_TOKEN, request_id="req-1", overwrite=False)
+
+
+class FakeNetworkService:
+    """The networking API in memory: one network with one subnet; ``client(token)``
+    gives a NetworkClient look-alike that records which token made each change."""
+
+    def __init__(self):
+        self.ports = {}
+        self.changes = []          # (token, verb, port id)
+        self.refuse_next = None    # a NetworkApiError the next create_port raises
+        self._ids = itertools.count(1)
+        self.on_create = None      # hook(port) after a port is created
+
+    def client(self, token):
+        return FakeNetworkClient(self, token)
+
+
+class FakeNetworkClient:
+    def __init__(self, service, token):
+        self.service = service
+        self.token = token
+
+    def _port(self, port_id):
+        if port_id not in self.service.ports:
+            raise NetworkApiError(404, "PortNotFound", f"Port {port_id} could not be found.")
+        return self.service.ports[port_id]
+
+    def create_port(self, network_id, device_id, device_owner, host=None, **fields):
+        if self.service.refuse_next is not None:
+            error, self.service.refuse_next = self.service.refuse_next, None
+            raise error
+        number = next(self.service._ids)
+        port = {"id": f"port-{number:04d}-0000-0000", "network_id": network_id,
+                "mac_address": f"fa:16:3e:00:00:{number:02x}", "device_id": device_id,
+                "device_owner": device_owner, "binding:host_id": host or "",
+                "binding:vif_details": {"mtu": 1450},
+                "fixed_ips": fields.get("fixed_ips") and [
+                    {"subnet_id": SUBNET, **fields["fixed_ips"][0]}]
+                or [{"subnet_id": SUBNET, "ip_address": f"10.0.0.{number + 10}"}]}
+        self.service.ports[port["id"]] = port
+        self.service.changes.append((self.token, "create", port["id"]))
+        if self.service.on_create:
+            self.service.on_create(port)
+        return copy.deepcopy(port)
+
+    def update_port(self, port_id, **fields):
+        self._port(port_id).update(fields)
+        self.service.changes.append((self.token, "update", port_id))
+        return copy.deepcopy(self._port(port_id))
+
+    def show_port(self, port_id):
+        return copy.deepcopy(self._port(port_id))
+
+    def list_ports(self, **filters):
+        return [copy.deepcopy(port) for port in self.service.ports.values()
+                if all(port.get(key) == value for key, value in filters.items())]
+
+    def delete_port(self, port_id):
+        self._port(port_id)
+        del self.service.ports[port_id]
+        self.service.changes.append((self.token, "delete", port_id))
+
+    def show_network(self, network_id):
+        return {"id": network_id, "name": "lan"}
+
+    def show_subnet(self, subnet_id):
+        return {"id": subnet_id, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1",
+                "dns_nameservers": [], "ip_version": 4}
+
+
+class ServiceCredentials:
+    def token(self):
+        return SERVICE_TOKEN
 
 
 class FakeConductor:
@@ -18,6 +103,7 @@ class FakeConductor:
         self.calls = []
         self.events = []
         self.deleted = []
+        self.retries = []
 
     def _get(self, uuid):
         if uuid not in self.instances:
@@ -46,15 +132,12 @@ class FakeConductor:
     def action_event_finish(self, ctxt, instance_uuid, event, host, result, details=None):
         self.events.append((instance_uuid, event, result, host))
 
-    def allocate_networks(self, ctxt, instance_uuid, host):
-        self.calls.append(("allocate_networks", instance_uuid, host))
-        return []
-
     def claim_release(self, ctxt, instance_uuid):
         self.calls.append(("claim_release", instance_uuid))
 
     def build_failed(self, ctxt, instance_uuid, host, fault, retry=True):
         self.calls.append(("build_failed", instance_uuid, host, fault["message"]))
+        self.retries.append(retry)
 
     def instance_destroyed(self, ctxt, instance_uuid, host):
         self.deleted.append(instance_uuid)
@@ -67,16 +150,30 @@ class FakeConductor:
         self.calls.append(("inventory", host, resources))
 
 
-def make_manager(*instances, **conf):
+def make_manager(*instances, credentials=True, **conf):
     config = make_conf()
     for key, value in conf.items():
         config.set_override(key, value, group="agent")
     conductor = FakeConductor(*instances)
     hypervisor = fake.FakeDriver(config)
-    manager = AgentManager(config, HOST, hypervisor, conductor)
+    manager = AgentManager(config, HOST, hypervisor, conductor, NETWORKS.client,
+                           ServiceCredentials() if credentials else None)
     hypervisor.init_host(HOST)
     hypervisor.register_event_listener(manager.handle_lifecycle_event)
     return manager, conductor, hypervisor
+
+
+NETWORKS = None
+
+
+def setup_function():
+    global NETWORKS
+    NETWORKS = FakeNetworkService()
+
+
+def on_lan(uuid, **overrides):
+    return instance_dict(uuid, HOST, requested_networks=[{"network_id": NETWORK}],
+                         **overrides)
 
 
 def task_states(conductor, uuid):
@@ -94,7 +191,7 @@ def test_build_reports_each_step_and_ends_active():
                                             states.SPAWNING, None]
     # The conductor recorded the start when it sent the build here.
     assert conductor.events == [("u1", "compute_build_and_run_instance", "Success", HOST)]
-    assert not [c for c in conductor.calls if c[0] == "allocate_networks"]
+    assert NETWORKS.changes == [] and instance["network_info"] == []
     assert hypervisor.list_instance_uuids() == ["u1"]
 
 
@@ -111,19 +208,18 @@ def test_failed_build_cleans_up_releases_the_claim_and_asks_for_a_retry():
 
 
 def test_build_stops_when_the_server_is_deleted_meanwhile():
-    manager, conductor, hypervisor = make_manager(instance_dict(
-        "u3", HOST, requested_networks=[{"network_id": "n1"}]))
-    original = conductor.allocate_networks
+    manager, conductor, hypervisor = make_manager(on_lan("u3"))
 
-    def delete_during_networking(ctxt, uuid, host):
-        conductor.instances[uuid]["task_state"] = states.DELETING
-        return original(ctxt, uuid, host)
+    def delete_during_networking(port):
+        conductor.instances["u3"]["task_state"] = states.DELETING
 
-    conductor.allocate_networks = delete_during_networking
-    manager.build_and_run_instance(None, "u3")
+    NETWORKS.on_create = delete_during_networking
+    manager.build_and_run_instance(user_context(), "u3")
     assert conductor.instances["u3"]["task_state"] == states.DELETING
     assert not [c for c in conductor.calls if c[0] in ("build_failed", "claim_release")]
-    manager.terminate_instance(None, "u3")
+    # The build took back the port it had made; the delete finds nothing left.
+    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    manager.terminate_instance(user_context(), "u3")
     assert conductor.deleted == ["u3"] and hypervisor.list_instance_uuids() == []
 
 
@@ -134,12 +230,72 @@ def test_build_for_another_host_is_ignored():
     assert conductor.instances["u4"]["task_state"] == states.SCHEDULING
 
 
-def test_build_with_networks_asks_for_ports():
+def test_build_creates_wires_and_records_ports_and_delete_removes_them():
+    manager, conductor, hypervisor = make_manager(on_lan("u9"))
+    manager.build_and_run_instance(user_context(), "u9")
+    instance = conductor.instances["u9"]
+    assert instance["vm_state"] == states.ACTIVE
+    (port,) = NETWORKS.ports.values()
+    assert (port["device_id"], port["device_owner"], port["binding:host_id"]) == (
+        "u9", "compute:nova", HOST)
+    assert NETWORKS.changes == [(USER_TOKEN, "create", port["id"])]
+    assert hypervisor.plugged_port_ids() == {port["id"]}
+    (vif,) = instance["network_info"]
+    assert vif["id"] == port["id"] and vif["address"] == port["mac_address"]
+    assert vif["devname"] == "tap" + port["id"][:11] and not vif["preserve_on_delete"]
+    assert vif["network"]["bridge"] == "brq" + NETWORK[:11]
+    assert vif["network"]["mtu"] == 1450 and vif["network"]["label"] == "lan"
+    assert vif["network"]["subnets"] == [{
+        "id": SUBNET, "cidr": "10.0.0.0/24", "gateway": "10.0.0.1", "dns": [],
+        "ips": [{"address": port["fixed_ips"][0]["ip_address"], "version": 4}]}]
+    assert ("u9", "compute_networking", "Success", HOST) in conductor.events
+    assert "addresses: 10.0.0.11" in manager.get_console_output(None, "u9")
+
+    manager.terminate_instance(user_context(), "u9")
+    assert conductor.deleted == ["u9"]
+    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert NETWORKS.changes[-1] == (USER_TOKEN, "delete", port["id"])
+
+
+def test_a_port_the_user_brought_is_bound_then_given_back():
+    manager, conductor, hypervisor = make_manager()
+    brought = NETWORKS.client(USER_TOKEN).create_port(NETWORK, "", "")
+    conductor.instances["u10"] = instance_dict("u10", HOST, requested_networks=[
+        {"port_id": brought["id"], "network_id": NETWORK}])
+    manager.build_and_run_instance(user_context(), "u10")
+    assert conductor.instances["u10"]["network_info"][0]["preserve_on_delete"]
+    assert NETWORKS.ports[brought["id"]]["binding:host_id"] == HOST
+    manager.terminate_instance(user_context(), "u10")
+    port = NETWORKS.ports[brought["id"]]
+    assert (port["device_id"], port["device_owner"], port["binding:host_id"]) == ("", "", "")
+    assert hypervisor.plugged_port_ids() == set()
+
+
+def test_failed_spawn_removes_the_ports_before_the_retry():
+    instance = on_lan("u11")
+    instance["flavor"]["extra_specs"][fake.FAIL_ON_HOST] = HOST
+    manager, conductor, hypervisor = make_manager(instance)
+    manager.build_and_run_instance(user_context(), "u11")
+    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert conductor.calls[-1][:3] == ("build_failed", "u11", HOST)
+    assert conductor.retries == [True]
+
+
+def test_network_refusal_fails_the_build_without_a_retry():
     manager, conductor, hypervisor = make_manager(instance_dict(
-        "u9", HOST, requested_networks=[{"network_id": "n1"}]))
-    manager.build_and_run_instance(None, "u9")
-    assert ("allocate_networks", "u9", HOST) in conductor.calls
-    assert conductor.instances["u9"]["vm_state"] == states.ACTIVE
+        "u12", HOST, requested_networks=[{"network_id": NETWORK}, {"network_id": NETWORK}]))
+    # The first port is made, the second refused: the first must not be left behind.
+
+    def refuse_after_first(port):
+        NETWORKS.refuse_next = NetworkApiError(
+            409, "IpAddressGenerationFailure", "No more IP addresses available.")
+
+    NETWORKS.on_create = refuse_after_first
+    manager.build_and_run_instance(user_context(), "u12")
+    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert "No more IP addresses available" in conductor.calls[-1][3]
+    assert conductor.retries == [False]
+    assert ("u12", "compute_networking", "Error", HOST) in conductor.events
 
 
 def test_stop_start_and_reboot():
@@ -181,9 +337,74 @@ def test_init_host_reconciles_with_the_database():
     assert conductor.deleted == ["d1"]
     assert ("build_failed", "b1", HOST,
             "The agent restarted during the build.") in conductor.calls
+    assert conductor.retries == [False]   # the user's token is gone: no reschedule
     assert not [c for c in conductor.calls if c[0] == "build_failed" and c[1] == "q1"]
     assert hypervisor.list_instance_uuids() == []
     assert ("heartbeat", HOST) in conductor.calls
+
+
+def test_restart_removes_ports_nobody_recorded_or_kept():
+    """What a killed agent leaves: a build's port it had not recorded yet, a port of a
+    server deleted meanwhile, a wire without a server; a running server's port stays."""
+    user = NETWORKS.client(USER_TOKEN)
+    manager, conductor, hypervisor = make_manager()
+    running = on_lan("r1")
+    conductor.instances["r1"] = running
+    manager.build_and_run_instance(user_context(), "r1")
+    running_port = conductor.instances["r1"]["network_info"][0]["id"]
+    interrupted = on_lan("b2", task_state=states.NETWORKING)
+    conductor.instances["b2"] = interrupted
+    unrecorded = user.create_port(NETWORK, "b2", "compute:nova", host=HOST)
+    hypervisor.plug_vif(unrecorded, user)
+    of_deleted = user.create_port(NETWORK, "gone", "compute:nova", host=HOST)
+    hypervisor.plug_vif(of_deleted, user)
+    elsewhere = user.create_port(NETWORK, "gone-too", "compute:nova", host="host-b")
+
+    manager.init_host()
+    assert set(NETWORKS.ports) == {running_port, elsewhere["id"]}
+    assert hypervisor.plugged_port_ids() == {running_port}
+    assert {(token, verb) for token, verb, port in NETWORKS.changes
+            if port in (unrecorded["id"], of_deleted["id"])} == {(SERVICE_TOKEN, "delete"),
+                                                                 (USER_TOKEN, "create")}
+    assert conductor.instances["r1"]["vm_state"] == states.ACTIVE
+    assert hypervisor.list_instance_uuids() == ["r1"]
+
+
+def test_without_service_credentials_a_restart_leaves_the_ports_to_the_api():
+    deleting = on_lan("d2", vm_state=states.ACTIVE, task_state=states.DELETING)
+    manager, conductor, hypervisor = make_manager(deleting, credentials=False)
+    port = NETWORKS.client(USER_TOKEN).create_port(NETWORK, "d2", "compute:nova", host=HOST)
+    conductor.instances["d2"]["network_info"] = [{"id": port["id"]}]
+    hypervisor.plug_vif(port, None)
+    manager.init_host()
+    assert conductor.deleted == ["d2"]
+    assert hypervisor.plugged_port_ids() == set()   # the host side goes all the same
+    assert port["id"] in NETWORKS.ports
+
+
+def test_power_state_sync_catches_a_missed_event():
+    manager, conductor, hypervisor = make_manager(instance_dict("p1", HOST))
+    manager.build_and_run_instance(None, "p1")
+    hypervisor.destroy(None, conductor.instances["p1"], [])   # no event: vanished
+    manager.sync_power_states()
+    instance = conductor.instances["p1"]
+    assert (instance["vm_state"], instance["power_state"]) == (states.STOPPED,
+                                                               power_state.NOSTATE)
+    calls = len(conductor.calls)
+    manager.sync_power_states()       # nothing changed since: nothing reported
+    assert len(conductor.calls) == calls
+
+
+def test_periodic_network_refresh_acts_as_the_service_user():
+    manager, _, hypervisor = make_manager()
+    seen = []
+    hypervisor.refresh_networks = lambda client: seen.append(client.token)
+    manager.refresh_networks()
+    assert seen == [SERVICE_TOKEN]
+    manager_without, _, hypervisor_without = make_manager(credentials=False)
+    hypervisor_without.refresh_networks = lambda client: seen.append(client.token)
+    manager_without.refresh_networks()
+    assert seen == [SERVICE_TOKEN]
 
 
 def test_guest_shutting_itself_down_makes_the_server_shutoff():

@@ -241,8 +241,29 @@ def test_bootstrap_is_idempotent(db, service):
     before = counts()
     bootstrap.bootstrap(db, admin_password=PASSWORD, public_url="http://other",
                         hasher=service.hasher)
-    assert counts() == before == [1, 1, 1, 3, 2, 1, len(bootstrap.CATALOG),
+    # Projects, users and assignments: the admin's and the agents' service user's.
+    assert counts() == before == [1, 2, 2, 3, 2, 2, len(bootstrap.CATALOG),
                                   3 * len(bootstrap.CATALOG)]
     with db.session() as session:
         assert {e.url.split("/")[2] for e in session.query(models.Endpoint)} == {"other"}
     assert service.authenticate(password_auth()).project.name == "admin"
+
+
+def test_bootstrap_makes_the_agents_service_user_an_admin_of_project_service(db, service):
+    def run(password=None):
+        return bootstrap.bootstrap(db, admin_password=PASSWORD, public_url="http://cloud",
+                                   hasher=service.hasher, service_password=password)
+
+    assert run("agent-pw") is None
+    token = service.authenticate(password_auth(bootstrap.SERVICE_USER, "agent-pw",
+                                               project_scope("service")))
+    assert "admin" in [role.name for role in token.roles]
+    assert run() is None        # no password given: the one it has stays
+    service.authenticate(password_auth(bootstrap.SERVICE_USER, "agent-pw"))
+    with db.session() as session:
+        session.execute(delete(models.RoleAssignment))
+        session.execute(delete(models.User).where(
+            models.User.name == bootstrap.SERVICE_USER))
+    generated = run()           # a new user with no password given gets one
+    assert generated and service.authenticate(
+        password_auth(bootstrap.SERVICE_USER, generated)).user.name == bootstrap.SERVICE_USER

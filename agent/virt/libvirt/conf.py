@@ -24,6 +24,9 @@ libvirt_opts = [
                      "for image_cache_max_age seconds."),
     cfg.IntOpt("image_cache_max_age", default=86400, min=0,
                help="Seconds an unused base image stays cached."),
+    cfg.IntOpt("volume_detach_timeout", default=60, min=1,
+               help="Seconds a running guest gets to let go of a volume being detached; "
+                    "the detach fails (the volume stays attached) if it does not."),
 ]
 
 

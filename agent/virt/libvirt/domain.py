@@ -10,6 +10,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from agent.storage import CONFIG_DRIVE
+from agent.volume import nbd
 
 NAME_PREFIX = "pocketstack-"
 METADATA_NS = "https://pocketstack.dev/xmlns/libvirt/instance/1.0"
@@ -124,7 +125,7 @@ def build_domain_xml(*, instance, host, virt_type, arch, disks, network_info,
         interface = _sub(devices, "interface", type="bridge")
         _sub(interface, "mac", address=vif["address"])
         _sub(interface, "source", bridge=vif["network"]["bridge"])
-        _sub(interface, "target", dev=tap_name(vif["id"]))
+        _sub(interface, "target", dev=vif.get("devname") or tap_name(vif["id"]))
         _sub(interface, "model", type=vif_model)
         if vif["network"].get("mtu"):
             _sub(interface, "mtu", size=vif["network"]["mtu"])
@@ -148,21 +149,50 @@ def _add_disks(devices, disks, bus, cache):
         _sub(devices, "controller", type="scsi", model="virtio-scsi", index="0")
     names = _device_names(prefix)
     for disk in disks:
+        try:
+            target = next(names)
+        except StopIteration:
+            raise InvalidImageProperty(f"Too many disks on the {bus} bus.") from None
+        if disk.connection_info is not None:
+            # A volume: the same <disk> that is hot-plugged (nbd.disk_xml).
+            devices.append(ET.fromstring(nbd.disk_xml(disk.connection_info, target,
+                                                      serial=disk.serial, bus=bus)))
+            continue
         # A read-only disk on IDE/SATA must be a CD-ROM: qemu refuses read-only disks there.
         device = "cdrom" if disk.role == CONFIG_DRIVE and not read_only_ok else "disk"
         element = _sub(devices, "disk", type=disk.source_type, device=device)
         _sub(element, "driver", name="qemu", type=disk.format, cache=cache)
         source_key = "dev" if disk.source_type == "block" else "file"
         _sub(element, "source", **{source_key: disk.path})
-        try:
-            target = next(names)
-        except StopIteration:
-            raise InvalidImageProperty(f"Too many disks on the {bus} bus.") from None
         _sub(element, "target", dev=target, bus=bus)
         if disk.read_only or disk.role == CONFIG_DRIVE:
             _sub(element, "readonly")
         if disk.serial:
             _sub(element, "serial", disk.serial)
+
+
+def disk_targets(xml):
+    """The target device names (``vda``, ``hdc`` ...) of a domain's disks."""
+    return {target.get("dev") for target in ET.fromstring(xml).findall("devices/disk/target")}
+
+
+def volume_disk(xml, volume_id):
+    """The ``<disk>`` (a string) of volume ``volume_id`` (its serial) in a domain's XML,
+    as detachDeviceFlags takes it, or None."""
+    for disk in ET.fromstring(xml).findall("devices/disk"):
+        if disk.findtext("serial") == volume_id:
+            return ET.tostring(disk, encoding="unicode")
+    return None
+
+
+def volume_target(requested, used):
+    """The target of a volume plugged into a running guest: ``requested``
+    (``/dev/vdX``) if it is a free virtio name, else the first free ``vdX``; None when
+    all are taken."""
+    wanted = (requested or "").rsplit("/", 1)[-1]
+    if wanted.startswith("vd") and wanted not in used:
+        return wanted
+    return next((name for name in _device_names("vd") if name not in used), None)
 
 
 def owner_host(metadata_xml):

@@ -19,12 +19,13 @@ import libvirt
 from agent.image import ImageError
 from agent.image.cache import ImageCache
 from agent.image.client import ImageClient
-from agent.storage import CONFIG_DRIVE, Disk, ephemeral
+from agent.network import plug as network_plug
+from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import conf as libvirt_conf
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import events, power
-from agent.virt.libvirt.network_data import network_data
+from agent.volume import nbd
 from controller.compute import conf as compute_conf  # noqa: F401  ([compute] image_endpoint)
 from controller.conf import public_url
 
@@ -33,6 +34,8 @@ LOG = logging.getLogger(__name__)
 CONFIG_DRIVE_FILE = "disk.config"
 CONSOLE_LOG = "console.log"
 POLL_SECONDS = 0.5
+# A guest may miss an unplug request (e.g. while it boots): ask again this often.
+DETACH_RETRY_SECONDS = 5
 GiB = 1024 ** 3
 
 
@@ -79,6 +82,15 @@ def first_unsearchable_dir(path, uid, gids):
     return None
 
 
+def disk_of_volume(bdm):
+    """The Disk of a volume BDM whose export this host was given."""
+    data = bdm["connection_info"].get("data", {})
+    return Disk(role=ROOT if bdm["boot_index"] == 0 else VOLUME,
+                path=f"nbd://{data.get('host')}:{data.get('port')}/{data.get('export_name')}",
+                format="raw", source_type="network", serial=bdm["volume_id"],
+                connection_info=bdm["connection_info"])
+
+
 def qemu_identity(capabilities_xml):
     """(uid, gids) that libvirt runs QEMU as (its DAC base label), or None if it does
     not say (then QEMU runs as root)."""
@@ -107,6 +119,7 @@ class LibvirtDriver(driver.ComputeDriver):
         self._conn = None
         self._conn_lock = threading.Lock()
         self._events = None
+        self.plugger = network_plug.NetworkPlugger(conf)
 
     # --- connection ------------------------------------------------------------------
 
@@ -143,6 +156,7 @@ class LibvirtDriver(driver.ComputeDriver):
             LOG.info("%s does not support O_DIRECT; disks use cache mode writeback",
                      self.instances_path)
             self.disk_cache = "writeback"
+        self.plugger.cleanup_stale()
         LOG.info("libvirt driver ready on %s: %s domains, instances in %s",
                  self.conf.libvirt.connection_uri, self.virt_type, self.instances_path)
 
@@ -236,34 +250,41 @@ class LibvirtDriver(driver.ComputeDriver):
         uuid = instance["uuid"]
         if self._lookup(uuid) is not None:
             raise driver.VirtError(f"Instance {uuid} already has a guest on {self.host}.")
-        if any(bdm["destination_type"] == "volume" for bdm in block_device_info or ()):
-            # The seam for block volumes: agent.volume will turn these into Disk records.
-            raise driver.VirtError(f"Host {self.host} cannot attach block volumes yet.")
-        if not image_meta or not image_meta.get("id"):
+        volumes = [bdm for bdm in block_device_info or () if bdm.get("connection_info")]
+        root_volume = next((bdm for bdm in volumes if bdm["boot_index"] == 0), None)
+        if root_volume is None and not (image_meta and image_meta.get("id")):
             raise driver.VirtError(f"Instance {uuid} has no image to boot from.")
         instance_dir = self._instance_dir(uuid)
         shutil.rmtree(instance_dir, ignore_errors=True)  # left by a build that crashed
         try:
             os.makedirs(instance_dir, mode=0o755)
-            with step("image"):
-                base, cache_hit = self.image_cache.fetch(context.auth_token, image_meta)
-            LOG.info("Image %s for %s: %s", image_meta["id"], uuid,
-                     "cached" if cache_hit else "downloaded")
+            if root_volume is None:
+                with step("image"):
+                    base, cache_hit = self.image_cache.fetch(context.auth_token,
+                                                             image_meta)
+                LOG.info("Image %s for %s: %s", image_meta["id"], uuid,
+                         "cached" if cache_hit else "downloaded")
             with step("storage"):
-                disks = ephemeral.create_instance_disks(
-                    instance_dir, base.path, base.disk_format, base.virtual_size,
-                    instance["flavor"])
+                if root_volume is None:
+                    disks = ephemeral.create_instance_disks(
+                        instance_dir, base.path, base.disk_format, base.virtual_size,
+                        instance["flavor"])
+                else:
+                    disks = [disk_of_volume(root_volume)] + ephemeral.create_extra_disks(
+                        instance_dir, instance["flavor"])
                 if config_drive_meta is not None:
                     disks.append(self._build_config_drive(instance_dir, config_drive_meta))
+                disks += [disk_of_volume(bdm) for bdm in volumes if bdm is not root_volume]
             xml = domain_xml.build_domain_xml(
                 instance=instance, host=self.host, virt_type=self.virt_type,
                 arch=self.arch, disks=disks, network_info=network_info,
                 console_log=os.path.join(instance_dir, CONSOLE_LOG),
                 image_properties=image_meta.get("properties"), disk_cache=self.disk_cache)
-            dom = self._connection().defineXML(xml)
-            dom.create()
+            with step("spawn"):
+                dom = self._connection().defineXML(xml)
+                dom.create()
         except (ImageError, ephemeral.StorageError, domain_xml.InvalidImageProperty,
-                libvirt.libvirtError) as exc:
+                nbd.UnsupportedVolume, libvirt.libvirtError) as exc:
             self._remove_after_failure(uuid)
             raise driver.VirtError(str(exc)) from exc
         except BaseException:
@@ -282,7 +303,8 @@ class LibvirtDriver(driver.ComputeDriver):
         configdrive.build_config_drive(
             path, config_drive_meta["meta_data"],
             user_data=config_drive_meta.get("user_data"),
-            network_data=network_data(config_drive_meta.get("network_info")))
+            network_data=config_drive_meta.get("network_data"),
+            vendor_data=config_drive_meta.get("vendor_data"))
         return Disk(role=CONFIG_DRIVE, path=path, format="raw", read_only=True)
 
     # --- deleting ---------------------------------------------------------------------
@@ -372,6 +394,81 @@ class LibvirtDriver(driver.ComputeDriver):
                 return f.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
+
+    # --- volumes ----------------------------------------------------------------------
+
+    def attach_volume(self, instance, connection_info, volume_id, device_name):
+        dom = self._domain(instance)
+        flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        used = domain_xml.disk_targets(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        if dom.isActive():
+            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+            used |= domain_xml.disk_targets(dom.XMLDesc(0))
+        target = domain_xml.volume_target(device_name, used)
+        if target is None:
+            raise driver.VirtError(f"Instance {instance['uuid']} has no free disk name "
+                                   f"left for volume {volume_id}.")
+        try:
+            dom.attachDeviceFlags(nbd.disk_xml(connection_info, target, serial=volume_id),
+                                  flags)
+        except (libvirt.libvirtError, nbd.UnsupportedVolume) as exc:
+            raise driver.VirtError(f"Attaching volume {volume_id} failed: {exc}") from exc
+        LOG.info("Attached volume %s to %s as %s", volume_id, dom.name(), target)
+        return "/dev/" + target
+
+    def detach_volume(self, instance, volume_id):
+        """From the persistent definition first (the volume must not come back at the
+        next start), then from the running guest, which has to let go of it."""
+        dom = self._domain(instance)
+        try:
+            disk = domain_xml.volume_disk(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+                                          volume_id)
+            if disk is not None:
+                dom.detachDeviceFlags(disk, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+        except libvirt.libvirtError as exc:
+            raise driver.VirtError(f"Detaching volume {volume_id} failed: {exc}") from exc
+        self._detach_live(dom, volume_id)
+        LOG.info("Detached volume %s from %s", volume_id, dom.name())
+
+    def _detach_live(self, dom, volume_id):
+        timeout = self.conf.libvirt.volume_detach_timeout
+        deadline = time.monotonic() + timeout
+        asked_at = None
+        while dom.isActive():
+            disk = domain_xml.volume_disk(dom.XMLDesc(0), volume_id)
+            if disk is None:
+                return
+            now = time.monotonic()
+            if now > deadline:
+                raise driver.VirtError(f"The guest did not release volume {volume_id} "
+                                       f"within {timeout} s.")
+            if asked_at is None or now - asked_at > DETACH_RETRY_SECONDS:
+                asked_at = now
+                try:
+                    dom.detachDeviceFlags(disk, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+                except libvirt.libvirtError as exc:
+                    # Typically "already in the process of unplug": keep waiting.
+                    LOG.debug("Unplug request for volume %s: %s", volume_id, exc)
+            time.sleep(POLL_SECONDS)
+
+    # --- networks ---------------------------------------------------------------------
+
+    def plug_vif(self, port, client):
+        return self.plugger.plug(port, client)
+
+    def unplug_vif(self, port_id):
+        self.plugger.unplug(port_id)
+
+    def plugged_port_ids(self):
+        return {port_id for network_id in self.plugger.plugged_networks()
+                for port_id in network_plug.Registry(self.conf.state_path, network_id).ports}
+
+    def refresh_networks(self, client):
+        for network_id in self.plugger.plugged_networks():
+            try:
+                self.plugger.refresh(network_id, client)
+            except Exception:
+                LOG.exception("Refreshing network %s on this host failed", network_id)
 
     # --- image cache ------------------------------------------------------------------
 

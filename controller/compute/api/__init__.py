@@ -8,10 +8,12 @@ import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
 from controller.compute.api import (availability_zones, common, flavors, hypervisors,
                                     instance_actions, keypairs, limits, microversion,
                                     quota_sets, server_actions, server_groups,
-                                    server_metadata, servers, services, versions)
+                                    server_metadata, servers, services, versions,
+                                    volume_attachments)
 from controller.compute.exception import ComputeError
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
+from controller.compute.volume import VolumeAPI
 from controller.conductor.rpcapi import ConductorAPI
 
 # Nova's names for error bodies, by status: {"itemNotFound": {"code": 404, ...}}.
@@ -46,7 +48,7 @@ def create_app(runtime):
     app.add_error_handler(ComputeError, _render_compute_error)
     svc = common.Handles(runtime=runtime, image=ImageAPI(runtime),
                           network=NetworkAPI(runtime), conductor=ConductorAPI(),
-                          agents=AgentAPI())
+                          agents=AgentAPI(), volume=VolumeAPI(runtime))
     routes = {
         "/": versions.Versions(),
         "/v2.1": versions.Version(),
@@ -59,6 +61,10 @@ def create_app(runtime):
         "/v2.1/servers/{server_id}/os-instance-actions": instance_actions.Actions(svc),
         "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":
             instance_actions.Action(svc),
+        "/v2.1/servers/{server_id}/os-volume_attachments":
+            volume_attachments.VolumeAttachments(svc),
+        "/v2.1/servers/{server_id}/os-volume_attachments/{volume_id}":
+            volume_attachments.VolumeAttachment(svc),
         "/v2.1/flavors": flavors.Flavors(svc),
         "/v2.1/flavors/detail": flavors.FlavorsDetail(svc),
         "/v2.1/flavors/{flavor_id}": flavors.Flavor(svc),

@@ -35,6 +35,7 @@ class Handles:
     network: object     # controller.compute.network.NetworkAPI
     conductor: object   # controller.conductor.rpcapi.ConductorAPI
     agents: object      # agent.rpcapi.AgentAPI
+    volume: object      # controller.compute.volume.VolumeAPI
 
     @property
     def conf(self):
