@@ -23,6 +23,7 @@ from agent.virt.libvirt import conf as libvirt_conf
 from agent.virt.libvirt.driver import LibvirtDriver
 from controller import conf as controller_conf
 from controller.compute import conf as compute_conf
+from controller.network import conf as network_conf
 from controller.rpc import RequestContext
 from tests.system.conftest import GUEST_MIB, LIBVIRT_URI, VIRT_TYPE
 
@@ -85,6 +86,7 @@ def make_conf(state_path, image_endpoint):
     conf.register_opts(compute_conf.compute_opts, group="compute")
     conf.register_opts(agent_conf.agent_opts, group="agent")
     conf.register_opts(libvirt_conf.libvirt_opts, group="libvirt")
+    conf.register_opts(network_conf.host_opts, group="network")
     conf([], project="pocketstack")
     conf.set_override("state_path", state_path)
     conf.set_override("image_endpoint", image_endpoint, group="compute")
@@ -194,7 +196,7 @@ def test_guest_lifecycle(driver, image_service, libvirt_conn):
     instance = new_instance("lifecycle")
     steps = StepRecorder()
     spawn(driver, instance, image_service, steps)
-    assert steps.names == ["image", "storage"]
+    assert steps.names == ["image", "storage", "spawn"]
     assert driver.get_power_state(instance) == power_state.RUNNING
     assert instance["uuid"] in driver.list_instance_uuids()
 
