@@ -60,9 +60,9 @@ class Deployment:
         self.inventory = playbook.write_yaml(self.workdir / "inventory.yml", inventory)
         self.controller = lab.hosts[groups["controller"][0]]
 
-    def run(self, log_name):
+    def run(self, log_name, limit=None):
         """One ansible-playbook run of site.yml; returns the PlaybookRun."""
-        cmd = playbook.playbook_command("site.yml", self.inventory, self.settings)
+        cmd = playbook.playbook_command("site.yml", self.inventory, self.settings, limit)
         if self.local_host is not None:
             cmd = self.lab.hosts[self.local_host].enter(*cmd)
         return playbook.run_playbook(cmd, self.workdir, log_name)

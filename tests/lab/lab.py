@@ -21,12 +21,10 @@ the working directory go. If the test process itself dies, its lab hosts die wit
 (PR_SET_PDEATHSIG), and the next lab that takes the slot removes the leftovers.
 """
 import contextlib
-import ctypes
 import fcntl
 import ipaddress
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -67,12 +65,6 @@ def run(*cmd, check=True, timeout=60, **kwargs):
     return result
 
 
-def _die_with_parent():
-    """In the child before exec: SIGKILL when the test process dies."""
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 def _copy_owner_and_mode(source, target):
     st = os.stat(source)
     os.chown(target, st.st_uid, st.st_gid)
@@ -85,8 +77,7 @@ def _make_private_copy(path, how, target):
     if not source.exists():     # pocketstack's own directories, on a fresh machine
         source.mkdir(mode=0o755, parents=True, exist_ok=True)
     if how == "copy":
-        shutil.copytree(source, target, symlinks=True)
-        _copy_owner_and_mode(source, target)
+        run("cp", "--archive", str(source), str(target))
         # A host starts with no libvirt networks of its own (Debian's "default" NAT).
         for link in (target / "qemu" / "networks" / "autostart").glob("*.xml"):
             link.unlink()
@@ -170,12 +161,13 @@ Subsystem sftp /usr/lib/openssh/sftp-server
     def _start_init(self):
         log = open(self.dir / "init.log", "ab")
         with log:
+            # setpriv: the host dies with the test process; unshare --kill-child: when
+            # unshare dies, so does the host's PID 1, and with it the whole host.
             self.process = subprocess.Popen(
-                ["ip", "netns", "exec", self.netns,
+                ["setpriv", "--pdeathsig", "KILL", "ip", "netns", "exec", self.netns,
                  "unshare", "--mount", "--uts", "--pid", "--fork", "--mount-proc",
                  "--kill-child", "--propagation", "private", str(HOST_INIT), str(self.dir)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                preexec_fn=_die_with_parent)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
     def wait_for_ssh(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -206,7 +198,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 
     def enter(self, *cmd):
         """argv that runs ``cmd`` inside every namespace of the host (no SSH)."""
-        return ["nsenter", "--target", str(self.init_pid), "--all", "--wd=/", *cmd]
+        return ["nsenter", "--target", str(self.init_pid), "--all", *cmd]
 
     # ------------------------------------------------------------------ removing it
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.lib import services
-from tests.lib.cloud import REPO, Cloud
+from tests.lib.cloud import ADMIN_PASSWORD, REPO, Cloud
 from tests.system.conftest import LIBVIRT_URI, VIRT_TYPE
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
@@ -65,7 +65,7 @@ class Api:
 
     def __init__(self, cloud):
         body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": "admin-secret"}}},
+            "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
             "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
         resp = requests.post(cloud.auth_url + "/auth/tokens", json=body, timeout=30)
         resp.raise_for_status()
@@ -131,6 +131,8 @@ class Resources:
                                       "--vcpus", "1", "--disk", "1", f"nano-{tag}")["id"]
         key = os.path.join(workdir, "id_ed25519")
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "compute-libvirt", "-f", key)
+        # "256 SHA256:... compute-libvirt (ED25519)": the guest's banner shows the middle.
+        self.key_fingerprint = run("ssh-keygen", "-l", "-f", key + ".pub").stdout.split()[1]
         self.key_name = f"key-{tag}"
         cloud.openstack("keypair", "create", "--public-key", key + ".pub", self.key_name)
         self.network = cloud.openstack("network", "create", f"net-{tag}")["id"]
@@ -138,7 +140,7 @@ class Resources:
                         cidr, f"subnet-{tag}")
 
 
-def delete_servers(cloud, api):
+def delete_servers(cloud):
     """Every server, through the API, so each one's guest and ports go with it."""
     for server in cloud.openstack("server", "list", "--all-projects"):
         cloud.openstack("server", "delete", server["ID"], parse=False, check=False)
@@ -158,7 +160,7 @@ def cloud(libvirt_conn, tiny_image):
     finally:
         try:
             if instance.process is not None and instance.process.poll() is None:
-                delete_servers(instance, instance.api)
+                delete_servers(instance)
         finally:
             instance.stop()
             shutil.rmtree(workdir, ignore_errors=True)
@@ -183,7 +185,8 @@ def test_stock_cli_builds_a_networked_guest_and_deletes_it_without_a_trace(cloud
     text = wait_for(lambda: (lambda out: out if "end of banner" in out else None)(
         console(cloud, server_id)), BOOT_TIMEOUT, "the guest's banner")
     assert "hostname: vm-net" in text and "datasource: config-drive" in text
-    assert "ssh-key: ssh-ed25519" in text and f"address: eth0 {address}/24" in text
+    assert f"ssh-key: ssh-ed25519 {res.key_fingerprint}" in text
+    assert f"address: eth0 {address}/24" in text
     wait_for(lambda: ping_from_dhcp_namespace(res.network, address), 60, f"ping {address}")
 
     # Stop, start and reboot; the guest answers again after each.
@@ -197,7 +200,10 @@ def test_stock_cli_builds_a_networked_guest_and_deletes_it_without_a_trace(cloud
     cloud.openstack("server", "reboot", "--wait", server_id, parse=False,
                     timeout=BOOT_TIMEOUT)
     assert cloud.api.server(server_id)["status"] == "ACTIVE"
-    wait_for(lambda: ping_from_dhcp_namespace(res.network, address), BOOT_TIMEOUT,
+    # The console log spans boots: the first, after the start, after the reboot.
+    wait_for(lambda: console(cloud, server_id).count("end of banner") == 3, BOOT_TIMEOUT,
+             "the guest's third boot")
+    wait_for(lambda: ping_from_dhcp_namespace(res.network, address), 60,
              f"ping {address} after reboot")
 
     # A guest killed behind the cloud's back is SHUTOFF in the API within seconds.
@@ -224,8 +230,10 @@ def test_two_builds_of_an_uncached_image_download_it_once(cloud, tiny_image):
     for server_id in servers:
         cloud.api.wait_for_status(server_id, "ACTIVE", BOOT_TIMEOUT)
     with open(cloud.sections["DEFAULT"]["log_file"]) as log:
-        downloads = re.findall(rf"Downloaded image {image} ", log.read())
-    assert len(downloads) == 1
+        text = log.read()
+    assert len(re.findall(rf"Downloaded image {image} ", text)) == 1
+    assert sorted(re.findall(rf"Image {image} for \S+: (\w+)", text)) == ["cached",
+                                                                          "downloaded"]
     for server_id in servers:
         cloud.openstack("server", "delete", "--wait", server_id, parse=False)
     assert not set(servers) & set(domain_uuids())
@@ -269,7 +277,7 @@ def split_cloud(libvirt_conn, tiny_image):
         finally:
             try:
                 if agents and agents[-1].poll() is None:
-                    delete_servers(instance, instance.api)
+                    delete_servers(instance)
             finally:
                 for agent in agents:
                     if agent.poll() is None:
