@@ -1,0 +1,1 @@
+"""A multi-host lab on one machine for the deployment tests: see lab.py."""
