@@ -102,7 +102,11 @@ class Bench:
                     break
             time.sleep(0.05)
         else:
-            raise RuntimeError(f"server {server_id} did not answer ping in time: {timings}")
+            console = api.session.post(api.url("compute", f"/servers/{server_id}/action"),
+                                       json={"os-getConsoleOutput": {"length": 40}},
+                                       timeout=30).json().get("output", "")
+            raise RuntimeError(f"server {server_id} ({address}) did not answer ping in time: "
+                               f"{timings}\n--- its console ---\n{console}")
         return server_id, timings
 
     def delete_and_time(self, api, server_id):

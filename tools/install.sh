@@ -28,13 +28,16 @@ PACKAGES=(
     # building libvirt-python
     libvirt-dev pkg-config gcc python3-dev python3-venv
     # host networking: bridges are made with pyroute2; DHCP by dnsmasq in namespaces
-    dnsmasq-base iproute2 iputils-ping
+    dnsmasq-base dnsmasq-utils iproute2 iputils-ping
     # building the tiny guest image without loop devices or mounts
     mtools syslinux syslinux-common dosfstools fdisk cpio busybox-static zstd xz-utils
     # the SSH client the tests use to reach guests
     openssh-client
     # message queue and database for multi-process deployments (and their tests)
     rabbitmq-server postgresql
+    # the deployment tests' lab hosts (tests/lab): sshd, sudo (Ansible's become) and what
+    # Ansible's modules import
+    openssh-server sudo python3-apt python3-psycopg2 python3-requests
 )
 
 log() { printf '==> %s\n' "$*"; }
@@ -87,11 +90,15 @@ for key in net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6table
     [ -e "/proc/sys/${key//.//}" ] && sysctl -qw "$key=0" || true
 done
 
+# Debian's own Python, the one python3-venv and libvirt-dev were installed for (not
+# whatever python3 comes first on PATH, such as a pyenv shim).
+PYTHON=/usr/bin/python3
+
 # The project's venv, refreshed only when its requirements change.
 stamp() { sha256sum "$REPO/setup.cfg" "$REPO/pyproject.toml" | sha256sum | cut -c1-16; }
-if [ ! -x "$REPO/.venv/bin/python" ] || [ "$(cat "$REPO/.venv/.stamp" 2>/dev/null)" != "$(stamp)" ]; then
+if ! "$REPO/.venv/bin/python" -c '' 2>/dev/null || [ "$(cat "$REPO/.venv/.stamp" 2>/dev/null)" != "$(stamp)" ]; then
     log "creating $REPO/.venv"
-    python3 -m venv "$REPO/.venv"
+    "$REPO/.venv/bin/python" -c '' 2>/dev/null || "$PYTHON" -m venv --clear "$REPO/.venv"
     "$REPO/.venv/bin/pip" install -q --upgrade pip wheel
     "$REPO/.venv/bin/pip" install -q -e "$REPO[test]"
     stamp > "$REPO/.venv/.stamp"
@@ -102,11 +109,22 @@ fi
 # The stock clients, in a venv of their own: the judges of API compatibility.
 if [ ! -x "$REPO/.venv-clients/bin/openstack" ]; then
     log "installing the stock OpenStack clients into $REPO/.venv-clients"
-    python3 -m venv "$REPO/.venv-clients"
+    "$PYTHON" -m venv --clear "$REPO/.venv-clients"
     "$REPO/.venv-clients/bin/pip" install -q --upgrade pip
     "$REPO/.venv-clients/bin/pip" install -q python-openstackclient python-glanceclient
 else
     log "stock clients present"
+fi
+
+# Ansible for ansible/ and its tests, in a venv of its own (the `ansible` package brings
+# the community collections the roles use).
+if [ ! -x "$REPO/.venv-ansible/bin/ansible-lint" ]; then
+    log "installing Ansible into $REPO/.venv-ansible"
+    "$PYTHON" -m venv --clear "$REPO/.venv-ansible"
+    "$REPO/.venv-ansible/bin/pip" install -q --upgrade pip
+    "$REPO/.venv-ansible/bin/pip" install -q "ansible>=11" "ansible-lint>=24" "check-jsonschema>=0.28"
+else
+    log "Ansible present"
 fi
 
 if [ "$BUILD_IMAGE" = 1 ]; then

@@ -59,6 +59,27 @@ def host_entries(ports, dhcp_subnet_ids):
     return lines
 
 
+def stale_leases(lease_lines, served_hosts):
+    """The leases (ip, mac, client id or None) of dnsmasq's lease file that no
+    ``dhcp-host`` line serves any more: the ports were deleted. Until released, dnsmasq
+    keeps such an address for the old MAC and refuses it to the new port that IPAM
+    gave it to ("not using configured address ... because it is leased to ...")."""
+    served = set()
+    for line in served_hosts:
+        mac, _, ip = line.split(",")
+        served.add((ip, mac))
+    stale = []
+    for line in lease_lines:
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        mac, ip = fields[1], fields[2]
+        if (ip, mac) not in served:
+            client_id = fields[4] if len(fields) > 4 and fields[4] != "*" else None
+            stale.append((ip, mac, client_id))
+    return stale
+
+
 def subnet_options(subnet, dhcp_address, mtu):
     """dnsmasq ``dhcp-option`` lines of one subnet: classless static routes (metadata
     via the DHCP port, the subnet's host routes, the default route via the gateway),
@@ -217,8 +238,8 @@ class DhcpServer:
         os.makedirs(self.dir, mode=0o755, exist_ok=True)
         self._ensure_namespace()
         self._ensure_veth(bridge, dhcp_port["mac_address"], addresses, mtu)
-        _write_atomically(self.hosts_file,
-                          host_entries(ports, {subnet["id"] for subnet in served}))
+        hosts = host_entries(ports, {subnet["id"] for subnet in served})
+        _write_atomically(self.hosts_file, hosts)
         _write_atomically(self.opts_file, [line for s in served for line in
                                            subnet_options(s, dhcp_addresses[s["id"]], mtu)])
         metadata.serve(self.network_id, self.namespace, ports, self.conf.host)
@@ -226,6 +247,7 @@ class DhcpServer:
         pid = self.pid()
         if pid is not None and self._running_command(pid) == command[2:]:
             os.kill(pid, signal.SIGHUP)
+            self._release_stale_leases(hosts)
             return
         if pid is not None:
             self._stop_process(pid)
@@ -233,11 +255,34 @@ class DhcpServer:
 
     def reload_hosts(self, ports, dhcp_subnet_ids):
         """Serve exactly ``ports`` now: rewrite the hosts file, SIGHUP dnsmasq."""
-        _write_atomically(self.hosts_file, host_entries(ports, dhcp_subnet_ids))
+        hosts = host_entries(ports, dhcp_subnet_ids)
+        _write_atomically(self.hosts_file, hosts)
         metadata.update_ports(self.network_id, ports)
         pid = self.pid()
         if pid is not None:
             os.kill(pid, signal.SIGHUP)
+            self._release_stale_leases(hosts)
+
+    def _release_stale_leases(self, hosts):
+        """Ask the running dnsmasq (by a DHCPRELEASE from inside the namespace) to drop
+        the leases of ports gone from ``hosts``, as Neutron's DHCP agent does."""
+        try:
+            with open(self.leases_file) as f:
+                stale = stale_leases(f.read().splitlines(), hosts)
+        except FileNotFoundError:
+            return
+        for ip, mac, client_id in stale:
+            command = [self.conf.network.nsenter, f"--net=/run/netns/{self.namespace}",
+                       self.conf.network.dhcp_release, self.ns_veth, ip, mac]
+            if client_id:
+                command.append(client_id)
+            result = subprocess.run(command, capture_output=True, text=True, timeout=10)
+            if result.returncode != 0:
+                LOG.warning("could not release the DHCP lease of %s (%s) on network %s: "
+                            "%s", ip, mac, self.network_id, result.stderr.strip())
+            else:
+                LOG.info("released the DHCP lease of %s (%s) on network %s", ip, mac,
+                         self.network_id)
 
     def _stop_process(self, pid, timeout=5):
         LOG.info("stopping dnsmasq %d of network %s", pid, self.network_id)

@@ -205,10 +205,14 @@ class ConductorManager:
 
     # --- the agents' window on the database ---------------------------------------------
 
+    # The agents expect these two to say "not found" or "changed under you" (a delete
+    # racing a build step); they are answers, not server errors worth a traceback.
+    @messaging.expected_exceptions(exception.InstanceNotFound)
     def instance_get(self, ctxt, instance_uuid):
         with self.db.session() as session:
             return instances.to_primitive(instances.get(session, instance_uuid))
 
+    @messaging.expected_exceptions(exception.InstanceNotFound, exception.UnexpectedTaskState)
     def instance_update(self, ctxt, instance_uuid, updates, expected_task_state=None,
                         expected_host=None):
         with self.db.session() as session:

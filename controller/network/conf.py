@@ -34,6 +34,10 @@ host_opts = [
                      "would attach to. Empty: flat networks stay inside this host."),
     cfg.PortOpt("vxlan_port", default=4789, help="UDP port of VXLAN."),
     cfg.StrOpt("dnsmasq", default="dnsmasq", help="The dnsmasq executable."),
+    cfg.StrOpt("dhcp_release", default="dhcp_release",
+               help="dnsmasq's dhcp_release executable (Debian: dnsmasq-utils): frees "
+                    "the lease of a deleted port, so that its address can go to a new "
+                    "port (another MAC) at once."),
     cfg.StrOpt("nsenter", default="nsenter",
                help="The nsenter executable that starts dnsmasq inside a qdhcp- "
                     "namespace."),

@@ -255,6 +255,40 @@ def test_dhcp_ping_isolation_and_teardown(client, host_conf, networks, guests):
     assert plugger.plugged_networks() == []
 
 
+def test_an_address_freed_by_a_deleted_port_leases_to_the_next_port(
+        client, host_conf, networks, guests):
+    """IPAM hands a deleted port's address to the next port at once; dnsmasq must not
+    keep it for the old MAC (its lease lasts a day) but release it when the port goes."""
+    plugger = plug.NetworkPlugger(host_conf)
+    network = networks("10.202.0.0/24")
+    keeper = client.create_port(network["id"], "keeper", "compute:nova")
+    wired = plugger.plug(keeper, client)
+    old = client.create_port(network["id"], "old", "compute:nova",
+                             fixed_ips=[{"ip_address": "10.202.0.50"}])
+    plugger.plug(old, client)
+    old_guest = guests(old)
+    old_guest.attach(wired["bridge"])
+    assert old_guest.dhcp()["ip"] == "10.202.0.50"
+    leases = os.path.join(dhcp.state_dir(host_conf.state_path, network["id"]), "leases")
+    with open(leases) as f:
+        assert old["mac_address"] in f.read()
+
+    old_guest.remove()
+    plugger.unplug(old["id"])
+    client.delete_port(old["id"])
+    new = client.create_port(network["id"], "new", "compute:nova",
+                             fixed_ips=[{"ip_address": "10.202.0.50"}])
+    assert new["mac_address"] != old["mac_address"]
+    plugger.plug(new, client)
+    new_guest = guests(new)
+    new_guest.attach(wired["bridge"])
+    assert new_guest.dhcp()["ip"] == "10.202.0.50"
+    with open(leases) as f:
+        assert old["mac_address"] not in f.read()
+    for port in (new, keeper):
+        plugger.unplug(port["id"])
+
+
 def dnsmasq_pids(network_id):
     """dnsmasq processes whose command line mentions the network."""
     found = []
