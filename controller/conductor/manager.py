@@ -35,7 +35,7 @@ def _report_json(selection):
 
 
 class ConductorManager:
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
     def __init__(self, runtime):
         self.conf = runtime.conf

@@ -3,6 +3,15 @@
 Agents import this module, so it imports nothing of the database. Instances cross the bus
 as plain dicts (see ``agent.virt.driver`` for the shape); errors the caller may handle
 come back as ``controller.compute.exception`` classes.
+
+Versions (the conductor serves every version up to its own; a sender asks for the one
+that brought the method):
+
+- 1.0: build_instances; the agents' instance, action-event, build-failed, destroyed,
+  heartbeat, inventory and claim calls
+- 1.1: block_device_update, block_device_destroy (volumes), get_instance_metadata (the
+  metadata service). 1.1 also dropped allocate_networks: agents make their ports
+  themselves, and no agent calls it.
 """
 from controller import rpc
 
@@ -84,14 +93,15 @@ class ConductorAPI:
         """Record on a block device mapping (``id`` in the instance's
         ``block_device_mappings``) the volume made for it, its attachment, or the device
         the guest got."""
-        self.client.call(ctxt, "block_device_update", bdm_id=bdm_id, updates=updates)
+        self.client.prepare(version="1.1").call(ctxt, "block_device_update", bdm_id=bdm_id,
+                                                updates=updates)
 
     def block_device_destroy(self, ctxt, bdm_id):
         """The volume left the server (detached, or its attach was undone)."""
-        self.client.call(ctxt, "block_device_destroy", bdm_id=bdm_id)
+        self.client.prepare(version="1.1").call(ctxt, "block_device_destroy", bdm_id=bdm_id)
 
     def get_instance_metadata(self, ctxt, instance_uuid, host):
         """The metadata documents (``controller.compute.metadata.documents``) of an
         instance on ``host``; raises InstanceNotFound for one deleted or elsewhere."""
-        return self.client.call(ctxt, "get_instance_metadata", instance_uuid=instance_uuid,
-                                host=host)
+        return self.client.prepare(version="1.1").call(
+            ctxt, "get_instance_metadata", instance_uuid=instance_uuid, host=host)

@@ -1,5 +1,4 @@
 """``pocketstack trace``: a real build's events, laid out as the seed's steps."""
-import time
 
 import pytest
 

@@ -28,7 +28,7 @@ def test_out_of_range_is_not_acceptable():
 
 
 def test_garbage_is_bad_request():
-    with pytest.raises(errors.BadRequest, match="invalid format"):
+    with pytest.raises(errors.BadRequest, match="Invalid format"):
         microversions.requested("volume three")
 
 
