@@ -59,4 +59,6 @@ RULES = [
           "/attachments/{attachment_id}/action", "POST"),
     _rule("volume:attachment_delete", "rule:project_member",
           "Detach a volume: end its export.", "/attachments/{attachment_id}", "DELETE"),
+    _rule("volume_extension:services:index", "rule:admin",
+          "List the block storage services and their state.", "/os-services", "GET"),
 ]

@@ -214,3 +214,14 @@ def test_other_projects_volumes_are_invisible(cloud, token, demo):
     failure(result)
     assert os.path.exists(volume_file(cloud, private["id"]))
     cloud.openstack("volume", "delete", private["id"], parse=False)
+
+
+def test_volume_service_list(cloud, demo):
+    services = cloud.openstack("volume", "service", "list")
+    assert [(s["Binary"], s["State"], s["Status"]) for s in services] == [
+        ("cinder-volume", "up", "enabled")]
+    assert services[0]["Host"].endswith("@files")
+    assert cloud.openstack("volume", "service", "list", "--service", "cinder-scheduler") == []
+    result = cloud.openstack("volume", "service", "list", check=False, parse=False,
+                             user="demo", password=DEMO_PASSWORD, project="demo")
+    assert result.returncode != 0 and "403" in failure(result)

@@ -9,7 +9,7 @@ import os
 from controller.api import app as api_app
 from controller.volume import conf  # noqa: F401 (registers the [volume] options)
 from controller.volume.api import (attachments, common, faults, microversions, quotas,
-                                   snapshots, types, versions, volumes)
+                                   services, snapshots, types, versions, volumes)
 from controller.volume.attachments import AttachmentManager
 from controller.volume.backend import exports, files
 from controller.volume.manager import VolumeManager
@@ -51,6 +51,7 @@ def create_app(runtime):
         "/os-quota-sets/{target_project_id}/defaults": quotas.QuotaSetDefaults(
             runtime.conf),
         "/limits": quotas.Limits(runtime.db, runtime.conf),
+        "/os-services": services.Services(runtime.conf, root),
         "/attachments": attachments.Attachments(attachment_manager, base_url),
         "/attachments/detail": attachments.AttachmentsDetail(attachment_manager,
                                                                  base_url),
