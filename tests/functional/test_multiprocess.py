@@ -207,3 +207,21 @@ def test_a_dead_agent_goes_down_and_gets_nothing(deployment, api, create):
     assert hosts == {"agent-a"}
     for server_id in ids:
         api.delete(f"/servers/{server_id}")
+
+
+@pytest.mark.parametrize("service", ["conductor", "scheduler"])
+def test_builds_sent_while_a_control_service_is_dead_finish_when_it_returns(
+        deployment, api, create, service):
+    """Killed (SIGKILL) with builds on their way to it, a conductor or scheduler loses
+    none of them: the requests wait in RabbitMQ, and the restarted service builds them."""
+    _, processes, root = deployment
+    processes.kill(service)
+    ids = [create(f"{service}-down-{i}") for i in range(3)]
+    time.sleep(1)
+    assert {api.get(f"/servers/{i}").json()["server"]["status"] for i in ids} == {"BUILD"}
+    processes.start(service, "controller.cmd.controller", str(root / f"{service}.conf"),
+                    "--roles", service)
+    servers = [api.wait_for_server(i, timeout=90) for i in ids]
+    assert [s["status"] for s in servers] == ["ACTIVE"] * 3, [s.get("fault") for s in servers]
+    for server_id in ids:
+        api.delete(f"/servers/{server_id}")
