@@ -25,6 +25,8 @@ sys.path.insert(0, REPO)
 from controller.cmd.allinone import Api, Layout, load_secrets, running_pid  # noqa: E402
 from tests.lib.cloud import free_port  # noqa: E402
 
+import report  # noqa: E402
+
 COMMAND = "sudo .venv/bin/python bench/bench_allinone.py --write"
 
 
@@ -194,21 +196,9 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.write:
-        write_section(table)
-
-
-def write_section(table):
-    path = os.path.join(REPO, "docs", "benchmarks.md")
-    with open(path) as f:
-        text = f.read()
-    heading = "## All-in-one"
-    body = (f"{heading}\n\n`{COMMAND}` — guests are `m1.nano` (128 MB) booting the tiny image "
-            f"under plain QEMU (TCG), with a cached image.\n\n{table}\n")
-    start = text.index(heading)
-    end = text.find("\n## ", start + len(heading))
-    text = text[:start] + body + (text[end:] if end != -1 else "")
-    with open(path, "w") as f:
-        f.write(text)
+        report.write_section(
+            "## All-in-one", f"`{COMMAND}` — guests are `m1.nano` (128 MB) booting the "
+            f"tiny image under plain QEMU (TCG), with a cached image.\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ sys.path.insert(0, REPO)
 from tests.conftest import ComputeSession  # noqa: E402
 from tests.lib.cloud import Cloud  # noqa: E402
 
+import report  # noqa: E402
+
 SECTION = "## Compute control plane"
 TARGETS = {"create→ACTIVE": 0.5, "orchestration": 0.150}
 # Clients poll for ACTIVE this often; the timings come from the server's timestamps, so
@@ -115,18 +117,6 @@ def throughput_table(batches):
     return "\n".join(lines)
 
 
-def write_section(text):
-    path = os.path.join(REPO, "docs", "benchmarks.md")
-    with open(path) as f:
-        document = f.read()
-    start = document.index(SECTION) + len(SECTION)
-    following = document.find("\n## ", start)
-    end = len(document) if following == -1 else following
-    document = document[:start] + "\n\n" + text.strip() + "\n" + document[end:]
-    with open(path, "w") as f:
-        f.write(document)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--servers", type=int, default=40,
@@ -163,7 +153,7 @@ def main():
             "agent → ACTIVE); control plane per server is a batch's wall time divided by "
             "its servers (creates, polls and deletes included).")
     print(text)
-    write_section(text)
+    report.write_section(SECTION, text)
 
 
 if __name__ == "__main__":

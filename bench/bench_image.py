@@ -31,7 +31,8 @@ sys.path.insert(0, REPO)
 
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud  # noqa: E402
 
-DOC = os.path.join(REPO, "docs", "benchmarks.md")
+import report  # noqa: E402
+
 HEADING = "## Image"
 MiB = 1024 * 1024
 CHUNK = MiB
@@ -179,22 +180,12 @@ def table(size, copy, measurements):
     return "\n".join(lines)
 
 
-def write_section(text):
-    with open(DOC) as f:
-        content = f.read()
-    start = content.index(HEADING)
-    end = content.find("\n## ", start + len(HEADING))
-    end = len(content) if end == -1 else end + 1
-    with open(DOC, "w") as f:
-        f.write(content[:start] + text + "\n" + content[end:])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true",
-                        help=f"only print, do not update {DOC}")
+                        help="only print, do not update docs/benchmarks.md")
     args = parser.parse_args()
     size = args.size_mib * MiB
     with tempfile.TemporaryDirectory(prefix="bench-image-") as workdir:
@@ -215,8 +206,8 @@ def main():
     print(f"controller VmHWM (peak RSS of its whole life): {hwm_kib / 1024:.0f} MiB")
     if not args.no_write:
         day = datetime.date.today().isoformat()
-        write_section(
-            f"{HEADING}\n\n`.venv/bin/python bench/bench_image.py --size-mib "
+        report.write_section(
+            HEADING, f"`.venv/bin/python bench/bench_image.py --size-mib "
             f"{args.size_mib} --repeat {args.repeat}` ({day}, {os.cpu_count()} CPUs, "
             f"load average {load_before:.1f} before the run, Python "
             f"{platform.python_version()}; random data in the page cache; client, "

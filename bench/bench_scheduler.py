@@ -16,7 +16,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -32,8 +31,8 @@ from controller.scheduler import AGENT_BINARY, conf as scheduler_conf, placement
 from controller.scheduler.manager import make_scheduler
 from controller.scheduler.request_spec import RequestSpec
 
-DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                   "docs", "benchmarks.md")
+import report
+
 
 FLAVORS = [{"name": "m1.tiny", "vcpus": 1, "memory_mb": 512, "root_gb": 1},
            {"name": "m1.small", "vcpus": 1, "memory_mb": 2048, "root_gb": 20},
@@ -144,19 +143,6 @@ def table(results, hosts, load_average):
     return "\n".join(lines)
 
 
-def write_section(text):
-    with open(DOC) as doc:
-        content = doc.read()
-    section = f"## Scheduler\n\n{text}\n\n"
-    pattern = re.compile(r"^## Scheduler\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(content):
-        content = pattern.sub(lambda _: section, content, count=1)
-    else:
-        content = content.rstrip("\n") + "\n\n" + section
-    with open(DOC, "w") as doc:
-        doc.write(content)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hosts", type=int, default=1000)
@@ -171,7 +157,7 @@ def main():
     text = table(results, args.hosts, os.getloadavg()[0])
     print(text)
     if not args.no_write:
-        write_section(text)
+        report.write_section("## Scheduler", text)
 
 
 if __name__ == "__main__":

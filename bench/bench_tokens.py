@@ -30,7 +30,8 @@ from controller.db.engine import Database, default_url  # noqa: E402
 from controller.identity.validation import make_validator  # noqa: E402
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud  # noqa: E402
 
-DOC = os.path.join(REPO, "docs", "benchmarks.md")
+import report  # noqa: E402
+
 HEADING = "## Identity"
 
 
@@ -119,22 +120,12 @@ def table(rows):
     return "\n".join(lines)
 
 
-def write_section(text):
-    with open(DOC) as f:
-        content = f.read()
-    start = content.index(HEADING)
-    end = content.find("\n## ", start + len(HEADING))
-    end = len(content) if end == -1 else end + 1
-    with open(DOC, "w") as f:
-        f.write(content[:start] + text + "\n" + content[end:])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--no-write", action="store_true",
-                        help=f"only print, do not update {DOC}")
+                        help="only print, do not update docs/benchmarks.md")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-tokens-") as workdir:
@@ -149,8 +140,8 @@ def main():
     print(result)
     if not args.no_write:
         day = datetime.date.today().isoformat()
-        write_section(
-            f"{HEADING}\n\n`.venv/bin/python bench/bench_tokens.py --seconds {args.seconds:g} "
+        report.write_section(
+            HEADING, f"`.venv/bin/python bench/bench_tokens.py --seconds {args.seconds:g} "
             f"--clients {args.clients}` ({day}, {os.cpu_count()} CPUs, load average "
             f"{load_before:.1f} before the run, Python {platform.python_version()}; SQLite; "
             f"the clients share the cores with the controller). Issue costs one Argon2id hash (~40 ms of CPU) for a password; "
