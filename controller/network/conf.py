@@ -21,6 +21,12 @@ server_opts = [
                help="Seconds a DHCP lease lasts (dnsmasq's lease time)."),
     cfg.StrOpt("dns_domain", default="openstacklocal",
                help="Domain name DHCP hands to guests."),
+    cfg.IntOpt("quota_network", default=100, min=-1,
+               help="Default networks per project (-1: unlimited)."),
+    cfg.IntOpt("quota_subnet", default=100, min=-1,
+               help="Default subnets per project (-1: unlimited)."),
+    cfg.IntOpt("quota_port", default=500, min=-1,
+               help="Default ports per project (-1: unlimited)."),
 ]
 
 host_opts = [

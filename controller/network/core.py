@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 import controller.network.conf  # noqa: F401  (registers the [network] options used here)
 from controller.api import errors
-from controller.network import ipam, segments
+from controller.network import ipam, quotas, segments
 from controller.network.models import IPAllocation, Network, Port, Subnet
 
 LOG = logging.getLogger(__name__)
@@ -177,6 +177,7 @@ class NetworkCore:
                                     f"networks.", "InvalidInput")
 
         def work(session):
+            quotas.check_room(session, self.conf, project_id, "network")
             vni = segmentation_id
             if network_type == "vxlan":
                 used = set(session.scalars(select(Network.segmentation_id).where(
@@ -258,6 +259,7 @@ class NetworkCore:
 
         def work(session):
             network = self.get_network(network_id, scope, session)
+            quotas.check_room(session, self.conf, project_id, "subnet")
             for other in network.subnets:
                 if ipaddress.ip_network(other.cidr).overlaps(net):
                     raise errors.BadRequest(
@@ -418,6 +420,7 @@ class NetworkCore:
 
         def work(session):
             network = self.get_network(network_id, scope, session)
+            quotas.check_room(session, self.conf, project_id, "port")
             if mac_address is None:
                 mac = self._new_mac(session, network.id)
             elif session.scalar(select(exists().where(Port.network_id == network.id,

@@ -96,3 +96,25 @@ class IPAllocation(Base):
     ip_address: Mapped[str] = mapped_column(String(64))
 
     port: Mapped[Port] = relationship(back_populates="fixed_ips")
+
+
+class NetworkQuota(Base):
+    """A project's limit on one resource where it differs from [network] quota_<resource>
+    (Neutron's ``quotas`` table)."""
+
+    __tablename__ = "network_quotas"
+    __table_args__ = (UniqueConstraint("project_id", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class NetworkQuotaLock(Base):
+    """One row per project that has created something: a create locks it while it counts
+    and inserts, so that on PostgreSQL two creates cannot both take a quota's last unit."""
+
+    __tablename__ = "network_quota_locks"
+
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)

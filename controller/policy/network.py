@@ -100,4 +100,14 @@ RULES = [
     _rule("update_port:binding:profile", "rule:project_member",
           "Change a port's binding profile.", "/ports/{id}", "PUT"),
     _rule("delete_port", "rule:project_member", "Delete a port.", "/ports/{id}", "DELETE"),
+
+    policy.DocumentedRuleDefault(
+        "get_quota", "rule:project_reader",
+        "Show a project's quotas, their defaults and their usage; the list of projects "
+        "with quotas of their own shows those the caller may see.",
+        [{"path": path, "method": "GET"} for path in (
+            "/quotas", "/quotas/{id}", "/quotas/{id}/default", "/quotas/{id}/details")]),
+    _rule("update_quota", "rule:admin", "Set a project's quotas.", "/quotas/{id}", "PUT"),
+    _rule("delete_quota", "rule:admin", "Return a project to the default quotas.",
+          "/quotas/{id}", "DELETE"),
 ]

@@ -1,6 +1,6 @@
 """The networking API (Neutron v2.0 subset), mounted at ``/networking``."""
 from controller.api import app as api_app
-from controller.network.api import extensions, networks, ports, subnets, versions
+from controller.network.api import extensions, networks, ports, quotas, subnets, versions
 from controller.network.core import NetworkCore
 
 
@@ -22,4 +22,8 @@ def create_app(runtime):
     app.add_route("/v2.0/subnets/{subnet_id}", subnets.Subnet(runtime, core))
     app.add_route("/v2.0/ports", ports.Ports(runtime, core))
     app.add_route("/v2.0/ports/{port_id}", ports.Port(runtime, core))
+    app.add_route("/v2.0/quotas", quotas.Quotas(runtime))
+    app.add_route("/v2.0/quotas/{project_id}", quotas.Quota(runtime))
+    app.add_route("/v2.0/quotas/{project_id}/default", quotas.QuotaDefault(runtime))
+    app.add_route("/v2.0/quotas/{project_id}/details", quotas.QuotaDetails(runtime))
     return app

@@ -27,6 +27,15 @@ EXTENSIONS = [
      "filter parameters."),
     ("ip-substring-filtering", "IP address substring filtering", "Provides IP address "
      "substring filtering when listing ports"),
+    ("quotas", "Quota management support", "Expose functions for quotas management per "
+     "project"),
+    ("quota_details", "Quota details management support", "Expose functions for quotas "
+     "usage statistics per project"),
+    ("quota-check-limit", "Quota engine limit check", "Neutron quota engine checks the "
+     "resource usage before applying a new quota limit"),
+    ("quota-check-limit-default", "Quota engine limit check by default", "By default, "
+     "the Neutron quota engine checks the resource usage before applying a new quota "
+     "limit"),
 ]
 
 
