@@ -28,7 +28,7 @@ PACKAGES=(
     # building libvirt-python
     libvirt-dev pkg-config gcc python3-dev python3-venv
     # host networking: bridges are made with pyroute2; DHCP by dnsmasq in namespaces
-    dnsmasq-base dnsmasq-utils iproute2 iputils-ping
+    dnsmasq-base dnsmasq-utils iproute2 iputils-ping nftables
     # building the tiny guest image without loop devices or mounts
     mtools syslinux syslinux-common dosfstools fdisk cpio busybox-static zstd xz-utils
     # the SSH client the tests use to reach guests

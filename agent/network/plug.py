@@ -20,7 +20,7 @@ import os
 from oslo_concurrency import lockutils
 
 import controller.network.conf  # noqa: F401  (registers the [network] options used here)
-from agent.network import bridge, dhcp, metadata
+from agent.network import bridge, dhcp, metadata, port_security
 
 LOG = logging.getLogger(__name__)
 
@@ -74,13 +74,15 @@ class Registry:
 
 def cleanup(network_id, conf):
     """Remove everything this host built for ``network_id``: dnsmasq, the qdhcp-
-    namespace, the veth, the VXLAN device, taps left on the bridge, the bridge, and the
-    state files. Safe to call when some or all of it is already gone."""
+    namespace, the veth, the VXLAN device, taps left on the bridge, the bridge, the port
+    security rules, and the state files. Safe to call when some or all of it is already
+    gone."""
     registry = Registry(conf.state_path, network_id)
     dhcp.DhcpServer(network_id, conf).destroy()
     bridge.remove_bridge(network_id)
     if registry.vni is not None:
         bridge.delete_link(bridge.vxlan_name(registry.vni))
+    port_security.remove(network_id)
     registry.remove()
     LOG.info("network %s: host side removed", network_id)
 
@@ -90,6 +92,7 @@ class NetworkPlugger:
         self.conf = conf
         self.host = conf.host
         self.local_ip = conf.network.local_ip
+        self.port_security = conf.network.port_security
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
@@ -137,6 +140,7 @@ class NetworkPlugger:
                     cleanup(network_id, self.conf)
                     return
                 registry.save()
+                self._protect(registry)
                 dhcp.DhcpServer(network_id, self.conf).reload_hosts(
                     registry.ports.values(), set(registry.dhcp_subnet_ids))
                 return
@@ -149,13 +153,19 @@ class NetworkPlugger:
 
     def cleanup_stale(self):
         """At start: remove the host side of networks left with no ports here (an
-        interrupted teardown); serve metadata again on the others."""
+        interrupted teardown); on the others, make the port security rules those of
+        their ports (or remove them, if it was turned off) and serve metadata again."""
         for network_id in Registry.network_ids(self.conf.state_path):
             with _lock(network_id):
                 registry = Registry(self.conf.state_path, network_id)
                 if not registry.ports:
                     cleanup(network_id, self.conf)
-                elif registry.dhcp_subnet_ids:
+                    continue
+                if self.port_security:
+                    port_security.protect(network_id, list(registry.ports.values()))
+                else:
+                    port_security.remove(network_id)
+                if registry.dhcp_subnet_ids:
                     metadata.resume(network_id, dhcp.namespace_name(network_id),
                                     registry.ports.values(), self.conf.host)
 
@@ -190,11 +200,18 @@ class NetworkPlugger:
                 bridge.attach(interface, name, isolated=True)
         return name
 
+    def _protect(self, registry):
+        """The port security rules of the network's ports here: in place before plug
+        returns, so before the guest exists."""
+        if self.port_security:
+            port_security.protect(registry.network_id, list(registry.ports.values()))
+
     def _sync(self, registry, client, bridge_name, details):
         ports = client.list_ports(network_id=registry.network_id)
         for port in ports:
             if port["id"] in registry.ports:
                 registry.remember(port)
+        self._protect(registry)
         if details["network_type"] == "vxlan" and self.local_ip:
             peers = {port["binding:profile"].get("local_ip") for port in ports
                      if port["binding:host_id"] not in ("", self.host)}

@@ -39,6 +39,11 @@ host_opts = [
                 help="physical_network:interface pairs that flat networks' bridges "
                      "would attach to. Empty: flat networks stay inside this host."),
     cfg.PortOpt("vxlan_port", default=4789, help="UDP port of VXLAN."),
+    cfg.BoolOpt("port_security", default=True,
+                help="Drop what guests send from another MAC or IP address than their "
+                     "port's, DHCP server replies and IPv6 router advertisements they "
+                     "send (nftables, bridge family; needs nft, Debian: nftables). "
+                     "Turning it off removes the rules at the agent's next start."),
     cfg.StrOpt("dnsmasq", default="dnsmasq", help="The dnsmasq executable."),
     cfg.StrOpt("dhcp_release", default="dhcp_release",
                help="dnsmasq's dhcp_release executable (Debian: dnsmasq-utils): frees "

@@ -317,8 +317,12 @@ def test_each_guest_reads_only_its_own_metadata_and_nothing_is_left(
         plugger.cleanup_stale()
         assert fetch(one, "/latest/meta-data/instance-id") == (0, first)
 
-        # The same namespace with an address no port here has: 404, for every path.
+        # The same namespace with an address no port here has: port security keeps it
+        # from the service; without port security, 404 for every path.
         use_address(two, "10.204.0.250", dhcp_address)
+        assert "can't connect" in fetch(two, "/latest/meta-data/instance-id")[1]
+        host_conf.set_override("port_security", False, group="network")
+        plug.NetworkPlugger(host_conf).cleanup_stale()
         for path in ("/openstack/latest/meta_data.json", "/latest/meta-data/instance-id"):
             status, body = fetch(two, path)
             assert status != 0 and "404" in body, (path, body)
