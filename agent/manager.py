@@ -12,12 +12,15 @@ after a restart, and the periodic refresh of tunnel peers.
 """
 import contextlib
 import datetime
+import functools
 import logging
 import traceback
 
 import oslo_messaging as messaging
 from oslo_concurrency import lockutils
 
+from agent.image import ImageError
+from agent.image.client import ImageClient, image_endpoint
 from agent.virt import driver as virt_driver
 from agent.virt import power_state
 from agent.volumes import ServerVolumes
@@ -33,6 +36,9 @@ BUILD_EVENT = "compute_build_and_run_instance"
 NETWORKING_EVENT = "compute_networking"
 # The task_states of a build that this agent has begun.
 BUILD_STEPS = (states.NETWORKING, states.BLOCK_DEVICE_MAPPING, states.SPAWNING)
+# The vm_states of a server whose guest is at rest on this host (no build, no error):
+# its power state is synced, its ports rewired after a restart.
+GUEST_VM_STATES = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED)
 
 
 def service_context():
@@ -45,7 +51,7 @@ def _utcnow_iso():
 
 
 class AgentManager:
-    target = messaging.Target(version="1.1")  # see agent.rpcapi
+    target = messaging.Target(version="1.2")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, conductor, network_client,
                  service_credentials=None):
@@ -147,7 +153,7 @@ class AgentManager:
         if client is None:
             return
         for instance in kept.values():
-            if instance["vm_state"] not in (states.ACTIVE, states.STOPPED):
+            if instance["vm_state"] not in GUEST_VM_STATES:
                 continue
             for vif in instance["network_info"]:
                 try:
@@ -164,11 +170,13 @@ class AgentManager:
                                         self.availability_zone)
 
     def handle_lifecycle_event(self, event):
-        """A guest changed power state on its own: record it."""
+        """A guest changed power state on its own: record the state it is in now, asked
+        of the driver, since an event may arrive after the action that caused it has
+        recorded its result (a pause's "suspended" after the server became PAUSED)."""
         ctxt = service_context()
         try:
             instance = self.conductor.instance_get(ctxt, event.instance_uuid)
-            self._record_power_state(ctxt, instance, event.power_state)
+            self._record_power_state(ctxt, instance, self._current_power_state(instance))
         except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
             LOG.info("Ignoring lifecycle event for %s: %s", event.instance_uuid, exc)
 
@@ -178,12 +186,9 @@ class AgentManager:
         ctxt = service_context()
         for instance in self.conductor.instances_on_host(ctxt, self.host):
             if (instance["task_state"] is not None
-                    or instance["vm_state"] not in (states.ACTIVE, states.STOPPED)):
+                    or instance["vm_state"] not in GUEST_VM_STATES):
                 continue
-            try:
-                state = self.driver.get_power_state(instance)
-            except virt_driver.InstanceNotOnHost:
-                state = power_state.NOSTATE
+            state = self._current_power_state(instance)
             if state == instance["power_state"]:
                 continue
             try:
@@ -191,11 +196,19 @@ class AgentManager:
             except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
                 LOG.info("Power state of %s not synced: %s", instance["uuid"], exc)
 
+    def _current_power_state(self, instance):
+        try:
+            return self.driver.get_power_state(instance)
+        except virt_driver.InstanceNotOnHost:
+            return power_state.NOSTATE
+
     def _record_power_state(self, ctxt, instance, state):
-        """A running server whose guest stopped (or vanished) becomes SHUTOFF. An action
-        in flight wins (its task_state is set)."""
+        """A running or paused server whose guest stopped (or vanished) becomes SHUTOFF,
+        as in Nova; otherwise only the power state is recorded (a paused server stays
+        PAUSED, a suspended one SUSPENDED). An action in flight wins (its task_state is
+        set)."""
         updates = {"power_state": state}
-        if instance["vm_state"] == states.ACTIVE and state in (
+        if instance["vm_state"] in (states.ACTIVE, states.PAUSED) and state in (
                 power_state.SHUTDOWN, power_state.CRASHED, power_state.NOSTATE):
             updates["vm_state"] = states.STOPPED
         self._update(ctxt, instance["uuid"], updates, [None])
@@ -425,6 +438,22 @@ class AgentManager:
                                                   instance["block_device_mappings"]),
             states.ACTIVE)
 
+    def pause_instance(self, ctxt, instance_uuid):
+        self._power_action(ctxt, instance_uuid, "compute_pause_instance", states.PAUSING,
+                           self.driver.pause, states.PAUSED)
+
+    def unpause_instance(self, ctxt, instance_uuid):
+        self._power_action(ctxt, instance_uuid, "compute_unpause_instance",
+                           states.UNPAUSING, self.driver.unpause, states.ACTIVE)
+
+    def suspend_instance(self, ctxt, instance_uuid):
+        self._power_action(ctxt, instance_uuid, "compute_suspend_instance",
+                           states.SUSPENDING, self.driver.suspend, states.SUSPENDED)
+
+    def resume_instance(self, ctxt, instance_uuid):
+        self._power_action(ctxt, instance_uuid, "compute_resume_instance", states.RESUMING,
+                           self.driver.resume, states.ACTIVE)
+
     def reboot_instance(self, ctxt, instance_uuid, hard):
         expected = states.REBOOTING_HARD if hard else states.REBOOTING
         self._power_action(
@@ -432,6 +461,95 @@ class AgentManager:
             lambda instance: self.driver.reboot(ctxt, instance, instance["network_info"],
                                                 hard),
             states.ACTIVE)
+
+    # --- RPC: snapshot and rebuild (1.2) -------------------------------------------------
+
+    @functools.cached_property
+    def image_client(self):
+        """The image service, for snapshots' uploads (made with the caller's token)."""
+        return ImageClient(image_endpoint(self.conf))
+
+    def snapshot_instance(self, ctxt, instance_uuid, image_id):
+        """Fill the queued image ``image_id`` the API created with a copy of the
+        server's root disk. On failure the image is deleted, the server keeps its state
+        and the action's event holds the error."""
+        event = "compute_snapshot_instance"
+        uuid = instance_uuid
+
+        def upload(path, disk_format):
+            self._update(ctxt, uuid, {"task_state": states.IMAGE_UPLOADING},
+                         states.IMAGE_SNAPSHOT)
+            self.image_client.upload(ctxt.auth_token, image_id, path, disk_format)
+
+        with self._locked(uuid):
+            try:
+                self.conductor.action_event_start(ctxt, uuid, event, self.host)
+                instance = self.conductor.instance_get(ctxt, uuid)
+                self.driver.snapshot(ctxt, instance, upload)
+                self._update(ctxt, uuid, {"task_state": None}, states.IMAGE_UPLOADING)
+            except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
+                LOG.info("Snapshot of %s abandoned: %s", uuid, exc)
+                self._delete_image_quietly(ctxt, image_id)
+                self._finish_event_quietly(ctxt, uuid, event, ERROR, str(exc))
+                return
+            except Exception as exc:
+                LOG.exception("Snapshot of %s into image %s failed", uuid, image_id)
+                self._delete_image_quietly(ctxt, image_id)
+                self._finish_event_quietly(ctxt, uuid, event, ERROR, str(exc))
+                try:
+                    self._update(ctxt, uuid, {"task_state": None},
+                                 (states.IMAGE_SNAPSHOT, states.IMAGE_UPLOADING))
+                except (exception.InstanceNotFound, exception.UnexpectedTaskState):
+                    pass
+                return
+            self.conductor.action_event_finish(ctxt, uuid, event, self.host, SUCCESS)
+
+    def _delete_image_quietly(self, ctxt, image_id):
+        try:
+            self.image_client.delete(ctxt.auth_token, image_id)
+        except ImageError:
+            LOG.exception("Could not delete image %s of a failed snapshot", image_id)
+
+    def rebuild_instance(self, ctxt, instance_uuid):
+        """Replace the guest by one from the image the API recorded: its disks go, its
+        ports stay wired (same addresses). A server stopped before is stopped after, as
+        in Nova; a failure leaves it in ERROR."""
+        event = "compute_rebuild_instance"
+        uuid = instance_uuid
+        with self._locked(uuid):
+            try:
+                self.conductor.action_event_start(ctxt, uuid, event, self.host)
+                instance = self.conductor.instance_get(ctxt, uuid)
+                stopped = instance["vm_state"] == states.STOPPED
+                network_info = instance["network_info"]
+                self.driver.destroy(ctxt, instance, network_info)
+                instance = self._update(ctxt, uuid, {"task_state": states.REBUILD_SPAWNING},
+                                        states.REBUILDING)
+                config_drive_meta = self._config_drive_meta(instance, network_info)
+                self.driver.spawn(ctxt, instance, instance["image_meta"], network_info,
+                                  instance["block_device_mappings"], config_drive_meta,
+                                  self._step_recorder(ctxt, uuid))
+                if stopped:
+                    self.driver.power_off(instance)
+                self._update(ctxt, uuid, {
+                    "vm_state": states.STOPPED if stopped else states.ACTIVE,
+                    "task_state": None, "power_state": self.driver.get_power_state(instance),
+                    "launched_at": _utcnow_iso(),
+                    "config_drive": config_drive_meta is not None}, states.REBUILD_SPAWNING)
+            except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
+                LOG.info("Rebuild of %s abandoned: %s", uuid, exc)
+                self._finish_event_quietly(ctxt, uuid, event, ERROR, str(exc))
+                return
+            except Exception as exc:
+                LOG.exception("Rebuild of %s failed", uuid)
+                self._finish_event_quietly(ctxt, uuid, event, ERROR, str(exc))
+                try:
+                    self._update(ctxt, uuid, {"vm_state": states.ERROR, "task_state": None},
+                                 (states.REBUILDING, states.REBUILD_SPAWNING))
+                except (exception.InstanceNotFound, exception.UnexpectedTaskState):
+                    pass
+                return
+            self.conductor.action_event_finish(ctxt, uuid, event, self.host, SUCCESS)
 
     # --- RPC: deleting and reading --------------------------------------------------------
 

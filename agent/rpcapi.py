@@ -8,6 +8,8 @@ brought the method):
 
 - 1.0: build, stop, start, reboot, terminate, console output
 - 1.1: attach_volume, detach_volume
+- 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
+  snapshot_instance, rebuild_instance
 """
 from controller import rpc
 
@@ -55,3 +57,33 @@ class AgentAPI:
         """Unplug the volume from the server and end its attachment."""
         self._client(host).prepare(version="1.1").cast(
             ctxt, "detach_volume", instance_uuid=instance_uuid, volume_id=volume_id)
+
+    def pause_instance(self, ctxt, host, instance_uuid):
+        """Freeze the guest in memory (its vCPUs stop; nothing is written out)."""
+        self._client(host).prepare(version="1.2").cast(ctxt, "pause_instance",
+                                                       instance_uuid=instance_uuid)
+
+    def unpause_instance(self, ctxt, host, instance_uuid):
+        self._client(host).prepare(version="1.2").cast(ctxt, "unpause_instance",
+                                                       instance_uuid=instance_uuid)
+
+    def suspend_instance(self, ctxt, host, instance_uuid):
+        """Save the guest's memory to disk and end its process (resume restores it)."""
+        self._client(host).prepare(version="1.2").cast(ctxt, "suspend_instance",
+                                                       instance_uuid=instance_uuid)
+
+    def resume_instance(self, ctxt, host, instance_uuid):
+        self._client(host).prepare(version="1.2").cast(ctxt, "resume_instance",
+                                                       instance_uuid=instance_uuid)
+
+    def snapshot_instance(self, ctxt, host, instance_uuid, image_id):
+        """Copy the server's root disk into the queued image ``image_id`` (uploaded with
+        the caller's token)."""
+        self._client(host).prepare(version="1.2").cast(
+            ctxt, "snapshot_instance", instance_uuid=instance_uuid, image_id=image_id)
+
+    def rebuild_instance(self, ctxt, host, instance_uuid):
+        """Replace the guest by a new one from the image the API recorded, on the same
+        ports."""
+        self._client(host).prepare(version="1.2").cast(ctxt, "rebuild_instance",
+                                                       instance_uuid=instance_uuid)

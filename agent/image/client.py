@@ -1,9 +1,18 @@
-"""Downloads image data from the image service (Glance v2) with the user's token."""
+"""The image service (Glance v2) as the agent uses it, with the user's token: downloads
+image data, and uploads the data of a server's snapshot."""
 import requests
 
 from agent.image import ImageError, ImageNotFound
+from controller.compute import conf as compute_conf  # noqa: F401  ([compute] image_endpoint)
+from controller.conf import public_url
 
 CHUNK_SIZE = 1024 * 1024
+PATCH_MEDIA_TYPE = "application/openstack-images-v2.1-json-patch"
+
+
+def image_endpoint(conf):
+    """The image API the agent talks to: the same one the compute API asks."""
+    return conf.compute.image_endpoint or public_url(conf) + "/image"
 
 
 class ImageClient:
@@ -29,3 +38,37 @@ class ImageClient:
                 yield from response.iter_content(CHUNK_SIZE)
             except requests.RequestException as exc:
                 raise ImageError(f"Download of image {image_id} broke off: {exc}") from exc
+
+    def _request(self, method, token, path, what, **kwargs):
+        url = f"{self.endpoint}/v2/images/{path}"
+        try:
+            response = requests.request(method, url, headers={
+                "X-Auth-Token": token, **kwargs.pop("headers", {})}, timeout=self.timeout,
+                **kwargs)
+        except requests.RequestException as exc:
+            raise ImageError(f"Image service unreachable at {url}: {exc}") from exc
+        if response.status_code == 404:
+            raise ImageNotFound(f"Image {path.split('/')[0]} could not be found.")
+        if response.status_code >= 400:
+            raise ImageError(f"Image service answered {response.status_code} to {what}: "
+                             f"{response.text[:200]}")
+        return response
+
+    def upload(self, token, image_id, path, disk_format, container_format="bare"):
+        """Give the queued image its formats, then its data from the file ``path`` (the
+        image service then checks the data is that format and makes the image active)."""
+        self._request("PATCH", token, image_id, f"the formats of image {image_id}",
+                      headers={"Content-Type": PATCH_MEDIA_TYPE},
+                      json=[{"op": "add", "path": "/disk_format", "value": disk_format},
+                            {"op": "add", "path": "/container_format",
+                             "value": container_format}])
+        with open(path, "rb") as data:
+            self._request("PUT", token, f"{image_id}/file", f"the data of image {image_id}",
+                          headers={"Content-Type": "application/octet-stream"}, data=data)
+
+    def delete(self, token, image_id):
+        """Delete the image (one whose snapshot failed); gone already is fine."""
+        try:
+            self._request("DELETE", token, image_id, f"deleting image {image_id}")
+        except ImageNotFound:
+            pass

@@ -95,6 +95,29 @@ class ComputeDriver(abc.ABC):
         """Restart the guest: ask it (soft) or reset it (hard)."""
 
     @abc.abstractmethod
+    def pause(self, instance):
+        """Freeze the running guest in memory: its vCPUs stop, its process stays."""
+
+    @abc.abstractmethod
+    def unpause(self, instance):
+        """Let a paused guest run on."""
+
+    @abc.abstractmethod
+    def suspend(self, instance):
+        """Save the running guest's memory to disk and end its process; ``resume``
+        restores it. Deleting a suspended guest removes the saved memory too."""
+
+    @abc.abstractmethod
+    def resume(self, instance):
+        """Restore a suspended guest where it was."""
+
+    @abc.abstractmethod
+    def snapshot(self, context, instance, upload):
+        """Make a consistent copy of the guest's local root disk that stands on its own
+        (no backing file), and hand it to ``upload(path, disk_format)`` before removing
+        it. The guest ends in the power state it was in. Raise VirtError."""
+
+    @abc.abstractmethod
     def get_power_state(self, instance):
         """The guest's power state (``agent.virt.power_state``); raises
         InstanceNotOnHost if there is no such guest."""

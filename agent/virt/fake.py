@@ -4,9 +4,13 @@ of hosts in one process (tests, benchmarks) through the same interface as libvir
 Failures are injected per request: a flavor extra spec or image property
 ``fake:fail_on_host`` listing host names (comma-separated, or ``*`` for every host)
 makes spawn fail on those hosts, which is how reschedules are tested; a flavor extra spec
-``fake:fail_attach`` ("true") makes every volume attach of its servers fail.
+``fake:fail_attach`` ("true") makes every volume attach of its servers fail, and
+``fake:fail_snapshot`` ("true") every snapshot of them. A snapshot uploads a small raw
+disk naming its guest.
 """
+import os
 import string
+import tempfile
 import threading
 import time
 
@@ -14,6 +18,12 @@ from agent.virt import driver, power_state
 
 FAIL_ON_HOST = "fake:fail_on_host"
 FAIL_ATTACH = "fake:fail_attach"
+FAIL_SNAPSHOT = "fake:fail_snapshot"
+SNAPSHOT_SIZE = 64 * 1024
+
+
+def _flag(instance, name):
+    return str(instance["flavor"].get("extra_specs", {}).get(name)).lower() == "true"
 
 
 def _fail_hosts(instance, image_meta):
@@ -94,6 +104,45 @@ class FakeDriver(driver.ComputeDriver):
             guest["power_state"] = power_state.RUNNING
             guest["console"].append("hard reset" if hard else "rebooting")
 
+    def _set_power_state(self, instance, allowed_from, new_state, console_line):
+        with self._lock:
+            guest = self._guest(instance)
+            if guest["power_state"] not in allowed_from:
+                raise driver.VirtError(f"Guest {instance['uuid']} is in power state "
+                                       f"{guest['power_state']}.")
+            guest["power_state"] = new_state
+            guest["console"].append(console_line)
+
+    def pause(self, instance):
+        self._set_power_state(instance, {power_state.RUNNING}, power_state.PAUSED,
+                              "paused")
+
+    def unpause(self, instance):
+        self._set_power_state(instance, {power_state.PAUSED}, power_state.RUNNING,
+                              "unpaused")
+
+    def suspend(self, instance):
+        self._set_power_state(instance, {power_state.RUNNING, power_state.PAUSED},
+                              power_state.SUSPENDED, "memory saved")
+
+    def resume(self, instance):
+        self._set_power_state(instance, {power_state.SUSPENDED}, power_state.RUNNING,
+                              "memory restored")
+
+    def snapshot(self, context, instance, upload):
+        if _flag(instance, FAIL_SNAPSHOT):
+            raise driver.VirtError(f"Injected failure: {FAIL_SNAPSHOT} is set")
+        with self._lock:
+            self._guest(instance)
+        fd, path = tempfile.mkstemp(prefix="fake-snapshot-")
+        try:
+            with os.fdopen(fd, "wb") as disk:
+                label = f"pocketstack fake snapshot of {instance['uuid']}\n".encode()
+                disk.write(label.ljust(SNAPSHOT_SIZE, b"\0"))
+            upload(path, "raw")
+        finally:
+            os.unlink(path)
+
     def get_power_state(self, instance):
         with self._lock:
             return self._guest(instance)["power_state"]
@@ -106,7 +155,7 @@ class FakeDriver(driver.ComputeDriver):
         self._listeners.append(callback)
 
     def attach_volume(self, instance, connection_info, volume_id, device_name):
-        if str(instance["flavor"].get("extra_specs", {}).get(FAIL_ATTACH)).lower() == "true":
+        if _flag(instance, FAIL_ATTACH):
             raise driver.VirtError(f"Injected failure: {FAIL_ATTACH} is set")
         with self._lock:
             guest = self._guest(instance)

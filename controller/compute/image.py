@@ -45,3 +45,22 @@ class ImageAPI:
             raise exception.InvalidRequest(
                 f"Image {image_id} is not active (status {image.get('status')}).")
         return image_meta(image)
+
+    def create_queued(self, token, document):
+        """Create an image record without data (a snapshot's, which its server's agent
+        uploads) as the token's user; returns its id."""
+        resp = self.client.request("POST", "/v2/images", token, json=document)
+        if 400 <= resp.status_code < 500:
+            raise exception.InvalidRequest(
+                f"The image service refused the snapshot image: {resp.text[:200]}")
+        if resp.status_code != 201:
+            raise exception.ServiceUnavailable(
+                f"The image service answered {resp.status_code} creating an image.")
+        return resp.json()["id"]
+
+    def delete(self, token, image_id):
+        """Delete an image this API created (gone already is fine)."""
+        resp = self.client.request("DELETE", f"/v2/images/{image_id}", token)
+        if resp.status_code not in (204, 404):
+            raise exception.ServiceUnavailable(
+                f"The image service answered {resp.status_code} deleting image {image_id}.")

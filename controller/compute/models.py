@@ -1,4 +1,5 @@
-"""Compute's tables: servers and what hangs off them, flavors, key pairs, quotas, groups.
+"""Compute's tables: servers and what hangs off them, flavors, key pairs, quotas, groups,
+host aggregates.
 
 Other services' objects (images, networks, hosts, projects) are referenced by their UUID
 or name only, never by foreign key, so compute could live in a database of its own.
@@ -7,9 +8,10 @@ import datetime
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from controller.db.base import Base, TimestampMixin, utcnow, uuid_pk
+from controller.db.base import Base, TimestampMixin, new_uuid, utcnow, uuid_pk
 
 
 class Instance(TimestampMixin, Base):
@@ -56,6 +58,10 @@ class Instance(TimestampMixin, Base):
     launched_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     terminated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # A locked server refuses every change but an admin's; locked_by: "owner" or "admin".
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    locked_by: Mapped[str | None] = mapped_column(String(16))
+    locked_reason: Mapped[str | None] = mapped_column(Text)
 
     metadata_items: Mapped[list["InstanceMetadata"]] = relationship(
         back_populates="instance", cascade="all, delete-orphan", lazy="selectin")
@@ -232,3 +238,42 @@ class ServerGroupMember(Base):
     group_uuid: Mapped[str] = mapped_column(
         String(36), ForeignKey("server_groups.uuid", ondelete="CASCADE"), index=True)
     instance_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+
+
+class Aggregate(TimestampMixin, Base):
+    """A named group of compute hosts with metadata; the ``availability_zone`` key puts
+    its hosts in that zone (Nova's host aggregates)."""
+
+    __tablename__ = "aggregates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+
+    hosts: Mapped[list["AggregateHost"]] = relationship(
+        cascade="all, delete-orphan", order_by="AggregateHost.id", lazy="selectin")
+    metadata_items: Mapped[list["AggregateMetadata"]] = relationship(
+        cascade="all, delete-orphan", order_by="AggregateMetadata.key", lazy="selectin")
+
+
+class AggregateHost(Base):
+    """A compute host (by name, as in the services table) in an aggregate."""
+
+    __tablename__ = "aggregate_hosts"
+    __table_args__ = (UniqueConstraint("aggregate_id", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("aggregates.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+
+
+class AggregateMetadata(Base):
+    __tablename__ = "aggregate_metadata"
+    __table_args__ = (UniqueConstraint("aggregate_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("aggregates.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    value: Mapped[str] = mapped_column(String(255))

@@ -1,4 +1,4 @@
-"""What users can do to servers — create, delete, stop, start, reboot, read the console —
+"""What users can do to servers — create, delete, power actions, lock, read the console —
 with every rule checked before anything is written, and the work handed to the conductor
 or the server's agent. HTTP lives in ``api/``; this module knows nothing of it."""
 import base64
@@ -11,8 +11,8 @@ import oslo_messaging as messaging
 from sqlalchemy import select
 
 from controller import policy
-from controller.compute import (actions, block_devices, exception, flavors, instances,
-                                models, quota, states)
+from controller.compute import (actions, aggregates, block_devices, exception, flavors,
+                                instances, models, quota, snapshots, states)
 import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
@@ -22,6 +22,10 @@ LOG = logging.getLogger(__name__)
 
 MAX_USER_DATA_BYTES = 65535
 GROUP_POLICIES = ("affinity", "anti-affinity")
+# power action → the agent's method that carries it out
+AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
+                 "pause": "pause_instance", "unpause": "unpause_instance",
+                 "suspend": "suspend_instance", "resume": "resume_instance"}
 
 
 def hostname_for(name):
@@ -51,15 +55,6 @@ def agent_is_up(db, conf, host, now=None):
                                               conf.scheduler.service_down_time)
 
 
-def availability_zones(db, conf):
-    """Zone → hosts, from the agents' services (every agent has a zone)."""
-    zones = {}
-    for service in placement.list_services(db, binary=AGENT_BINARY):
-        zone = service.availability_zone or conf.compute.default_availability_zone
-        zones.setdefault(zone, []).append(service)
-    return zones
-
-
 class ServerOperations:
     def __init__(self, handles):
         """``handles``: the API's ``common.Handles`` (database, image, network, RPC)."""
@@ -81,7 +76,8 @@ class ServerOperations:
             policy.authorize(auth, "os_compute_api:servers:create:forced_host")
             if not placement.list_services(self.db, binary=AGENT_BINARY, host=host):
                 raise exception.InvalidRequest(f"Compute host {host} could not be found.")
-        if zone and zone not in availability_zones(self.db, self.conf):
+        if zone and zone not in aggregates.availability_zones(
+                self.db, self.conf.compute.default_availability_zone):
             raise exception.InvalidRequest(
                 "The requested availability zone is not available")
         return zone, host
@@ -253,6 +249,7 @@ class ServerOperations:
         host_up = bool(host) and agent_is_up(self.db, self.conf, host)
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid, lock=True)
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
             actions.record(session, instance.uuid, actions.DELETE, request_id,
                            auth.user_id, auth.project_id)
             host = instance.host if host_up or instance.host != host else None
@@ -281,27 +278,136 @@ class ServerOperations:
 
     # --- power actions --------------------------------------------------------------------
 
-    def power_action(self, auth, request_id, instance_uuid, action, record_as):
-        """Start stop/start/reboot: set the task_state (409 if the state forbids it),
-        record the action, and tell the server's agent."""
+    def _begin(self, auth, request_id, instance_uuid, action, record_as):
+        """Check the lock and the state (409 if they forbid ``action``), set the
+        action's task_state and record the action; returns the server's host."""
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid, lock=True)
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
             if not instance.host:
                 raise exception.InstanceInvalidState(
                     f"Cannot '{action}' instance {instance_uuid}: it is on no host.")
             instance.task_state = states.begin_action(action, instance.vm_state,
-                                                      instance.task_state)
+                                                      instance.task_state, instance_uuid)
             actions.record(session, instance.uuid, record_as, request_id, auth.user_id,
                            auth.project_id)
-            host = instance.host
+            return instance.host
+
+    def power_action(self, auth, request_id, instance_uuid, action, record_as):
+        """Start stop/start/reboot/pause/unpause/suspend/resume: set the task_state,
+        record the action, and tell the server's agent."""
+        host = self._begin(auth, request_id, instance_uuid, action, record_as)
         ctxt = auth.rpc_context(request_id)
         agents = self.handles.agents
-        if action == "stop":
-            agents.stop_instance(ctxt, host, instance_uuid)
-        elif action == "start":
-            agents.start_instance(ctxt, host, instance_uuid)
-        else:
+        if action in ("reboot", "reboot_hard"):
             agents.reboot_instance(ctxt, host, instance_uuid, hard=action == "reboot_hard")
+        else:
+            getattr(agents, AGENT_METHODS[action])(ctxt, host, instance_uuid)
+
+    # --- snapshot and rebuild -------------------------------------------------------------
+
+    def _check_local_disks(self, instance, action):
+        """Snapshot and rebuild work on a local root disk from an image, alone."""
+        if not instance.image_ref:
+            raise exception.InvalidRequest(
+                f"Cannot '{action}' instance {instance.uuid}: it boots from a volume, "
+                f"which this cloud does not support for {action}.")
+        if action == "rebuild" and any(bdm.volume_id
+                                       for bdm in instance.block_device_mappings):
+            raise exception.InvalidRequest(
+                f"Cannot 'rebuild' instance {instance.uuid} while volumes are attached: "
+                f"detach them first.")
+
+    def create_image(self, auth, request_id, instance_uuid, name, metadata):
+        """Snapshot the server: a queued image owned by the server's project, which the
+        server's agent fills with a copy of the root disk. Returns the image's id."""
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid)
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
+            states.begin_action("createImage", instance.vm_state, instance.task_state,
+                                instance_uuid)
+            self._check_local_disks(instance, "createImage")
+            document = snapshots.image_document(instance, name, metadata, auth.user_id,
+                                                auth.project_id)
+        image_id = self.handles.image.create_queued(auth.token, document)
+        try:
+            host = self._begin(auth, request_id, instance_uuid, "createImage",
+                               actions.CREATE_IMAGE)
+        except exception.ComputeError:
+            self.handles.image.delete(auth.token, image_id)
+            raise
+        self.handles.agents.snapshot_instance(auth.rpc_context(request_id), host,
+                                              instance_uuid, image_id)
+        return image_id
+
+    def rebuild(self, auth, request_id, instance_uuid, rebuild):
+        """Rebuild the server from ``rebuild["imageRef"]`` (checked as for a create),
+        optionally renamed, re-described, with new metadata or key pair; its agent
+        replaces the guest on the same ports."""
+        disks = block_devices.plan({"imageRef": rebuild["imageRef"]})
+        image_id = disks.image_id
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid)
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
+            states.begin_action("rebuild", instance.vm_state, instance.task_state,
+                                instance_uuid)
+            self._check_local_disks(instance, "rebuild")
+            key_data = (self._key_data(session, auth, rebuild["key_name"])
+                        if rebuild.get("key_name") else None)
+            metadata_limit = quota.limits(session, self.conf,
+                                          instance.project_id)["metadata_items"]
+        image_meta = self.handles.image.get_active(auth.token, image_id)
+        block_devices.check_image_fits(instance, image_meta, disks)
+        metadata = rebuild.get("metadata")
+        if (metadata is not None and metadata_limit != quota.UNLIMITED
+                and len(metadata) > metadata_limit):
+            raise quota.QuotaExceeded("metadata_items", len(metadata), 0, metadata_limit)
+        host = self._begin(auth, request_id, instance_uuid, "rebuild", actions.REBUILD)
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid, lock=True)
+            instance.image_ref = image_id
+            instance.image_meta = image_meta
+            instance.request_spec = dict(instance.request_spec, image={
+                "id": image_id, "properties": image_meta["properties"]})
+            if "name" in rebuild:
+                instance.name = rebuild["name"]
+            if "description" in rebuild:
+                instance.description = rebuild["description"]
+            if rebuild.get("key_name"):
+                instance.key_name, instance.key_data = rebuild["key_name"], key_data
+            if metadata is not None:
+                instance.metadata_items = [models.InstanceMetadata(key=k, value=v)
+                                           for k, v in metadata.items()]
+        self.handles.agents.rebuild_instance(auth.rpc_context(request_id), host,
+                                             instance_uuid)
+
+    # --- locking --------------------------------------------------------------------------
+
+    def lock(self, auth, request_id, instance_uuid, reason=None):
+        """Lock the server: only admins may change it until it is unlocked. Locked by
+        "owner" when the caller's project owns it, else by "admin" (Nova's rule)."""
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid, lock=True)
+            instance.locked = True
+            instance.locked_by = "owner" if auth.project_id == instance.project_id else "admin"
+            instance.locked_reason = reason
+            actions.record(session, instance.uuid, actions.LOCK, request_id, auth.user_id,
+                           auth.project_id)
+
+    def unlock(self, auth, request_id, instance_uuid):
+        """Unlock the server; a lock the other side (owner or admin) set needs the
+        ``unlock_override`` rule (admins) to lift."""
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid, lock=True)
+            caller = "owner" if auth.project_id == instance.project_id else "admin"
+            if instance.locked and instance.locked_by != caller:
+                policy.authorize(auth, "os_compute_api:os-lock-server:unlock:unlock_override",
+                                 {"project_id": instance.project_id})
+            instance.locked = False
+            instance.locked_by = None
+            instance.locked_reason = None
+            actions.record(session, instance.uuid, actions.UNLOCK, request_id, auth.user_id,
+                           auth.project_id)
 
     def console_output(self, auth, request_id, instance, length):
         if instance.vm_state not in (states.ACTIVE, states.STOPPED) or not instance.host:

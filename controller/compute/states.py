@@ -10,6 +10,8 @@ from controller.compute import exception
 BUILDING = "building"
 ACTIVE = "active"
 STOPPED = "stopped"
+PAUSED = "paused"
+SUSPENDED = "suspended"
 ERROR = "error"
 DELETED = "deleted"
 
@@ -22,19 +24,33 @@ POWERING_OFF = "powering-off"
 POWERING_ON = "powering-on"
 REBOOTING = "rebooting"
 REBOOTING_HARD = "rebooting_hard"
+PAUSING = "pausing"
+UNPAUSING = "unpausing"
+SUSPENDING = "suspending"
+RESUMING = "resuming"
+IMAGE_SNAPSHOT = "image_snapshot"
+IMAGE_UPLOADING = "image_uploading"
+REBUILDING = "rebuilding"
+REBUILD_SPAWNING = "rebuild_spawning"
 DELETING = "deleting"
 
 _STATUS_BY_VM_STATE = {
     BUILDING: "BUILD",
     ACTIVE: "ACTIVE",
     STOPPED: "SHUTOFF",
+    PAUSED: "PAUSED",
+    SUSPENDED: "SUSPENDED",
     ERROR: "ERROR",
     DELETED: "DELETED",
 }
 
+# Task states that show instead of the vm_state's status (Nova's table, as far as the
+# actions here go): a rebuild shows from every state it may start from.
 _STATUS_BY_TASK_STATE = {
-    REBOOTING: "REBOOT",
-    REBOOTING_HARD: "HARD_REBOOT",
+    ACTIVE: {REBOOTING: "REBOOT", REBOOTING_HARD: "HARD_REBOOT",
+             REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
+    STOPPED: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
+    ERROR: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
 }
 
 # API status → vm_states, for ``GET /servers?status=``.
@@ -43,8 +59,9 @@ VM_STATES_BY_STATUS = {status: vm_state for vm_state, status in _STATUS_BY_VM_ST
 
 def status(vm_state, task_state):
     """The API status (``BUILD``, ``ACTIVE``, ``SHUTOFF``, ``REBOOT`` ...) of a server."""
-    if vm_state == ACTIVE and task_state in _STATUS_BY_TASK_STATE:
-        return _STATUS_BY_TASK_STATE[task_state]
+    by_task_state = _STATUS_BY_TASK_STATE.get(vm_state, {})
+    if task_state in by_task_state:
+        return by_task_state[task_state]
     return _STATUS_BY_VM_STATE.get(vm_state, "UNKNOWN")
 
 
@@ -54,17 +71,35 @@ ACTIONS = {
     "start": ({STOPPED}, {None}, POWERING_ON),
     "reboot": ({ACTIVE}, {None}, REBOOTING),
     "reboot_hard": ({ACTIVE, STOPPED, ERROR}, {None, REBOOTING}, REBOOTING_HARD),
+    "pause": ({ACTIVE}, {None}, PAUSING),
+    "unpause": ({PAUSED}, {None}, UNPAUSING),
+    "suspend": ({ACTIVE}, {None}, SUSPENDING),
+    "resume": ({SUSPENDED}, {None}, RESUMING),
+    "createImage": ({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_SNAPSHOT),
+    "rebuild": ({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
 }
 
+# action → the vm_state it leaves the server in (the others keep theirs).
+FINAL_VM_STATE = {"pause": PAUSED, "unpause": ACTIVE, "suspend": SUSPENDED,
+                  "resume": ACTIVE}
 
-def begin_action(action, vm_state, task_state):
+
+def begin_action(action, vm_state, task_state, instance_uuid=None):
     """The task_state ``action`` puts the server in, or InstanceInvalidState (→ 409)."""
     vm_states, task_states, new_task_state = ACTIONS[action]
     if vm_state not in vm_states or task_state not in task_states:
+        which = f" {instance_uuid}" if instance_uuid else ""
         raise exception.InstanceInvalidState(
-            f"Cannot '{action}' instance while it is in vm_state {vm_state}"
+            f"Cannot '{action}' instance{which} while it is in vm_state {vm_state}"
             + (f" and task_state {task_state}" if task_state else ""))
     return new_task_state
+
+
+def check_unlocked(instance_uuid, locked, is_admin):
+    """A locked server refuses everyone but admins, its owner included (409), as Nova's
+    ``check_instance_lock``."""
+    if locked and not is_admin:
+        raise exception.InstanceInvalidState(f"Instance {instance_uuid} is locked")
 
 
 def check_expected_task_state(current, expected):

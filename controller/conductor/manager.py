@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 
 from agent.rpcapi import AgentAPI
 from controller import rpc
-from controller.compute import (actions, block_devices, exception, instances, metadata,
-                                models, states)
+from controller.compute import (actions, aggregates, block_devices, exception, instances,
+                                metadata, models, states)
 import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
@@ -111,8 +111,9 @@ class ConductorManager:
                 if not instance.availability_zone:
                     services = placement.list_services(session, binary=AGENT_BINARY,
                                                        host=host)
-                    instance.availability_zone = self._zone(
-                        services[0].availability_zone if services else None)
+                    instance.availability_zone = aggregates.host_zone(
+                        session, host, services[0].availability_zone if services else None,
+                        self.conf.compute.default_availability_zone)
                 instance.host = host
                 instance.node = selection.get("nodename") or host
                 instance.retry = {"hosts": tried + [host], "alternates": alternates}

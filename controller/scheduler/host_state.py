@@ -11,6 +11,7 @@ import time
 import numpy
 from sqlalchemy import and_, select
 
+from controller.compute import aggregates
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, capacity, placement
 from controller.scheduler.models import ComputeNode, Service
@@ -123,7 +124,8 @@ _Liveness = collections.namedtuple("_Liveness", "forced_down last_seen_at")
 
 def load_host_table(db, service_down_time, default_availability_zone):
     """Every compute node with its agent's service, in one query, straight into columns
-    (ORM objects or a HostState per host would cost more than the decisions)."""
+    (ORM objects or a HostState per host would cost more than the decisions); a second
+    query gives the zones of hosts in aggregates, which win over the reported ones."""
     query = (
         select(*(getattr(ComputeNode, name) for name in _NODE_COLUMNS),
                ComputeNode.hypervisor_hostname,
@@ -134,6 +136,7 @@ def load_host_table(db, service_down_time, default_availability_zone):
     now = utcnow()
     with db.session() as session:
         rows = session.execute(query).all()
+        aggregate_zones = aggregates.host_zones(session)
     names = (*_NODE_COLUMNS, "nodename", *_SERVICE_COLUMNS)
     columns = dict(zip(names, zip(*rows))) if rows else {name: () for name in names}
     # No service row (all None): the agent never reported, so it is down.
@@ -141,8 +144,9 @@ def load_host_table(db, service_down_time, default_availability_zone):
         placement.is_up(_Liveness(forced, seen), now, service_down_time)
         for forced, seen in zip(columns["forced_down"], columns["last_seen_at"])]
     columns["service_disabled"] = [bool(d) for d in columns["disabled"]]
-    columns["availability_zone"] = [zone or default_availability_zone
-                                    for zone in columns["availability_zone"]]
+    columns["availability_zone"] = [
+        aggregates.resolve_zone(aggregate_zones.get(host), zone, default_availability_zone)
+        for host, zone in zip(columns["host"], columns["availability_zone"])]
     return HostTable(columns)
 
 

@@ -120,7 +120,7 @@ def test_actions_refused_in_the_wrong_state(api, image_id, flavor_id):
     api.wait_for_server(server["id"])
     refused = api.post(f"/servers/{server['id']}/action", {"os-start": None})
     assert refused.status_code == 409
-    assert "Cannot 'start' instance while it is in vm_state active" in (
+    assert f"Cannot 'start' instance {server['id']} while it is in vm_state active" in (
         refused.json()["conflictingRequest"]["message"])
     unknown = api.post(f"/servers/{server['id']}/action", {"os-shelve": None})
     assert unknown.status_code == 400

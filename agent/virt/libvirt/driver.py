@@ -18,16 +18,14 @@ import libvirt
 
 from agent.image import ImageError
 from agent.image.cache import ImageCache
-from agent.image.client import ImageClient
+from agent.image.client import ImageClient, image_endpoint
 from agent.network import plug as network_plug
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import conf as libvirt_conf
 from agent.virt.libvirt import domain as domain_xml
-from agent.virt.libvirt import events, power
+from agent.virt.libvirt import events, power, snapshot
 from agent.volume import nbd
-from controller.compute import conf as compute_conf  # noqa: F401  ([compute] image_endpoint)
-from controller.conf import public_url
 
 LOG = logging.getLogger(__name__)
 
@@ -37,11 +35,6 @@ POLL_SECONDS = 0.5
 # A guest may miss an unplug request (e.g. while it boots): ask again this often.
 DETACH_RETRY_SECONDS = 5
 GiB = 1024 ** 3
-
-
-def image_endpoint(conf):
-    """The image API the agent downloads from: the same one the compute API asks."""
-    return conf.compute.image_endpoint or public_url(conf) + "/image"
 
 
 def _is_error(exc, *codes):
@@ -383,8 +376,68 @@ class LibvirtDriver(driver.ComputeDriver):
                 self._hard_stop(dom)
         dom.create()
 
+    def pause(self, instance):
+        dom = self._domain(instance)
+        try:
+            dom.suspend()
+        except libvirt.libvirtError as exc:
+            raise driver.VirtError(f"Pausing {dom.name()} failed: {exc}") from exc
+
+    def unpause(self, instance):
+        dom = self._domain(instance)
+        try:
+            dom.resume()
+        except libvirt.libvirtError as exc:
+            raise driver.VirtError(f"Unpausing {dom.name()} failed: {exc}") from exc
+
+    def suspend(self, instance):
+        """libvirt's managed save: the memory goes to a file libvirt keeps for the
+        domain, QEMU exits; the next start restores it (``destroy`` removes the file
+        with the domain)."""
+        dom = self._domain(instance)
+        try:
+            dom.managedSave(0)
+        except libvirt.libvirtError as exc:
+            raise driver.VirtError(f"Suspending {dom.name()} failed: {exc}") from exc
+
+    def resume(self, instance):
+        dom = self._domain(instance)
+        if dom.isActive():
+            return
+        try:
+            dom.create()  # restores the managed save
+        except libvirt.libvirtError as exc:
+            raise driver.VirtError(f"Resuming {dom.name()} failed: {exc}") from exc
+
     def get_power_state(self, instance):
-        return power.from_domain_state(self._domain(instance).state()[0])
+        return power.from_domain_state(*self._domain(instance).state())
+
+    # --- snapshots --------------------------------------------------------------------
+
+    def snapshot(self, context, instance, upload):
+        """Pause a running guest for as long as ``qemu-img convert`` flattens its root
+        disk into a standalone qcow2 (see ``snapshot``), let it run on, then upload."""
+        uuid = instance["uuid"]
+        dom = self._domain(instance)
+        root = os.path.join(self._instance_dir(uuid), ephemeral.ROOT_DISK)
+        if not os.path.exists(root):
+            raise driver.VirtError(f"Instance {uuid} has no local root disk to snapshot.")
+        target = os.path.join(self._instance_dir(uuid), "snapshot." + snapshot.DISK_FORMAT)
+        running = dom.isActive() and dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED
+        try:
+            if running:
+                dom.suspend()
+            try:
+                snapshot.flatten(root, target)
+            finally:
+                if running:
+                    dom.resume()
+            upload(target, snapshot.DISK_FORMAT)
+        except libvirt.libvirtError as exc:
+            raise driver.VirtError(f"Snapshot of {dom.name()} failed: {exc}") from exc
+        finally:
+            if os.path.exists(target):
+                os.unlink(target)
 
     def get_console_output(self, instance):
         self._domain(instance)

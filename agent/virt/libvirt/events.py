@@ -58,15 +58,15 @@ class LifecycleEventDispatcher:
 
     def on_lifecycle(self, conn, domain, event, detail, opaque):
         """The callback registered with ``domainEventRegisterAny``."""
-        self._queue.put((domain.name(), domain.UUIDString(), event))
+        self._queue.put((domain.name(), domain.UUIDString(), event, detail))
 
     def _dispatch(self):
         while True:
             item = self._queue.get()
             if item is self._STOP:
                 return
-            name, uuid, event = item
-            state = power.from_lifecycle_event(event)
+            name, uuid, event, detail = item
+            state = power.from_lifecycle_event(event, detail)
             if state is None or not self._listeners:
                 continue
             try:

@@ -28,10 +28,18 @@ LIFECYCLE_EVENTS = {
 }
 
 
-def from_domain_state(state):
+def from_domain_state(state, reason=None):
+    """A domain shut off with its memory saved (managed save: a suspended server) is
+    SUSPENDED, not SHUTDOWN."""
+    if state == libvirt.VIR_DOMAIN_SHUTOFF and reason == libvirt.VIR_DOMAIN_SHUTOFF_SAVED:
+        return power_state.SUSPENDED
     return DOMAIN_STATES.get(state, power_state.NOSTATE)
 
 
-def from_lifecycle_event(event):
-    """The power state after a lifecycle event, or None for events about other things."""
+def from_lifecycle_event(event, detail=None):
+    """The power state after a lifecycle event, or None for events about other things.
+    Stopped because its memory was saved (managed save) is SUSPENDED."""
+    if (event == libvirt.VIR_DOMAIN_EVENT_STOPPED
+            and detail == libvirt.VIR_DOMAIN_EVENT_STOPPED_SAVED):
+        return power_state.SUSPENDED
     return LIFECYCLE_EVENTS.get(event)

@@ -5,11 +5,11 @@ import uuid
 from agent.rpcapi import AgentAPI
 from controller.api import app as api_app
 import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
-from controller.compute.api import (availability_zones, common, flavors, hypervisors,
-                                    instance_actions, keypairs, limits, microversion,
-                                    quota_sets, server_actions, server_groups,
-                                    server_metadata, servers, services, versions,
-                                    volume_attachments)
+from controller.compute.api import (aggregates, availability_zones, common, flavors,
+                                    hypervisors, instance_actions, keypairs, limits,
+                                    microversion, quota_sets, server_actions,
+                                    server_groups, server_metadata, servers, services,
+                                    usage, versions, volume_attachments)
 from controller.compute.exception import ComputeError
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
@@ -86,6 +86,12 @@ def create_app(runtime):
         "/v2.1/os-hypervisors/detail": hypervisors.HypervisorsDetail(svc),
         "/v2.1/os-hypervisors/statistics": hypervisors.Statistics(svc),
         "/v2.1/os-hypervisors/{hypervisor_id}": hypervisors.Hypervisor(svc),
+        "/v2.1/os-hypervisors/{hypervisor_id}/uptime": hypervisors.Uptime(svc),
+        "/v2.1/os-aggregates": aggregates.Aggregates(svc),
+        "/v2.1/os-aggregates/{aggregate_id}": aggregates.Aggregate(svc),
+        "/v2.1/os-aggregates/{aggregate_id}/action": aggregates.AggregateAction(svc),
+        "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
+        "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }
     for path, resource in routes.items():
         app.add_route(path, resource)

@@ -1,6 +1,7 @@
-"""``/os-availability-zone``: the zones users may ask for, from the agents' services."""
+"""``/os-availability-zone``: the zones users may ask for: those of host aggregates, and
+those the agents report for hosts in none."""
 from controller import policy
-from controller.compute import operations
+from controller.compute import aggregates
 from controller.db.base import utcnow
 from controller.scheduler import placement
 
@@ -11,7 +12,8 @@ class Zones:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "os_compute_api:os-availability-zone:list")
-        zones = operations.availability_zones(self.svc.db, self.svc.conf)
+        zones = aggregates.availability_zones(self.svc.db,
+                                             self.svc.conf.compute.default_availability_zone)
         now = utcnow()
         down_after = self.svc.conf.scheduler.service_down_time
         resp.media = {"availabilityZoneInfo": [
@@ -27,7 +29,8 @@ class ZonesDetail:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "os_compute_api:os-availability-zone:detail")
-        zones = operations.availability_zones(self.svc.db, self.svc.conf)
+        zones = aggregates.availability_zones(self.svc.db,
+                                             self.svc.conf.compute.default_availability_zone)
         now = utcnow()
         down_after = self.svc.conf.scheduler.service_down_time
         info = []

@@ -2,6 +2,7 @@
 from controller import policy
 from controller.api import errors
 from controller.compute.api import common
+from controller.compute.exception import ComputeError
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 
@@ -76,18 +77,39 @@ class HypervisorsDetail(_HypervisorList):
         resp.media = self.list(req, detail, "/os-hypervisors/detail")
 
 
+def _node(svc, hypervisor_id):
+    for node in placement.list_compute_nodes(svc.db):
+        if hypervisor_id in (node.uuid, str(node.id)):
+            return node
+    raise errors.NotFound(f"Hypervisor with ID {hypervisor_id} could not be found.")
+
+
 class Hypervisor:
     def __init__(self, svc):
         self.svc = svc
 
     def on_get(self, req, resp, hypervisor_id):
         policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
-        for node in placement.list_compute_nodes(self.svc.db):
-            if hypervisor_id in (node.uuid, str(node.id)):
-                resp.media = {"hypervisor": detail(req, self.svc, node,
-                                                   _service_of(self.svc, node), utcnow())}
-                return
-        raise errors.NotFound(f"Hypervisor with ID {hypervisor_id} could not be found.")
+        node = _node(self.svc, hypervisor_id)
+        resp.media = {"hypervisor": detail(req, self.svc, node, _service_of(self.svc, node),
+                                           utcnow())}
+
+
+class UptimeNotImplemented(ComputeError):
+    code = 501
+
+
+class Uptime:
+    """``/os-hypervisors/{id}/uptime`` (before 2.88): agents do not report their host's
+    uptime, so this answers as Nova does for such drivers (501, which clients expect)."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def on_get(self, req, resp, hypervisor_id):
+        policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
+        _node(self.svc, hypervisor_id)
+        raise UptimeNotImplemented("Virt driver does not implement uptime function.")
 
 
 class Statistics:

@@ -1,27 +1,71 @@
-"""``POST /servers/{id}/action``: stop, start, reboot and reading the console log."""
+"""``POST /servers/{id}/action``: power actions (stop, start, reboot, pause, unpause,
+suspend, resume), lock and unlock, snapshot (createImage), rebuild, and reading the
+console log."""
 import falcon
 
 from controller import policy
 from controller.api import errors
 from controller.compute import actions, operations
-from controller.compute.api import common
+from controller.compute.api import common, server_views
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
+_NO_ARGUMENT = {"type": "null"}
+# Nova checks no argument of lock before 2.73, nor ever of unlock.
+_ANY = {}
 
 # action → schema of its argument
 ACTIONS = {
-    "os-stop": {"type": "null"},
-    "os-start": {"type": "null"},
+    "os-stop": _NO_ARGUMENT,
+    "os-start": _NO_ARGUMENT,
     "reboot": {"type": "object",
                "properties": {"type": {"type": "string",
                                        "enum": ["HARD", "Hard", "hard",
                                                 "SOFT", "Soft", "soft"]}},
                "required": ["type"], "additionalProperties": False},
+    "pause": _NO_ARGUMENT,
+    "unpause": _NO_ARGUMENT,
+    "suspend": _NO_ARGUMENT,
+    "resume": _NO_ARGUMENT,
+    "lock": _ANY,
+    "unlock": _ANY,
     "os-getConsoleOutput": {"type": "object",
                             "properties": {"length": _LENGTH},
                             "additionalProperties": False},
+    "createImage": {"type": "object",
+                    "properties": {"name": common.NAME, "metadata": common.METADATA},
+                    "required": ["name"], "additionalProperties": False},
+    "rebuild": {"type": "object",
+                "properties": {
+                    "imageRef": {"type": "string", "minLength": 1},
+                    "name": common.NAME,
+                    "metadata": common.METADATA,
+                    # Accepted as by create; like Nova's libvirt driver without password
+                    # injection, nothing sets it in the guest.
+                    "adminPass": {"type": "string"},
+                    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                    "accessIPv4": {"type": "string"},
+                    "accessIPv6": {"type": "string"},
+                    "description": common.DESCRIPTION,
+                    "key_name": {"type": "string", "minLength": 1, "maxLength": 255}},
+                "required": ["imageRef"], "additionalProperties": False},
 }
+# rebuild fields → the microversion that brought them
+REBUILD_FIELDS_FROM = {"description": (2, 19), "key_name": (2, 54)}
+LOCK_2_73 = {"type": ["object", "null"],
+             "properties": {"locked_reason": {"type": "string", "minLength": 1,
+                                              "maxLength": 255}},
+             "additionalProperties": False}
 ONE_ACTION = {"type": "object", "minProperties": 1, "maxProperties": 1}
+
+# action → (policy rule, what ServerOperations.power_action calls it, instance action)
+POWER_ACTIONS = {
+    "os-stop": ("os_compute_api:servers:stop", "stop", actions.STOP),
+    "os-start": ("os_compute_api:servers:start", "start", actions.START),
+    "pause": ("os_compute_api:os-pause-server:pause", "pause", actions.PAUSE),
+    "unpause": ("os_compute_api:os-pause-server:unpause", "unpause", actions.UNPAUSE),
+    "suspend": ("os_compute_api:os-suspend-server:suspend", "suspend", actions.SUSPEND),
+    "resume": ("os_compute_api:os-suspend-server:resume", "resume", actions.RESUME),
+}
 
 
 class ServerAction:
@@ -33,7 +77,10 @@ class ServerAction:
         name, argument = next(iter(common.body(req, ONE_ACTION).items()))
         if name not in ACTIONS:
             raise errors.BadRequest(f"There is no such action: {name}")
-        common.check(argument, ACTIONS[name], name)
+        schema = ACTIONS[name]
+        if name == "lock" and req.context.microversion >= (2, 73):
+            schema = LOCK_2_73
+        common.check(argument, schema, name)
         with self.svc.db.session() as session:
             instance = common.visible_instance(session, auth, server_id)
         target = {"project_id": instance.project_id}
@@ -45,15 +92,39 @@ class ServerAction:
             resp.media = {"output": ops.console_output(
                 auth, request_id, instance, None if length is None else int(length))}
             return
-        if name == "os-stop":
-            policy.authorize(auth, "os_compute_api:servers:stop", target)
-            ops.power_action(auth, request_id, server_id, "stop", actions.STOP)
-        elif name == "os-start":
-            policy.authorize(auth, "os_compute_api:servers:start", target)
-            ops.power_action(auth, request_id, server_id, "start", actions.START)
-        else:
+        if name in POWER_ACTIONS:
+            rule, action, record_as = POWER_ACTIONS[name]
+            policy.authorize(auth, rule, target)
+            ops.power_action(auth, request_id, server_id, action, record_as)
+        elif name == "reboot":
             policy.authorize(auth, "os_compute_api:servers:reboot", target)
             hard = argument["type"].upper() == "HARD"
             ops.power_action(auth, request_id, server_id,
                              "reboot_hard" if hard else "reboot", actions.REBOOT)
+        elif name == "createImage":
+            policy.authorize(auth, "os_compute_api:servers:create_image", target)
+            image_id = ops.create_image(auth, request_id, server_id, argument["name"],
+                                        argument.get("metadata"))
+            if req.context.microversion >= (2, 45):
+                resp.media = {"image_id": image_id}
+            else:
+                resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
+        elif name == "rebuild":
+            policy.authorize(auth, "os_compute_api:servers:rebuild", target)
+            for field, version in REBUILD_FIELDS_FROM.items():
+                if field in argument and req.context.microversion < version:
+                    raise errors.BadRequest(
+                        f"Invalid input for field/attribute rebuild. Additional properties "
+                        f"are not allowed ('{field}' was unexpected)")
+            ops.rebuild(auth, request_id, server_id, argument)
+            with self.svc.db.session() as session:
+                resp.media = {"server": server_views.detail(
+                    req, common.visible_instance(session, auth, server_id), auth)}
+        elif name == "lock":
+            policy.authorize(auth, "os_compute_api:os-lock-server:lock", target)
+            reason = argument.get("locked_reason") if schema is LOCK_2_73 and argument else None
+            ops.lock(auth, request_id, server_id, reason)
+        else:
+            policy.authorize(auth, "os_compute_api:os-lock-server:unlock", target)
+            ops.unlock(auth, request_id, server_id)
         resp.status = falcon.HTTP_202

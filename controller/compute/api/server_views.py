@@ -119,7 +119,7 @@ def detail(req, instance, auth, host_states=None, server_groups=None):
                 "OS-EXT-SRV-ATTR:user_data": instance.user_data,
             })
     if version >= (2, 9):
-        server["locked"] = False
+        server["locked"] = instance.locked
     if version >= (2, 16) and host_states is not None and instance.host:
         server["host_status"] = host_states.get(instance.host, "UNKNOWN")
     if version >= (2, 19):
@@ -131,5 +131,5 @@ def detail(req, instance, auth, host_states=None, server_groups=None):
     if version >= (2, 71) and server_groups is not None:
         server["server_groups"] = server_groups
     if version >= (2, 73):
-        server["locked_reason"] = None
+        server["locked_reason"] = instance.locked_reason
     return server

@@ -4,6 +4,7 @@ import falcon
 
 from controller import policy
 from controller.api import errors
+from controller.compute import aggregates
 from controller.compute.api import common
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, ServiceInUse, ServiceNotFound, placement
@@ -26,10 +27,13 @@ LEGACY_UPDATE = {"type": "object",
 LEGACY_ACTIONS = ("enable", "disable", "disable-log-reason", "force-down")
 
 
-def view(req, conf, service, now):
+def view(req, conf, service, now, aggregate_zones):
+    """``aggregate_zones``: host → zone from aggregates (``aggregates.host_zones``)."""
     version = req.context.microversion
     up = placement.is_up(service, now, conf.scheduler.service_down_time)
-    zone = (service.availability_zone or conf.compute.default_availability_zone
+    zone = (aggregates.resolve_zone(aggregate_zones.get(service.host),
+                                    service.availability_zone,
+                                    conf.compute.default_availability_zone)
             if service.binary == AGENT_BINARY else "internal")
     body = {"id": service.uuid if version >= (2, 53) else service.id,
             "binary": service.binary, "host": service.host, "zone": zone,
@@ -52,7 +56,9 @@ class Services:
         found = placement.list_services(self.svc.db, binary=req.get_param("binary"),
                                         host=req.get_param("host"))
         now = utcnow()
-        resp.media = {"services": [view(req, self.svc.conf, s, now) for s in found]}
+        with self.svc.db.session() as session:
+            zones = aggregates.host_zones(session)
+        resp.media = {"services": [view(req, self.svc.conf, s, now, zones) for s in found]}
 
 
 class Service:
@@ -83,7 +89,10 @@ class Service:
         placement.set_service_status(self.svc.db, service.host, service.binary, disabled,
                                      reason=spec.get("disabled_reason"),
                                      forced_down=forced_down)
-        resp.media = {"service": view(req, self.svc.conf, self._by_id(service_id), utcnow())}
+        with self.svc.db.session() as session:
+            zones = aggregates.host_zones(session)
+        resp.media = {"service": view(req, self.svc.conf, self._by_id(service_id), utcnow(),
+                                      zones)}
 
     def _legacy_update(self, req, resp, verb):
         if verb not in LEGACY_ACTIONS or (verb == "force-down"
