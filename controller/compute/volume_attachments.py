@@ -57,6 +57,7 @@ class VolumeAttachments:
         BDM (its device is where the guest is expected to see the volume)."""
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid)
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
             _check_state(instance, "attach_volume")
             if any(bdm.volume_id == volume_id for bdm in instance.block_device_mappings):
                 raise exception.InvalidRequest(f"Invalid volume: volume {volume_id} is "
@@ -101,6 +102,7 @@ class VolumeAttachments:
         """Ask the agent to unplug the volume and end its attachment."""
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid)
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
             bdm = find(instance, volume_id)
             if bdm.boot_index == 0:
                 raise exception.InvalidRequest("Cannot detach a root device volume.")

@@ -3,6 +3,7 @@ suspend, lock, snapshot and rebuild, the states they pass through and refuse, an
 events they leave."""
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -120,6 +121,11 @@ def test_lock(cloud, api, demo_api, image, flavor, demo):
     assert f"Instance {server['id']} is locked" in stderr and "409" in stderr
     deleting = demo_api.delete(path)
     assert deleting.status_code == 409 and "is locked" in deleting.text
+    metadata = demo_api.post(f"{path}/metadata", {"metadata": {"k": "v"}})
+    assert metadata.status_code == 409 and "is locked" in metadata.text
+    attaching = demo_api.post(f"{path}/os-volume_attachments",
+                              {"volumeAttachment": {"volumeId": str(uuid.uuid4())}})
+    assert attaching.status_code == 409 and "is locked" in attaching.text
     # Admins are not bound by the lock.
     assert api.post(f"{path}/action", {"pause": None}).status_code == 202
     settled(demo_api, server["id"], "PAUSED")

@@ -23,9 +23,11 @@ class _Base:
         auth = req.context.auth
         instance = common.visible_instance(session, auth, server_id, lock=lock)
         policy.authorize(auth, action, {"project_id": instance.project_id})
-        if action.endswith("update") and instance.task_state == states.DELETING:
-            raise errors.Conflict(f"Cannot change the metadata of instance {server_id} "
-                                  f"while it is being deleted")
+        if action.endswith("update"):
+            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
+            if instance.task_state == states.DELETING:
+                raise errors.Conflict(f"Cannot change the metadata of instance "
+                                      f"{server_id} while it is being deleted")
         return instance
 
     def _replace(self, session, instance, values, merge):
