@@ -77,8 +77,9 @@ class AgentManager:
         self.driver.register_event_listener(self.handle_lifecycle_event)
         self.report()
         if self.service_credentials is None:
-            LOG.warning("No [service_credentials]: host %s cannot clean up ports after a "
-                        "restart nor refresh tunnel peers", self.host)
+            LOG.warning("No [service_credentials]: host %s cannot bind ports to itself "
+                        "(unless its callers are admins), clean up ports after a restart "
+                        "nor refresh tunnel peers", self.host)
         ctxt = service_context()
         kept = {}
         for instance in self.conductor.instances_on_host(ctxt, self.host):
@@ -271,15 +272,16 @@ class AgentManager:
         if not instance["requested_networks"]:
             return []
         client = self.network_client(ctxt.auth_token)
+        binder = self._service_network_client() or client
         made = []
         network_info = []
         try:
             with step(NETWORKING_EVENT):
                 for request in instance["requested_networks"]:
                     preserve = bool(request.get("port_id"))
-                    port = network.bind_port(client, instance, request, self.host)
+                    port = network.bind_port(client, binder, instance, request, self.host)
                     made.append({"id": port["id"], "preserve_on_delete": preserve})
-                    plugged = self.driver.plug_vif(port, client)
+                    plugged = self.driver.plug_vif(port, binder)
                     network_info.append(network.vif(client, plugged, preserve))
         except Exception:
             self._release_networks(client, made)
@@ -301,7 +303,8 @@ class AgentManager:
 
     def _release_networks(self, client, ports):
         """Unwire ``ports`` (network_info entries) from this host, then delete them, or
-        unbind those the user brought."""
+        unbind those the user brought (as the service user, if there is one: unbinding
+        is an admin's act)."""
         for vif in ports:
             self.driver.unplug_vif(vif["id"])
         if not ports:
@@ -311,8 +314,10 @@ class AgentManager:
                         "with (configure [service_credentials])",
                         ", ".join(vif["id"] for vif in ports))
             return
+        binder = self._service_network_client() or client
         for vif in ports:
-            network.release_port(client, vif["id"], vif.get("preserve_on_delete", False))
+            preserve = vif.get("preserve_on_delete", False)
+            network.release_port(binder if preserve else client, vif["id"], preserve)
 
     def _update(self, ctxt, instance_uuid, updates, expected_task_state):
         """Report a state change; it applies only while the instance is in the expected

@@ -106,18 +106,25 @@ class NetworkAPI:
 # ``client`` is a ``controller.network.client.NetworkClient`` holding the token to act with.
 
 
-def bind_port(client, instance, request, host):
+def bind_port(client, binder, instance, request, host):
     """The port of one of ``instance``'s requested networks, bound to ``host``: the port
-    the user brought, or a new one on the network (at the address asked for, if any)."""
+    the user brought, or a new one on the network (at the address asked for, if any).
+    ``client`` acts for the user, so the port must be theirs to use; ``binder`` (the
+    agent's service user) binds it, which only admins may, as in Neutron."""
     owner = f"compute:{instance['availability_zone'] or 'nova'}"
     if request.get("port_id"):
-        return client.update_port(request["port_id"], device_id=instance["uuid"],
-                                  device_owner=owner, **{"binding:host_id": host})
+        port = client.update_port(request["port_id"], device_id=instance["uuid"],
+                                  device_owner=owner)
+        return binder.update_port(port["id"], **{"binding:host_id": host})
     fields = {}
     if request.get("fixed_ip"):
         fields["fixed_ips"] = [{"ip_address": request["fixed_ip"]}]
-    return client.create_port(request["network_id"], instance["uuid"], owner, host=host,
-                              **fields)
+    port = client.create_port(request["network_id"], instance["uuid"], owner, **fields)
+    try:
+        return binder.update_port(port["id"], **{"binding:host_id": host})
+    except Exception:
+        release_port(client, port["id"], preserve=False)
+        raise
 
 
 def vif(client, plugged, preserve_on_delete):

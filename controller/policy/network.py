@@ -5,9 +5,9 @@ network is shared), ``network:project_id`` (owner of the port's or subnet's netw
 ``network_device`` (the port's device_owner starts with ``network:``) and
 ``dhcp_port_of_visible_network``.
 
-One deliberate difference from Neutron: a port's owner may set ``binding:host_id`` and
-``binding:profile``, because pocketstack's compute service binds ports with the caller's
-own token rather than a privileged service account.
+Binding a port to a host (``binding:host_id``, ``binding:profile``) is an admin's act, as
+in Neutron: the compute agents bind with their service user, so a port's owner cannot
+point its port (and its network's traffic) at a host of their choosing.
 """
 from oslo_policy import policy
 
@@ -78,9 +78,9 @@ RULES = [
           "Choose a port's MAC address.", "/ports", "POST"),
     _rule("create_port:fixed_ips:ip_address", "rule:admin_or_network_owner",
           "Choose a port's IP address.", "/ports", "POST"),
-    _rule("create_port:binding:host_id", "rule:project_member",
+    _rule("create_port:binding:host_id", "rule:admin",
           "Bind a port to a host when creating it.", "/ports", "POST"),
-    _rule("create_port:binding:profile", "rule:project_member",
+    _rule("create_port:binding:profile", "rule:admin",
           "Give a port's binding profile when creating it.", "/ports", "POST"),
     _rule("get_port",
           "rule:admin or (role:reader and (rule:owner or "
@@ -95,9 +95,9 @@ RULES = [
           "/ports/{id}", "PUT"),
     _rule("update_port:fixed_ips:ip_address", "rule:admin_or_network_owner",
           "Choose a port's IP address.", "/ports/{id}", "PUT"),
-    _rule("update_port:binding:host_id", "rule:project_member",
+    _rule("update_port:binding:host_id", "rule:admin",
           "Bind a port to a host, or unbind it.", "/ports/{id}", "PUT"),
-    _rule("update_port:binding:profile", "rule:project_member",
+    _rule("update_port:binding:profile", "rule:admin",
           "Change a port's binding profile.", "/ports/{id}", "PUT"),
     _rule("delete_port", "rule:project_member", "Delete a port.", "/ports/{id}", "DELETE"),
 

@@ -238,12 +238,20 @@ def test_mac_addresses_generated_given_and_unique(admin):
     assert (info.value.status, info.value.error_type) == (409, "MacAddressInUse")
 
 
-def test_binding_makes_a_port_active_and_describes_the_segment(demo):
+def test_binding_makes_a_port_active_and_describes_the_segment(demo, admin):
     network, _ = make_network(demo, "10.33.0.0/24")
     port = demo.create_port(network["id"], "server-1", "compute:nova")
     assert (port["status"], port["binding:vif_type"]) == ("DOWN", "unbound")
-    bound = demo.update_port(port["id"], **{"binding:host_id": "compute-7",
-                                            "binding:profile": {"local_ip": "192.0.2.7"}})
+    # Binding is an admin's (the compute agents' service user's) act, as in Neutron.
+    for fields in ({"binding:host_id": "compute-7"}, {"binding:profile": {"a": "b"}}):
+        with pytest.raises(NetworkApiError) as info:
+            demo.update_port(port["id"], **fields)
+        assert info.value.status == 403
+    with pytest.raises(NetworkApiError) as info:
+        demo.create_port(network["id"], "server-0", "compute:nova", host="compute-7")
+    assert info.value.status == 403
+    bound = admin.update_port(port["id"], **{"binding:host_id": "compute-7",
+                                             "binding:profile": {"local_ip": "192.0.2.7"}})
     assert bound["status"] == "ACTIVE" and bound["binding:vif_type"] == "bridge"
     details = bound["binding:vif_details"]
     assert details["network_type"] == "vxlan" and details["mtu"] == 1450
@@ -251,8 +259,8 @@ def test_binding_makes_a_port_active_and_describes_the_segment(demo):
     assert demo.show_port(port["id"])["binding:profile"] == {"local_ip": "192.0.2.7"}
     bound_here = demo.list_ports(**{"binding:host_id": "compute-7"})
     assert [p["id"] for p in bound_here] == [port["id"]]
-    created_bound = demo.create_port(network["id"], "server-2", "compute:nova",
-                                     host="compute-8")
+    created_bound = admin.create_port(network["id"], "server-2", "compute:nova",
+                                      host="compute-8", project_id=network["project_id"])
     assert created_bound["status"] == "ACTIVE"
 
 

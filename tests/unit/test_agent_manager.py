@@ -238,7 +238,9 @@ def test_build_creates_wires_and_records_ports_and_delete_removes_them():
     (port,) = NETWORKS.ports.values()
     assert (port["device_id"], port["device_owner"], port["binding:host_id"]) == (
         "u9", "compute:nova", HOST)
-    assert NETWORKS.changes == [(USER_TOKEN, "create", port["id"])]
+    # The user makes the port; the agent's service user binds it (an admin's act).
+    assert NETWORKS.changes == [(USER_TOKEN, "create", port["id"]),
+                                (SERVICE_TOKEN, "update", port["id"])]
     assert hypervisor.plugged_port_ids() == {port["id"]}
     (vif,) = instance["network_info"]
     assert vif["id"] == port["id"] and vif["address"] == port["mac_address"]
