@@ -26,6 +26,8 @@ text to quote, and each change to a network's ports is one ``nft -f`` transactio
 (python3-nftables would speak the same JSON, but it is a binding for Debian's own
 Python, out of reach of the agent's virtualenv.)
 """
+import contextlib
+import fcntl
 import ipaddress
 import json
 import logging
@@ -38,6 +40,9 @@ from agent.network import bridge
 LOG = logging.getLogger(__name__)
 
 NFT = "nft"
+# Every agent (and test) on this host changes the one table under this lock, so that the
+# last network's removal can delete the table without racing another's additions.
+LOCK_FILE = "/run/pocketstack-port-security.lock"
 NFT_TIMEOUT = 30
 FAMILY = "bridge"
 TABLE = "pocketstack"
@@ -212,12 +217,28 @@ def _nft(*args, stdin=None):
     return result.stdout
 
 
-def _current(network_id):
+@contextlib.contextmanager
+def _table_lock():
+    with open(LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _listing():
+    """The table's contents (``nft -j`` items), or None when there is no table."""
     tables = json.loads(_nft("-j", "list", "tables", FAMILY))["nftables"]
     if not any(item.get("table", {}).get("name") == TABLE for item in tables):
-        return {}
-    listing = json.loads(_nft("-j", "list", "table", FAMILY, TABLE))["nftables"]
-    return network_chains(listing, network_id)
+        return None
+    return json.loads(_nft("-j", "list", "table", FAMILY, TABLE))["nftables"]
+
+
+def only_base_left(listing):
+    """True when no port chain is left in the table (``listing``): it can go."""
+    return not any(item["chain"]["name"] != BASE_CHAIN for item in listing
+                   if "chain" in item)
 
 
 def _apply(commands):
@@ -227,18 +248,28 @@ def _apply(commands):
 def protect(network_id, ports):
     """Make the rules of ``network_id`` on this host those of ``ports`` (dicts with id,
     mac_address, fixed_ips), in one transaction."""
-    _apply(protect_commands(network_id, ports, _current(network_id)))
+    with _table_lock():
+        listing = _listing()
+        existing = network_chains(listing, network_id) if listing else {}
+        _apply(protect_commands(network_id, ports, existing))
     LOG.debug("network %s: port security for %d ports", network_id, len(ports))
 
 
 def remove(network_id):
-    """Remove every rule of ``network_id``. Nothing to do without nft: then no rule
-    can have been made."""
-    try:
-        chains = _current(network_id)
-    except NftMissing:
-        return
-    if chains:
-        _apply(_removal_commands(chains))
-        LOG.info("network %s: port security rules removed", network_id)
-
+    """Remove every rule of ``network_id``, and the table with the host's last port
+    chain. Nothing to do without nft: then no rule can have been made."""
+    with _table_lock():
+        try:
+            listing = _listing()
+        except NftMissing:
+            return
+        if listing is None:
+            return
+        chains = network_chains(listing, network_id)
+        if chains:
+            _apply(_removal_commands(chains))
+            LOG.info("network %s: port security rules removed", network_id)
+            listing = _listing()
+        if only_base_left(listing):
+            _apply([{"delete": {"table": {"family": FAMILY, "name": TABLE}}}])
+            LOG.info("no port security rules left on this host: table %s removed", TABLE)

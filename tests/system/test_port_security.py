@@ -72,6 +72,12 @@ ECHO_REQUEST, ROUTER_ADVERTISEMENT = 128, 134
 
 
 def nft_listing():
+    """The table's items; none once the host's last port chain took the table away."""
+    tables = subprocess.run(["nft", "-j", "list", "tables", port_security.FAMILY],
+                            capture_output=True, text=True, timeout=30, check=True)
+    if not any(item.get("table", {}).get("name") == port_security.TABLE
+               for item in json.loads(tables.stdout)["nftables"]):
+        return []
     result = subprocess.run(["nft", "-j", "list", "table", port_security.FAMILY,
                              port_security.TABLE], capture_output=True, text=True,
                             timeout=30, check=True)

@@ -208,3 +208,10 @@ def test_without_nft_plugging_fails_with_a_clear_error_and_removal_has_nothing_t
     with pytest.raises(port_security.NftMissing, match="nftables.*port_security = false"):
         port_security.protect(NETWORK, [PORT])
     port_security.remove(NETWORK)
+
+
+def test_the_table_can_go_once_only_the_base_chain_is_left():
+    base = {"chain": {"name": port_security.BASE_CHAIN}}
+    port_chain = {"chain": {"name": port_security.chain_name("net", "port")}}
+    assert port_security.only_base_left([{"table": {}}, base, {"map": {}}])
+    assert not port_security.only_base_left([base, port_chain])
