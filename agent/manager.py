@@ -395,6 +395,16 @@ class AgentManager:
             "message": str(exc) or type(exc).__name__,
             "details": traceback.format_exc()}, retry=not refused)
 
+    def _record_fault_quietly(self, ctxt, uuid, exc):
+        """Give the server the failure's reason as its fault (as Nova's
+        ``wrap_instance_fault``), unless it is gone meanwhile."""
+        try:
+            self.conductor.instance_fault_create(ctxt, uuid, self.host, {
+                "code": 500, "message": str(exc) or type(exc).__name__,
+                "details": traceback.format_exc()})
+        except exception.InstanceNotFound:
+            pass
+
     def _finish_event_quietly(self, ctxt, uuid, event, result, details):
         try:
             self.conductor.action_event_finish(ctxt, uuid, event, self.host, result,
@@ -501,6 +511,7 @@ class AgentManager:
                 LOG.exception("Snapshot of %s into image %s failed", uuid, image_id)
                 self._delete_image_quietly(ctxt, image_id)
                 self._finish_event_quietly(ctxt, uuid, event, ERROR, str(exc))
+                self._record_fault_quietly(ctxt, uuid, exc)
                 try:
                     self._update(ctxt, uuid, {"task_state": None},
                                  (states.IMAGE_SNAPSHOT, states.IMAGE_UPLOADING))
@@ -548,6 +559,8 @@ class AgentManager:
             except Exception as exc:
                 LOG.exception("Rebuild of %s failed", uuid)
                 self._finish_event_quietly(ctxt, uuid, event, ERROR, str(exc))
+                # The fault first: whoever sees ERROR sees its reason too.
+                self._record_fault_quietly(ctxt, uuid, exc)
                 try:
                     self._update(ctxt, uuid, {"vm_state": states.ERROR, "task_state": None},
                                  (states.REBUILDING, states.REBUILD_SPAWNING))

@@ -35,7 +35,7 @@ def _report_json(selection):
 
 
 class ConductorManager:
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.2")
 
     def __init__(self, runtime):
         self.conf = runtime.conf
@@ -219,6 +219,13 @@ class ConductorManager:
         with self.db.session() as session:
             return instances.to_primitive(instances.update(
                 session, instance_uuid, updates, expected_task_state, expected_host))
+
+    @messaging.expected_exceptions(exception.InstanceNotFound)
+    def instance_fault_create(self, ctxt, instance_uuid, host, fault):
+        with self.db.session() as session:
+            instances.add_fault(session, instances.get(session, instance_uuid),
+                                fault.get("code", 500), fault["message"],
+                                fault.get("details"), host)
 
     def instances_on_host(self, ctxt, host):
         with self.db.session() as session:

@@ -12,6 +12,7 @@ that brought the method):
 - 1.1: block_device_update, block_device_destroy (volumes), get_instance_metadata (the
   metadata service). 1.1 also dropped allocate_networks: agents make their ports
   themselves, and no agent calls it.
+- 1.2: instance_fault_create (a failed snapshot or rebuild says why)
 """
 from controller import rpc
 
@@ -59,6 +60,14 @@ class ConductorAPI:
         """Record how the step ended: ``result`` is "Success" or "Error"."""
         self.client.call(ctxt, "action_event_finish", instance_uuid=instance_uuid,
                          event=event, host=host, result=result, details=details)
+
+    def instance_fault_create(self, ctxt, instance_uuid, host, fault):
+        """Record why an action on the instance failed (``fault``: code, message,
+        details), shown as the server's ``fault``; raises InstanceNotFound once it is
+        deleted."""
+        self.client.prepare(version="1.2").call(ctxt, "instance_fault_create",
+                                                instance_uuid=instance_uuid, host=host,
+                                                fault=fault)
 
     def build_failed(self, ctxt, instance_uuid, host, fault, retry=True):
         """The build on ``host`` failed: release its claim and try an alternate host if

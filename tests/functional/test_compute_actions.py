@@ -230,6 +230,22 @@ def test_a_failed_snapshot_leaves_no_image(cloud, api, image, flavor):
     cloud.openstack("server", "delete", "--wait", "vm4", parse=False)
 
 
+def test_a_failed_rebuild_is_an_error_with_its_reason(cloud, api, image, flavor,
+                                                     tmp_path):
+    path = tmp_path / "bad.qcow2"
+    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(path), "10M"], check=True,
+                   capture_output=True, timeout=60)
+    cloud.openstack("image", "create", "--file", str(path), "--disk-format", "qcow2",
+                    "--container-format", "bare", "--property", "fake:fail_on_host=*",
+                    "unbootable")
+    server = create(cloud, api, "vm6")
+    cloud.openstack("server", "rebuild", "--image", "unbootable", "vm6", parse=False)
+    failed = settled(api, server["id"], "ERROR")
+    assert failed["fault"]["code"] == 500 and failed["fault"]["message"]
+    cloud.openstack("server", "delete", "--wait", "vm6", parse=False)
+    cloud.openstack("image", "delete", "unbootable", parse=False)
+
+
 def test_rebuild_and_snapshot_refusals(cloud, api, image, flavor):
     server = create(cloud, api, "vm5")
     path = f"/servers/{server['id']}/action"

@@ -132,6 +132,10 @@ class FakeConductor:
     def action_event_finish(self, ctxt, instance_uuid, event, host, result, details=None):
         self.events.append((instance_uuid, event, result, host))
 
+    def instance_fault_create(self, ctxt, instance_uuid, host, fault):
+        self._get(instance_uuid)
+        self.calls.append(("fault", instance_uuid, host, fault["message"]))
+
     def claim_release(self, ctxt, instance_uuid):
         self.calls.append(("claim_release", instance_uuid))
 

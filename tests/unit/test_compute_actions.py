@@ -199,6 +199,8 @@ def test_a_failed_snapshot_deletes_the_image():
     after = conductor.instances["a2"]
     assert (after["vm_state"], after["task_state"]) == (states.ACTIVE, None)
     assert conductor.events[-1][1:3] == ("compute_snapshot_instance", "Error")
+    (fault,) = [call for call in conductor.calls if call[0] == "fault"]
+    assert fault[1:3] == ("a2", HOST) and fault[3]
 
 
 def test_rebuild_keeps_the_ports_and_a_stopped_server_stopped():
@@ -223,6 +225,8 @@ def test_a_failed_rebuild_is_an_error():
     assert act(manager, conductor, "a1", states.REBUILDING, "rebuild_instance")[:2] == (
         states.ERROR, None)
     assert conductor.events[-1][1:3] == ("compute_rebuild_instance", "Error")
+    (fault,) = [call for call in conductor.calls if call[0] == "fault"]
+    assert fault[1:3] == ("a1", HOST) and fault[3]
 
 
 class Server:
