@@ -1,7 +1,6 @@
 """Host aggregates through the stock CLI and on the wire, with two fake agent hosts: an
 aggregate's life, ``hypervisor show`` naming a host's aggregates, an aggregate's zone
 seen by ``availability zone list`` and by the scheduler, and the rules Nova enforces."""
-import subprocess
 
 import pytest
 
@@ -32,21 +31,13 @@ def api(compute_session):
 
 @pytest.fixture(scope="module")
 def demo(cloud):
-    cloud.openstack("project", "create", "demo")
-    cloud.openstack("user", "create", "--project", "demo", "--password", DEMO_PASSWORD,
-                    "demo")
-    cloud.openstack("role", "add", "--project", "demo", "--user", "demo", "member",
-                    parse=False)
+    cloud.add_member_project("demo", DEMO_PASSWORD)
     return {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"}
 
 
 @pytest.fixture(scope="module")
-def image(cloud, tmp_path_factory):
-    path = tmp_path_factory.mktemp("compute-aggregates-image") / "tiny.qcow2"
-    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(path), "10M"], check=True,
-                   capture_output=True, timeout=60)
-    cloud.openstack("image", "create", "--file", str(path), "--disk-format", "qcow2",
-                    "--container-format", "bare", "tiny")
+def image(cloud):
+    cloud.blank_image("tiny")
     cloud.openstack("flavor", "create", "--vcpus", "1", "--ram", "64", "--disk", "1",
                     "m1.nano")
     return "tiny"

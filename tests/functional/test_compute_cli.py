@@ -1,6 +1,5 @@
 """The compute API driven by the stock ``openstack`` CLI, with the fake virt driver: flavors,
 key pairs, a server's whole life, its event history and console, quotas and services."""
-import subprocess
 
 import pytest
 
@@ -8,12 +7,8 @@ DEMO_PASSWORD = "demo-secret"
 
 
 @pytest.fixture(scope="module")
-def image(cloud, tmp_path_factory):
-    path = tmp_path_factory.mktemp("compute-cli-image") / "tiny.qcow2"
-    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(path), "10M"], check=True,
-                   capture_output=True, timeout=60)
-    return cloud.openstack("image", "create", "--file", str(path), "--disk-format", "qcow2",
-                           "--container-format", "bare", "--public", "tiny")["id"]
+def image(cloud):
+    return cloud.blank_image("tiny", "--public")["id"]
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +20,7 @@ def flavor(cloud):
 @pytest.fixture(scope="module")
 def demo(cloud):
     """A project with a member user, to see what non-admins may do."""
-    cloud.openstack("project", "create", "demo")
-    cloud.openstack("user", "create", "--project", "demo", "--password", DEMO_PASSWORD,
-                    "demo")
-    cloud.openstack("role", "add", "--project", "demo", "--user", "demo", "member",
-                    parse=False)
+    cloud.add_member_project("demo", DEMO_PASSWORD)
     return {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"}
 
 

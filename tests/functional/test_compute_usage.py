@@ -1,11 +1,9 @@
 """Usage reports (``openstack usage list/show``, ``/os-simple-tenant-usage``): each
 project's servers, running and deleted, with the hours they ran in the window."""
 import datetime
-import subprocess
 import time
 
 import pytest
-import requests
 
 DEMO_PASSWORD = "demo-secret"
 
@@ -26,19 +24,8 @@ def demo(cloud, compute_session):
 
 
 @pytest.fixture(scope="module")
-def image_id(cloud, api, tmp_path_factory):
-    path = tmp_path_factory.mktemp("compute-usage-image") / "tiny.qcow2"
-    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(path), "10M"], check=True,
-                   capture_output=True, timeout=60)
-    images = cloud.url + "/image/v2/images"
-    headers = {"X-Auth-Token": api.token}
-    image = requests.post(images, headers=headers, timeout=30, json={
-        "name": "tiny", "disk_format": "qcow2", "container_format": "bare",
-        "visibility": "public"}).json()
-    with open(path, "rb") as data:
-        requests.put(f"{images}/{image['id']}/file", data=data, timeout=60, headers=dict(
-            headers, **{"Content-Type": "application/octet-stream"})).raise_for_status()
-    return image["id"]
+def image_id(cloud):
+    return cloud.blank_image("tiny", "--public")["id"]
 
 
 @pytest.fixture(scope="module")

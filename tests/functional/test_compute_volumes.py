@@ -3,7 +3,6 @@ exports run): ``server add/remove volume``, booting from a new or an existing vo
 and the rules around them. The stock CLI drives each flow; raw HTTP polls and checks
 the refusals."""
 import os
-import subprocess
 import time
 
 import pytest
@@ -31,12 +30,8 @@ def api(cloud):
 
 
 @pytest.fixture(scope="module")
-def image(cloud, tmp_path_factory):
-    path = tmp_path_factory.mktemp("compute-volumes-image") / "tiny.qcow2"
-    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(path), "10M"], check=True,
-                   capture_output=True, timeout=60)
-    return cloud.openstack("image", "create", "--file", str(path), "--disk-format", "qcow2",
-                           "--container-format", "bare", "--public", "tiny")["id"]
+def image(cloud):
+    return cloud.blank_image("tiny", "--public")["id"]
 
 
 @pytest.fixture(scope="module")

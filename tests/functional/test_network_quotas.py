@@ -74,25 +74,9 @@ def admin(cloud):
     return Networking(cloud, "admin", ADMIN_PASSWORD, "admin")
 
 
-def member_project(cloud, admin, name):
+def member_project(cloud, name):
     """A new project whose user (of the same name) is a plain member; its client."""
-    identity = requests.Session()
-    identity.headers["X-Auth-Token"] = admin.token
-
-    def post(path, key, value):
-        response = identity.post(cloud.auth_url + path, json={key: value}, timeout=30)
-        assert response.status_code == 201, response.text
-        return response.json()[key]["id"]
-
-    project_id = post("/projects", "project", {"name": name, "domain_id": "default"})
-    user_id = post("/users", "user", {"name": name, "domain_id": "default",
-                                      "password": PASSWORD,
-                                      "default_project_id": project_id})
-    role_id = identity.get(cloud.auth_url + "/roles", params={"name": "member"},
-                           timeout=30).json()["roles"][0]["id"]
-    granted = identity.put(f"{cloud.auth_url}/projects/{project_id}/users/{user_id}/roles/"
-                           f"{role_id}", timeout=30)
-    assert granted.status_code == 204, granted.text
+    cloud.add_member_project(name, PASSWORD)
     return Networking(cloud, name, PASSWORD, name)
 
 
@@ -108,7 +92,7 @@ def test_extensions_announce_quotas(admin):
 
 
 def test_defaults_come_from_the_configuration(cloud, admin):
-    member = member_project(cloud, admin, "quota-defaults")
+    member = member_project(cloud, "quota-defaults")
     assert member.quota(member.project_id, "/default") == DEFAULTS
     assert member.quota(member.project_id) == DEFAULTS
     assert admin.quota(member.project_id) == DEFAULTS
@@ -118,7 +102,7 @@ def test_defaults_come_from_the_configuration(cloud, admin):
 
 
 def test_members_read_their_own_quotas_only_and_cannot_change_them(cloud, admin):
-    member = member_project(cloud, admin, "quota-member")
+    member = member_project(cloud, "quota-member")
     for suffix in ("", "/default", "/details"):
         refused = member.quota(admin.project_id, suffix, expect=403)
         assert error(refused)["type"] == "Forbidden"
@@ -131,7 +115,7 @@ def test_members_read_their_own_quotas_only_and_cannot_change_them(cloud, admin)
 
 
 def test_bad_quota_updates_are_400_and_change_nothing(cloud, admin):
-    project = member_project(cloud, admin, "quota-bad")
+    project = member_project(cloud, "quota-bad")
     for body, message in (
             ({"quota": {"router": 5}}, "Unrecognized attribute(s) 'router'"),
             ({"quota": {"port": 5, "floatingip": 1}},
@@ -153,7 +137,7 @@ def test_bad_quota_updates_are_400_and_change_nothing(cloud, admin):
 
 
 def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
-    member = member_project(cloud, admin, "quota-limits")
+    member = member_project(cloud, "quota-limits")
     changed = admin.set_quota(member.project_id, network=1, subnet=1, port=2)
     assert changed["quota"] == {"network": 1, "subnet": 1, "port": 2}
 
@@ -188,7 +172,7 @@ def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
 
 
 def test_limits_below_usage_need_force(cloud, admin):
-    member = member_project(cloud, admin, "quota-force")
+    member = member_project(cloud, "quota-force")
     member.create("network")
     member.create("network")
     refused = admin.set_quota(member.project_id, expect=400, network=1, check_limit=True)
@@ -209,7 +193,7 @@ def test_limits_below_usage_need_force(cloud, admin):
 def test_the_dhcp_port_counts_but_is_never_refused(cloud, admin):
     """As in Neutron: the DHCP port is its network owner's, so it counts toward that
     project's ports, but a quota refuses only what callers ask to create."""
-    member = member_project(cloud, admin, "quota-dhcp")
+    member = member_project(cloud, "quota-dhcp")
     admin.set_quota(member.project_id, port=1)
     network = member.create("network")
     member.create("subnet", network_id=network["id"], cidr="10.62.0.0/24")
@@ -225,8 +209,8 @@ def test_the_dhcp_port_counts_but_is_never_refused(cloud, admin):
 
 
 def test_list_and_delete(cloud, admin):
-    first = member_project(cloud, admin, "quota-list-1")
-    second = member_project(cloud, admin, "quota-list-2")
+    first = member_project(cloud, "quota-list-1")
+    second = member_project(cloud, "quota-list-2")
     admin.set_quota(first.project_id, port=11)
     admin.set_quota(second.project_id, subnet=12)
 
@@ -248,7 +232,7 @@ def test_list_and_delete(cloud, admin):
 
 
 def test_concurrent_port_creates_leave_exactly_the_quota(cloud, admin):
-    member = member_project(cloud, admin, "quota-race")
+    member = member_project(cloud, "quota-race")
     admin.set_quota(member.project_id, port=5)
     network = member.create("network")
 
@@ -317,7 +301,7 @@ def limits_of(rows):
 
 
 def test_cli_quota_show_without_flags(cloud, admin):
-    member = member_project(cloud, admin, "quota-cli-show")
+    member = member_project(cloud, "quota-cli-show")
     shown = limits_of(cloud.openstack("quota", "show"))
     assert (shown["networks"], shown["subnets"], shown["ports"]) == (100, 7, 500)
     assert shown["instances"] == 10 and shown["volumes"] == 10   # still all services
@@ -329,7 +313,7 @@ def test_cli_quota_show_without_flags(cloud, admin):
 
 
 def test_cli_quota_set_is_enforced_and_delete_restores_defaults(cloud, admin):
-    member = member_project(cloud, admin, "quota-cli-set")
+    member = member_project(cloud, "quota-cli-set")
     cloud.openstack("quota", "set", "--ports", "3", "quota-cli-set", parse=False)
     network = member.create("network", name="cli-quota-net")
     for _ in range(3):

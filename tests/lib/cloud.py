@@ -161,6 +161,37 @@ class Cloud:
             env["OS_PROJECT_NAME"] = project
         return env
 
+    def add_member_project(self, name, password):
+        """A project ``name`` with a user ``name`` holding only the member role, made
+        through the identity API (quicker than three CLI runs)."""
+        identity = requests.Session()
+        identity.headers["X-Auth-Token"] = self.admin_token()
+
+        def post(path, key, value):
+            response = identity.post(self.auth_url + path, json={key: value}, timeout=30)
+            assert response.status_code == 201, response.text
+            return response.json()[key]["id"]
+
+        project_id = post("/projects", "project", {"name": name, "domain_id": "default"})
+        user_id = post("/users", "user", {"name": name, "domain_id": "default",
+                                          "password": password,
+                                          "default_project_id": project_id})
+        role_id = identity.get(self.auth_url + "/roles", params={"name": "member"},
+                               timeout=30).json()["roles"][0]["id"]
+        granted = identity.put(f"{self.auth_url}/projects/{project_id}/users/{user_id}/"
+                               f"roles/{role_id}", timeout=30)
+        assert granted.status_code == 204, granted.text
+        return project_id
+
+    def blank_image(self, name, *options):
+        """Register a blank 10 MiB qcow2 (enough for the fake driver, which boots
+        nothing) with the stock CLI; ``options`` go to ``image create``. Returns it."""
+        path = os.path.join(self.workdir, f"{name}.qcow2")
+        subprocess.run(["qemu-img", "create", "-f", "qcow2", path, "10M"], check=True,
+                       capture_output=True, timeout=60)
+        return self.openstack("image", "create", "--file", path, "--disk-format", "qcow2",
+                              "--container-format", "bare", *options, name)
+
     def openstack(self, *args, user="admin", password=ADMIN_PASSWORD, project="admin",
                   check=True, parse=True, timeout=120):
         """Run the stock ``openstack`` CLI; returns parsed JSON output when ``parse``."""

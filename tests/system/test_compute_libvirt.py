@@ -2,6 +2,7 @@
 whose agent runs the libvirt driver (domain type qemu), the tiny image, a network with
 DHCP — then stop, start, reboot, a guest killed behind the cloud's back, delete leaving
 nothing behind, two builds sharing one download, and an agent killed mid-build."""
+import contextlib
 import json
 import os
 import re
@@ -148,13 +149,15 @@ def delete_servers(cloud):
              "the servers to go")
 
 
-@pytest.fixture(scope="module")
-def cloud(libvirt_conn, tiny_image):
-    workdir = qemu_workdir("ps-compute-libvirt-")
+@contextlib.contextmanager
+def libvirt_cloud(prefix, tiny_image, cidr):
+    """A cloud with a libvirt agent, its image, flavor, network and key pair
+    (``.resources``) and a compute session (``.api``); its servers and files go after."""
+    workdir = qemu_workdir(prefix)
     instance = Cloud(workdir, conf=libvirt_cloud_conf())
     try:
         instance.start(timeout=120)
-        instance.resources = Resources(instance, tiny_image, workdir, "10.231.0.0/24")
+        instance.resources = Resources(instance, tiny_image, workdir, cidr)
         instance.api = Api(instance)
         yield instance
     finally:
@@ -164,6 +167,12 @@ def cloud(libvirt_conn, tiny_image):
         finally:
             instance.stop()
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cloud(libvirt_conn, tiny_image):
+    with libvirt_cloud("ps-compute-libvirt-", tiny_image, "10.231.0.0/24") as instance:
+        yield instance
 
 
 def test_stock_cli_builds_a_networked_guest_and_deletes_it_without_a_trace(cloud):

@@ -2,16 +2,12 @@
 pause and unpause, suspend (managed save) and resume, a snapshot that boots, a rebuild
 from it, and deleting a suspended server leaving nothing behind."""
 import os
-import shutil
 
 import pytest
 
-from tests.lib.cloud import Cloud
 from tests.system.conftest import LIBVIRT_URI
-from tests.system.test_compute_libvirt import (BOOT_TIMEOUT, Api, Resources, console,
-                                               delete_servers, domain_uuids,
-                                               libvirt_cloud_conf, qemu_workdir, run,
-                                               wait_for)
+from tests.system.test_compute_libvirt import (BOOT_TIMEOUT, console, domain_uuids,
+                                               libvirt_cloud, run, wait_for)
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -20,20 +16,8 @@ MANAGED_SAVE_DIR = "/var/lib/libvirt/qemu/save"
 
 @pytest.fixture(scope="module")
 def cloud(libvirt_conn, tiny_image):
-    workdir = qemu_workdir("ps-server-actions-")
-    instance = Cloud(workdir, conf=libvirt_cloud_conf())
-    try:
-        instance.start(timeout=120)
-        instance.resources = Resources(instance, tiny_image, workdir, "10.233.0.0/24")
-        instance.api = Api(instance)
+    with libvirt_cloud("ps-server-actions-", tiny_image, "10.233.0.0/24") as instance:
         yield instance
-    finally:
-        try:
-            if instance.process is not None and instance.process.poll() is None:
-                delete_servers(instance)
-        finally:
-            instance.stop()
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def domstate(server_id):
