@@ -119,37 +119,21 @@ def admin(cloud):
     return user_api(cloud, "admin", "admin-secret", "admin")
 
 
-def make_member_project(cloud, admin, name):
+def make_member_project(cloud, name):
     """A project whose user is a plain member (made through the identity API); returns
     its image API client."""
-    identity = requests.Session()
-    identity.headers["X-Auth-Token"] = admin.session.headers["X-Auth-Token"]
-
-    def post(path, key, value):
-        response = identity.post(cloud.auth_url + path, json={key: value}, timeout=30)
-        assert response.status_code == 201, response.text
-        return response.json()[key]["id"]
-
-    project_id = post("/projects", "project", {"name": name, "domain_id": "default"})
-    user_id = post("/users", "user", {"name": name, "domain_id": "default",
-                                      "password": DEMO_PASSWORD,
-                                      "default_project_id": project_id})
-    role_id = identity.get(cloud.auth_url + "/roles", params={"name": "member"},
-                           timeout=30).json()["roles"][0]["id"]
-    granted = identity.put(f"{cloud.auth_url}/projects/{project_id}/users/{user_id}/roles/"
-                           f"{role_id}", timeout=30)
-    assert granted.status_code == 204, granted.text
+    cloud.add_member_project(name, DEMO_PASSWORD)
     return user_api(cloud, name, DEMO_PASSWORD, name)
 
 
 @pytest.fixture(scope="module")
 def demo(cloud, admin):
-    return make_member_project(cloud, admin, "demo")
+    return make_member_project(cloud, "demo")
 
 
 @pytest.fixture(scope="module")
 def other(cloud, admin):
-    return make_member_project(cloud, admin, "other")
+    return make_member_project(cloud, "other")
 
 
 def store_files(cloud):
@@ -356,7 +340,7 @@ def test_announced_size_over_the_limit_is_refused_before_reading(admin):
 
 
 def test_project_quota_counts_every_image_of_the_project(cloud, admin):
-    quota_user = make_member_project(cloud, admin, "quota")
+    quota_user = make_member_project(cloud, "quota")
     first = quota_user.create(name="q1", disk_format="raw", container_format="bare")
     assert quota_user.upload(first["id"], b"\0" * (4 * MiB)).status_code == 204
     second = quota_user.create(name="q2", disk_format="raw", container_format="bare")
@@ -432,7 +416,7 @@ def test_tags_api(admin):
 
 
 def test_list_filters_sorting_and_pages(cloud, admin):
-    lister = make_member_project(cloud, admin, "lister")
+    lister = make_member_project(cloud, "lister")
     for index, (name, fmt) in enumerate([("l-c", "raw"), ("l-a", "qcow2"), ("l-b", "raw"),
                                          ("l-e", "iso"), ("l-d", "raw")]):
         lister.create(name=name, disk_format=fmt, container_format="bare",
@@ -612,7 +596,11 @@ def test_restart_settles_an_upload_cut_by_a_crash(tmp_path):
                 "Content-Type: application/octet-stream", "Content-Length: 10000000",
                 "", ""]).encode() + b"\0" * 100000)
             wait_for_status(api, image["id"], {"saving"})
-            assert store_files(crashing)   # the temporary file
+            # The temporary file: made just after the status turns "saving".
+            deadline = time.monotonic() + 10
+            while not store_files(crashing) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert store_files(crashing)
             crashing.process.kill()
             crashing.process.wait()
         crashing.start()
