@@ -22,16 +22,10 @@ class ImageClient:
 
     def iter_data(self, token, image_id):
         """The image's data as it streams in, ``CHUNK_SIZE`` bytes at a time."""
-        url = f"{self.endpoint}/v2/images/{image_id}/file"
-        try:
-            response = requests.get(url, headers={"X-Auth-Token": token}, stream=True,
-                                    timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ImageError(f"Image service unreachable at {url}: {exc}") from exc
+        response = self._request("GET", token, f"{image_id}/file",
+                                 f"the data of image {image_id}", stream=True)
         with response:
-            if response.status_code == 404:
-                raise ImageNotFound(f"Image {image_id} could not be found.")
-            if response.status_code != 200:
+            if response.status_code != 200:   # 204: the image has no data yet
                 raise ImageError(f"Image service answered {response.status_code} for "
                                  f"the data of image {image_id}.")
             try:

@@ -26,23 +26,23 @@ text to quote, and each change to a network's ports is one ``nft -f`` transactio
 (python3-nftables would speak the same JSON, but it is a binding for Debian's own
 Python, out of reach of the agent's virtualenv.)
 """
-import contextlib
-import fcntl
 import ipaddress
 import json
 import logging
 import subprocess
 
 import netaddr
+from oslo_concurrency import lockutils
 
 from agent.network import bridge
 
 LOG = logging.getLogger(__name__)
 
 NFT = "nft"
-# Every agent (and test) on this host changes the one table under this lock, so that the
-# last network's removal can delete the table without racing another's additions.
-LOCK_FILE = "/run/pocketstack-port-security.lock"
+# Every agent (and test) on this host changes the one table under this lock (a file in
+# /run), so that the last network's removal can delete the table without racing
+# another's additions.
+LOCK_PATH = "/run"
 NFT_TIMEOUT = 30
 FAMILY = "bridge"
 TABLE = "pocketstack"
@@ -217,14 +217,9 @@ def _nft(*args, stdin=None):
     return result.stdout
 
 
-@contextlib.contextmanager
 def _table_lock():
-    with open(LOCK_FILE, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return lockutils.lock("port-security", lock_file_prefix="pocketstack-", external=True,
+                          lock_path=LOCK_PATH)
 
 
 def _listing():
