@@ -1,12 +1,10 @@
 """``/servers``: create, list (with filters and pages), show, rename and delete servers."""
-import re
-
 import falcon
 from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.compute import models, operations, states
+from controller.compute import models, name_filter, operations, states
 from controller.compute.api import common, server_views
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
@@ -22,7 +20,7 @@ _NETWORKS = {"oneOf": [
         "additionalProperties": False}}]}
 
 _BLOCK_DEVICE = {"type": "object", "properties": {
-    "uuid": {"type": "string"}, "boot_index": {"type": ["integer", "string", "null"]},
+    "uuid": common.UUID_OR_NAME, "boot_index": {"type": ["integer", "string", "null"]},
     "source_type": {"type": "string", "enum": ["image", "volume", "snapshot", "blank"]},
     "destination_type": {"type": "string", "enum": ["local", "volume"]},
     "delete_on_termination": common.BOOLEAN, "volume_size": common.NON_NEGATIVE_INT,
@@ -155,12 +153,7 @@ class _ServerList:
         with self.svc.db.session() as session:
             found = list(session.scalars(query))
         if params.get("name"):
-            try:
-                pattern = re.compile(params["name"])
-            except re.error as exc:
-                raise errors.BadRequest(f"Invalid name filter {params['name']!r}: "
-                                        f"{exc}") from None
-            found = [instance for instance in found if pattern.search(instance.name)]
+            found = name_filter.matching(params["name"], found, lambda i: i.name)
         return found
 
     def list(self, req, auth, detail, path):
