@@ -10,7 +10,7 @@ import sys
 from oslo_config import cfg
 
 from controller import service
-from controller.cmd import common
+from controller.cmd import common, process_lock
 from controller.conf import CONF
 
 CLI_OPTS = [
@@ -18,6 +18,9 @@ CLI_OPTS = [
                 help="Controller services to run here: api, conductor, scheduler."),
     cfg.BoolOpt("with-agent", default=False,
                 help="Also run a compute agent in this process (all-in-one)."),
+    cfg.StrOpt("lock-file",
+               help="Hold this lock file while running, recording pid and start time "
+                    "(the all-in-one's; refuses to start when another process holds it)."),
 ]
 
 LOG = logging.getLogger(__name__)
@@ -26,6 +29,10 @@ LOG = logging.getLogger(__name__)
 def main(argv=None):
     common.parse_config(sys.argv[1:] if argv is None else argv, CLI_OPTS)
     common.setup_logging()
+    lock = process_lock.ProcessLock(CONF.lock_file) if CONF.lock_file else None
+    if lock is not None and not lock.acquire():
+        LOG.error("Another pocketstack process holds %s: not starting.", CONF.lock_file)
+        return 1
     controller = service.ControllerService(CONF, roles=CONF.roles)
     controller.start()
     agent = None
@@ -42,6 +49,8 @@ def main(argv=None):
         controller.stop()
 
     common.run_until_signalled(stop)
+    if lock is not None:
+        lock.release()
     return 0
 
 
