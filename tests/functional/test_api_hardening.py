@@ -186,6 +186,22 @@ def test_volume_snapshot_list_with_limit_zero_is_an_empty_page(cloud, token, pro
         assert list(resp.json().values())[0] == []
 
 
+@pytest.mark.parametrize("path", ["/compute/v2.1/flavors", "/compute/v2.1/flavors/detail"])
+@pytest.mark.parametrize("name", ["minRam", "minDisk"])
+def test_flavor_filters_out_of_range_are_400(cloud, token, path, name):
+    resp = call(cloud, token, "GET", path, **{name: str(2 ** 63)})
+    assert resp.status_code == 400, resp.text
+    error_message("compute", resp)
+
+
+def test_image_list_with_limit_zero_is_an_empty_page(cloud, token):
+    image = call(cloud, token, "POST", "/image/v2/images", {"name": "page-zero"})
+    assert image.status_code == 201, image.text
+    resp = call(cloud, token, "GET", "/image/v2/images", limit=0)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["images"] == [] and "next" not in resp.json()
+
+
 def test_a_stored_lone_surrogate_still_lists(cloud, token, project_id):
     """A record from before this validation existed must not break the listings."""
     base = PROJECT_URL.format(project=project_id)
