@@ -1,4 +1,5 @@
-"""Loading rows the caller may see, and moving them through the status machines.
+"""Loading rows the caller may see, moving them through the status machines, and the
+API's reads and metadata changes, each in one transaction.
 
 Another project's volume is reported missing (404), never forbidden, as in OpenStack.
 A status change is one conditional UPDATE, so of two racing requests exactly one wins

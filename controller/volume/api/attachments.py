@@ -19,8 +19,7 @@ class _AttachmentResource:
         policy.authorize(auth, "volume:attachment_get")
         return records.list_attachments(
             self.db, common.listed_project(req, auth),
-            common.filters(req, {"volume_id": "volume_id", "instance_id": "instance_uuid",
-                                 "status": "status"}),
+            common.filters(req, "volume_id", "status", instance_id="instance_uuid"),
             common.Page(req, self.base_url))
 
     def render(self, attachment, connection_info=None):

@@ -77,7 +77,9 @@ def listed_project(req, auth, filter_project=False):
     return (filter_project and req.get_param("project_id")) or True
 
 
-def filters(req, names):
-    """{column: value} of the ``names`` ({query parameter: column}) the request gives."""
-    return {column: req.get_param(name) for name, column in names.items()
+def filters(req, *names, **renamed):
+    """{column: value} of the query parameters ``names`` (and ``renamed``: {parameter:
+    column}) the request gives."""
+    columns = {**{name: name for name in names}, **renamed}
+    return {column: req.get_param(name) for name, column in columns.items()
             if req.get_param(name) is not None}

@@ -20,7 +20,7 @@ class _SnapshotResource:
         policy.authorize(auth, "volume:get_all_snapshots")
         return records.list_snapshots(
             self.db, common.listed_project(req, auth),
-            common.filters(req, {name: name for name in ("name", "status", "volume_id")}),
+            common.filters(req, "name", "status", "volume_id"),
             common.Page(req, self.base_url))
 
 

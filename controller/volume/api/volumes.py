@@ -25,7 +25,7 @@ class _VolumeResource:
         policy.authorize(auth, "volume:get_all")
         return records.list_volumes(
             self.db, common.listed_project(req, auth, filter_project=True),
-            common.filters(req, {"name": "name", "status": "status"}),
+            common.filters(req, "name", "status"),
             common.Page(req, self.base_url), detail)
 
 
