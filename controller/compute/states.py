@@ -96,6 +96,11 @@ class Rule:
     # (fields: uuid, vm_state, task_state).
     refusal: str | None = None
 
+    def __post_init__(self):
+        for name in ("vm_states", "task_states"):
+            if not isinstance(getattr(self, name), frozenset):
+                object.__setattr__(self, name, frozenset(getattr(self, name)))
+
 
 # Every server action the API starts. None among task_states means "no task running".
 ACTIONS = {
