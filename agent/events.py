@@ -6,11 +6,11 @@ of the task_state, one place holds the lock per instance and ends a cast's failu
 Stack them outermost first::
 
     @agent_operation                  # lock per instance; a failure ends here, logged
-    @wrap_instance_event("compute_stop_instance")   # the step in the server's actions
+    @wrap_instance_event("compute_rebuild_instance")  # the step in the server's actions
     @with_instance                    # instance_uuid → the instance, from the conductor
-    @reverts_task_state(states.POWERING_OFF)        # a failure puts the task_state back
-    @wrap_instance_fault              # a failure becomes the server's fault
-    def stop_instance(self, ctxt, instance): ...
+    @reverts_task_state(REBUILDING, vm_state=ERROR)   # a failure resets the states
+    @wrap_instance_fault              # a failure becomes the server's fault (first)
+    def rebuild_instance(self, ctxt, instance): ...
 
 A decorated method is one of ``AgentManager``: it takes ``(self, ctxt, instance_uuid,
 ...)`` (``instance`` below ``with_instance``) and uses ``self.conductor``,
@@ -36,8 +36,9 @@ ABANDONED = (exception.InstanceNotFound, exception.UnexpectedTaskState)
 
 
 def _uuid(instance_or_uuid):
-    return instance_or_uuid if isinstance(instance_or_uuid, str) else \
-        instance_or_uuid["uuid"]
+    if isinstance(instance_or_uuid, str):
+        return instance_or_uuid
+    return instance_or_uuid["uuid"]
 
 
 def instance_lock(instance_uuid):
