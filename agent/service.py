@@ -24,16 +24,24 @@ from controller.network.client import NetworkClient
 
 LOG = logging.getLogger(__name__)
 
-# [agent] virt_driver → "module:Class"; each class takes the configuration.
+# [agent] virt_driver → the "module:Class" of the driver and of the host network it is
+# composed with; each class takes the configuration.
 DRIVERS = {
-    "fake": "agent.virt.fake:FakeDriver",
-    "libvirt": "agent.virt.libvirt.driver:LibvirtDriver",
+    "fake": ("agent.virt.fake:FakeDriver", "agent.network.fake:FakeHostNetwork"),
+    "libvirt": ("agent.virt.libvirt.driver:LibvirtDriver",
+                "agent.network.linuxbridge:LinuxBridgeNetwork"),
 }
 
 
-def load_driver(conf):
-    module, name = DRIVERS[conf.agent.virt_driver].split(":")
+def _load(path, conf):
+    module, name = path.split(":")
     return getattr(importlib.import_module(module), name)(conf)
+
+
+def load_driver(conf):
+    """(virt driver, host network) of ``[agent] virt_driver``."""
+    driver, host_network = DRIVERS[conf.agent.virt_driver]
+    return _load(driver, conf), _load(host_network, conf)
 
 
 def host_names(conf):
@@ -80,7 +88,7 @@ class AgentService:
         network_client = functools.partial(NetworkClient, network_endpoint(conf),
                                            timeout=conf.compute.service_timeout)
         credentials = ServiceCredentials.from_conf(conf)
-        self.managers = [AgentManager(conf, host, load_driver(conf), conductor,
+        self.managers = [AgentManager(conf, host, *load_driver(conf), conductor,
                                       network_client, credentials)
                          for host in host_names(conf)]
         self.rpc_servers = []

@@ -54,6 +54,20 @@ CONF.register_opts(messaging_transport._transport_opts)
 CONF.register_opts(database_opts, group="database")
 CONF.register_opts(api_opts, group="api")
 
+# The RPC version each service's clients send at most, while some of its servers run an
+# older release (a rolling upgrade), as Nova's [upgrade_levels]; empty: the newest.
+upgrade_levels_opts = [
+    cfg.StrOpt("agent", default="",
+               help="Highest RPC version sent to agents (see agent.rpcapi)."),
+    cfg.StrOpt("conductor", default="",
+               help="Highest RPC version sent to the conductor (see "
+                    "controller.conductor.rpcapi)."),
+    cfg.StrOpt("scheduler", default="",
+               help="Highest RPC version sent to the scheduler (see "
+                    "controller.scheduler.rpcapi)."),
+]
+CONF.register_opts(upgrade_levels_opts, group="upgrade_levels")
+
 # Modules that register options of their own, gathered for the sample config.
 _OPTION_MODULES = (
     "controller.identity.conf",
@@ -70,7 +84,8 @@ _OPTION_MODULES = (
 def list_opts():
     """Every option of every service, for oslo-config-generator."""
     groups = [("DEFAULT", default_opts + messaging_transport._transport_opts),
-              ("database", database_opts), ("api", api_opts)]
+              ("database", database_opts), ("api", api_opts),
+              ("upgrade_levels", upgrade_levels_opts)]
     for name in _OPTION_MODULES:
         try:
             module = importlib.import_module(name)

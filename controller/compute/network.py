@@ -129,7 +129,7 @@ def bind_port(client, binder, instance, request, host):
 
 def vif(client, plugged, preserve_on_delete):
     """The network_info entry (the shape ``agent.virt.driver`` documents) of a port
-    wired on this host; ``plugged`` is what the driver's ``plug_vif`` returned."""
+    wired on this host; ``plugged`` is what the host network's ``plug`` returned."""
     port = plugged["port"]
     network = client.show_network(port["network_id"])
     addresses = {}

@@ -213,7 +213,7 @@ def test_rebuild_keeps_the_ports_and_a_stopped_server_stopped():
         states.STOPPED, None, power_state.SHUTDOWN)
     assert task_states(conductor, "a3")[-2:] == [states.REBUILD_SPAWNING, None]
     assert conductor.instances["a3"]["network_info"] == network_info
-    assert hypervisor.plugged_port_ids() == {vif["id"] for vif in network_info}
+    assert manager.host_network.plugged_port_ids() == {vif["id"] for vif in network_info}
     assert "addresses: 10.0.0.11" in hypervisor.get_console_output(
         conductor.instances["a3"])
 

@@ -1,0 +1,1 @@
+"""What the agent and the controller share — their contract, and nothing else."""
