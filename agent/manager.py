@@ -19,14 +19,15 @@ import traceback
 import oslo_messaging as messaging
 from oslo_concurrency import lockutils
 
-from agent.image import ImageError
-from agent.image.client import ImageClient, image_endpoint
 from agent.virt import driver as virt_driver
 from agent.virt import power_state
 from agent.volumes import ServerVolumes
-from controller import rpc
-from controller.compute import exception, metadata, network, states
-from controller.network.client import NetworkApiError
+from contract import exception, rpc
+from contract import guest_metadata as metadata
+from contract import port_binding as network
+from contract import vm_states as states
+from contract.clients.image import ImageClient, ImageError, image_endpoint
+from contract.clients.network import NetworkApiError
 
 LOG = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class AgentManager:
 
     def __init__(self, conf, host, driver, conductor, network_client,
                  service_credentials=None):
-        """``network_client(token)``: a ``controller.network.client.NetworkClient``
+        """``network_client(token)``: a ``contract.clients.network.NetworkClient``
         acting with ``token``. ``service_credentials``: the agent's service user
         (``token()`` → a token, or None when Identity cannot give one), or None."""
         self.conf = conf

@@ -11,7 +11,7 @@ brought the method):
 - 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
   snapshot_instance, rebuild_instance
 """
-from controller import rpc
+from contract import rpc
 
 VERSION = "1.0"
 

@@ -23,7 +23,7 @@ creates and from what ``plug_vif`` built for them.
 
 ``config_drive_meta`` is None (no config drive) or the arguments of
 ``agent.virt.configdrive.build_config_drive``: ``{"meta_data", "user_data": bytes | None,
-"network_data", "vendor_data"}``, made by ``controller.compute.metadata.config_drive``.
+"network_data", "vendor_data"}``, made by ``contract.guest_metadata.config_drive``.
 
 ``block_device_info`` is the instance's ``block_device_mappings`` (``id``,
 ``source_type``, ``destination_type``, ``boot_index``, ``volume_id``, ``device_name``,
@@ -145,7 +145,7 @@ class ComputeDriver(abc.ABC):
         does not). A volume the guest does not have is detached already."""
 
     # --- the host side of the guests' networks ---------------------------------------
-    # ``client`` is a ``controller.network.client.NetworkClient`` with a token.
+    # ``client`` is a ``contract.clients.network.NetworkClient`` with a token.
 
     @abc.abstractmethod
     def plug_vif(self, port, client):

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from controller.compute import models
-from controller.compute.exception import InvalidRequest
+from contract.exception import InvalidRequest
 
 
 def find(session, flavor_id):

@@ -1,7 +1,7 @@
 """Asks the image service (Glance v2, over HTTP, with the caller's own token) whether an
 image exists, is visible to the caller and is active — so users can boot only images
 they may see, exactly as the image API would let them see them."""
-from controller.compute import exception
+from contract import exception
 from controller.compute.service_client import ServiceClient
 
 # Fields of a Glance v2 image that are not user properties.

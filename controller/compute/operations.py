@@ -11,12 +11,12 @@ import oslo_messaging as messaging
 from sqlalchemy import select
 
 from controller import policy
-from controller.compute import (actions, aggregates, block_devices, exception, flavors,
-                                instances, models, quota, snapshots, states)
-import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from contract import exception
+from controller.compute.exception import InstanceInvalidState
+from controller.compute import (actions, aggregates, block_devices, flavors, instances,
+                                models, quota, snapshots, states)
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
-import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
 
 LOG = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ class ServerOperations:
             instance = instances.get(session, instance_uuid, lock=True)
             states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
             if not instance.host:
-                raise exception.InstanceInvalidState(
+                raise InstanceInvalidState(
                     f"Cannot '{action}' instance {instance_uuid}: it is on no host.")
             instance.task_state = states.begin_action(action, instance.vm_state,
                                                       instance.task_state, instance_uuid)
@@ -411,7 +411,7 @@ class ServerOperations:
 
     def console_output(self, auth, request_id, instance, length):
         if instance.vm_state not in (states.ACTIVE, states.STOPPED) or not instance.host:
-            raise exception.InstanceInvalidState(
+            raise InstanceInvalidState(
                 f"Cannot get the console of instance {instance.uuid} while it is in "
                 f"vm_state {instance.vm_state}")
         try:

@@ -6,7 +6,7 @@ drift from reality. ``QuotaExceeded`` names the first resource that would go ove
 from sqlalchemy import func, select
 
 from controller.compute import models
-from controller.compute.exception import ComputeError
+from contract.exception import ComputeError
 
 # Resources limited per project and where their default comes from ([quota] <name>).
 RESOURCES = ("instances", "cores", "ram", "metadata_items", "key_pairs",

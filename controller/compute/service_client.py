@@ -13,7 +13,7 @@ import urllib.parse
 import requests
 import webob
 
-from controller.compute import exception
+from contract import exception
 
 
 class _LocalReply:

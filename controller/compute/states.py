@@ -4,35 +4,14 @@
 now (None when nothing is), and ``power_state`` what the hypervisor last reported
 (``agent.virt.power_state``). The API status clients see is derived from the first two.
 """
-from controller.compute import exception
-
-# vm_state
-BUILDING = "building"
-ACTIVE = "active"
-STOPPED = "stopped"
-PAUSED = "paused"
-SUSPENDED = "suspended"
-ERROR = "error"
-DELETED = "deleted"
-
-# task_state
-SCHEDULING = "scheduling"
-NETWORKING = "networking"
-BLOCK_DEVICE_MAPPING = "block_device_mapping"
-SPAWNING = "spawning"
-POWERING_OFF = "powering-off"
-POWERING_ON = "powering-on"
-REBOOTING = "rebooting"
-REBOOTING_HARD = "rebooting_hard"
-PAUSING = "pausing"
-UNPAUSING = "unpausing"
-SUSPENDING = "suspending"
-RESUMING = "resuming"
-IMAGE_SNAPSHOT = "image_snapshot"
-IMAGE_UPLOADING = "image_uploading"
-REBUILDING = "rebuilding"
-REBUILD_SPAWNING = "rebuild_spawning"
-DELETING = "deleting"
+from contract import exception
+from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR,
+                               DELETED, SCHEDULING, NETWORKING, BLOCK_DEVICE_MAPPING,
+                               SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING,
+                               REBOOTING_HARD, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
+                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
+                               REBUILD_SPAWNING, DELETING)
+from controller.compute.exception import InstanceInvalidState
 
 _STATUS_BY_VM_STATE = {
     BUILDING: "BUILD",
@@ -89,7 +68,7 @@ def begin_action(action, vm_state, task_state, instance_uuid=None):
     vm_states, task_states, new_task_state = ACTIONS[action]
     if vm_state not in vm_states or task_state not in task_states:
         which = f" {instance_uuid}" if instance_uuid else ""
-        raise exception.InstanceInvalidState(
+        raise InstanceInvalidState(
             f"Cannot '{action}' instance{which} while it is in vm_state {vm_state}"
             + (f" and task_state {task_state}" if task_state else ""))
     return new_task_state
@@ -99,7 +78,7 @@ def check_unlocked(instance_uuid, locked, is_admin):
     """A locked server refuses everyone but admins, its owner included (409), as Nova's
     ``check_instance_lock``."""
     if locked and not is_admin:
-        raise exception.InstanceInvalidState(f"Instance {instance_uuid} is locked")
+        raise InstanceInvalidState(f"Instance {instance_uuid} is locked")
 
 
 def check_expected_task_state(current, expected):

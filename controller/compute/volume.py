@@ -3,25 +3,19 @@ caller's token): it checks volumes, reserves them for servers and, when a server
 deleted while its agent is away, ends their attachments itself.
 
 The agent of the server's host does the rest (exporting, plugging, completing, making a
-root volume from an image) with ``agent.volume.client.VolumeClient``.
+root volume from an image) with ``contract.clients.volume.VolumeClient``.
 """
 import logging
 
-from agent.volume.client import API_VERSION
-from controller.compute import exception
+from contract.clients.volume import API_VERSION, volume_endpoint
+from contract import exception
 from controller.compute.service_client import ServiceClient
-from controller.conf import public_url
 
 LOG = logging.getLogger(__name__)
 
 
 class VolumeNotFound(exception.ComputeError):
     code = 404
-
-
-def volume_endpoint(conf):
-    """The block storage API compute talks to, from the API and from the agents alike."""
-    return conf.compute.volume_endpoint or public_url(conf) + "/volume/v3"
 
 
 def _message(resp):

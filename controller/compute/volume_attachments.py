@@ -9,8 +9,9 @@ attachment (``available``) and drops the BDM. HTTP lives in ``api/``.
 """
 import logging
 
-from controller.compute import (actions, block_devices, exception, instances, models,
-                                states)
+from contract import exception
+from controller.compute.exception import InstanceInvalidState
+from controller.compute import actions, block_devices, instances, models, states
 from controller.compute.operations import agent_is_up
 from controller.compute.volume import VolumeNotFound
 
@@ -22,12 +23,12 @@ VM_STATES = (states.ACTIVE, states.STOPPED)
 
 def _check_state(instance, action):
     if instance.vm_state not in VM_STATES or instance.task_state is not None:
-        raise exception.InstanceInvalidState(
+        raise InstanceInvalidState(
             f"Cannot '{action}' instance {instance.uuid} while it is in vm_state "
             f"{instance.vm_state}"
             + (f" and task_state {instance.task_state}" if instance.task_state else ""))
     if not instance.host:
-        raise exception.InstanceInvalidState(
+        raise InstanceInvalidState(
             f"Cannot '{action}' instance {instance.uuid}: it is on no host.")
 
 

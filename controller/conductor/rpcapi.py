@@ -2,7 +2,7 @@
 
 Agents import this module, so it imports nothing of the database. Instances cross the bus
 as plain dicts (see ``agent.virt.driver`` for the shape); errors the caller may handle
-come back as ``controller.compute.exception`` classes.
+come back as ``contract.exception`` classes.
 
 Versions (the conductor serves every version up to its own; a sender asks for the one
 that brought the method):
@@ -14,7 +14,7 @@ that brought the method):
   themselves, and no agent calls it.
 - 1.2: instance_fault_create (a failed snapshot or rebuild says why)
 """
-from controller import rpc
+from contract import rpc
 
 VERSION = "1.0"
 
@@ -110,7 +110,7 @@ class ConductorAPI:
         self.client.prepare(version="1.1").call(ctxt, "block_device_destroy", bdm_id=bdm_id)
 
     def get_instance_metadata(self, ctxt, instance_uuid, host):
-        """The metadata documents (``controller.compute.metadata.documents``) of an
+        """The metadata documents (``contract.guest_metadata.documents``) of an
         instance on ``host``; raises InstanceNotFound for one deleted or elsewhere."""
         return self.client.prepare(version="1.1").call(
             ctxt, "get_instance_metadata", instance_uuid=instance_uuid, host=host)

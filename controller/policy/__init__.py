@@ -11,7 +11,7 @@ import threading
 from oslo_policy import policy
 
 from controller.api import errors
-from controller.conf import CONF
+from conf import CONF
 
 BASE_RULES = [
     policy.RuleDefault("admin", "role:admin"),

@@ -20,7 +20,7 @@ Instance claims outside scheduling (release on delete or failed build, claiming 
 alternate, heartbeats and inventory from agents) go straight to
 ``controller.scheduler.placement``; see its docstring.
 """
-from controller import rpc
+from contract import rpc
 
 VERSION = "1.0"
 

@@ -6,9 +6,10 @@ import itertools
 
 from agent.manager import AgentManager
 from agent.virt import fake, power_state
-from controller.compute import exception, states
-from controller.network.client import NetworkApiError
-from controller.rpc import RequestContext
+from contract import exception
+from controller.compute import states
+from contract.clients.network import NetworkApiError
+from contract.rpc import RequestContext
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 
 HOST = "host-a"

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from controller.compute import keypairs
-from controller.compute.exception import InvalidRequest
+from contract.exception import InvalidRequest
 
 
 def test_generated_pair_is_a_matching_openssh_pair():

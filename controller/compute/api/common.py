@@ -7,7 +7,7 @@ import jsonschema
 
 from controller.api import errors
 from controller.compute import instances
-from controller.compute.exception import InstanceNotFound
+from contract.exception import InstanceNotFound
 
 # Schema pieces used by several resources.
 NAME = {"type": "string", "minLength": 1, "maxLength": 255,

@@ -2,7 +2,7 @@
 from controller import policy
 from controller.api import errors
 from controller.compute.api import common
-from controller.compute.exception import ComputeError
+from contract.exception import ComputeError
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 
