@@ -23,9 +23,9 @@ import requests
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from conf import CONF  # noqa: E402
 from controller.api.app import Runtime  # noqa: E402
 from controller.api.auth import AuthMiddleware  # noqa: E402
-from conf import CONF  # noqa: E402
 from controller.db.engine import Database, default_url  # noqa: E402
 from controller.identity.validation import make_validator  # noqa: E402
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud  # noqa: E402

@@ -8,8 +8,8 @@ import threading
 import oslo_messaging as messaging
 from oslo_context import context as oslo_context
 
-from contract import inprocess_messaging
 from conf import CONF
+from contract import inprocess_messaging
 
 # Topics. An agent's server listens on AGENT_TOPIC with server=<its host name>.
 CONDUCTOR_TOPIC = "conductor"

@@ -24,8 +24,8 @@ import time
 from oslo_concurrency import lockutils
 from oslo_utils.imageutils import format_inspector
 
-from contract.clients.image import ImageError
 from contract import image_format
+from contract.clients.image import ImageError
 
 LOG = logging.getLogger(__name__)
 

@@ -25,8 +25,7 @@ import urllib.parse
 import cachetools
 from pyroute2 import netns
 
-from contract import rpc
-from contract import exception
+from contract import exception, rpc
 from contract.guest_metadata import decode_user_data
 from controller.conductor.rpcapi import ConductorAPI
 

@@ -36,14 +36,22 @@ class HTTPClient:
     #: What the API is called in error messages.
     service_name = "The service"
 
-    def __init__(self, endpoint, token=None, timeout=60.0, headers=None):
+    def __init__(self, endpoint, token=None, timeout=60.0, headers=None, transport=None):
+        """``token``: the one to act with on every call (else each call passes its own);
+        ``transport``: a requests adapter for the endpoint's URLs (e.g. ``WSGIAdapter``)."""
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         if token is not None:
             self.session.headers["X-Auth-Token"] = token
         self.session.headers.update(headers or {})
+        if transport is not None:
+            self.session.mount(self.endpoint + "/", transport)
         self._ks = ks_session.Session(session=self.session, timeout=timeout)
+
+    @property
+    def base_url(self):
+        return self.endpoint
 
     def request(self, method, url, token=None, check=True, **kwargs):
         """The answer to ``method url`` (a path under the endpoint, or a full URL).

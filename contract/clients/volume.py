@@ -77,10 +77,10 @@ class VolumeClient(HTTPClient):
         return (fault_message(response), response.status_code)
 
 
-def fault_message(resp):
+def fault_message(resp, service="Volume service"):
     """The message of a Cinder fault body ``{"badRequest": {"message": ...}}``."""
     try:
         (fault,) = resp.json().values()
         return fault["message"]
     except (ValueError, TypeError, KeyError, AttributeError):
-        return f"Volume service answered {resp.status_code}: {resp.text[:200]}"
+        return f"{service} answered {resp.status_code}: {resp.text[:200]}"

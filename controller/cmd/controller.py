@@ -9,9 +9,9 @@ import sys
 
 from oslo_config import cfg
 
-from controller import service
-from contract import service_startup
 from conf import CONF, groups_of, register
+from contract import service_startup
+from controller import service
 
 CLI_OPTS = [
     cfg.ListOpt("roles", default=list(service.ROLES),

@@ -16,8 +16,8 @@ import string
 from sqlalchemy import select
 
 from contract import exception
-from controller.compute.exception import RequestConflict
 from controller.compute import models
+from controller.compute.exception import RequestConflict
 
 LOCAL = "local"
 VOLUME = "volume"

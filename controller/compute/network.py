@@ -9,19 +9,19 @@ no NIC; ``"auto"`` means the one network the project can use, or none if the net
 service has none (or is not deployed); a list names networks or existing ports.
 """
 from contract import exception
-from controller.compute.exception import RequestConflict
 from contract.clients.network import network_endpoint
 from contract.port_binding import UNBOUND
-from controller.compute.service_client import ServiceClient
+from controller.compute.exception import RequestConflict
+from controller.compute.siblings import SiblingClient
 
 
 class NetworkAPI:
-    """The compute API's requests, through ``ServiceClient`` (in-process when the network
+    """The compute API's requests, through ``SiblingClient`` (in-process when the network
     service is served by this very process)."""
 
     def __init__(self, runtime):
         conf = runtime.conf
-        self.client = ServiceClient(runtime, network_endpoint(conf),
+        self.client = SiblingClient(runtime, network_endpoint(conf),
                                     conf.compute.service_timeout, "network")
 
     def _request(self, method, path, token, **kwargs):

@@ -10,11 +10,11 @@ import uuid
 import oslo_messaging as messaging
 from sqlalchemy import select
 
-from controller import policy
 from contract import exception
-from controller.compute.exception import InstanceInvalidState
+from controller import policy
 from controller.compute import (actions, aggregates, block_devices, flavors, instances,
                                 models, quota, snapshots, states)
+from controller.compute.exception import InstanceInvalidState
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 

@@ -5,8 +5,8 @@ drift from reality. ``QuotaExceeded`` names the first resource that would go ove
 """
 from sqlalchemy import func, select
 
-from controller.compute import models
 from contract.exception import ComputeError
+from controller.compute import models
 
 # Resources limited per project and where their default comes from ([quota] <name>).
 RESOURCES = ("instances", "cores", "ram", "metadata_items", "key_pairs",

@@ -7,9 +7,9 @@ root volume from an image) with ``contract.clients.volume.VolumeClient``.
 """
 import logging
 
-from contract.clients.volume import API_VERSION, volume_endpoint
 from contract import exception
-from controller.compute.service_client import ServiceClient
+from contract.clients.volume import API_VERSION, fault_message, volume_endpoint
+from controller.compute.siblings import SiblingClient
 
 LOG = logging.getLogger(__name__)
 
@@ -19,18 +19,13 @@ class VolumeNotFound(exception.ComputeError):
 
 
 def _message(resp):
-    """The message of a Cinder fault body ``{"badRequest": {"message": ...}}``."""
-    try:
-        (fault,) = resp.json().values()
-        return fault["message"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return f"The volume service answered {resp.status_code}: {resp.text[:200]}"
+    return fault_message(resp, "The volume service")
 
 
 class VolumeAPI:
     def __init__(self, runtime):
         conf = runtime.conf
-        self.client = ServiceClient(runtime, volume_endpoint(conf),
+        self.client = SiblingClient(runtime, volume_endpoint(conf),
                                     conf.compute.service_timeout, "volume")
 
     def _request(self, method, path, token, json=None):

@@ -10,8 +10,8 @@ attachment (``available``) and drops the BDM. HTTP lives in ``api/``.
 import logging
 
 from contract import exception
-from controller.compute.exception import InstanceInvalidState
 from controller.compute import actions, block_devices, instances, models, states
+from controller.compute.exception import InstanceInvalidState
 from controller.compute.operations import agent_is_up
 from controller.compute.volume import VolumeNotFound
 

@@ -13,9 +13,7 @@ import oslo_messaging as messaging
 from sqlalchemy import select, update
 
 from agent.rpcapi import AgentAPI
-from contract import rpc
-from contract import exception
-from contract import guest_metadata
+from contract import exception, guest_metadata, rpc
 from controller.compute import (actions, aggregates, block_devices, instances, models,
                                 states)
 from controller.db.base import utcnow

@@ -12,9 +12,9 @@ import threading
 
 from sqlalchemy import select
 
+from contract import image_format
 from controller import policy
 from controller.api import errors
-from contract import image_format
 from controller.image import quota, status, transfer, web_download
 from controller.image.models import Image, ImageProperty
 from controller.image.repository import get_image, project_usage

@@ -10,8 +10,8 @@ import threading
 
 from oslo_policy import policy
 
-from controller.api import errors
 from conf import CONF
+from controller.api import errors
 
 BASE_RULES = [
     policy.RuleDefault("admin", "role:admin"),

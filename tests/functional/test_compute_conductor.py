@@ -13,14 +13,14 @@ from sqlalchemy import select, update
 from conf import CONF, register
 from conf import api as api_conf, compute as compute_conf, default as default_conf
 from conf import quota as quota_conf, scheduler as scheduler_conf
-from controller.api.app import Runtime
 from contract import exception
+from contract.rpc import RequestContext
+from controller.api.app import Runtime
 from controller.compute import instances, models, states
 from controller.conductor.manager import ConductorManager
 from controller.db import migration
 from controller.db.base import utcnow
 from controller.db.engine import Database
-from contract.rpc import RequestContext
 from controller.scheduler import AGENT_BINARY, NoValidHost, placement
 
 # placement records a host's capacity with the [scheduler] options of the global CONF.

@@ -11,9 +11,9 @@ import pytest
 from oslo_config import cfg
 from sqlalchemy import func, select, update
 
-from contract import rpc
 from conf import CONF, register
 from conf import compute as compute_conf, scheduler as scheduler_conf
+from contract import rpc
 from controller.db import migration
 from controller.db.engine import Database
 from controller.scheduler import (AGENT_BINARY, NoValidHost, ServiceInUse, ServiceNotFound,

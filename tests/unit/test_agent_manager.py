@@ -7,9 +7,9 @@ import itertools
 from agent.manager import AgentManager
 from agent.virt import fake, power_state
 from contract import exception
-from controller.compute import states
 from contract.clients.network import NetworkApiError
 from contract.rpc import RequestContext
+from controller.compute import states
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 
 HOST = "host-a"

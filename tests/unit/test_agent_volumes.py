@@ -6,9 +6,9 @@ import itertools
 import pytest
 
 from agent.virt import driver, fake
-from contract.clients.volume import VolumeError
 from agent.volumes import ServerVolumes, VolumeNotReady
 from contract import exception
+from contract.clients.volume import VolumeError
 from contract.rpc import RequestContext
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 

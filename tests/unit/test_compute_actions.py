@@ -6,11 +6,10 @@ import pytest
 from agent.virt import fake, power_state
 from agent.virt.driver import LifecycleEvent
 from agent.virt.libvirt import power
-from contract import exception
-from controller.compute.exception import InstanceInvalidState
 from controller.compute import snapshots, states
-from tests.unit.test_agent_fake_driver import instance_dict
+from controller.compute.exception import InstanceInvalidState
 from tests.unit import test_agent_manager
+from tests.unit.test_agent_fake_driver import instance_dict
 from tests.unit.test_agent_manager import (HOST, make_manager, on_lan, task_states,
                                            user_context)
 

@@ -4,8 +4,8 @@ import types
 import pytest
 
 from contract import exception
-from controller.compute.exception import RequestConflict
 from controller.compute import block_devices
+from controller.compute.exception import RequestConflict
 
 IMAGE = "7d2b6f0e-1111-4111-8111-111111111111"
 VOLUME = "7d2b6f0e-2222-4222-8222-222222222222"

@@ -2,8 +2,8 @@
 import pytest
 
 from contract import exception
-from controller.compute.exception import InstanceInvalidState
 from controller.compute import states
+from controller.compute.exception import InstanceInvalidState
 
 
 @pytest.mark.parametrize("vm_state, task_state, status", [

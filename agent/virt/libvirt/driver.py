@@ -16,16 +16,15 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 
-from contract.clients.image import ImageError
 from agent.image.cache import ImageCache
-from contract.clients.image import ImageClient, image_endpoint
 from agent.network import plug as network_plug
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
-from conf import libvirt as libvirt_conf
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import events, power, snapshot
 from agent.volume import nbd
+from conf import libvirt as libvirt_conf
+from contract.clients.image import ImageClient, ImageError, image_endpoint
 
 LOG = logging.getLogger(__name__)
 

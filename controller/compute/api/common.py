@@ -5,9 +5,9 @@ import dataclasses
 import falcon
 import jsonschema
 
+from contract.exception import InstanceNotFound
 from controller.api import errors
 from controller.compute import instances
-from contract.exception import InstanceNotFound
 
 # Schema pieces used by several resources.
 NAME = {"type": "string", "minLength": 1, "maxLength": 255,

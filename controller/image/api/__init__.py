@@ -1,7 +1,7 @@
 """The image API (Glance v2 subset), mounted at ``/image``."""
-from controller.api.app import make_service_app
 from conf.image import store_dir
 from contract import image_format
+from controller.api.app import make_service_app
 from controller.image import transfer
 from controller.image.api import (common, image_data, images, imports, members, schemas,
                                   versions)
