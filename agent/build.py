@@ -7,8 +7,9 @@ import functools
 import logging
 
 from agent import events
-from controller.compute import metadata, states
-from controller.network.client import NetworkApiError
+from contract import guest_metadata as metadata
+from contract import vm_states as states
+from contract.clients.network import NetworkApiError
 
 LOG = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import traceback
 
 from oslo_concurrency import lockutils
 
-from controller.compute import exception
+from contract import exception
 
 LOG = logging.getLogger(__name__)
 

@@ -16,13 +16,13 @@ import oslo_messaging as messaging
 from agent import build
 from agent.events import (agent_operation, reverts_task_state, step_recorder, with_instance,
                           wrap_instance_event, wrap_instance_fault)
-from agent.image import ImageError
-from agent.image.client import ImageClient, image_endpoint
 from agent.ports import ServerPorts
 from agent.reconcile import HostReconciliation
 from agent.virt import driver as virt_driver
 from agent.volumes import ServerVolumes
-from controller.compute import exception, states
+from contract import exception
+from contract import vm_states as states
+from contract.clients.image import ImageClient, ImageError, image_endpoint
 
 LOG = logging.getLogger(__name__)
 

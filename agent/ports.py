@@ -10,7 +10,7 @@ Neutron), between the network service, this host's network and the conductor:
 """
 import logging
 
-from controller.compute import network
+from contract import port_binding as network
 
 LOG = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ NETWORKING_EVENT = "compute_networking"
 class ServerPorts:
     def __init__(self, host, host_network, network_client, service_credentials=None):
         """``host_network``: an ``agent.network.host.HostNetwork``.
-        ``network_client(token)``: a ``controller.network.client.NetworkClient`` acting
+        ``network_client(token)``: a ``contract.clients.network.NetworkClient`` acting
         with ``token``. ``service_credentials``: the agent's service user (``token()`` →
         a token, or None when Identity cannot give one), or None."""
         self.host = host

@@ -6,8 +6,9 @@ import logging
 from agent.build import BUILD_STEPS
 from agent.virt import driver as virt_driver
 from agent.virt import power_state
-from controller import rpc
-from controller.compute import exception, network, states
+from contract import exception, rpc
+from contract import port_binding as network
+from contract import vm_states as states
 
 LOG = logging.getLogger(__name__)
 

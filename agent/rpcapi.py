@@ -15,8 +15,8 @@ While some agents run an older release, ``[upgrade_levels] agent`` caps what is 
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
 than sent to an agent that could not serve it.
 """
-from controller import rpc
-from controller.conf import CONF
+from conf import CONF
+from contract import rpc
 
 BASE_VERSION = "1.0"
 LATEST_VERSION = "1.2"

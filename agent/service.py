@@ -13,14 +13,11 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-import agent.conf  # noqa: F401  (registers [agent], [fake_driver], [service_credentials])
 from agent.manager import AgentManager
-from controller import rpc
-import controller.compute.conf  # noqa: F401  (registers [compute]: network_endpoint)
-from controller.compute.network import network_endpoint
+from conf.api import public_url
+from contract import rpc
+from contract.clients.network import NetworkClient, network_endpoint
 from controller.conductor.rpcapi import ConductorAPI
-from controller.conf import public_url
-from controller.network.client import NetworkClient
 
 LOG = logging.getLogger(__name__)
 

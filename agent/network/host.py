@@ -8,7 +8,7 @@ gone; the virt driver only puts the guest's NIC where ``plug`` said (the ``bridg
 network's business too: port security today, security groups next (see
 ``agent.network.filters``).
 
-``client`` is a ``controller.network.client.NetworkClient`` with a token.
+``client`` is a ``contract.clients.network.NetworkClient`` with a token.
 """
 import abc
 

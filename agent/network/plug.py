@@ -19,7 +19,6 @@ import os
 
 from oslo_concurrency import lockutils
 
-import controller.network.conf  # noqa: F401  (registers the [network] options used here)
 from agent.network import bridge, dhcp, filters, metadata
 
 LOG = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ class NetworkPlugger:
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
-        ``controller.network.client.NetworkClient`` with the caller's token.
+        ``contract.clients.network.NetworkClient`` with the caller's token.
         Returns {"bridge", "tap", "mtu", "port"}: the bridge and tap name for libvirt,
         the network's MTU for the guest NIC, and the port as bound."""
         port = self._bind(port, client)

@@ -25,7 +25,7 @@ network code of its own.
 
 ``config_drive_meta`` is None (no config drive) or the arguments of
 ``agent.virt.configdrive.build_config_drive``: ``{"meta_data", "user_data": bytes | None,
-"network_data", "vendor_data"}``, made by ``controller.compute.metadata.config_drive``.
+"network_data", "vendor_data"}``, made by ``contract.guest_metadata.config_drive``.
 
 ``block_device_info`` is the instance's ``block_device_mappings`` (``id``,
 ``source_type``, ``destination_type``, ``boot_index``, ``volume_id``, ``device_name``,

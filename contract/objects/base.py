@@ -99,7 +99,7 @@ def _plain(value):
 
 
 class ObjectSerializer(ovo_base.VersionedObjectSerializer):
-    """Carries objects across RPC (inside ``controller.rpc``'s context serializer), and
+    """Carries objects across RPC (inside ``contract.rpc``'s context serializer), and
     reads a newer minor version of a known object as the version this side has."""
 
     OBJ_BASE_CLASS = PocketstackObject

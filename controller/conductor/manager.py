@@ -13,14 +13,11 @@ import oslo_messaging as messaging
 from sqlalchemy import select, update
 
 from agent.rpcapi import AgentAPI
-from contract import objects
-from controller import rpc
-from controller.compute import (actions, aggregates, block_devices, exception, instances,
-                                metadata, models, states)
-import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from contract import exception, guest_metadata, objects, rpc
+from controller.compute import (actions, aggregates, block_devices, instances, models,
+                                states)
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
-import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
 from controller.scheduler.rpcapi import SchedulerAPI
 
 LOG = logging.getLogger(__name__)
@@ -287,7 +284,7 @@ class ConductorManager:
             if instance.host != host:
                 raise exception.InstanceNotFound(
                     f"Instance {instance_uuid} could not be found on host {host}.")
-            return metadata.documents(instances.to_primitive(instance))
+            return guest_metadata.documents(instances.to_primitive(instance))
 
     def _zone(self, availability_zone):
         return availability_zone or self.conf.compute.default_availability_zone

@@ -2,7 +2,7 @@
 
 Agents import this module, so it imports nothing of the database. Instances cross the bus
 as ``contract.objects.Instance`` (plain dicts before 1.3; both read as mappings); errors
-the caller may handle come back as ``controller.compute.exception`` classes.
+the caller may handle come back as ``contract.exception`` classes.
 
 Versions (the conductor serves every version up to its own; a sender asks for the one
 that brought the method):
@@ -23,9 +23,8 @@ sent: below 1.3 the agent asks for (and reads) dicts; below 1.2 a fault is not r
 """
 import logging
 
-from contract import objects
-from controller import rpc
-from controller.conf import CONF
+from conf import CONF
+from contract import objects, rpc
 
 LOG = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ class ConductorAPI:
         self.client.prepare(version="1.1").call(ctxt, "block_device_destroy", bdm_id=bdm_id)
 
     def get_instance_metadata(self, ctxt, instance_uuid, host):
-        """The metadata documents (``controller.compute.metadata.documents``) of an
+        """The metadata documents (``contract.guest_metadata.documents``) of an
         instance on ``host``; raises InstanceNotFound for one deleted or elsewhere."""
         return self.client.prepare(version="1.1").call(
             ctxt, "get_instance_metadata", instance_uuid=instance_uuid, host=host)

@@ -24,8 +24,8 @@ Versions (``[upgrade_levels] scheduler`` caps what is sent):
 
 - 1.0: select_destinations
 """
-from controller import rpc
-from controller.conf import CONF
+from conf import CONF
+from contract import rpc
 
 BASE_VERSION = "1.0"
 LATEST_VERSION = "1.0"

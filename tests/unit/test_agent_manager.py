@@ -8,9 +8,10 @@ from agent import build
 from agent.manager import AgentManager
 from agent.network.fake import FakeHostNetwork
 from agent.virt import fake, power_state
-from controller.compute import exception, states
-from controller.network.client import NetworkApiError
-from controller.rpc import RequestContext
+from contract import exception
+from contract.clients.network import NetworkApiError
+from contract.rpc import RequestContext
+from controller.compute import states
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 
 HOST = "host-a"

@@ -8,13 +8,20 @@ import pytest
 
 from agent import rpcapi as agent_rpcapi
 from agent.manager import AgentManager
+import conf
 from contract import objects
-from controller import rpc
+from contract import rpc
 from controller.conductor import rpcapi as conductor_rpcapi
 from controller.conductor.manager import ConductorManager
 from controller.scheduler import rpcapi as scheduler_rpcapi
 from controller.scheduler.manager import SchedulerManager
 from tests.unit.test_contract_objects import INSTANCE, UUID
+
+
+@pytest.fixture(autouse=True)
+def upgrade_levels():
+    """The clients read their caps from the global configuration, as the services do."""
+    conf.register(rpc.CONF, ["DEFAULT", "upgrade_levels"])
 
 
 @pytest.fixture

@@ -16,15 +16,14 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 
-from agent.image import ImageError
 from agent.image.cache import ImageCache
-from agent.image.client import ImageClient, image_endpoint
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
-from agent.virt.libvirt import conf as libvirt_conf
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import events, power, snapshot
 from agent.volume import nbd
+from conf import libvirt as libvirt_conf
+from contract.clients.image import ImageClient, ImageError, image_endpoint
 
 LOG = logging.getLogger(__name__)
 

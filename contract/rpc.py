@@ -8,9 +8,8 @@ import threading
 import oslo_messaging as messaging
 from oslo_context import context as oslo_context
 
-from contract import objects
-from controller import inprocess_messaging
-from controller.conf import CONF
+from conf import CONF
+from contract import inprocess_messaging, objects
 
 # Topics. An agent's server listens on AGENT_TOPIC with server=<its host name>.
 CONDUCTOR_TOPIC = "conductor"
@@ -20,7 +19,8 @@ AGENT_TOPIC = "compute"
 EXCHANGE = "pocketstack"
 
 # Modules whose exceptions a call re-raises as themselves on the caller's side.
-ALLOWED_REMOTE_EXMODS = ["controller.scheduler", "controller.compute.exception"]
+ALLOWED_REMOTE_EXMODS = ["contract.exception", "controller.scheduler",
+                         "controller.compute.exception"]
 
 _transports = {}
 _transports_lock = threading.Lock()
