@@ -9,9 +9,10 @@ import sys
 
 from oslo_config import cfg
 
+from conf import CONF, groups_of, register
+from contract import service_startup
 from controller import service
-from controller.cmd import common, process_lock
-from controller.conf import CONF
+from controller.cmd import process_lock
 
 CLI_OPTS = [
     cfg.ListOpt("roles", default=list(service.ROLES),
@@ -27,8 +28,9 @@ LOG = logging.getLogger(__name__)
 
 
 def main(argv=None):
-    common.parse_config(sys.argv[1:] if argv is None else argv, CLI_OPTS)
-    common.setup_logging()
+    service_startup.parse_config(sys.argv[1:] if argv is None else argv,
+                                 groups_of(*service.ROLES), CLI_OPTS)
+    service_startup.setup_logging()
     lock = process_lock.ProcessLock(CONF.lock_file) if CONF.lock_file else None
     if lock is not None and not lock.acquire():
         LOG.error("Another pocketstack process holds %s: not starting.", CONF.lock_file)
@@ -38,6 +40,7 @@ def main(argv=None):
     agent = None
     if CONF.with_agent:
         from agent.service import AgentService
+        register(CONF, groups_of("agent"))
         agent = AgentService(CONF)
         agent.start()
     LOG.info("pocketstack controller running: %s%s", ",".join(CONF.roles),
@@ -48,7 +51,7 @@ def main(argv=None):
             agent.stop()
         controller.stop()
 
-    common.run_until_signalled(stop)
+    service_startup.run_until_signalled(stop)
     if lock is not None:
         lock.release()
     return 0

@@ -10,10 +10,10 @@ import sys
 
 import falcon.inspect
 
+from conf import CONF, groups_of
+from contract import service_startup
 from controller import service
 from controller.api import app as api_app
-from controller.cmd import common
-from controller.conf import CONF
 from controller.db import migration
 
 
@@ -29,7 +29,7 @@ def route_table(runtime):
 
 
 def main(argv):
-    common.parse_config(argv, [])
+    service_startup.parse_config(argv, groups_of("api"))
     controller = service.ControllerService(CONF, roles=["api"])
     migration.upgrade(controller.db.url)
     from controller.identity.validation import make_validator
