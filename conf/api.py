@@ -17,6 +17,13 @@ api_opts = [
     cfg.IntOpt("token_cache_seconds", default=5, min=0, max=300,
                help="How long an API may reuse a token validation before asking "
                     "identity again. A revocation seen by this process ends it at once."),
+    # Request bodies (controller.api.body): what every API accepts before parsing.
+    cfg.IntOpt("max_request_body_size", default=114688, min=1024,
+               help="Largest request body in bytes any API reads (image data excepted); "
+                    "a larger one is refused with 413 before it is read, as "
+                    "oslo.middleware's sizelimit does."),
+    cfg.IntOpt("max_json_depth", default=32, min=4, max=200,
+               help="Deepest nesting of arrays and objects a JSON request body may have."),
 ]
 
 

@@ -184,7 +184,9 @@ class LibvirtDriver(driver.ComputeDriver):
             metadata = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
                                     domain_xml.METADATA_NS)
         except libvirt.libvirtError as exc:
-            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA):
+            # NO_DOMAIN: deleted since it was looked up (a server deleted just after it
+            # started): not a guest of ours any more.
+            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA, libvirt.VIR_ERR_NO_DOMAIN):
                 return False
             raise
         return domain_xml.owner_host(metadata) == self.host
@@ -406,7 +408,12 @@ class LibvirtDriver(driver.ComputeDriver):
             raise driver.VirtError(f"Resuming {dom.name()} failed: {exc}") from exc
 
     def get_power_state(self, instance):
-        return power.from_domain_state(*self._domain(instance).state())
+        try:
+            return power.from_domain_state(*self._domain(instance).state())
+        except libvirt.libvirtError as exc:
+            if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                raise
+            raise driver.InstanceNotOnHost(f"The guest of {instance['uuid']} is gone.") from exc
 
     # --- snapshots --------------------------------------------------------------------
 

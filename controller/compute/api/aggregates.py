@@ -64,8 +64,12 @@ def view(req, aggregate, members=True):
 
 
 def _id(aggregate_id):
-    """Aggregates are addressed by their integer id, even after 2.41 added a uuid."""
-    return common.to_int(aggregate_id, "id")
+    """Aggregates are addressed by their integer id, even after 2.41 added a uuid; one
+    past the column's range names no aggregate (404, as in Nova)."""
+    number = common.to_int(aggregate_id, "id", maximum=float("inf"))
+    if number > common.MAX_INT:
+        raise aggregates.AggregateNotFound(f"Aggregate {aggregate_id} could not be found.")
+    return number
 
 
 class Aggregates:

@@ -31,7 +31,7 @@ CREATE = {
             "OS-FLV-EXT-DATA:ephemeral": dict(common.NON_NEGATIVE_INT),
             "swap": dict(common.NON_NEGATIVE_INT),
             "rxtx_factor": {"type": ["number", "string"], "pattern": r"^[0-9]+(\.[0-9]+)?$",
-                            "exclusiveMinimum": 0},
+                            "exclusiveMinimum": 0, "maximum": 3.40282e38, "maxLength": 40},
             "os-flavor-access:is_public": common.BOOLEAN,
             "description": common.DESCRIPTION,
         },
@@ -121,9 +121,12 @@ class Flavors(_FlavorList):
                                     "unexpected)")
         flavor = flavors.create(
             self.svc.db, spec.get("id") or str(uuid.uuid4()), spec["name"],
-            memory_mb=int(spec["ram"]), vcpus=int(spec["vcpus"]), root_gb=int(spec["disk"]),
-            ephemeral_gb=int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
-            swap=int(spec.get("swap") or 0),
+            memory_mb=common.to_int(spec["ram"], "ram", 1),
+            vcpus=common.to_int(spec["vcpus"], "vcpus", 1),
+            root_gb=common.to_int(spec["disk"], "disk"),
+            ephemeral_gb=common.to_int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0),
+                                       "OS-FLV-EXT-DATA:ephemeral"),
+            swap=common.to_int(spec.get("swap") or 0, "swap"),
             rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
             is_public=common.to_bool(spec.get("os-flavor-access:is_public", True)),
             description=spec.get("description"))

@@ -14,7 +14,8 @@ UPDATE = {
         "type": "object",
         "properties": dict(
             {resource: {"type": ["integer", "string"], "pattern": r"^-?[0-9]+$",
-                        "minimum": -1} for resource in quota.RESOURCES},
+                        "minimum": -1, "maximum": common.MAX_INT}
+             for resource in quota.RESOURCES},
             force=common.BOOLEAN,
             # Accepted for compatibility; pocketstack has no personality files.
             injected_files={"type": ["integer", "string"]},
@@ -59,8 +60,8 @@ class QuotaSet:
         if req.get_param("user_id"):
             raise errors.BadRequest("Per-user quotas are not supported.")
         spec = common.body(req, UPDATE)["quota_set"]
-        values = {resource: int(spec[resource]) for resource in quota.RESOURCES
-                  if resource in spec}
+        values = {resource: common.to_int(spec[resource], resource, minimum=-1)
+                  for resource in quota.RESOURCES if resource in spec}
         limits = quota_ops.set_limits(self.svc.db, self.svc.conf, project_id, values,
                                       force=common.to_bool(spec.get("force", False)))
         body = _view(req, project_id, limits)

@@ -1,11 +1,9 @@
 """``/servers``: create, list (with filters and pages), show, rename and delete servers."""
-import re
-
 import falcon
 
 from controller import policy
 from controller.api import errors
-from controller.compute import states
+from controller.compute import name_filter, states
 from controller.compute.api import common, server_views
 from controller.compute.operations import servers
 from controller.db.base import utcnow
@@ -22,7 +20,7 @@ _NETWORKS = {"oneOf": [
         "additionalProperties": False}}]}
 
 _BLOCK_DEVICE = {"type": "object", "properties": {
-    "uuid": {"type": "string"}, "boot_index": {"type": ["integer", "string", "null"]},
+    "uuid": common.UUID_OR_NAME, "boot_index": {"type": ["integer", "string", "null"]},
     "source_type": {"type": "string", "enum": ["image", "volume", "snapshot", "blank"]},
     "destination_type": {"type": "string", "enum": ["local", "volume"]},
     "delete_on_termination": common.BOOLEAN, "volume_size": common.NON_NEGATIVE_INT,
@@ -159,12 +157,7 @@ class _ServerList:
         found, services = servers.ServerOperations(self.svc).list_servers(
             with_services=with_services, **filters)
         if params.get("name"):
-            try:
-                pattern = re.compile(params["name"])
-            except re.error as exc:
-                raise errors.BadRequest(f"Invalid name filter {params['name']!r}: "
-                                        f"{exc}") from None
-            found = [instance for instance in found if pattern.search(instance.name)]
+            found = name_filter.matching(params["name"], found, lambda i: i.name)
         return found, services
 
     def list(self, req, auth, detail, path):

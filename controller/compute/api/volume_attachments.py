@@ -12,7 +12,7 @@ ATTACH = {
     "properties": {"volumeAttachment": {
         "type": "object",
         "properties": {
-            "volumeId": {"type": "string", "minLength": 1, "maxLength": 36},
+            "volumeId": common.UUID,
             "device": {"type": ["string", "null"], "maxLength": 255},
             "tag": {"type": "string", "minLength": 1, "maxLength": 60},
             "delete_on_termination": common.BOOLEAN},

@@ -66,7 +66,7 @@ class Images(_ImageResourceBase):
         images, more = self.records.list(auth, query)
         body = {"images": [views.image(image) for image in images],
                 "first": "/v2/images", "schema": "/v2/schemas/images"}
-        if more:
+        if more and images:       # limit=0: an empty page with nothing to follow
             following = {**params, "marker": [images[-1].id]}
             body["next"] = "/v2/images?" + urllib.parse.urlencode(following, doseq=True)
         resp.media = body

@@ -48,6 +48,8 @@ def page(req, rows, base_url):
     limit = req.get_param_as_int("limit", min_value=0)
     if limit is None or len(rows) <= limit:
         return rows, []
+    if limit == 0:   # Cinder: an empty page, and nothing to continue from
+        return [], []
     rows = rows[:limit]
     # The next page keeps the request's filters (name, status, all_tenants...).
     query = [(key, value) for key, values in req.params.items() if key != "marker"

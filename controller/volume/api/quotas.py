@@ -32,7 +32,7 @@ class QuotaSet:
         bad = sorted(set(values) - set(quotas.RESOURCES) - set(IGNORED_KEYS))
         if bad:
             raise errors.BadRequest(f"Bad key(s) {', '.join(bad)} in quota_set.")
-        limits = {key: int(value) for key, value in values.items()
+        limits = {key: schemas.to_int(value, key) for key, value in values.items()
                   if key in quotas.RESOURCES}
         resp.media = {"quota_set": quotas.update_limits(self.db, self.conf,
                                                         target_project_id, limits)}
