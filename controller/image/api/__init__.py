@@ -33,6 +33,7 @@ def create_app(runtime):
         "/v2/images/{image_id}/file": image_data.ImageFile(services),
         "/v2/images/{image_id}/import": imports.ImageImport(services),
         "/v2/images/{image_id}/tags/{tag}": images.ImageTagResource(services),
+        "/v2/images/{image_id}/actions/{action}": images.ImageAction(services),
         "/v2/images/{image_id}/members": members.Members(services),
         "/v2/images/{image_id}/members/{member_id}": members.Member(services),
         "/v2/info/import": imports.ImportInfo(),
