@@ -1,0 +1,151 @@
+"""A volume's fields as Cinder gives them per microversion and per caller (create and
+update answer with the base view; show and detailed lists add what Cinder's extensions
+add, admin-only ones for admins), the volume summary (3.12, 3.36) and metadata items."""
+import time
+
+import pytest
+import requests
+
+from tests.lib.cloud import Cloud
+
+MEMBER_PASSWORD = "member-secret"
+BASE = {"id", "name", "description", "size", "status", "attachments", "availability_zone",
+        "bootable", "encrypted", "multiattach", "consistencygroup_id", "replication_status",
+        "snapshot_id", "source_volid", "volume_type", "metadata", "user_id", "created_at",
+        "updated_at", "links"}
+EXTENDED = {"os-vol-tenant-attr:tenant_id"}
+ADMIN_EXTENDED = {"os-vol-host-attr:host", "os-vol-mig-status-attr:migstat",
+                  "os-vol-mig-status-attr:name_id"}
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    instance = Cloud(tmp_path_factory.mktemp("volume-versions"), roles=["api"],
+                     with_agent=False)
+    try:
+        yield instance.start()
+    finally:
+        instance.stop()
+
+
+class Caller:
+    def __init__(self, cloud, user, password, project):
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": user, "domain": {"id": "default"}, "password": password}}},
+            "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}
+        resp = requests.post(cloud.auth_url + "/auth/tokens", json=body, timeout=30)
+        assert resp.status_code == 201, resp.text
+        self.token = resp.headers["X-Subject-Token"]
+        self.project_id = resp.json()["token"]["project"]["id"]
+        self.base = cloud.url + "/volume/v3"
+
+    def call(self, method, path, body=None, version=None):
+        headers = {"X-Auth-Token": self.token}
+        if version:
+            headers["OpenStack-API-Version"] = f"volume {version}"
+        return requests.request(method, self.base + path, json=body, headers=headers,
+                                timeout=30)
+
+    def available_volume(self, **spec):
+        resp = self.call("POST", "/volumes", {"volume": {"size": 1, **spec}})
+        assert resp.status_code == 202, resp.text
+        volume = resp.json()["volume"]
+        deadline = time.monotonic() + 30
+        while self.call("GET", f"/volumes/{volume['id']}").json()["volume"]["status"] \
+                != "available":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        return volume
+
+
+@pytest.fixture(scope="module")
+def admin(cloud):
+    return Caller(cloud, "admin", "admin-secret", "admin")
+
+
+@pytest.fixture(scope="module")
+def member(cloud):
+    cloud.add_member_project("volumes-member", MEMBER_PASSWORD)
+    return Caller(cloud, "volumes-member", MEMBER_PASSWORD, "volumes-member")
+
+
+def test_create_at_3_0_has_the_base_view_only(member, admin):
+    volume = member.available_volume(name="base-view")
+    assert set(volume) == BASE
+    volume = admin.available_volume(name="base-view-admin")
+    assert set(volume) == BASE | {"migration_status"}
+
+
+def test_show_and_detail_add_the_extensions_for_the_caller(member, admin):
+    volume = member.available_volume(name="extended")
+    shown = member.call("GET", f"/volumes/{volume['id']}").json()["volume"]
+    assert set(shown) == BASE | EXTENDED
+    assert shown["os-vol-tenant-attr:tenant_id"] == member.project_id
+    (listed,) = [v for v in member.call("GET", "/volumes/detail").json()["volumes"]
+                 if v["id"] == volume["id"]]
+    assert set(listed) == BASE | EXTENDED
+    as_admin = admin.call("GET", f"/volumes/{volume['id']}").json()["volume"]
+    assert set(as_admin) == BASE | EXTENDED | ADMIN_EXTENDED | {"migration_status"}
+    assert as_admin["os-vol-host-attr:host"].count("@") == 1
+    renamed = member.call("PUT", f"/volumes/{volume['id']}",
+                          {"volume": {"name": "renamed"}}).json()["volume"]
+    assert set(renamed) == BASE
+
+
+@pytest.mark.parametrize("version, added", [
+    ("3.12", set()),
+    ("3.13", {"group_id"}),
+    ("3.48", {"group_id", "shared_targets", "service_uuid"}),
+    ("3.63", {"group_id", "shared_targets", "service_uuid", "volume_type_id"}),
+    ("3.65", {"group_id", "shared_targets", "service_uuid", "volume_type_id",
+              "consumes_quota"}),
+])
+def test_later_microversions_add_their_fields(member, version, added):
+    volume = member.available_volume(name="versioned-" + version)
+    shown = member.call("GET", f"/volumes/{volume['id']}", version=version).json()["volume"]
+    assert set(shown) == BASE | EXTENDED | added
+    if "volume_type_id" in added:
+        types = member.call("GET", "/types").json()["volume_types"]
+        assert shown["volume_type_id"] in {t["id"] for t in types}
+
+
+def test_volume_summary(cloud):
+    cloud.add_member_project("summary-member", MEMBER_PASSWORD)
+    caller = Caller(cloud, "summary-member", MEMBER_PASSWORD, "summary-member")
+    assert caller.call("GET", "/volumes/summary").status_code == 404  # before 3.12
+    empty = caller.call("GET", "/volumes/summary", version="3.12")
+    assert empty.status_code == 200, empty.text
+    assert empty.json() == {"volume-summary": {"total_count": 0, "total_size": 0}}
+    caller.available_volume(size=1, metadata={"tier": "gold"})
+    caller.available_volume(size=2, metadata={"tier": "silver", "team": "a"})
+    summary = caller.call("GET", "/volumes/summary", version="3.36").json()
+    assert summary["volume-summary"]["total_count"] == 2
+    assert summary["volume-summary"]["total_size"] == 3
+    metadata = summary["volume-summary"]["metadata"]
+    assert sorted(metadata["tier"]) == ["gold", "silver"] and metadata["team"] == ["a"]
+
+
+def test_admin_summary_of_every_project(admin, member):
+    member.available_volume(name="counted")
+    own = admin.call("GET", "/volumes/summary", version="3.12").json()["volume-summary"]
+    every = admin.call("GET", "/volumes/summary?all_tenants=1",
+                       version="3.12").json()["volume-summary"]
+    assert every["total_count"] > own["total_count"]
+    refused = member.call("GET", "/volumes/summary?all_tenants=1", version="3.12")
+    mine = member.call("GET", "/volumes/summary", version="3.12")
+    assert refused.json() == mine.json()  # a member's all_tenants is ignored, as in Cinder
+
+
+def test_metadata_item_update(member):
+    volume = member.available_volume(metadata={"a": "1"})
+    path = f"/volumes/{volume['id']}/metadata/a"
+    resp = member.call("PUT", path, {"meta": {"a": "2"}})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"meta": {"a": "2"}}
+    assert member.call("GET", path).json() == {"meta": {"a": "2"}}
+    for bad in ({"meta": {"b": "2"}}, {"meta": {"a": "1", "b": "2"}}, {"meta": {}},
+                {"meta": None}, {}):
+        resp = member.call("PUT", path, bad)
+        assert resp.status_code == 400, (bad, resp.text)
+    metadata = member.call("GET", f"/volumes/{volume['id']}/metadata").json()
+    assert metadata == {"metadata": {"a": "2"}}
