@@ -139,31 +139,44 @@ SERVICE = re.compile(r"tempest\.api\.(\w+)\.")
 def summary(csv_path):
     """Per-service pass/fail/skip counts from ``subunit2csv`` output; failed tests listed.
 
-    A class whose set-up fails is one failure named ``setUpClass (…)``: it is counted as a
-    failure of its service (its tests never ran)."""
+    A class whose set-up fails or is skipped (by a feature flag) is one row named
+    ``setUpClass (…)``, its tests never ran: counted apart as ``class fail``/``class skip``.
+    """
     counts = collections.defaultdict(collections.Counter)
     failed = []
     with open(csv_path) as f:
         for row in csv.DictReader(f):
             match = SERVICE.search(row["test"])
             service = match.group(1) if match else "other"
-            status = {"success": "pass", "xfail": "pass", "fail": "fail",
+            status = {"success": "pass", "xfail": "pass", "fail": "fail", "failure": "fail",
                       "uxsuccess": "fail", "skip": "skip"}.get(row["status"])
             if status is None:
                 continue
+            if row["test"].startswith("setUpClass") and status != "pass":
+                status = "class " + status
             counts[service][status] += 1
             if status == "fail":
                 failed.append(re.sub(r"\[.*\]$", "", row["test"]))
-    print(f"{'service':<10} {'pass':>5} {'fail':>5} {'skip':>5}")
+    columns = ("pass", "fail", "skip", "class fail", "class skip")
+    print(f"{'service':<10}" + "".join(f"{name:>12}" for name in columns))
     total = collections.Counter()
-    for service in sorted(counts):
-        c = counts[service]
+    for service in sorted(counts) + ["total"]:
+        c = total if service == "total" else counts[service]
+        print(f"{service:<10}" + "".join(f"{c[name]:>12}" for name in columns))
         total.update(c)
-        print(f"{service:<10} {c['pass']:>5} {c['fail']:>5} {c['skip']:>5}")
-    print(f"{'total':<10} {total['pass']:>5} {total['fail']:>5} {total['skip']:>5}")
     for name in failed:
         print("FAILED " + name)
     return 1 if failed else 0
+
+
+def passed(csv_path):
+    """The tests that passed, as include-list lines (anchored, exact test names)."""
+    with open(csv_path) as f:
+        names = sorted({re.sub(r"\[.*\]$", "", row["test"]) for row in csv.DictReader(f)
+                        if row["status"] == "success"})
+    for name in names:
+        print("^" + re.escape(name) + r"\b")
+    return 0
 
 
 def main(argv):
@@ -174,11 +187,13 @@ def main(argv):
     c.add_argument("workdir")
     s = sub.add_parser("summary", help="per-service counts from a subunit2csv file")
     s.add_argument("csv")
+    s = sub.add_parser("passed", help="include-list lines of the tests that passed")
+    s.add_argument("csv")
     args = p.parse_args(argv)
     if args.command == "conf":
         print(build_conf(args.config_dir, args.workdir))
         return 0
-    return summary(args.csv)
+    return summary(args.csv) if args.command == "summary" else passed(args.csv)
 
 
 if __name__ == "__main__":
