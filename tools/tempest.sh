@@ -72,7 +72,8 @@ if [ -z "$CLOUD" ]; then
     # `up` is idempotent: on a loaded machine the agent may report late, so try twice.
     for attempt in 1 2; do
         .venv/bin/pocketstack up --config-dir "$CLOUD" --state-path "$TMP/state" \
-            --port "$PORT" --virt-type qemu --clouds-yaml "$TMP/clouds.yaml" \
+            --port "$PORT" --host "tempest-$(basename "$TMP")" --virt-type qemu \
+            --clouds-yaml "$TMP/clouds.yaml" \
             >>"$TMP/up.log" 2>&1 && break
         [ "$attempt" = 2 ] && { cat "$TMP/up.log"; exit 1; }
     done
