@@ -56,6 +56,7 @@ if [ -z "$CLOUD" ]; then
         exit 1
     fi
     TMP=$(mktemp -d /tmp/pocketstack-tempest.XXXXXX)
+    chmod 755 "$TMP"   # QEMU (its own user) opens the disks below it
     CLOUD=$TMP/etc
     PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     cleanup() {
