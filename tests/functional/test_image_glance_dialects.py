@@ -1,6 +1,6 @@
 """The image API answers as Glance where other tools (tempest, older clients) reach:
 deactivate/reactivate, the draft-4 JSON-patch media type, every Glance status as a list
-filter, protected images and trailing slashes."""
+filter, protected images and URLs with a trailing slash."""
 import pytest
 
 from tests.functional.test_image_api import make_member_project, user_api
@@ -31,6 +31,11 @@ def demo(cloud, admin):
     return make_member_project(cloud, "demo")
 
 
+@pytest.fixture(scope="module")
+def other(cloud, admin):
+    return make_member_project(cloud, "other")
+
+
 def active_image(api, name, data=b"0123456789" * 100):
     image = api.create(name=name, disk_format="raw", container_format="bare")
     response = api.upload(image["id"], data)
@@ -39,15 +44,19 @@ def active_image(api, name, data=b"0123456789" * 100):
     return image["id"]
 
 
-def test_admin_deactivates_and_reactivates(admin, demo):
+def test_owner_deactivates_and_reactivates(admin, demo, other):
     data = b"deactivate me " * 64
     image_id = active_image(demo, "deactivated-one", data)
     action = f"/v2/images/{image_id}/actions/"
+    response = admin.request("PATCH", f"/v2/images/{image_id}", json=[
+        {"op": "replace", "path": "/visibility", "value": "public"}],
+        headers={"Content-Type": "application/openstack-images-v2.1-json-patch"})
+    assert response.status_code == 200, response.text
 
-    response = demo.request("POST", action + "deactivate")
-    assert response.status_code == 403, response.text
-    assert admin.request("POST", action + "deactivate").status_code == 204
-    assert admin.request("POST", action + "deactivate").status_code == 204  # no-op
+    response = other.request("POST", action + "deactivate")
+    assert response.status_code == 403, response.text  # sees it, but does not own it
+    assert demo.request("POST", action + "deactivate").status_code == 204
+    assert demo.request("POST", action + "deactivate").status_code == 204  # no-op
     assert demo.image(image_id)["status"] == "deactivated"
     assert "deactivated-one" in demo.names(status="deactivated")
 
@@ -56,7 +65,8 @@ def test_admin_deactivates_and_reactivates(admin, demo):
     assert "deactivated" in refused.json()["error"]["message"]
     assert admin.request("GET", f"/v2/images/{image_id}/file").content == data
 
-    assert admin.request("POST", action + "reactivate").status_code == 204
+    assert other.request("GET", f"/v2/images/{image_id}/file").status_code == 403
+    assert demo.request("POST", action + "reactivate").status_code == 204
     assert demo.image(image_id)["status"] == "active"
     assert demo.request("GET", f"/v2/images/{image_id}/file").content == data
     assert admin.request("POST", action + "unknown").status_code == 404
@@ -113,8 +123,12 @@ def test_protected_image_is_deleted_once_unprotected(demo):
     assert demo.request("GET", f"/v2/images/{image['id']}").status_code == 404
 
 
-def test_trailing_slashes(demo):
-    image = demo.create(name="slashed", disk_format="raw", container_format="bare")
-    assert demo.request("GET", "/v2/images/").status_code == 200
-    response = demo.request("GET", f"/v2/images/{image['id']}/")
-    assert response.status_code == 200 and response.json()["id"] == image["id"]
+def test_an_empty_image_id_names_no_image(demo):
+    """Glance's routes do not match a trailing slash: ``/v2/images/`` is an image with
+    an empty id, which does not exist."""
+    demo.create(name="slashed", disk_format="raw", container_format="bare")
+    for method in ("GET", "DELETE"):
+        response = demo.request(method, "/v2/images/")
+        assert response.status_code == 404, (method, response.text)
+        assert response.json()["error"]["code"] == 404
+    assert "slashed" in demo.names()

@@ -24,6 +24,8 @@ def create_app(runtime):
                                records=ImageRecords(conf, runtime.db, store),
                                members=ImageMembers(conf, runtime.db))
     app = make_service_app(runtime, common.error_body)
+    # Glance's routes do not match a trailing slash: ``/v2/images/`` names no image (404).
+    app.req_options.strip_url_path_trailing_slash = False
     endpoint = runtime.endpoint("/image")
     routes = {
         "/": versions.Versions(endpoint, explicit=False),

@@ -90,7 +90,8 @@ class ImageResource(_ImageResourceBase):
 
 
 class ImageAction:
-    """``POST /v2/images/{id}/actions/deactivate|reactivate`` (admins), 204 either way."""
+    """``POST /v2/images/{id}/actions/deactivate|reactivate`` (the owner's members or
+    admins), 204 either way."""
 
     ACTIONS = {"deactivate": False, "reactivate": True}
 
