@@ -149,3 +149,37 @@ def test_metadata_item_update(member):
         assert resp.status_code == 400, (bad, resp.text)
     metadata = member.call("GET", f"/volumes/{volume['id']}/metadata").json()
     assert metadata == {"metadata": {"a": "2"}}
+
+
+SNAPSHOT_BASE = {"id", "name", "description", "volume_id", "size", "status", "metadata",
+                 "created_at", "updated_at"}
+SNAPSHOT_EXTENDED = {"os-extended-snapshot-attributes:progress",
+                     "os-extended-snapshot-attributes:project_id"}
+
+
+def test_snapshot_fields_per_view_and_microversion(member):
+    volume = member.available_volume(name="snapped")
+    resp = member.call("POST", "/snapshots", {"snapshot": {"volume_id": volume["id"],
+                                                           "name": "snap"}})
+    assert resp.status_code == 202, resp.text
+    snapshot = resp.json()["snapshot"]
+    assert set(snapshot) == SNAPSHOT_BASE
+    path = f"/snapshots/{snapshot['id']}"
+    deadline = time.monotonic() + 30
+    while member.call("GET", path).json()["snapshot"]["status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    shown = member.call("GET", path).json()["snapshot"]
+    assert set(shown) == SNAPSHOT_BASE | SNAPSHOT_EXTENDED
+    assert shown["os-extended-snapshot-attributes:project_id"] == member.project_id
+    assert shown["os-extended-snapshot-attributes:progress"] == "100%"
+    (listed,) = [s for s in member.call("GET", "/snapshots").json()["snapshots"]
+                 if s["id"] == snapshot["id"]]
+    assert set(listed) == SNAPSHOT_BASE
+    (detailed,) = [s for s in member.call("GET", "/snapshots/detail").json()["snapshots"]
+                   if s["id"] == snapshot["id"]]
+    assert set(detailed) == SNAPSHOT_BASE | SNAPSHOT_EXTENDED
+    updated = member.call("PUT", path, {"snapshot": {"name": "renamed"}}).json()["snapshot"]
+    assert set(updated) == SNAPSHOT_BASE and updated["name"] == "renamed"
+    later = member.call("GET", path, version="3.41").json()["snapshot"]
+    assert set(later) == SNAPSHOT_BASE | SNAPSHOT_EXTENDED | {"group_snapshot_id", "user_id"}

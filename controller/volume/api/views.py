@@ -70,21 +70,32 @@ def volume_summary(row, base_url):
             "links": links(base_url, row.project_id, "volumes", row.id)}
 
 
-def snapshot(row):
+GROUP_SNAPSHOT_ID = (3, 14)
+SNAPSHOT_USER_ID = (3, 41)
+
+
+def snapshot(row, version, extended):
+    """A snapshot as Cinder shows it at ``version``; ``extended``: a show or a detailed
+    list, where Cinder's extended-snapshot-attributes extension adds progress and owner.
+    A plain list shows the same base fields (Cinder's summary view is the base view)."""
     body = {"id": row.id, "name": row.name, "description": row.description,
             "volume_id": row.volume_id, "size": row.size, "status": row.status,
-            "metadata": row.metadata_, "progress": "100%" if row.status == "available"
-            else "0%", "os-extended-snapshot-attributes:project_id": row.project_id,
-            "user_id": row.user_id, "group_snapshot_id": None,
+            "metadata": row.metadata_,
             "created_at": isotime(row.created_at), "updated_at": isotime(row.updated_at)}
+    if version >= GROUP_SNAPSHOT_ID:
+        body["group_snapshot_id"] = None
+    if version >= SNAPSHOT_USER_ID:
+        body["user_id"] = row.user_id
+    if version >= CONSUMES_QUOTA:
+        body["consumes_quota"] = True
     if row.status.startswith("error") and row.status_reason:
         body["status_reason"] = row.status_reason
+    if extended:
+        body.update({
+            "os-extended-snapshot-attributes:progress":
+                "100%" if row.status == "available" else "0%",
+            "os-extended-snapshot-attributes:project_id": row.project_id})
     return body
-
-
-def snapshot_summary(row):
-    return {"id": row.id, "name": row.name, "volume_id": row.volume_id, "size": row.size,
-            "status": row.status, "created_at": isotime(row.created_at)}
 
 
 def volume_type(row):
