@@ -183,3 +183,19 @@ def test_snapshot_fields_per_view_and_microversion(member):
     assert set(updated) == SNAPSHOT_BASE and updated["name"] == "renamed"
     later = member.call("GET", path, version="3.41").json()["snapshot"]
     assert set(later) == SNAPSHOT_BASE | SNAPSHOT_EXTENDED | {"group_snapshot_id", "user_id"}
+
+
+def test_lists_take_offset_and_an_empty_limit(cloud):
+    cloud.add_member_project("paging-member", MEMBER_PASSWORD)
+    caller = Caller(cloud, "paging-member", MEMBER_PASSWORD, "paging-member")
+    made = [caller.available_volume(name=f"paged-{i}")["id"] for i in range(3)]
+    for collection in ("/volumes", "/volumes/detail"):
+        listed = caller.call("GET", collection).json()["volumes"]
+        assert sorted(v["id"] for v in listed) == sorted(made)
+        empty = caller.call("GET", collection + "?limit=0")
+        assert empty.status_code == 200, empty.text
+        assert empty.json() == {"volumes": []}
+        rest = caller.call("GET", collection + "?offset=2&limit=3").json()["volumes"]
+        assert [v["id"] for v in rest] == [listed[2]["id"]]
+        assert caller.call("GET", collection + "?offset=-1").status_code == 400
+    assert caller.call("GET", "/snapshots?limit=0").json() == {"snapshots": []}
