@@ -142,7 +142,7 @@ def write_config(layout, args, passwords):
 # pocketstack all-in-one, written by `pocketstack up`. Every option is documented in
 # `pocketstack config-sample`. Edit, then `pocketstack down && pocketstack up`.
 [DEFAULT]
-host = {socket.gethostname()}
+host = {args.host or socket.gethostname()}
 state_path = {state_path}
 transport_url = fake://
 log_file = {os.path.join(state_path, "pocketstack.log")}
@@ -577,6 +577,9 @@ def _up_options(p):
                    help="address the APIs listen on (0.0.0.0 to reach them from elsewhere)")
     p.add_argument("--public-host", help="host name or address written into the catalog")
     p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--host", help="the agent's host name (default: this machine's); a "
+                                  "second cloud on one machine needs its own, as an agent "
+                                  "removes the guests of its host that its cloud lacks")
     p.add_argument("--virt-type", choices=("auto", "kvm", "qemu"), default="auto",
                    help="auto: kvm when a guest really boots under KVM here, else qemu")
     p.add_argument("--ssh-key", help="SSH public key to import as keypair 'default' "

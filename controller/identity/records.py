@@ -26,6 +26,11 @@ def get_or_404(session, model, object_id, kind):
     return row
 
 
+def domain_or_404(session, domain_id):
+    """A user's domain must exist: Keystone answers its DomainNotFound (404)."""
+    return get_or_404(session, models.Domain, domain_id, "domain")
+
+
 def domain_or_400(session, domain_id):
     domain = session.get(models.Domain, domain_id)
     if domain is None:

@@ -32,7 +32,7 @@ def create_user(db, tokens, name, domain_id, password, default_project_id=None, 
     user = models.User(name=name, domain_id=domain_id,
                        password_hash=_hash(tokens, password), **fields)
     with db.session() as session:
-        records.domain_or_400(session, domain_id)
+        records.domain_or_404(session, domain_id)
         user.default_project_id = _default_project(session, default_project_id)
         _duplicate_check(session, name, domain_id)
         session.add(user)

@@ -182,11 +182,16 @@ class ImageData:
                 set_property(image, IMPORT_ERROR_PROPERTY, error)
 
     def open_data(self, auth, image_id):
-        """(image, open file) of an active image; (image, None) if it has no data."""
+        """(image, open file) of an active image; (image, None) if it has no data.
+
+        A deactivated image's data stays readable to admins only, as in Glance."""
         with self.db.session() as session:
             image = get_image(session, auth, image_id)
             policy.authorize(auth, "image:download_image", image_target(image))
-            if image.status != status.ACTIVE:
+            if image.status == status.DEACTIVATED and not auth.is_admin:
+                raise errors.Forbidden("The requested image has been deactivated. Image "
+                                       "data download is forbidden.")
+            if image.status not in (status.ACTIVE, status.DEACTIVATED):
                 return image, None
         try:
             return image, self.store.open(image_id)

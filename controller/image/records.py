@@ -158,6 +158,23 @@ class ImageRecords:
         # After the commit: a crash in between leaves an orphan file, swept at start.
         self.store.delete(image_id)
 
+    def set_active(self, auth, image_id, active):
+        """Deactivate (``active`` false) or reactivate an image; a no-op if it already is.
+
+        Only an active or deactivated image may change (403 otherwise, as Glance)."""
+        action = "reactivate" if active else "deactivate"
+        wanted = status.ACTIVE if active else status.DEACTIVATED
+        with self.db.session() as session:
+            image = get_image(session, auth, image_id, for_update=True)
+            policy.authorize(auth, f"image:{action}", image_target(image))
+            if image.status == wanted:
+                return
+            if image.status not in (status.ACTIVE, status.DEACTIVATED):
+                raise errors.Forbidden(f"Not allowed to {action} image in status "
+                                       f"'{image.status}'.")
+            image.status = status.advance(image.status, wanted)
+            image.updated_at = utcnow()
+
     def add_tag(self, auth, image_id, tag):
         with self.db.session() as session:
             image = get_image(session, auth, image_id, for_update=True)

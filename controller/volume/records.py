@@ -152,6 +152,21 @@ def show_attachment(db, auth, attachment_id):
         return get_attachment(session, auth, attachment_id)
 
 
+def volume_summary(db, project_id):
+    """(count, total GB, {metadata key: [values]}) of the volumes of ``project_id`` (True:
+    of every project)."""
+    query = _filtered(select(models.Volume), models.Volume, project_id, {})
+    with db.session() as session:
+        rows = list(session.scalars(query))
+        metadata = {}
+        for row in rows:
+            for key, value in row.metadata_.items():
+                values = metadata.setdefault(key, [])
+                if value not in values:
+                    values.append(value)
+        return len(rows), sum(row.size for row in rows), metadata
+
+
 # -- volume metadata -------------------------------------------------------------------
 
 def _no_key(volume_id, key):
@@ -176,6 +191,13 @@ def write_volume_metadata(db, auth, volume_id, new, merge):
         volume = get_volume(session, auth, volume_id, "volume:update")
         volume.metadata_ = {**volume.metadata_, **new} if merge else dict(new)
         return volume.metadata_
+
+
+def set_volume_metadata_item(db, auth, volume_id, key, value):
+    with db.session() as session:
+        volume = get_volume(session, auth, volume_id, "volume:update")
+        volume.metadata_ = {**volume.metadata_, key: value}
+        return value
 
 
 def delete_volume_metadata_item(db, auth, volume_id, key):

@@ -25,6 +25,8 @@ def create_app(runtime):
                                records=ImageRecords(conf, runtime.db, store),
                                members=ImageMembers(conf, runtime.db))
     app = make_service_app(runtime, common.error_body)
+    # Glance's routes do not match a trailing slash: ``/v2/images/`` names no image (404).
+    app.req_options.strip_url_path_trailing_slash = False
     endpoint = runtime.endpoint("/image")
     routes = {
         "/": versions.Versions(endpoint, explicit=False),
@@ -34,6 +36,7 @@ def create_app(runtime):
         "/v2/images/{image_id}/file": image_data.ImageFile(services),
         "/v2/images/{image_id}/import": imports.ImageImport(services),
         "/v2/images/{image_id}/tags/{tag}": images.ImageTagResource(services),
+        "/v2/images/{image_id}/actions/{action}": images.ImageAction(services),
         "/v2/images/{image_id}/members": members.Members(services),
         "/v2/images/{image_id}/members/{member_id}": members.Member(services),
         "/v2/info/import": imports.ImportInfo(),

@@ -77,11 +77,32 @@ class ImageResource(_ImageResourceBase):
         resp.media = views.image(self.records.show(req.context.auth, image_id))
 
     def on_patch(self, req, resp, image_id):
-        operations = common.read_json(req, (patch.MEDIA_TYPE,))
+        operations = common.read_json(req, tuple(patch.MEDIA_TYPES))
+        try:
+            operations = patch.as_rfc6902(operations, req.content_type)
+        except patch.PatchError as exc:
+            raise errors.BadRequest(str(exc))
         resp.media = views.image(self.records.update(req.context.auth, image_id, operations))
 
     def on_delete(self, req, resp, image_id):
         self.records.delete(req.context.auth, image_id)
+        resp.status = falcon.HTTP_204
+
+
+class ImageAction:
+    """``POST /v2/images/{id}/actions/deactivate|reactivate`` (the owner's members or
+    admins), 204 either way."""
+
+    ACTIONS = {"deactivate": False, "reactivate": True}
+
+    def __init__(self, services):
+        self.records = services.records
+
+    def on_post(self, req, resp, image_id, action):
+        if action not in self.ACTIONS:
+            raise errors.NotFound(f"Image action {action!r} does not exist; use "
+                                  f"deactivate or reactivate.")
+        self.records.set_active(req.context.auth, image_id, self.ACTIONS[action])
         resp.status = falcon.HTTP_204
 
 

@@ -34,6 +34,7 @@ def create_app(runtime):
     routes = {
         "/volumes": volumes.Volumes(volume_manager, base_url),
         "/volumes/detail": volumes.VolumesDetail(volume_manager, base_url),
+        "/volumes/summary": volumes.VolumesSummary(volume_manager, base_url),
         "/volumes/{volume_id}": volumes.Volume(volume_manager, base_url),
         "/volumes/{volume_id}/action": volumes.VolumeAction(volume_manager, base_url),
         "/volumes/{volume_id}/metadata": volumes.VolumeMetadata(volume_manager, base_url),

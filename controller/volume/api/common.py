@@ -38,14 +38,20 @@ def all_projects(req, auth, rule):
 
 
 def page(req, rows, base_url):
-    """Apply ``marker`` and ``limit`` to rows already in order; returns (rows, links)."""
+    """Apply ``marker``, ``offset`` and ``limit`` to rows already in order; returns (rows,
+    links). ``limit=0`` is an empty page without a next link, as in Cinder."""
     marker = req.get_param("marker")
     if marker:
         ids = [row.id for row in rows]
         if marker not in ids:
             raise errors.BadRequest(f"Marker {marker} could not be found.")
         rows = rows[ids.index(marker) + 1:]
+    offset = req.get_param_as_int("offset", min_value=0)
+    if offset:
+        rows = rows[offset:]
     limit = req.get_param_as_int("limit", min_value=0)
+    if limit == 0:
+        return [], []
     if limit is None or len(rows) <= limit:
         return rows, []
     if limit == 0:   # Cinder: an empty page, and nothing to continue from

@@ -40,6 +40,9 @@ UPDATE_VOLUME = {
                        "display_description": _name, "metadata": _metadata}}},
 }
 
+METADATA_ITEM = {"type": "object", "required": ["meta"],
+                 "properties": {"meta": {**_metadata, "type": "object", "minProperties": 1}}}
+
 METADATA = {"type": "object", "required": ["metadata"],
             "properties": {"metadata": _metadata}}
 

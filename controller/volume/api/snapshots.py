@@ -13,8 +13,9 @@ class _SnapshotResource:
         self.db = manager.db
         self.base_url = base_url
 
-    def show(self, auth, snapshot_id):
-        return {"snapshot": views.snapshot(records.show_snapshot(self.db, auth, snapshot_id))}
+    def show(self, req, snapshot_id):
+        row = records.show_snapshot(self.db, req.context.auth, snapshot_id)
+        return {"snapshot": views.snapshot(row, req.context.microversion, extended=True)}
 
     def list(self, req, auth):
         policy.authorize(auth, "volume:get_all_snapshots")
@@ -27,7 +28,8 @@ class _SnapshotResource:
 class Snapshots(_SnapshotResource):
     def on_get(self, req, resp):
         rows, links = self.list(req, req.context.auth)
-        resp.media = {"snapshots": [views.snapshot_summary(row) for row in rows]}
+        resp.media = {"snapshots": [views.snapshot(row, req.context.microversion, False)
+                                    for row in rows]}
         if links:
             resp.media["snapshots_links"] = links
 
@@ -41,20 +43,21 @@ class Snapshots(_SnapshotResource):
             description=spec.get("description", spec.get("display_description")),
             metadata=spec.get("metadata"), force=force)
         resp.status = falcon.HTTP_202
-        resp.media = {"snapshot": views.snapshot(snapshot)}
+        resp.media = {"snapshot": views.snapshot(snapshot, req.context.microversion, False)}
 
 
 class SnapshotsDetail(_SnapshotResource):
     def on_get(self, req, resp):
         rows, links = self.list(req, req.context.auth)
-        resp.media = {"snapshots": [views.snapshot(row) for row in rows]}
+        resp.media = {"snapshots": [views.snapshot(row, req.context.microversion, True)
+                                    for row in rows]}
         if links:
             resp.media["snapshots_links"] = links
 
 
 class Snapshot(_SnapshotResource):
     def on_get(self, req, resp, snapshot_id):
-        resp.media = self.show(req.context.auth, snapshot_id)
+        resp.media = self.show(req, snapshot_id)
 
     def on_put(self, req, resp, snapshot_id):
         spec = common.body(req, schemas.UPDATE_SNAPSHOT)["snapshot"]
@@ -62,7 +65,7 @@ class Snapshot(_SnapshotResource):
                    for field in ("name", "description")
                    if field in spec or f"display_{field}" in spec}
         snapshot = self.manager.update_snapshot(req.context.auth, snapshot_id, **changes)
-        resp.media = {"snapshot": views.snapshot(snapshot)}
+        resp.media = {"snapshot": views.snapshot(snapshot, req.context.microversion, False)}
 
     def on_delete(self, req, resp, snapshot_id):
         self.manager.delete_snapshot(req.context.auth, snapshot_id)

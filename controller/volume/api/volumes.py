@@ -4,7 +4,7 @@ import falcon
 from controller import policy
 from controller.api import errors
 from controller.volume import records
-from controller.volume.api import common, schemas, views
+from controller.volume.api import common, microversions, schemas, views
 
 
 class _VolumeResource:
@@ -13,13 +13,14 @@ class _VolumeResource:
         self.db = manager.db
         self.base_url = base_url
 
-    def render(self, auth, details):
+    def render(self, req, details, extended=False):
         return [views.volume(d.volume, d.type_name, d.attachments, self.base_url,
-                             auth.is_admin) for d in details]
+                             req.context.auth.is_admin, req.context.microversion, extended)
+                for d in details]
 
-    def show(self, auth, volume_id):
-        return {"volume": self.render(auth, [records.show_volume(self.db, auth,
-                                                                 volume_id)])[0]}
+    def show(self, req, volume_id):
+        detail = records.show_volume(self.db, req.context.auth, volume_id)
+        return {"volume": self.render(req, [detail], extended=True)[0]}
 
     def list(self, req, auth, detail):
         policy.authorize(auth, "volume:get_all")
@@ -47,21 +48,36 @@ class Volumes(_VolumeResource):
             snapshot_id=spec.get("snapshot_id"), source_volid=spec.get("source_volid"),
             image_id=spec.get("imageRef"), availability_zone=spec.get("availability_zone"))
         resp.status = falcon.HTTP_202
-        resp.media = {"volume": self.render(auth, [volume])[0]}
+        resp.media = {"volume": self.render(req, [volume])[0]}
+
+
+class VolumesSummary(_VolumeResource):
+    """``GET /volumes/summary`` (3.12): how many volumes and GB; their metadata (3.36)."""
+
+    def on_get(self, req, resp):
+        microversions.require(req, microversions.VOLUME_SUMMARY, "The volume summary")
+        auth = req.context.auth
+        policy.authorize(auth, "volume:get_volume_summary")
+        count, size, metadata = records.volume_summary(self.db,
+                                                       common.listed_project(req, auth))
+        summary = {"total_count": count, "total_size": size}
+        if req.context.microversion >= microversions.SUMMARY_METADATA:
+            summary["metadata"] = metadata
+        resp.media = {"volume-summary": summary}
 
 
 class VolumesDetail(_VolumeResource):
     def on_get(self, req, resp):
         auth = req.context.auth
         details, links = self.list(req, auth, detail=True)
-        resp.media = {"volumes": self.render(auth, details)}
+        resp.media = {"volumes": self.render(req, details, extended=True)}
         if links:
             resp.media["volumes_links"] = links
 
 
 class Volume(_VolumeResource):
     def on_get(self, req, resp, volume_id):
-        resp.media = self.show(req.context.auth, volume_id)
+        resp.media = self.show(req, volume_id)
 
     def on_put(self, req, resp, volume_id):
         spec = common.body(req, schemas.UPDATE_VOLUME)["volume"]
@@ -72,7 +88,7 @@ class Volume(_VolumeResource):
         if "metadata" in spec:
             changes["metadata_"] = spec["metadata"] or {}
         volume = self.manager.update_volume(req.context.auth, volume_id, **changes)
-        resp.media = {"volume": self.render(req.context.auth, [volume])[0]}
+        resp.media = {"volume": self.render(req, [volume])[0]}
 
     def on_delete(self, req, resp, volume_id):
         cascade = schemas.to_bool(req.get_param("cascade", default="false"))
@@ -128,6 +144,15 @@ class VolumeMetadataItem(_VolumeResource):
     def on_get(self, req, resp, volume_id, key):
         resp.media = {"meta": {key: records.volume_metadata_item(self.db, req.context.auth,
                                                                  volume_id, key)}}
+
+    def on_put(self, req, resp, volume_id, key):
+        meta = common.body(req, schemas.METADATA_ITEM)["meta"]
+        if len(meta) > 1:
+            raise errors.BadRequest("Request body contains too many items.")
+        if key not in meta:
+            raise errors.BadRequest("Request body and URI mismatch.")
+        resp.media = {"meta": {key: records.set_volume_metadata_item(
+            self.db, req.context.auth, volume_id, key, meta[key])}}
 
     def on_delete(self, req, resp, volume_id, key):
         records.delete_volume_metadata_item(self.db, req.context.auth, volume_id, key)
