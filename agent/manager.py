@@ -221,6 +221,13 @@ class AgentManager:
         if client is not None:
             self.driver.refresh_networks(client)
 
+    def refresh_security_groups(self):
+        """Periodic (about every second): the security group rules of the ports here
+        reconciled with the network service, as the service user."""
+        client = self._service_network_client()
+        if client is not None:
+            self.driver.refresh_security_groups(client)
+
     def manage_image_cache(self):
         """Periodic: let the driver drop images no guest here has used for long."""
         removed = self.driver.manage_image_cache()

@@ -21,6 +21,7 @@ from oslo_concurrency import lockutils
 
 import controller.network.conf  # noqa: F401  (registers the [network] options used here)
 from agent.network import bridge, dhcp, metadata, port_security
+from agent.network import security_groups as firewall
 
 LOG = logging.getLogger(__name__)
 
@@ -45,13 +46,18 @@ class Registry:
         self.ports = data.get("ports", {})
         self.vni = data.get("vni")
         self.dhcp_subnet_ids = data.get("dhcp_subnet_ids", [])
+        # The ports' groups and remote groups' members last read from the API, so that
+        # unplug can rebuild the security group table without a token.
+        self.groups = data.get("groups", {})
+        self.members = data.get("members", {})
 
     def save(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"ports": self.ports, "vni": self.vni,
-                       "dhcp_subnet_ids": self.dhcp_subnet_ids}, f)
+                       "dhcp_subnet_ids": self.dhcp_subnet_ids, "groups": self.groups,
+                       "members": self.members}, f)
             # On disk before the rename: after a power cut the registry is the old one
             # or the new one, never an empty file that unplug and restart cannot read.
             f.flush()
@@ -61,6 +67,9 @@ class Registry:
     def remember(self, port):
         self.ports[port["id"]] = {key: port[key]
                                   for key in ("id", "mac_address", "fixed_ips", "device_id")}
+        self.ports[port["id"]].update(
+            security_groups=port.get("security_groups", []),
+            port_security_enabled=port.get("port_security_enabled", True))
 
     def remove(self):
         with contextlib.suppress(FileNotFoundError):
@@ -83,6 +92,7 @@ def cleanup(network_id, conf):
     if registry.vni is not None:
         bridge.delete_link(bridge.vxlan_name(registry.vni))
     port_security.remove(network_id)
+    firewall.remove(network_id)
     registry.remove()
     LOG.info("network %s: host side removed", network_id)
 
@@ -93,6 +103,9 @@ class NetworkPlugger:
         self.host = conf.host
         self.local_ip = conf.network.local_ip
         self.port_security = conf.network.port_security
+        # {network id: digest of the security group table last applied}; empty after
+        # a restart, so the first refresh rebuilds every table from the API.
+        self._applied = {}
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
@@ -126,6 +139,18 @@ class NetworkPlugger:
             details = local[0]["binding:vif_details"]
             self._sync(registry, client, self._build(registry, details), details)
 
+    def refresh_security_groups(self, network_id, client):
+        """Make the network's security group table what the API says now; a no-op
+        (after three reads) when nothing changed. Called every second or so."""
+        with _lock(network_id):
+            registry = Registry(self.conf.state_path, network_id)
+            if not registry.ports:
+                return
+            for port in client.list_ports(network_id=network_id):
+                if port["id"] in registry.ports:
+                    registry.remember(port)
+            self._firewall(registry, client)
+
     def unplug(self, port_id):
         """Forget ``port_id`` here: its tap goes (if libvirt left it), DHCP stops
         answering its MAC, and with the network's last port the host side goes."""
@@ -141,6 +166,7 @@ class NetworkPlugger:
                     return
                 registry.save()
                 self._protect(registry)
+                self._apply_firewall(registry)
                 dhcp.DhcpServer(network_id, self.conf).reload_hosts(
                     registry.ports.values(), set(registry.dhcp_subnet_ids))
                 return
@@ -165,6 +191,7 @@ class NetworkPlugger:
                     port_security.protect(network_id, list(registry.ports.values()))
                 else:
                     port_security.remove(network_id)
+                    firewall.remove(network_id)
                 if registry.dhcp_subnet_ids:
                     metadata.resume(network_id, dhcp.namespace_name(network_id),
                                     registry.ports.values(), self.conf.host)
@@ -206,12 +233,34 @@ class NetworkPlugger:
         if self.port_security:
             port_security.protect(registry.network_id, list(registry.ports.values()))
 
+    def _firewall(self, registry, client):
+        """Read the ports' groups from the API and apply them (see _apply_firewall)."""
+        if not self.port_security:
+            return
+        registry.groups, registry.members = firewall.gather(client,
+                                                            list(registry.ports.values()))
+        registry.save()
+        self._apply_firewall(registry)
+
+    def _apply_firewall(self, registry):
+        """The security group table of the network's ports here, replaced in one
+        transaction when it differs from the one last applied."""
+        if not self.port_security:
+            return
+        commands = firewall.ruleset(registry.network_id, list(registry.ports.values()),
+                                    registry.groups, registry.members)
+        digest = firewall.digest(commands)
+        if self._applied.get(registry.network_id) != digest:
+            firewall.apply(registry.network_id, commands)
+            self._applied[registry.network_id] = digest
+
     def _sync(self, registry, client, bridge_name, details):
         ports = client.list_ports(network_id=registry.network_id)
         for port in ports:
             if port["id"] in registry.ports:
                 registry.remember(port)
         self._protect(registry)
+        self._firewall(registry, client)
         if details["network_type"] == "vxlan" and self.local_ip:
             peers = {port["binding:profile"].get("local_ip") for port in ports
                      if port["binding:host_id"] not in ("", self.host)}

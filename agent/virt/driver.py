@@ -166,6 +166,10 @@ class ComputeDriver(abc.ABC):
         """Periodic: catch the networks wired here up with the network service (tunnel
         peers on other hosts, DHCP options)."""
 
+    def refresh_security_groups(self, client):
+        """Periodic: make the security group rules of the ports here those of the
+        network service. Nothing to do for drivers without a host network."""
+
     @abc.abstractmethod
     def manage_image_cache(self):
         """Periodic: drop cached images no guest here has used for long; returns the

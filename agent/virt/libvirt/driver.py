@@ -523,6 +523,14 @@ class LibvirtDriver(driver.ComputeDriver):
             except Exception:
                 LOG.exception("Refreshing network %s on this host failed", network_id)
 
+    def refresh_security_groups(self, client):
+        for network_id in self.plugger.plugged_networks():
+            try:
+                self.plugger.refresh_security_groups(network_id, client)
+            except Exception:
+                LOG.exception("Security groups of network %s on this host failed",
+                              network_id)
+
     # --- image cache ------------------------------------------------------------------
 
     def images_in_use(self):
