@@ -46,7 +46,7 @@ class ServiceClient:
         headers = {"X-Auth-Token": token, "Accept": "application/json", **(headers or {})}
         if self._is_local():
             if params:
-                url += "?" + urllib.parse.urlencode(params)
+                url += "?" + urllib.parse.urlencode(params, doseq=True)
             request = webob.Request.blank(url, method=method, headers=headers)
             if json is not None:
                 request.body = jsonlib.dumps(json).encode()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from controller import policy
 from controller.api import errors
 from controller.compute import models, operations, states
-from controller.compute.api import common, server_views
+from controller.compute.api import common, security_groups, server_views
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 
@@ -100,10 +100,6 @@ def _check_version_fields(server, version):
     if version >= (2, 37) and "networks" not in server:
         raise errors.BadRequest("Invalid input for field/attribute server. "
                                 "'networks' is a required property")
-    for group in server.get("security_groups") or []:
-        if group["name"] != "default":
-            raise errors.BadRequest(f"Security group {group['name']} is not supported: "
-                                    f"servers get the network's default rules.")
 
 
 def host_states(svc, auth, version):
@@ -170,7 +166,10 @@ class _ServerList:
         page = common.paginate(self._filtered(req, auth), limit, marker, lambda i: i.uuid)
         if detail:
             hosts = host_states(self.svc, auth, req.context.microversion)
-            body = {"servers": [server_views.detail(req, i, auth, hosts) for i in page]}
+            groups = security_groups.names_of_servers(self.svc, auth, page)
+            body = {"servers": [server_views.detail(req, i, auth, hosts,
+                                                    security_groups=groups.get(i.uuid))
+                                for i in page]}
         else:
             body = {"servers": [server_views.summary(req, i) for i in page]}
         more = common.next_link(req, path, page, limit, lambda i: i.uuid)
@@ -203,7 +202,8 @@ class Servers(_ServerList):
         resp.location = common.url(req, f"/servers/{first.uuid}")
         resp.media = {"server": {"id": first.uuid, "OS-DCF:diskConfig": "MANUAL",
                                  "links": common.links(req, f"/servers/{first.uuid}"),
-                                 "security_groups": [{"name": "default"}]}}
+                                 "security_groups": server.get("security_groups")
+                                 or [{"name": "default"}]}}
 
 
 class ServersDetail(_ServerList):
@@ -224,7 +224,9 @@ class Server:
                 select(models.ServerGroupMember.group_uuid).where(
                     models.ServerGroupMember.instance_uuid == instance.uuid)))
         hosts = host_states(self.svc, auth, req.context.microversion)
-        return {"server": server_views.detail(req, instance, auth, hosts, groups)}
+        names = security_groups.names_of_servers(self.svc, auth, [instance])
+        return {"server": server_views.detail(req, instance, auth, hosts, groups,
+                                              names.get(instance.uuid))}
 
     def on_get(self, req, resp, server_id):
         resp.media = self._show(req, req.context.auth, server_id)
