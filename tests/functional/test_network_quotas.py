@@ -163,7 +163,10 @@ def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
     assert member.quota(member.project_id, "/details") == {
         "network": {"limit": 1, "used": 1, "reserved": 0},
         "subnet": {"limit": 1, "used": 1, "reserved": 0},
-        "port": {"limit": 2, "used": 2, "reserved": 0}}
+        "port": {"limit": 2, "used": 2, "reserved": 0},
+        # The project's default security group, made with its first port.
+        "security_group": {"limit": 10, "used": 1, "reserved": 0},
+        "security_group_rule": {"limit": 100, "used": 4, "reserved": 0}}
 
     # Freed room is room again; an unlimited quota never refuses.
     ports = member.request("GET", "/ports").json()["ports"]
