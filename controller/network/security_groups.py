@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from controller.api import errors
 from controller.network import quotas, sg_rules
-from controller.network.models import (DefaultSecurityGroup, Port, PortSecurityGroup,
+from controller.network.models import (DefaultSecurityGroup, PortSecurityGroup,
                                        SecurityGroup, SecurityGroupRule)
 
 DEFAULT_NAME = "default"

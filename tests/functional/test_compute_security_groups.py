@@ -1,7 +1,6 @@
 """Nova's security group calls against the network service's groups (fake driver): a
 server's groups from its ports, groups in create, add/removeSecurityGroup, and the
 proxy /os-security-groups up to 2.35 — over HTTP and with the stock CLI."""
-import subprocess
 
 import pytest
 import requests
