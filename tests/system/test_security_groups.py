@@ -2,8 +2,8 @@
 default group reach each other; a group allowing ICMP but not TCP 22 lets ping through
 and stops SSH, from the network's namespace and from another guest; removing the rule
 stops ping to the running guest within 2 s, adding it back lets it through again; and
-the network's table goes with its last guest."""
-import socket
+a restarted agent rebuilds the same table from the API; the network's table goes with
+its last guest."""
 import subprocess
 import time
 
@@ -60,6 +60,11 @@ def sg_tables():
             if firewall.TABLE_PREFIX in line]
 
 
+def table_listing(network_id):
+    return subprocess.run(["nft", "list", "table", "inet", firewall.table_name(network_id)],
+                          capture_output=True, text=True, check=False).stdout
+
+
 def boot(cloud, name, address, *options):
     res = cloud.resources
     return cloud.openstack("server", "create", "--image", res.image, "--flavor", res.flavor,
@@ -113,6 +118,16 @@ def test_groups_filter_real_guests_and_changes_reach_running_ones(cloud, tmp_pat
     cloud.openstack("port", "set", "--no-security-group", "--disable-port-security",
                     port["id"], parse=False)
     wait_for(lambda: ssh_port_open(network, VM_C), 10, "vm-c's SSH unfiltered")
+
+    # A restarted agent rebuilds exactly the same table from the network API, even when
+    # the kernel lost it meanwhile.
+    before = table_listing(network)
+    cloud.stop()
+    subprocess.run(["nft", "delete", "table", "inet", firewall.table_name(network)],
+                   check=True)
+    cloud.start(timeout=120)
+    assert wait_for(lambda: table_listing(network) == before, 30,
+                    "the restarted agent's table")
 
     assert f"{firewall.TABLE_PREFIX}{network}" in sg_tables()
     delete_servers(cloud)
