@@ -25,6 +25,15 @@ Each change replaces the network's whole table in one ``nft -f`` transaction (ad
 delete, add again, fill): the kernel swaps it atomically, so a guest never sees a
 moment without filtering, and the table is a pure function of what the network API
 says (``ruleset``), which makes a restarted agent rebuild exactly the same one.
+
+How changes arrive: the agent reconciles every ``[agent]
+security_group_refresh_interval`` (1 s) — three reads of the network API per network
+(its ports, their groups, the remote groups' members) and a swap only when the
+generated table differs from the last one applied. A notification fan-out from the
+network service would save the reads, but a lost message would leave a host stale
+until some full resync; reconciling is the same code path as a restart, needs no new
+wire contract between controller and agents, and keeps every host within about a
+second of the API (``docs/benchmarks.md``, "Security groups").
 """
 import hashlib
 import ipaddress
