@@ -341,3 +341,23 @@ def test_openstacksdk(cloud):
     conn.network.delete_security_group_rule(rule)
     conn.network.delete_security_group(group)
     assert conn.network.find_security_group("sdk-sg") is None
+
+
+def test_stateless_groups_cannot_mix_or_flip_while_in_use(cloud):
+    client = member(cloud, "sg-stateless")
+    network = client.create("network", name="n")
+    client.create("subnet", network_id=network["id"], cidr="10.78.0.0/24")
+    loose = client.create("security_group", name="loose", stateful=False)
+    assert loose["stateful"] is False
+    port = client.create("port", network_id=network["id"], security_groups=[loose["id"]])
+    assert port["security_groups"] == [loose["id"]]
+    flip = client.request("PUT", f"/security-groups/{loose['id']}",
+                          {"security_group": {"stateful": True}})
+    assert flip.status_code == 409 and error(flip.json())["type"] == "SecurityGroupInUse"
+    mixed = client.create("port", expect=400, network_id=network["id"],
+                          security_groups=[loose["id"], default_group(client)["id"]])
+    assert error(mixed)["type"] == "StatefulSecurityGroupsMixed"
+    assert client.request("DELETE", f"/ports/{port['id']}").status_code == 204
+    flip = client.request("PUT", f"/security-groups/{loose['id']}",
+                          {"security_group": {"stateful": True}})
+    assert flip.status_code == 200 and flip.json()["security_group"]["stateful"] is True
