@@ -142,6 +142,8 @@ class NetworkPlugger:
     def refresh_security_groups(self, network_id, client):
         """Make the network's security group table what the API says now; a no-op
         (after three reads) when nothing changed. Called every second or so."""
+        if not self.port_security:
+            return
         with _lock(network_id):
             registry = Registry(self.conf.state_path, network_id)
             if not registry.ports:
