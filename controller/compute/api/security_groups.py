@@ -11,6 +11,7 @@ from controller import policy
 from controller.api import errors
 from controller.compute import exception
 from controller.compute.api import common
+from controller.compute.operations import security_groups as operations
 from controller.compute.security_groups import SecurityGroupAPI, nova_group, nova_rule
 
 MAX_PROXY_VERSION = (2, 35)
@@ -41,14 +42,14 @@ RULE_BODY = {"type": "object", "properties": {"security_group_rule": {
     "required": ["security_group_rule"], "additionalProperties": False}
 
 
-def server_action(svc, req, instance, name, argument):
+def server_action(svc, req, server_id, name, argument):
     """addSecurityGroup / removeSecurityGroup: every port of the server, 202."""
     rule, add = ACTIONS[name]
     common.check(argument, ACTION_SCHEMA, name)
     auth = req.context.auth
-    policy.authorize(auth, f"{PREFIX}:{rule}", {"project_id": instance.project_id})
-    SecurityGroupAPI(svc.network).change_server(
-        auth.token, instance.project_id, instance.uuid, argument["name"].strip(), add)
+    operations.ServerSecurityGroups(svc).change(
+        auth, server_id, argument["name"].strip(), add,
+        common.authorizer(auth, f"{PREFIX}:{rule}"))
 
 
 def names_of_servers(svc, auth, instances):
@@ -67,11 +68,8 @@ class ServerSecurityGroups:
 
     def on_get(self, req, resp, server_id):
         auth = req.context.auth
-        with self.svc.db.session() as session:
-            instance = common.visible_instance(session, auth, server_id)
-        policy.authorize(auth, f"{PREFIX}:list", {"project_id": instance.project_id})
-        resp.media = {"security_groups": SecurityGroupAPI(self.svc.network).server_groups(
-            auth.token, instance.uuid)}
+        resp.media = {"security_groups": operations.ServerSecurityGroups(self.svc).list(
+            auth, server_id, common.authorizer(auth, f"{PREFIX}:list"))}
 
 
 def _proxy(req, action):

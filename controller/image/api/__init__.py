@@ -5,6 +5,8 @@ from controller.image import inspect, transfer
 from controller.image.api import (common, image_data, images, imports, members, schemas,
                                   versions)
 from controller.image.data import ImageData
+from controller.image.members import ImageMembers
+from controller.image.records import ImageRecords
 from controller.image.store import FilesystemStore
 
 
@@ -18,7 +20,9 @@ def create_app(runtime):
     store = FilesystemStore(image_conf.store_dir(conf))
     data = ImageData(conf, runtime.db, store)
     data.recover()
-    services = common.Services(conf=conf, db=runtime.db, store=store, data=data)
+    services = common.Services(conf=conf, data=data,
+                               records=ImageRecords(conf, runtime.db, store),
+                               members=ImageMembers(conf, runtime.db))
     app = make_service_app(runtime, common.error_body)
     endpoint = runtime.endpoint("/image")
     routes = {

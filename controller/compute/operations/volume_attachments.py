@@ -11,24 +11,16 @@ import logging
 
 from controller.compute import (actions, block_devices, exception, instances, models,
                                 states)
-from controller.compute.operations import agent_is_up
+from controller.compute.operations.servers import agent_is_up, authorized
 from controller.compute.volume import VolumeNotFound
 
 LOG = logging.getLogger(__name__)
 
-# A server takes and gives back volumes while running or stopped, not during another task.
-VM_STATES = (states.ACTIVE, states.STOPPED)
 
-
-def _check_state(instance, action):
-    if instance.vm_state not in VM_STATES or instance.task_state is not None:
-        raise exception.InstanceInvalidState(
-            f"Cannot '{action}' instance {instance.uuid} while it is in vm_state "
-            f"{instance.vm_state}"
-            + (f" and task_state {instance.task_state}" if instance.task_state else ""))
-    if not instance.host:
-        raise exception.InstanceInvalidState(
-            f"Cannot '{action}' instance {instance.uuid}: it is on no host.")
+def volume_bdms(instance):
+    """The server's attached volumes (not its local disks), oldest first."""
+    return [bdm for bdm in instance.block_device_mappings
+            if bdm.destination_type == block_devices.VOLUME and bdm.volume_id]
 
 
 def find(instance, volume_id):
@@ -51,14 +43,23 @@ class VolumeAttachments:
             raise exception.ServiceUnavailable(
                 f"The agent of host {host} is down; try again when it is back.")
 
-    def attach(self, auth, request_id, instance_uuid, volume_id, device=None, tag=None,
-               delete_on_termination=False):
+    def list(self, auth, instance_uuid, authorize):
+        """The server's volume BDMs."""
+        with self.db.session() as session:
+            return volume_bdms(authorized(session, auth, instance_uuid, authorize))
+
+    def get(self, auth, instance_uuid, volume_id, authorize):
+        """The server's BDM of ``volume_id`` (404 if it has none)."""
+        with self.db.session() as session:
+            return find(authorized(session, auth, instance_uuid, authorize), volume_id)
+
+    def attach(self, auth, request_id, instance_uuid, volume_id, authorize, device=None,
+               tag=None, delete_on_termination=False):
         """Reserve the volume, record the BDM and ask the agent to plug it; returns the
         BDM (its device is where the guest is expected to see the volume)."""
         with self.db.session() as session:
-            instance = instances.get(session, instance_uuid)
-            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
-            _check_state(instance, "attach_volume")
+            instance = authorized(session, auth, instance_uuid, authorize)
+            states.check_action("attach_volume", instance, auth.is_admin)
             if any(bdm.volume_id == volume_id for bdm in instance.block_device_mappings):
                 raise exception.InvalidRequest(f"Invalid volume: volume {volume_id} is "
                                                f"already attached to this server.")
@@ -72,7 +73,8 @@ class VolumeAttachments:
         try:
             with self.db.session() as session:
                 instance = instances.get(session, instance_uuid, lock=True)
-                _check_state(instance, "attach_volume")
+                states.check_action("attach_volume", instance, auth.is_admin,
+                                    skip=(states.LOCK,))
                 used = block_devices.boot_device_names(instance.flavor, instance.config_drive)
                 used += [bdm.device_name for bdm in instance.block_device_mappings]
                 bdm = models.BlockDeviceMapping(
@@ -98,15 +100,17 @@ class VolumeAttachments:
         except exception.ComputeError:
             LOG.exception("Could not give back the reservation of volume %s", volume_id)
 
-    def detach(self, auth, request_id, instance_uuid, volume_id):
+    def detach(self, auth, request_id, instance_uuid, volume_id, authorize):
         """Ask the agent to unplug the volume and end its attachment."""
         with self.db.session() as session:
-            instance = instances.get(session, instance_uuid)
-            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
+            instance = authorized(session, auth, instance_uuid, authorize)
+            states.check_action("detach_volume", instance, auth.is_admin,
+                                skip=(states.STATE, states.HOST))
             bdm = find(instance, volume_id)
             if bdm.boot_index == 0:
                 raise exception.InvalidRequest("Cannot detach a root device volume.")
-            _check_state(instance, "detach_volume")
+            states.check_action("detach_volume", instance, auth.is_admin,
+                                skip=(states.LOCK,))
         self._check_agent(instance.host)
         try:
             status = self.handles.volume.get(auth.token, volume_id)["status"]
@@ -119,7 +123,8 @@ class VolumeAttachments:
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid, lock=True)
             find(instance, volume_id)
-            _check_state(instance, "detach_volume")
+            states.check_action("detach_volume", instance, auth.is_admin,
+                                skip=(states.LOCK,))
             actions.record(session, instance_uuid, actions.DETACH_VOLUME, request_id,
                            auth.user_id, auth.project_id)
             host = instance.host

@@ -1,18 +1,21 @@
-"""What users can do to servers — create, delete, power actions, lock, read the console —
-with every rule checked before anything is written, and the work handed to the conductor
-or the server's agent. HTTP lives in ``api/``; this module knows nothing of it."""
+"""What users do with servers as a whole — create, list, show, rename, delete — with
+every rule checked before anything is written, and the work handed to the conductor or
+the server's agent. HTTP lives in ``api/``; this module knows nothing of it.
+
+Operations that act on one server take ``authorize``: the handler's policy check, called
+with the policy target (the server's project) once the server is found, inside the
+operation's transaction."""
 import base64
 import binascii
 import logging
 import re
 import uuid
 
-import oslo_messaging as messaging
 from sqlalchemy import select
 
 from controller import policy
 from controller.compute import (actions, aggregates, block_devices, exception, flavors,
-                                instances, models, quota, snapshots, states)
+                                instances, models, quota, states)
 import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
 from controller.compute.security_groups import SecurityGroupAPI
 from controller.db.base import utcnow
@@ -22,11 +25,6 @@ import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
 LOG = logging.getLogger(__name__)
 
 MAX_USER_DATA_BYTES = 65535
-GROUP_POLICIES = ("affinity", "anti-affinity")
-# power action → the agent's method that carries it out
-AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
-                 "pause": "pause_instance", "unpause": "unpause_instance",
-                 "suspend": "suspend_instance", "resume": "resume_instance"}
 
 
 def hostname_for(name):
@@ -56,6 +54,36 @@ def agent_is_up(db, conf, host, now=None):
                                               conf.scheduler.service_down_time)
 
 
+def visible(session, auth, instance_uuid, lock=False):
+    """The server if the caller may see it: their project's, or any for admins.
+    Others' servers do not exist as far as the caller can tell (404)."""
+    try:
+        instance = instances.get(session, instance_uuid, lock=lock)
+    except exception.InstanceNotFound:
+        instance = None
+    if instance is None or (instance.project_id != auth.project_id and not auth.is_admin):
+        raise exception.InstanceNotFound(f"Instance {instance_uuid} could not be found.")
+    return instance
+
+
+def authorized(session, auth, instance_uuid, authorize, lock=False):
+    """The visible server, once ``authorize`` allowed acting on it."""
+    instance = visible(session, auth, instance_uuid, lock=lock)
+    authorize({"project_id": instance.project_id})
+    return instance
+
+
+def public_key_of(session, auth, key_name):
+    """The public key of the caller's key pair ``key_name`` (400 if there is none)."""
+    if not key_name:
+        return None
+    keypair = session.scalars(select(models.KeyPair).where(
+        models.KeyPair.user_id == auth.user_id, models.KeyPair.name == key_name)).first()
+    if keypair is None:
+        raise exception.InvalidRequest("Invalid key_name provided.")
+    return keypair.public_key
+
+
 class ServerOperations:
     def __init__(self, handles):
         """``handles``: the API's ``common.Handles`` (database, image, network, RPC)."""
@@ -82,15 +110,6 @@ class ServerOperations:
             raise exception.InvalidRequest(
                 "The requested availability zone is not available")
         return zone, host
-
-    def _key_data(self, session, auth, key_name):
-        if not key_name:
-            return None
-        keypair = session.scalars(select(models.KeyPair).where(
-            models.KeyPair.user_id == auth.user_id, models.KeyPair.name == key_name)).first()
-        if keypair is None:
-            raise exception.InvalidRequest("Invalid key_name provided.")
-        return keypair.public_key
 
     def _instance_group(self, session, auth, hints, count):
         group_uuid = hints.get("group")
@@ -124,10 +143,12 @@ class ServerOperations:
                     raise
         return min_count
 
-    def create(self, auth, request_id, server, hints):
+    def create(self, auth, context, server, hints):
         """Record the servers a create request asks for and start their builds.
+        ``context``: the request's (its id, when it arrived and was authenticated);
         ``server`` is the validated request body's server, ``hints`` its scheduler
         hints. Returns (instances, reservation_id)."""
+        request_id = context.request_id
         disks = block_devices.plan(server)
         user_data = _user_data(server)
         metadata = server.get("metadata") or {}
@@ -143,7 +164,7 @@ class ServerOperations:
                                           auth.project_id)["metadata_items"]
             if metadata_limit != quota.UNLIMITED and len(metadata) > metadata_limit:
                 raise quota.QuotaExceeded("metadata_items", len(metadata), 0, metadata_limit)
-            key_data = self._key_data(session, auth, server.get("key_name"))
+            key_data = public_key_of(session, auth, server.get("key_name"))
         if disks.root_volume_id:
             image_meta = block_devices.volume_image_meta(
                 self.handles.volume.get_bootable(auth.token, disks.root_volume_id))
@@ -216,9 +237,10 @@ class ServerOperations:
         ctxt = auth.rpc_context(request_id)
         self.handles.conductor.build_instances(
             ctxt, uuids, dict(request_spec, instance_uuid=uuids[0], num_instances=count))
+        self._record_api_steps(created, context)
         return created, reservation_id
 
-    def record_api_steps(self, created, context):
+    def _record_api_steps(self, created, context):
         """The API's own share of each new server's build, for its trace: validating the
         token, then checking and recording the request up to handing it on."""
         with self.db.session() as session:
@@ -245,23 +267,67 @@ class ServerOperations:
                     models.ServerGroupMember.instance_uuid.in_(uuids)))
             raise
 
+    # --- read and rename -----------------------------------------------------------------
+
+    def list_servers(self, project_id=None, vm_state=None, host=None, flavor_id=None,
+                     image_ref=None, reservation_id=None, with_services=False):
+        """Servers not deleted, newest first, matching every filter given (None: any;
+        ``project_id`` None: every project's). Returns (servers, agent services or None):
+        the services when ``with_services``, for the servers' ``host_status``."""
+        query = select(models.Instance).where(models.Instance.deleted_at.is_(None))
+        for column, value in ((models.Instance.project_id, project_id),
+                              (models.Instance.vm_state, vm_state),
+                              (models.Instance.host, host),
+                              (models.Instance.flavor_id, flavor_id),
+                              (models.Instance.image_ref, image_ref),
+                              (models.Instance.reservation_id, reservation_id)):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(models.Instance.created_at.desc(), models.Instance.uuid.desc())
+        with self.db.session() as session:
+            found = list(session.scalars(query))
+        return found, self._agent_services() if with_services else None
+
+    def _agent_services(self):
+        return placement.list_services(self.db, binary=AGENT_BINARY)
+
+    def show(self, auth, instance_uuid, authorize, with_services=False):
+        """(server, uuids of its server groups, agent services or None)."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize)
+            groups = list(session.scalars(
+                select(models.ServerGroupMember.group_uuid).where(
+                    models.ServerGroupMember.instance_uuid == instance.uuid)))
+        return instance, groups, self._agent_services() if with_services else None
+
+    def update(self, auth, instance_uuid, changes, authorize, show_authorize,
+               with_services=False):
+        """Rename or re-describe the server (``changes``: ``name``, ``description``);
+        returns it as ``show`` does, checked against ``show_authorize``."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            if "name" in changes:
+                instance.name = changes["name"]
+            if "description" in changes:
+                instance.description = changes["description"]
+        return self.show(auth, instance_uuid, show_authorize, with_services)
+
     # --- delete ---------------------------------------------------------------------------
 
-    def delete(self, auth, request_id, instance_uuid):
-        """Delete a server (the caller's right to has been checked): through its agent if
-        it has a live one, else right here."""
+    def delete(self, auth, request_id, instance_uuid, authorize):
+        """Delete a server: through its agent if it has a live one, else right here."""
         with self.db.session() as session:
-            host = instances.get(session, instance_uuid).host
+            host = authorized(session, auth, instance_uuid, authorize).host
         host_up = bool(host) and agent_is_up(self.db, self.conf, host)
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid, lock=True)
-            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
+            deleting = states.check_action("delete", instance, auth.is_admin)
             actions.record(session, instance.uuid, actions.DELETE, request_id,
                            auth.user_id, auth.project_id)
             host = instance.host if host_up or instance.host != host else None
             if host:
                 # The agent destroys the guest, then tells the conductor it is gone.
-                instance.task_state = states.DELETING
+                instance.task_state = deleting
                 local = False
             else:
                 # Never placed, or its host is down: nothing to destroy that we can reach.
@@ -281,154 +347,3 @@ class ServerOperations:
             return
         self.handles.agents.terminate_instance(auth.rpc_context(request_id), host,
                                                 instance.uuid)
-
-    # --- power actions --------------------------------------------------------------------
-
-    def _begin(self, auth, request_id, instance_uuid, action, record_as):
-        """Check the lock and the state (409 if they forbid ``action``), set the
-        action's task_state and record the action; returns the server's host."""
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid, lock=True)
-            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
-            if not instance.host:
-                raise exception.InstanceInvalidState(
-                    f"Cannot '{action}' instance {instance_uuid}: it is on no host.")
-            instance.task_state = states.begin_action(action, instance.vm_state,
-                                                      instance.task_state, instance_uuid)
-            actions.record(session, instance.uuid, record_as, request_id, auth.user_id,
-                           auth.project_id)
-            return instance.host
-
-    def power_action(self, auth, request_id, instance_uuid, action, record_as):
-        """Start stop/start/reboot/pause/unpause/suspend/resume: set the task_state,
-        record the action, and tell the server's agent."""
-        host = self._begin(auth, request_id, instance_uuid, action, record_as)
-        ctxt = auth.rpc_context(request_id)
-        agents = self.handles.agents
-        if action in ("reboot", "reboot_hard"):
-            agents.reboot_instance(ctxt, host, instance_uuid, hard=action == "reboot_hard")
-        else:
-            getattr(agents, AGENT_METHODS[action])(ctxt, host, instance_uuid)
-
-    # --- snapshot and rebuild -------------------------------------------------------------
-
-    def _check_local_disks(self, instance, action):
-        """Snapshot and rebuild work on a local root disk from an image, alone."""
-        if not instance.image_ref:
-            raise exception.InvalidRequest(
-                f"Cannot '{action}' instance {instance.uuid}: it boots from a volume, "
-                f"which this cloud does not support for {action}.")
-        if action == "rebuild" and any(bdm.volume_id
-                                       for bdm in instance.block_device_mappings):
-            raise exception.InvalidRequest(
-                f"Cannot 'rebuild' instance {instance.uuid} while volumes are attached: "
-                f"detach them first.")
-
-    def create_image(self, auth, request_id, instance_uuid, name, metadata):
-        """Snapshot the server: a queued image owned by the server's project, which the
-        server's agent fills with a copy of the root disk. Returns the image's id."""
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid)
-            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
-            states.begin_action("createImage", instance.vm_state, instance.task_state,
-                                instance_uuid)
-            self._check_local_disks(instance, "createImage")
-            document = snapshots.image_document(instance, name, metadata, auth.user_id,
-                                                auth.project_id)
-        image_id = self.handles.image.create_queued(auth.token, document)
-        try:
-            host = self._begin(auth, request_id, instance_uuid, "createImage",
-                               actions.CREATE_IMAGE)
-        except exception.ComputeError:
-            self.handles.image.delete(auth.token, image_id)
-            raise
-        self.handles.agents.snapshot_instance(auth.rpc_context(request_id), host,
-                                              instance_uuid, image_id)
-        return image_id
-
-    def rebuild(self, auth, request_id, instance_uuid, rebuild):
-        """Rebuild the server from ``rebuild["imageRef"]`` (checked as for a create),
-        optionally renamed, re-described, with new metadata or key pair; its agent
-        replaces the guest on the same ports."""
-        disks = block_devices.plan({"imageRef": rebuild["imageRef"]})
-        image_id = disks.image_id
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid)
-            states.check_unlocked(instance.uuid, instance.locked, auth.is_admin)
-            states.begin_action("rebuild", instance.vm_state, instance.task_state,
-                                instance_uuid)
-            self._check_local_disks(instance, "rebuild")
-            key_data = (self._key_data(session, auth, rebuild["key_name"])
-                        if rebuild.get("key_name") else None)
-            metadata_limit = quota.limits(session, self.conf,
-                                          instance.project_id)["metadata_items"]
-        image_meta = self.handles.image.get_active(auth.token, image_id)
-        block_devices.check_image_fits(instance, image_meta, disks)
-        metadata = rebuild.get("metadata")
-        if (metadata is not None and metadata_limit != quota.UNLIMITED
-                and len(metadata) > metadata_limit):
-            raise quota.QuotaExceeded("metadata_items", len(metadata), 0, metadata_limit)
-        host = self._begin(auth, request_id, instance_uuid, "rebuild", actions.REBUILD)
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid, lock=True)
-            instance.image_ref = image_id
-            instance.image_meta = image_meta
-            instance.request_spec = dict(instance.request_spec, image={
-                "id": image_id, "properties": image_meta["properties"]})
-            if "name" in rebuild:
-                instance.name = rebuild["name"]
-            if "description" in rebuild:
-                instance.description = rebuild["description"]
-            if rebuild.get("key_name"):
-                instance.key_name, instance.key_data = rebuild["key_name"], key_data
-            if metadata is not None:
-                instance.metadata_items = [models.InstanceMetadata(key=k, value=v)
-                                           for k, v in metadata.items()]
-        self.handles.agents.rebuild_instance(auth.rpc_context(request_id), host,
-                                             instance_uuid)
-
-    # --- locking --------------------------------------------------------------------------
-
-    def lock(self, auth, request_id, instance_uuid, reason=None):
-        """Lock the server: only admins may change it until it is unlocked. Locked by
-        "owner" when the caller's project owns it, else by "admin" (Nova's rule)."""
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid, lock=True)
-            instance.locked = True
-            instance.locked_by = "owner" if auth.project_id == instance.project_id else "admin"
-            instance.locked_reason = reason
-            actions.record(session, instance.uuid, actions.LOCK, request_id, auth.user_id,
-                           auth.project_id)
-
-    def unlock(self, auth, request_id, instance_uuid):
-        """Unlock the server; a lock the other side (owner or admin) set needs the
-        ``unlock_override`` rule (admins) to lift."""
-        with self.db.session() as session:
-            instance = instances.get(session, instance_uuid, lock=True)
-            caller = "owner" if auth.project_id == instance.project_id else "admin"
-            if instance.locked and instance.locked_by != caller:
-                policy.authorize(auth, "os_compute_api:os-lock-server:unlock:unlock_override",
-                                 {"project_id": instance.project_id})
-            instance.locked = False
-            instance.locked_by = None
-            instance.locked_reason = None
-            actions.record(session, instance.uuid, actions.UNLOCK, request_id, auth.user_id,
-                           auth.project_id)
-
-    def console_output(self, auth, request_id, instance, length):
-        if instance.vm_state not in (states.ACTIVE, states.STOPPED) or not instance.host:
-            raise exception.InstanceInvalidState(
-                f"Cannot get the console of instance {instance.uuid} while it is in "
-                f"vm_state {instance.vm_state}")
-        try:
-            output = self.handles.agents.get_console_output(
-                auth.rpc_context(request_id), instance.host, instance.uuid,
-                timeout=self.conf.compute.service_timeout)
-        except messaging.MessagingTimeout:
-            raise exception.ServiceUnavailable(
-                f"The agent of host {instance.host} did not answer.") from None
-        lines = output.splitlines()
-        limit = self.conf.compute.console_output_max_lines
-        if length is not None and length >= 0:
-            limit = min(limit, length)
-        return "\n".join(lines[-limit:] if limit else [])
