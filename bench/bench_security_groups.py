@@ -27,7 +27,7 @@ sys.path.insert(0, REPO)
 
 from agent.network import bridge  # noqa: E402
 from agent.network import security_groups as firewall  # noqa: E402
-from controller.network.client import NetworkClient  # noqa: E402
+from contract.clients.network import NetworkClient  # noqa: E402
 from tests.lib.cloud import Cloud  # noqa: E402
 
 import report  # noqa: E402

@@ -19,9 +19,7 @@ import os
 
 from oslo_concurrency import lockutils
 
-import controller.network.conf  # noqa: F401  (registers the [network] options used here)
-from agent.network import bridge, dhcp, metadata, port_security
-from agent.network import security_groups as firewall
+from agent.network import bridge, dhcp, filters, metadata
 
 LOG = logging.getLogger(__name__)
 
@@ -91,8 +89,7 @@ def cleanup(network_id, conf):
     bridge.remove_bridge(network_id)
     if registry.vni is not None:
         bridge.delete_link(bridge.vxlan_name(registry.vni))
-    port_security.remove(network_id)
-    firewall.remove(network_id)
+    filters.PortFilters.remove(network_id)
     registry.remove()
     LOG.info("network %s: host side removed", network_id)
 
@@ -102,14 +99,11 @@ class NetworkPlugger:
         self.conf = conf
         self.host = conf.host
         self.local_ip = conf.network.local_ip
-        self.port_security = conf.network.port_security
-        # {network id: digest of the security group table last applied}; empty after
-        # a restart, so the first refresh rebuilds every table from the API.
-        self._applied = {}
+        self.filters = filters.PortFilters(conf)
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
-        ``controller.network.client.NetworkClient`` with the caller's token.
+        ``contract.clients.network.NetworkClient`` with the caller's token.
         Returns {"bridge", "tap", "mtu", "port"}: the bridge and tap name for libvirt,
         the network's MTU for the guest NIC, and the port as bound."""
         port = self._bind(port, client)
@@ -139,10 +133,11 @@ class NetworkPlugger:
             details = local[0]["binding:vif_details"]
             self._sync(registry, client, self._build(registry, details), details)
 
-    def refresh_security_groups(self, network_id, client):
-        """Make the network's security group table what the API says now; a no-op
-        (after three reads) when nothing changed. Called every second or so."""
-        if not self.port_security:
+    def refresh_filters(self, network_id, client):
+        """Make the network's filters what the API says now (the ports' groups and
+        addresses, the remote groups' members); the table is swapped only when it
+        changed. Called every second or so."""
+        if not self.filters.port_security:
             return
         with _lock(network_id):
             registry = Registry(self.conf.state_path, network_id)
@@ -151,7 +146,7 @@ class NetworkPlugger:
             for port in client.list_ports(network_id=network_id):
                 if port["id"] in registry.ports:
                     registry.remember(port)
-            self._firewall(registry, client)
+            self._filter(registry, client)
 
     def unplug(self, port_id):
         """Forget ``port_id`` here: its tap goes (if libvirt left it), DHCP stops
@@ -165,10 +160,10 @@ class NetworkPlugger:
                 bridge.delete_link(bridge.tap_name(port_id))
                 if not registry.ports:
                     cleanup(network_id, self.conf)
+                    self.filters.forget(network_id)
                     return
                 registry.save()
                 self._protect(registry)
-                self._apply_firewall(registry)
                 dhcp.DhcpServer(network_id, self.conf).reload_hosts(
                     registry.ports.values(), set(registry.dhcp_subnet_ids))
                 return
@@ -188,12 +183,9 @@ class NetworkPlugger:
                 registry = Registry(self.conf.state_path, network_id)
                 if not registry.ports:
                     cleanup(network_id, self.conf)
+                    self.filters.forget(network_id)
                     continue
-                if self.port_security:
-                    port_security.protect(network_id, list(registry.ports.values()))
-                else:
-                    port_security.remove(network_id)
-                    firewall.remove(network_id)
+                self.filters.reconcile(network_id, list(registry.ports.values()))
                 if registry.dhcp_subnet_ids:
                     metadata.resume(network_id, dhcp.namespace_name(network_id),
                                     registry.ports.values(), self.conf.host)
@@ -230,39 +222,24 @@ class NetworkPlugger:
         return name
 
     def _protect(self, registry):
-        """The port security rules of the network's ports here: in place before plug
-        returns, so before the guest exists."""
-        if self.port_security:
-            port_security.protect(registry.network_id, list(registry.ports.values()))
+        """The filters of the network's ports here (``filters.PortFilters.apply``),
+        with the groups last read from the API."""
+        self.filters.apply(registry.network_id, list(registry.ports.values()),
+                           registry.groups, registry.members)
 
-    def _firewall(self, registry, client):
-        """Read the ports' groups from the API and apply them (see _apply_firewall)."""
-        if not self.port_security:
-            return
-        registry.groups, registry.members = firewall.gather(client,
-                                                            list(registry.ports.values()))
+    def _filter(self, registry, client):
+        """Read the ports' groups from the API, keep them, and apply the filters."""
+        registry.groups, registry.members = self.filters.gather(
+            client, list(registry.ports.values()))
         registry.save()
-        self._apply_firewall(registry)
-
-    def _apply_firewall(self, registry):
-        """The security group table of the network's ports here, replaced in one
-        transaction when it differs from the one last applied."""
-        if not self.port_security:
-            return
-        commands = firewall.ruleset(registry.network_id, list(registry.ports.values()),
-                                    registry.groups, registry.members)
-        digest = firewall.digest(commands)
-        if self._applied.get(registry.network_id) != digest:
-            firewall.apply(registry.network_id, commands)
-            self._applied[registry.network_id] = digest
+        self._protect(registry)
 
     def _sync(self, registry, client, bridge_name, details):
         ports = client.list_ports(network_id=registry.network_id)
         for port in ports:
             if port["id"] in registry.ports:
                 registry.remember(port)
-        self._protect(registry)
-        self._firewall(registry, client)
+        self._filter(registry, client)
         if details["network_type"] == "vxlan" and self.local_ip:
             peers = {port["binding:profile"].get("local_ip") for port in ports
                      if port["binding:host_id"] not in ("", self.host)}

@@ -42,7 +42,7 @@ import logging
 import uuid
 
 from agent.network import bridge, port_security
-from controller.network import sg_rules
+from contract import security_group_rules as sg_rules
 
 LOG = logging.getLogger(__name__)
 

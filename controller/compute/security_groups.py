@@ -7,8 +7,8 @@ Nova's view of a group lists its ingress rules only, in Nova's rule shape
 """
 import uuid
 
+from contract import exception
 from controller.api import errors
-from controller.compute import exception
 
 DEFAULT_CIDR = {"IPv4": "0.0.0.0/0", "IPv6": "::/0"}
 

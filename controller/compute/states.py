@@ -6,35 +6,14 @@ now (None when nothing is), and ``power_state`` what the hypervisor last reporte
 """
 import dataclasses
 
-from controller.compute import exception
-
-# vm_state
-BUILDING = "building"
-ACTIVE = "active"
-STOPPED = "stopped"
-PAUSED = "paused"
-SUSPENDED = "suspended"
-ERROR = "error"
-DELETED = "deleted"
-
-# task_state
-SCHEDULING = "scheduling"
-NETWORKING = "networking"
-BLOCK_DEVICE_MAPPING = "block_device_mapping"
-SPAWNING = "spawning"
-POWERING_OFF = "powering-off"
-POWERING_ON = "powering-on"
-REBOOTING = "rebooting"
-REBOOTING_HARD = "rebooting_hard"
-PAUSING = "pausing"
-UNPAUSING = "unpausing"
-SUSPENDING = "suspending"
-RESUMING = "resuming"
-IMAGE_SNAPSHOT = "image_snapshot"
-IMAGE_UPLOADING = "image_uploading"
-REBUILDING = "rebuilding"
-REBUILD_SPAWNING = "rebuild_spawning"
-DELETING = "deleting"
+from contract import exception
+from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR,
+                               DELETED, SCHEDULING, NETWORKING, BLOCK_DEVICE_MAPPING,
+                               SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING,
+                               REBOOTING_HARD, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
+                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
+                               REBUILD_SPAWNING, DELETING)
+from controller.compute.exception import InstanceInvalidState
 
 _STATUS_BY_VM_STATE = {
     BUILDING: "BUILD",
@@ -138,7 +117,7 @@ def _refuse(action, rule, default, instance_uuid, vm_state, task_state):
     if rule.refusal:
         default = rule.refusal.format(uuid=instance_uuid, vm_state=vm_state,
                                       task_state=task_state)
-    raise exception.InstanceInvalidState(default)
+    raise InstanceInvalidState(default)
 
 
 def begin_action(action, vm_state, task_state, instance_uuid=None):
@@ -157,7 +136,7 @@ def check_unlocked(instance_uuid, locked, is_admin):
     """A locked server refuses everyone but admins, its owner included (409), as Nova's
     ``check_instance_lock``."""
     if locked and not is_admin:
-        raise exception.InstanceInvalidState(f"Instance {instance_uuid} is locked")
+        raise InstanceInvalidState(f"Instance {instance_uuid} is locked")
 
 
 def check_action(action, instance, is_admin, skip=()):

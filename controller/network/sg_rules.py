@@ -8,20 +8,13 @@ Pure: the operations call ``check`` with the converted request values and
 import ipaddress
 import uuid
 
+from contract.security_group_rules import (ICMP_PROTOCOLS, ICMPV6, PORT_PROTOCOLS,
+                                           PROTOCOLS, protocol_number)
 from controller.api import errors
 
 DIRECTIONS = ("ingress", "egress")
 ETHERTYPES = ("IPv4", "IPv6")
-# Neutron's IP_PROTOCOL_MAP: the names a rule may use for a protocol.
-PROTOCOLS = {"ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "hopopt": 0,
-             "icmp": 1, "icmpv6": 58, "igmp": 2, "ipip": 4, "ipv6-encap": 41,
-             "ipv6-frag": 44, "ipv6-icmp": 58, "ipv6-nonxt": 59, "ipv6-opts": 60,
-             "ipv6-route": 43, "ospf": 89, "pgm": 113, "rsvp": 46, "sctp": 132,
-             "tcp": 6, "udp": 17, "udplite": 136, "vrrp": 112}
 ANY = "any"
-PORT_PROTOCOLS = {6, 17, 33, 132, 136}         # tcp, udp, dccp, sctp, udplite
-ICMP_PROTOCOLS = {1, 58}
-ICMPV6 = 58
 
 
 def _bad(message, error_type="InvalidInput"):
@@ -50,13 +43,6 @@ def _invalid_protocol(value):
                 f"values [None, {', '.join(sorted(PROTOCOLS))}] and integer "
                 f"representations [0 to 255] are supported.",
                 "SecurityGroupRuleInvalidProtocol")
-
-
-def protocol_number(protocol):
-    """None (any) or the protocol's number."""
-    if protocol is None:
-        return None
-    return PROTOCOLS[protocol] if protocol in PROTOCOLS else int(protocol)
 
 
 def convert_port(name, value):

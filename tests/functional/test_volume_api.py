@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from agent.volume import nbd
-from agent.volume.client import VolumeClient, VolumeError
+from contract.clients.volume import VolumeClient, VolumeError
 from controller.volume.backend.exports import ExportDaemons
 from tests.lib.cloud import Cloud
 

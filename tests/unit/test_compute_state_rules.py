@@ -4,7 +4,8 @@ import types
 
 import pytest
 
-from controller.compute import exception, states
+from controller.compute import states
+from controller.compute.exception import InstanceInvalidState
 
 VM_STATES = (states.BUILDING, states.ACTIVE, states.STOPPED, states.PAUSED,
              states.SUSPENDED, states.ERROR)
@@ -18,7 +19,7 @@ def server(vm_state=states.ACTIVE, task_state=None, host="h1", locked=False):
 
 
 def refusal(action, instance, is_admin=False, skip=()):
-    with pytest.raises(exception.InstanceInvalidState) as caught:
+    with pytest.raises(InstanceInvalidState) as caught:
         states.check_action(action, instance, is_admin, skip)
     return str(caught.value)
 
@@ -47,7 +48,7 @@ def test_actions_of_agents_start_only_when_no_task_runs(action):
     rule = states.ACTIONS[action]
     for vm_state in VM_STATES:
         for task_state in TASK_STATES[1:]:
-            with pytest.raises(exception.InstanceInvalidState):
+            with pytest.raises(InstanceInvalidState):
                 states.begin_action(action, vm_state, task_state)
     for vm_state in rule.vm_states:
         assert states.begin_action(action, vm_state, None) == rule.sets_task_state

@@ -8,8 +8,8 @@ import ipaddress
 import falcon
 
 from controller import policy
+from contract import exception
 from controller.api import errors
-from controller.compute import exception
 from controller.compute.api import common
 from controller.compute.operations import security_groups as operations
 from controller.compute.security_groups import SecurityGroupAPI, nova_group, nova_rule

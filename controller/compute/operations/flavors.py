@@ -2,7 +2,8 @@
 ones, admins (the handler's policy check) manage them."""
 from sqlalchemy import select
 
-from controller.compute import exception, models
+from contract import exception
+from controller.compute import models
 from controller.compute import flavors as flavor_store
 
 # sort_key → column (Nova's names)

@@ -2,7 +2,8 @@
 and their events, kept after the server is deleted."""
 from sqlalchemy import select
 
-from controller.compute import actions, exception, models
+from contract import exception
+from controller.compute import actions, models
 
 
 class ActionNotFound(exception.ComputeError):

@@ -1,7 +1,8 @@
 """A user's SSH key pairs, imported or generated, within the ``key_pairs`` quota."""
 from sqlalchemy import func, select
 
-from controller.compute import exception, keypairs, models, quota
+from contract import exception
+from controller.compute import keypairs, models, quota
 
 
 class KeyPairNotFound(exception.ComputeError):

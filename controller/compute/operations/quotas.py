@@ -1,6 +1,7 @@
 """A project's compute limits next to what it uses: read by its members, set and reset
 by admins (``openstack quota show / set``, ``openstack limits show``)."""
-from controller.compute import exception, quota
+from contract import exception
+from controller.compute import quota
 
 
 class QuotaBelowUsage(exception.ComputeError):

@@ -3,9 +3,10 @@ console — each checked against the state rules of ``states.ACTIONS`` before it
 task_state is set, its action recorded, and the work cast to the server's agent."""
 import oslo_messaging as messaging
 
+from contract import exception
 from controller import policy
-from controller.compute import (actions, block_devices, exception, instances, models,
-                                quota, snapshots, states)
+from controller.compute import (actions, block_devices, instances, models, quota,
+                                snapshots, states)
 from controller.compute.operations.servers import authorized, public_key_of
 
 # power action → the agent's method that carries it out

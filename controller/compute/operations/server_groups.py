@@ -2,7 +2,8 @@
 hosts (anti-affinity), within the project's ``server_groups`` quota."""
 from sqlalchemy import func, select
 
-from controller.compute import exception, models, quota
+from contract import exception
+from controller.compute import models, quota
 
 GROUP_POLICIES = ("affinity", "anti-affinity")
 

@@ -1,5 +1,6 @@
 """A server's key/value metadata, within its project's ``metadata_items`` quota."""
-from controller.compute import exception, instances, models, quota, states
+from contract import exception
+from controller.compute import instances, models, quota, states
 from controller.compute.operations.servers import authorized
 
 

@@ -13,14 +13,13 @@ import uuid
 
 from sqlalchemy import select
 
+from contract import exception
 from controller import policy
-from controller.compute import (actions, aggregates, block_devices, exception, flavors,
-                                instances, models, quota, states)
-import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from controller.compute import (actions, aggregates, block_devices, flavors, instances,
+                                models, quota, states)
 from controller.compute.security_groups import SecurityGroupAPI
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
-import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
 
 LOG = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """The cloud's processes — agents, conductors, schedulers — as admins see and change them
 (``openstack compute service list/set/delete``), with the zone of each agent's host."""
-from controller.compute import aggregates, exception
+from contract import exception
+from controller.compute import aggregates
 from controller.scheduler import ServiceInUse, ServiceNotFound, placement
 
 

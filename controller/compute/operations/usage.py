@@ -1,6 +1,7 @@
 """What servers used over a time window (``openstack usage list/show``); the arithmetic
 lives in ``controller.compute.usage``."""
-from controller.compute import exception, usage
+from contract import exception
+from controller.compute import usage
 
 
 class InvalidMarker(exception.ComputeError):

@@ -9,8 +9,8 @@ attachment (``available``) and drops the BDM. HTTP lives in ``api/``.
 """
 import logging
 
-from controller.compute import (actions, block_devices, exception, instances, models,
-                                states)
+from contract import exception
+from controller.compute import actions, block_devices, instances, models, states
 from controller.compute.operations.servers import agent_is_up, authorized
 from controller.compute.volume import VolumeNotFound
 

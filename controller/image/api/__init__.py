@@ -1,7 +1,8 @@
 """The image API (Glance v2 subset), mounted at ``/image``."""
+from conf.image import store_dir
+from contract import image_format
 from controller.api.app import make_service_app
-from controller.image import conf as image_conf
-from controller.image import inspect, transfer
+from controller.image import transfer
 from controller.image.api import (common, image_data, images, imports, members, schemas,
                                   versions)
 from controller.image.data import ImageData
@@ -12,12 +13,12 @@ from controller.image.store import FilesystemStore
 
 def create_app(runtime):
     conf = runtime.conf
-    unknown = [f for f in conf.image.disk_formats if not inspect.supported(f)]
+    unknown = [f for f in conf.image.disk_formats if not image_format.supported(f)]
     if unknown:
         raise ValueError(f"[image] disk_formats: no content inspector for "
                          f"{', '.join(unknown)}")
     transfer.limit_malloc_retention()
-    store = FilesystemStore(image_conf.store_dir(conf))
+    store = FilesystemStore(store_dir(conf))
     data = ImageData(conf, runtime.db, store)
     data.recover()
     services = common.Services(conf=conf, data=data,

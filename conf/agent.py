@@ -1,11 +1,10 @@
-"""Options of the compute agent ([agent]), of the fake virt driver ([fake_driver]) and of
-the agent's own identity ([service_credentials]).
+"""Options of the compute agent ([agent]).
 
 Nothing here names a database: the agent reaches it only through the conductor.
 """
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "agent"
 
 agent_opts = [
     cfg.StrOpt("virt_driver", default="fake", choices=["fake", "libvirt"],
@@ -44,36 +43,10 @@ agent_opts = [
                help="Seconds between removals of cached images that no guest here uses."),
 ]
 
-service_credentials_opts = [
-    cfg.URIOpt("auth_url",
-               help="Identity API (Keystone v3) the agent authenticates with. Default: "
-                    "<public_url>/identity/v3."),
-    cfg.StrOpt("username",
-               help="The agent's service user (`pocketstack bootstrap` creates "
-                    "pocketstack-agent). Unset: the agent acts only with the tokens of "
-                    "the requests it serves, so it cannot clean up ports after a restart "
-                    "nor refresh tunnel peers."),
-    cfg.StrOpt("password", secret=True, help="Password of the service user."),
-    cfg.StrOpt("project_name", default="service", help="Project of the service user."),
-    cfg.StrOpt("user_domain_name", default="Default", help="Domain of the service user."),
-    cfg.StrOpt("project_domain_name", default="Default",
-               help="Domain of the service user's project."),
-]
 
-fake_driver_opts = [
-    cfg.IntOpt("vcpus", default=16, min=1, help="vCPUs of each simulated host."),
-    cfg.IntOpt("memory_mb", default=32768, min=1, help="MiB of RAM of each simulated host."),
-    cfg.IntOpt("local_gb", default=1000, min=1, help="GiB of disk of each simulated host."),
-    cfg.StrOpt("cpu_arch", default="x86_64", help="CPU architecture the hosts report."),
-    cfg.FloatOpt("spawn_seconds", default=0.0, min=0.0,
-                 help="How long a simulated spawn takes."),
-]
-
-CONF.register_opts(agent_opts, group="agent")
-CONF.register_opts(fake_driver_opts, group="fake_driver")
-CONF.register_opts(service_credentials_opts, group="service_credentials")
+def register_opts(conf):
+    conf.register_opts(agent_opts, group="agent")
 
 
 def list_opts():
-    return [("agent", agent_opts), ("fake_driver", fake_driver_opts),
-            ("service_credentials", service_credentials_opts)]
+    return [(GROUP, agent_opts)]

@@ -1,41 +1,51 @@
 """HTTP client of the networking API, for compute and the agents.
 
-They call it with the caller's own token, so they see and change exactly what the caller
-may. Neutron errors come back as ``NetworkApiError`` with the status and Neutron's error
-type (``PortNotFound``, ``IpAddressGenerationFailure``, ...).
+They call it with the caller's own token (or the agent's service user's, to bind ports),
+so they see and change exactly what that user may. Neutron errors come back as
+``NetworkApiError`` with the status and Neutron's error type (``PortNotFound``,
+``IpAddressGenerationFailure``, ...).
 """
-import requests
+from conf.api import public_url
+from contract.clients.base import ClientError, HTTPClient
 
 DEFAULT_TIMEOUT = 30
 
 
-class NetworkApiError(Exception):
+def network_endpoint(conf):
+    """The networking API compute talks to, from the API and from the agents alike."""
+    return conf.compute.network_endpoint or public_url(conf) + "/networking"
+
+
+class NetworkApiError(ClientError):
     def __init__(self, status, error_type, message):
-        super().__init__(f"{status} {error_type}: {message}")
-        self.status = status
-        self.error_type = error_type
+        super().__init__(f"{status} {error_type}: {message}", status, error_type)
         self.message = message
 
 
-class NetworkClient:
+class NetworkClient(HTTPClient):
+    error = NetworkApiError
+    service_name = "The network service"
+
     def __init__(self, endpoint, token, timeout=DEFAULT_TIMEOUT):
         """``endpoint``: the catalog's network endpoint, e.g. http://host:5000/networking."""
-        self.base = endpoint.rstrip("/") + "/v2.0"
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.headers.update({"X-Auth-Token": token, "Accept": "application/json"})
+        super().__init__(endpoint.rstrip("/") + "/v2.0", token, timeout,
+                         headers={"Accept": "application/json"})
+        self.base = self.endpoint
+
+    def unreachable(self, url, exc):
+        return (None, "ServiceUnavailable",
+                f"{self.service_name} unreachable at {url}: {exc}")
+
+    def fault(self, response):
+        try:
+            error = response.json()["NeutronError"]
+            error_type, message = error["type"], error["message"]
+        except (ValueError, KeyError, TypeError):
+            error_type, message = "HTTPError", response.text[:500]
+        return (response.status_code, error_type, message)
 
     def _request(self, method, path, body=None, params=None):
-        response = self.session.request(method, path if path.startswith("http")
-                                        else self.base + path, json=body, params=params,
-                                        timeout=self.timeout)
-        if response.status_code >= 400:
-            try:
-                error = response.json()["NeutronError"]
-                error_type, message = error["type"], error["message"]
-            except (ValueError, KeyError, TypeError):
-                error_type, message = "HTTPError", response.text[:500]
-            raise NetworkApiError(response.status_code, error_type, message)
+        response = self.request(method, path, json=body, params=params)
         return response.json() if response.content else None
 
     def _list(self, collection, filters):

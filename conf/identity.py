@@ -1,7 +1,7 @@
 """Options of the identity service (``[identity]``)."""
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "identity"
 
 identity_opts = [
     cfg.IntOpt("token_expiration", default=3600, min=1,
@@ -25,8 +25,10 @@ identity_opts = [
                help="Argon2id memory in KiB for password hashes (OWASP minimum: 19 MiB)."),
 ]
 
-CONF.register_opts(identity_opts, group="identity")
+
+def register_opts(conf):
+    conf.register_opts(identity_opts, group="identity")
 
 
 def list_opts():
-    return [("identity", identity_opts)]
+    return [(GROUP, identity_opts)]

@@ -2,12 +2,19 @@
 image data, and uploads the data of a server's snapshot."""
 import requests
 
-from agent.image import ImageError, ImageNotFound
-from controller.compute import conf as compute_conf  # noqa: F401  ([compute] image_endpoint)
-from controller.conf import public_url
+from conf.api import public_url
+from contract.clients.base import ClientError, HTTPClient
 
 CHUNK_SIZE = 1024 * 1024
 PATCH_MEDIA_TYPE = "application/openstack-images-v2.1-json-patch"
+
+
+class ImageError(ClientError):
+    """An image could not be fetched or is not usable; the message says why."""
+
+
+class ImageNotFound(ImageError):
+    pass
 
 
 def image_endpoint(conf):
@@ -15,10 +22,13 @@ def image_endpoint(conf):
     return conf.compute.image_endpoint or public_url(conf) + "/image"
 
 
-class ImageClient:
+class ImageClient(HTTPClient):
+    error = ImageError
+    service_name = "Image service"
+
     def __init__(self, endpoint, timeout=60.0):
-        self.endpoint = endpoint.rstrip("/")
-        self.timeout = timeout
+        """Each call passes the token to act with."""
+        super().__init__(endpoint, timeout=timeout)
 
     def iter_data(self, token, image_id):
         """The image's data as it streams in, ``CHUNK_SIZE`` bytes at a time."""
@@ -34,18 +44,13 @@ class ImageClient:
                 raise ImageError(f"Download of image {image_id} broke off: {exc}") from exc
 
     def _request(self, method, token, path, what, **kwargs):
-        url = f"{self.endpoint}/v2/images/{path}"
-        try:
-            response = requests.request(method, url, headers={
-                "X-Auth-Token": token, **kwargs.pop("headers", {})}, timeout=self.timeout,
-                **kwargs)
-        except requests.RequestException as exc:
-            raise ImageError(f"Image service unreachable at {url}: {exc}") from exc
+        """The answer; errors name ``what`` was asked for."""
+        response = self.request(method, f"/v2/images/{path}", token, check=False, **kwargs)
         if response.status_code == 404:
-            raise ImageNotFound(f"Image {path.split('/')[0]} could not be found.")
+            raise ImageNotFound(f"Image {path.split('/')[0]} could not be found.", 404)
         if response.status_code >= 400:
             raise ImageError(f"Image service answered {response.status_code} to {what}: "
-                             f"{response.text[:200]}")
+                             f"{response.text[:200]}", response.status_code)
         return response
 
     def upload(self, token, image_id, path, disk_format, container_format="bare"):

@@ -10,25 +10,30 @@
 
 If plugging the disk fails, ``detach`` undoes the attachment the same way.
 """
-import requests
+from conf.api import public_url
+from contract.clients.base import ClientError, HTTPClient
 
 API_VERSION = "volume 3.44"
 
 
-class VolumeError(Exception):
+def volume_endpoint(conf):
+    """The block storage API compute talks to, from the API and from the agents alike."""
+    return conf.compute.volume_endpoint or public_url(conf) + "/volume/v3"
+
+
+class VolumeError(ClientError):
     """The volume API refused or failed; the message is its own."""
 
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
 
+class VolumeClient(HTTPClient):
+    error = VolumeError
+    service_name = "Volume service"
 
-class VolumeClient:
     def __init__(self, endpoint, timeout=60.0):
         """``endpoint``: the block-storage endpoint without project, e.g.
-        ``http://controller:5000/volume/v3``."""
-        self.endpoint = endpoint.rstrip("/")
-        self.timeout = timeout
+        ``http://controller:5000/volume/v3``. Each call passes the token to act with."""
+        super().__init__(endpoint, timeout=timeout,
+                         headers={"OpenStack-API-Version": API_VERSION})
 
     def reserve(self, token, volume_id, instance_uuid):
         """Reserve the volume for the instance; returns the attachment id."""
@@ -65,22 +70,17 @@ class VolumeClient:
         self._call("DELETE", token, f"/volumes/{volume_id}")
 
     def _call(self, method, token, path, body=None):
-        url = self.endpoint + path
-        try:
-            resp = requests.request(method, url, json=body, timeout=self.timeout,
-                                    headers={"X-Auth-Token": token,
-                                             "OpenStack-API-Version": API_VERSION})
-        except requests.RequestException as exc:
-            raise VolumeError(f"Volume service unreachable at {url}: {exc}") from exc
-        if resp.status_code >= 400:
-            raise VolumeError(_fault_message(resp), resp.status_code)
+        resp = self.request(method, path, token, json=body)
         return resp.json() if resp.content else None
 
+    def fault(self, response):
+        return (fault_message(response), response.status_code)
 
-def _fault_message(resp):
+
+def fault_message(resp, service="Volume service"):
     """The message of a Cinder fault body ``{"badRequest": {"message": ...}}``."""
     try:
         (fault,) = resp.json().values()
         return fault["message"]
     except (ValueError, TypeError, KeyError, AttributeError):
-        return f"Volume service answered {resp.status_code}: {resp.text[:200]}"
+        return f"{service} answered {resp.status_code}: {resp.text[:200]}"

@@ -3,7 +3,7 @@ import os
 
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "libvirt"
 
 libvirt_opts = [
     cfg.StrOpt("virt_type", default="kvm", choices=("kvm", "qemu"),
@@ -30,7 +30,12 @@ libvirt_opts = [
 ]
 
 
-CONF.register_opts(libvirt_opts, group="libvirt")
+def register_opts(conf):
+    conf.register_opts(libvirt_opts, group="libvirt")
+
+
+def list_opts():
+    return [(GROUP, libvirt_opts)]
 
 
 def instances_path(conf):
@@ -39,7 +44,3 @@ def instances_path(conf):
 
 def image_cache_path(conf):
     return conf.libvirt.image_cache_path or os.path.join(conf.state_path, "_base")
-
-
-def list_opts():
-    return [("libvirt", libvirt_opts)]

@@ -8,8 +8,8 @@ import threading
 import oslo_messaging as messaging
 from oslo_context import context as oslo_context
 
-from controller import inprocess_messaging
-from controller.conf import CONF
+from conf import CONF
+from contract import inprocess_messaging, objects
 
 # Topics. An agent's server listens on AGENT_TOPIC with server=<its host name>.
 CONDUCTOR_TOPIC = "conductor"
@@ -19,7 +19,8 @@ AGENT_TOPIC = "compute"
 EXCHANGE = "pocketstack"
 
 # Modules whose exceptions a call re-raises as themselves on the caller's side.
-ALLOWED_REMOTE_EXMODS = ["controller.scheduler", "controller.compute.exception"]
+ALLOWED_REMOTE_EXMODS = ["contract.exception", "controller.scheduler",
+                         "controller.compute.exception"]
 
 _transports = {}
 _transports_lock = threading.Lock()
@@ -52,13 +53,17 @@ def get_transport(url=None):
 
 
 class ContextSerializer(messaging.Serializer):
-    """Sends RequestContext as a dict and restores it on the receiving side."""
+    """Sends RequestContext as a dict and restores it on the receiving side; arguments
+    and answers go through ``contract.objects.ObjectSerializer`` (versioned objects)."""
+
+    def __init__(self):
+        self.objects = objects.ObjectSerializer()
 
     def serialize_entity(self, ctxt, entity):
-        return entity
+        return self.objects.serialize_entity(ctxt, entity)
 
     def deserialize_entity(self, ctxt, entity):
-        return entity
+        return self.objects.deserialize_entity(ctxt, entity)
 
     def serialize_context(self, ctxt):
         return ctxt.to_dict()
@@ -67,10 +72,13 @@ class ContextSerializer(messaging.Serializer):
         return RequestContext.from_dict(ctxt)
 
 
-def get_client(topic, version, server=None, timeout=None, transport=None):
+def get_client(topic, version, server=None, timeout=None, transport=None, version_cap=None):
+    """A client sending ``version`` unless a method asks for another, never above
+    ``version_cap`` (``[upgrade_levels]``): ``can_send_version`` says what it may."""
     target = messaging.Target(topic=topic, version=version, server=server)
     return messaging.get_rpc_client(transport or get_transport(), target,
-                                    serializer=ContextSerializer(), timeout=timeout)
+                                    serializer=ContextSerializer(), timeout=timeout,
+                                    version_cap=version_cap or None)
 
 
 def get_server(topic, server, endpoints, transport=None):

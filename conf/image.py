@@ -3,9 +3,9 @@ import os
 
 from oslo_config import cfg
 
-from controller.conf import CONF
-
 GiB = 1024 ** 3
+
+GROUP = "image"
 
 image_opts = [
     cfg.StrOpt("store_dir",
@@ -45,11 +45,13 @@ image_opts = [
                       "or send the next bytes."),
 ]
 
-CONF.register_opts(image_opts, group="image")
+
+def register_opts(conf):
+    conf.register_opts(image_opts, group="image")
 
 
 def list_opts():
-    return [("image", image_opts)]
+    return [(GROUP, image_opts)]
 
 
 def store_dir(conf):

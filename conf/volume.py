@@ -1,7 +1,7 @@
 """Options of the block storage service ([volume])."""
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "volume"
 
 volume_opts = [
     cfg.StrOpt("volumes_path",
@@ -40,8 +40,9 @@ volume_opts = [
 ]
 
 
-CONF.register_opts(volume_opts, group="volume")
+def register_opts(conf):
+    conf.register_opts(volume_opts, group="volume")
 
 
 def list_opts():
-    return [("volume", volume_opts)]
+    return [(GROUP, volume_opts)]

@@ -6,7 +6,7 @@ Neutron's server and Linux-bridge agent share ``[vxlan]``.
 """
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "network"
 
 server_opts = [
     cfg.StrOpt("default_network_type", default="vxlan", choices=("vxlan", "flat"),
@@ -59,8 +59,10 @@ host_opts = [
                     "namespace."),
 ]
 
-CONF.register_opts(server_opts + host_opts, group="network")
+
+def register_opts(conf):
+    conf.register_opts(server_opts + host_opts, group="network")
 
 
 def list_opts():
-    return [("network", server_opts + host_opts)]
+    return [(GROUP, server_opts + host_opts)]

@@ -1,14 +1,17 @@
-"""Start-up shared by the console scripts: configuration, logging, running until a signal."""
+"""Start-up shared by every console script (controller, agent, operator commands):
+configuration, logging, running until a signal."""
 import logging
 import signal
 import sys
 import threading
 
-from controller.conf import CONF
+from conf import CONF, register
 
 
-def parse_config(argv, cli_opts=()):
-    """Parse ``--config-file`` and CLI options into the global CONF."""
+def parse_config(argv, groups, cli_opts=()):
+    """Register the option ``groups`` the process's services use (``conf.groups_of``),
+    then parse ``--config-file`` and CLI options into the global CONF."""
+    register(CONF, groups)
     for opt in cli_opts:
         CONF.register_cli_opt(opt)
     CONF(argv, project="pocketstack", default_config_files=[])

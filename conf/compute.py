@@ -1,7 +1,7 @@
-"""Options of the compute API and of the build flow the conductor runs."""
+"""Options of the compute API and of the build flow the conductor runs ([compute])."""
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "compute"
 
 compute_opts = [
     cfg.StrOpt("default_availability_zone", default="nova",
@@ -35,24 +35,10 @@ compute_opts = [
                help="Most lines of a server's console log the API returns."),
 ]
 
-quota_opts = [
-    cfg.IntOpt("instances", default=10, min=-1,
-               help="Default servers per project (-1: unlimited)."),
-    cfg.IntOpt("cores", default=20, min=-1, help="Default vCPUs per project."),
-    cfg.IntOpt("ram", default=51200, min=-1, help="Default MiB of RAM per project."),
-    cfg.IntOpt("metadata_items", default=128, min=-1,
-               help="Default metadata items per server."),
-    cfg.IntOpt("key_pairs", default=100, min=-1, help="Default key pairs per user."),
-    cfg.IntOpt("server_groups", default=10, min=-1,
-               help="Default server groups per project."),
-    cfg.IntOpt("server_group_members", default=10, min=-1,
-               help="Default servers per server group."),
-]
 
-
-CONF.register_opts(compute_opts, group="compute")
-CONF.register_opts(quota_opts, group="quota")
+def register_opts(conf):
+    conf.register_opts(compute_opts, group="compute")
 
 
 def list_opts():
-    return [("compute", compute_opts), ("quota", quota_opts)]
+    return [(GROUP, compute_opts)]

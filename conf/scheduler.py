@@ -1,7 +1,7 @@
 """Options of the scheduler (``[scheduler]``)."""
 from oslo_config import cfg
 
-from controller.conf import CONF
+GROUP = "scheduler"
 
 scheduler_opts = [
     cfg.StrOpt("driver", default="filter_scheduler", choices=["filter_scheduler", "chance"],
@@ -48,8 +48,10 @@ scheduler_opts = [
                help="MiB of each host's RAM kept for the host itself."),
 ]
 
-CONF.register_opts(scheduler_opts, group="scheduler")
+
+def register_opts(conf):
+    conf.register_opts(scheduler_opts, group="scheduler")
 
 
 def list_opts():
-    return [("scheduler", scheduler_opts)]
+    return [(GROUP, scheduler_opts)]
