@@ -119,3 +119,10 @@ class ServerPorts:
         client = self.service_client()
         if client is not None:
             self.host_network.refresh(client)
+
+    def refresh_filters(self):
+        """Periodic (about every second): the port filters here (security groups)
+        reconciled with the network service, as the service user."""
+        client = self.service_client()
+        if client is not None:
+            self.host_network.refresh_filters(client)

@@ -165,6 +165,11 @@ class HostReconciliation:
         """Periodic: catch the networks wired here up with the network service."""
         self.ports.refresh()
 
+    def refresh_security_groups(self):
+        """Periodic (about every second): security groups reconciled with the network
+        service."""
+        self.ports.refresh_filters()
+
     def manage_image_cache(self):
         """Periodic: let the driver drop images no guest here has used for long."""
         removed = self.driver.manage_image_cache()

@@ -124,6 +124,8 @@ class AgentService:
         intervals = {"report": agent_conf.report_interval,
                      "sync_power_states": agent_conf.sync_power_state_interval,
                      "refresh_networks": agent_conf.network_refresh_interval,
+                     "refresh_security_groups":
+                         agent_conf.security_group_refresh_interval,
                      "manage_image_cache": agent_conf.image_cache_manager_interval}
         return [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
                  None, None) for name, seconds in intervals.items()]

@@ -34,6 +34,11 @@ agent_opts = [
                help="Seconds between catching the networks wired on this host up with "
                     "the network service (VXLAN peers on other hosts, DHCP options). "
                     "Needs [service_credentials]."),
+    cfg.FloatOpt("security_group_refresh_interval", default=1.0, min=0.2,
+                 help="Seconds between reconciling the security group rules of the "
+                      "ports wired here with the network service (a change reaches "
+                      "guests within about this, plus the time to read it). Needs "
+                      "[service_credentials]."),
     cfg.IntOpt("image_cache_manager_interval", default=2400, min=1,
                help="Seconds between removals of cached images that no guest here uses."),
 ]

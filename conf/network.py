@@ -27,6 +27,11 @@ server_opts = [
                help="Default subnets per project (-1: unlimited)."),
     cfg.IntOpt("quota_port", default=500, min=-1,
                help="Default ports per project (-1: unlimited)."),
+    cfg.IntOpt("quota_security_group", default=10, min=-1,
+               help="Default security groups per project, its default group included "
+                    "(-1: unlimited)."),
+    cfg.IntOpt("quota_security_group_rule", default=100, min=-1,
+               help="Default security group rules per project (-1: unlimited)."),
 ]
 
 host_opts = [

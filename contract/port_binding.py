@@ -20,6 +20,8 @@ def bind_port(client, binder, instance, request, host):
                                   device_owner=owner)
         return binder.update_port(port["id"], **{"binding:host_id": host})
     fields = {}
+    if request.get("security_groups"):
+        fields["security_groups"] = request["security_groups"]
     if request.get("fixed_ip"):
         fields["fixed_ips"] = [{"ip_address": request["fixed_ip"]}]
     port = client.create_port(request["network_id"], instance["uuid"], owner, **fields)

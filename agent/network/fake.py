@@ -29,3 +29,6 @@ class FakeHostNetwork(host.HostNetwork):
 
     def refresh(self, client):
         """Nothing to catch up with: no bridges, tunnels or DHCP here."""
+
+    def refresh_filters(self, client):
+        """No filters here."""

@@ -4,8 +4,8 @@ needs no network code, a new network back end no hypervisor code.
 
 The agent plugs a port here before its guest boots and unplugs it after the guest is
 gone; the virt driver only puts the guest's NIC where ``plug`` said (the ``bridge`` and
-``tap`` of the port's ``network_info`` entry). What each port may send is the host
-network's business too: port security today, security groups next (see
+``tap`` of the port's ``network_info`` entry). What each port may send and receive is
+the host network's business too: port security and security groups (see
 ``agent.network.filters``).
 
 ``client`` is a ``contract.clients.network.NetworkClient`` with a token.
@@ -40,4 +40,9 @@ class HostNetwork(abc.ABC):
     def refresh(self, client):
         """Periodic: catch the networks wired here up with the network service (tunnel
         peers on other hosts, DHCP options, port filters)."""
+
+    @abc.abstractmethod
+    def refresh_filters(self, client):
+        """Periodic, about every second: make the port filters here (security groups)
+        what the network service says now."""
 

@@ -34,3 +34,11 @@ class LinuxBridgeNetwork(host.HostNetwork):
                 self.plugger.refresh(network_id, client)
             except Exception:
                 LOG.exception("Refreshing network %s on this host failed", network_id)
+
+    def refresh_filters(self, client):
+        for network_id in self.plugger.plugged_networks():
+            try:
+                self.plugger.refresh_filters(network_id, client)
+            except Exception:
+                LOG.exception("Refreshing the port filters of network %s on this host "
+                              "failed", network_id)

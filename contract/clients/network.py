@@ -51,14 +51,15 @@ class NetworkClient(HTTPClient):
     def _list(self, collection, filters):
         """Every page of a listing, following ``<collection>_links``."""
         body = self._request("GET", f"/{collection}", params=filters)
-        items = list(body[collection])
+        key = collection.replace("-", "_")
+        items = list(body[key])
         while True:
-            nxt = [link["href"] for link in body.get(f"{collection}_links", ())
+            nxt = [link["href"] for link in body.get(f"{key}_links", ())
                    if link["rel"] == "next"]
             if not nxt:
                 return items
             body = self._request("GET", nxt[0])
-            items += body[collection]
+            items += body[key]
 
     # --- networks and subnets ------------------------------------------------------
 
@@ -98,3 +99,32 @@ class NetworkClient(HTTPClient):
 
     def delete_port(self, port_id):
         self._request("DELETE", f"/ports/{port_id}")
+
+    # --- security groups -----------------------------------------------------------
+
+    def list_security_groups(self, **filters):
+        return self._list("security-groups", filters)
+
+    def show_security_group(self, group_id):
+        return self._request("GET", f"/security-groups/{group_id}")["security_group"]
+
+    def create_security_group(self, **fields):
+        return self._request("POST", "/security-groups",
+                             {"security_group": fields})["security_group"]
+
+    def update_security_group(self, group_id, **fields):
+        return self._request("PUT", f"/security-groups/{group_id}",
+                             {"security_group": fields})["security_group"]
+
+    def delete_security_group(self, group_id):
+        self._request("DELETE", f"/security-groups/{group_id}")
+
+    def list_security_group_rules(self, **filters):
+        return self._list("security-group-rules", filters)
+
+    def create_security_group_rule(self, **fields):
+        return self._request("POST", "/security-group-rules",
+                             {"security_group_rule": fields})["security_group_rule"]
+
+    def delete_security_group_rule(self, rule_id):
+        self._request("DELETE", f"/security-group-rules/{rule_id}")

@@ -14,7 +14,8 @@ class Instance(base.PocketstackObject):
     ``flavor``: ``{"name", "vcpus", "memory_mb", "root_gb", "ephemeral_gb", "swap",
     "extra_specs"}``; ``image_meta``: the image as the image service described it;
     ``user_data``: base64; ``requested_networks``: ``[{"network_id", "port_id",
-    "fixed_ip"}]`` as the create request asked; ``launched_at``: ISO 8601.
+    "fixed_ip", "security_groups"}]`` as the create request asked (the group IDs for
+    the ports the agent creates); ``launched_at``: ISO 8601.
 
     Versions: 1.0 — the fields below.
     """

@@ -353,6 +353,26 @@ def ensure_private_network(demo):
             "cidr": PRIVATE_CIDR, "dns_nameservers": []}}, "create the private subnet")
 
 
+# What DevStack's tutorials assume the demo project's default group lets in.
+DEMO_INGRESS = ({"protocol": "icmp", "port_range_min": None, "port_range_max": None},
+                {"protocol": "tcp", "port_range_min": 22, "port_range_max": 22})
+
+
+def ensure_demo_access(demo):
+    """Ping and SSH (IPv4) into the demo project's guests: two ingress rules in its
+    default group (which listing makes), added once."""
+    group = _one(demo.get("network", "/v2.0/security-groups", name="default")[
+        "security_groups"], "default")
+    for wanted in DEMO_INGRESS:
+        if not any(rule["direction"] == "ingress" and rule["ethertype"] == "IPv4"
+                   and rule["remote_ip_prefix"] is None and rule["remote_group_id"] is None
+                   and all(rule[key] == value for key, value in wanted.items())
+                   for rule in group["security_group_rules"]):
+            demo.post("network", "/v2.0/security-group-rules", {"security_group_rule": {
+                "security_group_id": group["id"], "direction": "ingress",
+                "ethertype": "IPv4", **wanted}}, f"allow {wanted['protocol']} in")
+
+
 def invoking_user():
     """The user who ran ``sudo pocketstack up`` (their SSH key and clouds.yaml), or root."""
     name = os.environ.get("SUDO_USER") or getpass.getuser()
@@ -467,6 +487,7 @@ def up(args):
     ensure_image(admin)
     demo = Api(url, "demo", passwords["demo_password"], "demo")
     ensure_private_network(demo)
+    ensure_demo_access(demo)
     keyname = ensure_keypair(demo, args.ssh_key or find_ssh_public_key(invoking_user()))
     clouds = write_client_files(layout, url, passwords, invoking_user(), args.clouds_yaml)
     key_arg = f" --key-name {keyname}" if keyname else ""

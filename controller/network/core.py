@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from controller.api import errors
 from controller.network import ipam, quotas, segments
 from controller.network.models import IPAllocation, Network, Port, Subnet
+from controller.network.security_groups import set_port_groups
 
 LOG = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class NetworkCore:
 
     # --- transactions -------------------------------------------------------------
 
-    def _run(self, work):
+    def run(self, work):
         """Run ``work(session)`` in a transaction, again when it loses a uniqueness race."""
         for attempt in range(1, _ATTEMPTS + 1):
             try:
@@ -100,7 +101,8 @@ class NetworkCore:
     @staticmethod
     def _visible_ports(scope):
         query = (select(Port).join(Port.network)
-                 .options(contains_eager(Port.network), selectinload(Port.fixed_ips)))
+                 .options(contains_eager(Port.network), selectinload(Port.fixed_ips),
+                          selectinload(Port.security_group_bindings)))
         if not scope.all_projects:
             network_visible = or_(Network.project_id == scope.project_id,
                                   Network.shared.is_(True))
@@ -199,7 +201,7 @@ class NetworkCore:
             session.flush()
             return network
 
-        return self._run(work)
+        return self.run(work)
 
     def update_network(self, network_id, scope, changes):
         """``changes``: name, description, admin_state_up, shared, mtu."""
@@ -224,7 +226,7 @@ class NetworkCore:
             network.revision_number += 1
             return network
 
-        return self._run(work)
+        return self.run(work)
 
     def delete_network(self, network_id, scope):
         def work(session):
@@ -239,7 +241,7 @@ class NetworkCore:
             session.flush()
             session.delete(network)
 
-        self._run(work)
+        self.run(work)
 
     # --- subnets ------------------------------------------------------------------
 
@@ -276,7 +278,7 @@ class NetworkCore:
                 self._add_dhcp_address(session, network, subnet)
             return subnet
 
-        return self._run(work)
+        return self.run(work)
 
     def update_subnet(self, subnet_id, scope, changes):
         """``changes``: name, description, gateway_ip, allocation_pools, dns_nameservers,
@@ -315,7 +317,7 @@ class NetworkCore:
             subnet.revision_number += 1
             return subnet
 
-        return self._run(work)
+        return self.run(work)
 
     def delete_subnet(self, subnet_id, scope):
         def work(session):
@@ -332,7 +334,7 @@ class NetworkCore:
             session.flush()
             session.delete(subnet)
 
-        self._run(work)
+        self.run(work)
 
     @staticmethod
     def _gateway(net, gateway_ip):
@@ -410,9 +412,11 @@ class NetworkCore:
 
     def create_port(self, project_id, network_id, scope, *, name="", description="",
                     admin_state_up=True, mac_address=None, fixed_ips=None, device_id="",
-                    device_owner="", binding_host_id="", binding_profile=None):
+                    device_owner="", binding_host_id="", binding_profile=None,
+                    security_groups=None, port_security_enabled=True):
         """``fixed_ips``: None (one address from the first subnet with room) or a list of
-        {"subnet_id"?, "ip_address"?}."""
+        {"subnet_id"?, "ip_address"?}; ``security_groups``: None (the project's default
+        group) or a list of ids."""
         if mac_address is not None:
             mac_address = _ipam_call(ipam.parse_mac, mac_address)
 
@@ -433,36 +437,44 @@ class NetworkCore:
                         device_id=device_id, device_owner=device_owner,
                         binding_host_id=binding_host_id or "",
                         binding_profile=binding_profile or {},
-                        fixed_ips=[])
+                        port_security_enabled=port_security_enabled, fixed_ips=[])
             port.fixed_ips = self._allocate(session, network, fixed_ips, [])
+            set_port_groups(session, port, security_groups, port_security_enabled,
+                            creating=True)
             session.add(port)
             session.flush()
             return port
 
-        return self._run(work)
+        return self.run(work)
 
     def update_port(self, port_id, scope, changes):
         """``changes``: name, description, admin_state_up, device_id, device_owner,
-        binding_host_id, binding_profile, fixed_ips."""
+        binding_host_id, binding_profile, fixed_ips, security_groups,
+        port_security_enabled."""
         def work(session):
             port = self.get_port(port_id, scope, session)
             if "fixed_ips" in changes:
                 port.fixed_ips = self._allocate(session, port.network, changes["fixed_ips"],
                                                 list(port.fixed_ips))
+            if "security_groups" in changes or "port_security_enabled" in changes:
+                set_port_groups(
+                    session, port, changes.get("security_groups"),
+                    changes.get("port_security_enabled", port.port_security_enabled),
+                    creating=False)
             for key, value in changes.items():
-                if key != "fixed_ips":
+                if key not in ("fixed_ips", "security_groups"):
                     setattr(port, key, value)
             port.revision_number += 1
             session.flush()
             return port
 
-        return self._run(work)
+        return self.run(work)
 
     def delete_port(self, port_id, scope):
         def work(session):
             session.delete(self.get_port(port_id, scope, session))
 
-        self._run(work)
+        self.run(work)
 
     @staticmethod
     def _new_mac(session, network_id):

@@ -1,4 +1,4 @@
-"""Per-project quotas on networks, subnets and ports, as Neutron's quota engine keeps them.
+"""Per-project quotas on networks, subnets, ports, security groups and their rules, as Neutron's quota engine keeps them.
 
 Usage is counted from the rows themselves, in the transaction that adds the new row, so it
 cannot drift. Two creates of one project must not both take a quota's last unit: SQLite
@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.api import errors
 from controller.network.models import (Network, NetworkQuota, NetworkQuotaLock, Port,
-                                       Subnet)
+                                       SecurityGroup, SecurityGroupRule, Subnet)
 
 # The resources limited per project, their tables, in Neutron's names.
-RESOURCES = {"network": Network, "subnet": Subnet, "port": Port}
+RESOURCES = {"network": Network, "subnet": Subnet, "port": Port,
+             "security_group": SecurityGroup, "security_group_rule": SecurityGroupRule}
 UNLIMITED = -1
 
 
@@ -90,15 +91,15 @@ def lock_project(session, project_id):
         session.scalars(query).first()
 
 
-def check_room(session, conf, project_id, resource):
-    """Raise OverQuota unless the project may have one more ``resource``. The project stays
-    locked until the transaction, which then adds the row, ends."""
+def check_room(session, conf, project_id, resource, amount=1):
+    """Raise OverQuota unless the project may have ``amount`` more ``resource``. The
+    project stays locked until the transaction, which then adds the rows, ends."""
     lock_project(session, project_id)
     limits = project_limits(session, conf, project_id)
     if limits[resource] == UNLIMITED:
         return
     over = exceeded(limits, {resource: count(session, project_id, resource)},
-                    {resource: 1})
+                    {resource: amount})
     if over:
         raise over_quota(over)
 

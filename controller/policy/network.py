@@ -101,6 +101,25 @@ RULES = [
           "Change a port's binding profile.", "/ports/{id}", "PUT"),
     _rule("delete_port", "rule:project_member", "Delete a port.", "/ports/{id}", "DELETE"),
 
+    _rule("create_security_group", "rule:project_member", "Create a security group.",
+          "/security-groups", "POST"),
+    _rule("get_security_group", "rule:project_reader",
+          "Show or list security groups: the project's own.",
+          "/security-groups/{id}", "GET"),
+    _rule("update_security_group", "rule:project_member", "Update a security group.",
+          "/security-groups/{id}", "PUT"),
+    _rule("delete_security_group", "rule:project_member", "Delete a security group.",
+          "/security-groups/{id}", "DELETE"),
+    _rule("create_security_group_rule", "rule:project_member",
+          "Add a rule to a security group of the project.", "/security-group-rules",
+          "POST"),
+    _rule("get_security_group_rule", "rule:project_reader",
+          "Show or list the rules of the project's security groups.",
+          "/security-group-rules/{id}", "GET"),
+    _rule("delete_security_group_rule", "rule:project_member",
+          "Delete a rule of a security group of the project.",
+          "/security-group-rules/{id}", "DELETE"),
+
     policy.DocumentedRuleDefault(
         "get_quota", "rule:project_reader",
         "Show a project's quotas, their defaults and their usage; the list of projects "

@@ -156,7 +156,9 @@ def test_down_leaves_nothing_behind(aio):
     links = run("ip", "-o", "link", "show").stdout
     namespaces = run("ip", "netns", "list").stdout
     dnsmasq = run("pgrep", "-af", "dnsmasq", check=False).stdout
+    tables = run("nft", "list", "tables", "inet", check=False).stdout
     for network_id in networks.values():
+        assert f"pocketstack-sg-{network_id}" not in tables
         assert f"brq{network_id[:11]}" not in links
         assert f"qdhcp-{network_id}" not in namespaces
         assert network_id not in dnsmasq

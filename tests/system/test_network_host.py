@@ -50,7 +50,13 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(cloud):
-    return NetworkClient(cloud.url + "/networking", cloud.openstack("token", "issue")["id"])
+    client = NetworkClient(cloud.url + "/networking", cloud.openstack("token", "issue")["id"])
+    # Guests are pinged from their network's namespace: the project's default security
+    # group lets ICMP in, as a user of a cloud with security groups would make it.
+    (default,) = client.list_security_groups(name="default")
+    client.create_security_group_rule(security_group_id=default["id"], direction="ingress",
+                                      protocol="icmp")
+    return client
 
 
 def api(client, method, path, body=None):

@@ -5,6 +5,7 @@ import uuid
 from agent.rpcapi import AgentAPI
 from contract.exception import ComputeError
 from controller.api import app as api_app
+from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     hypervisors, instance_actions, keypairs, limits,
                                     microversion, quota_sets, server_actions,
@@ -92,6 +93,7 @@ def create_app(runtime):
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }
+    routes.update({path: resource(svc) for path, resource in security_groups.ROUTES.items()})
     for path, resource in routes.items():
         app.add_route(path, resource)
     return app

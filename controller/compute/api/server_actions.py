@@ -6,7 +6,7 @@ import falcon
 from controller.api import errors
 from controller.compute import actions
 from controller.compute.operations import server_actions
-from controller.compute.api import common, server_views
+from controller.compute.api import common, security_groups, server_views
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
 _NO_ARGUMENT = {"type": "null"}
@@ -83,6 +83,10 @@ class ServerAction:
     def on_post(self, req, resp, server_id):
         auth = req.context.auth
         name, argument = next(iter(common.body(req, ONE_ACTION).items()))
+        if name in security_groups.ACTIONS:
+            security_groups.server_action(self.svc, req, server_id, name, argument)
+            resp.status = falcon.HTTP_202
+            return
         if name not in ACTIONS:
             raise errors.BadRequest(f"There is no such action: {name}")
         schema = ACTIONS[name]

@@ -4,7 +4,7 @@ import falcon
 from controller import policy
 from controller.api import errors
 from controller.compute import name_filter, states
-from controller.compute.api import common, server_views
+from controller.compute.api import common, security_groups, server_views
 from controller.compute.operations import servers
 from controller.db.base import utcnow
 from controller.scheduler import placement
@@ -98,10 +98,6 @@ def _check_version_fields(server, version):
     if version >= (2, 37) and "networks" not in server:
         raise errors.BadRequest("Invalid input for field/attribute server. "
                                 "'networks' is a required property")
-    for group in server.get("security_groups") or []:
-        if group["name"] != "default":
-            raise errors.BadRequest(f"Security group {group['name']} is not supported: "
-                                    f"servers get the network's default rules.")
 
 
 def shows_host_status(auth, version):
@@ -169,7 +165,10 @@ class _ServerList:
         page = common.paginate(found, limit, marker, lambda i: i.uuid)
         if detail:
             hosts = host_states(self.svc, services)
-            body = {"servers": [server_views.detail(req, i, auth, hosts) for i in page]}
+            groups = security_groups.names_of_servers(self.svc, auth, page)
+            body = {"servers": [server_views.detail(req, i, auth, hosts,
+                                                    security_groups=groups.get(i.uuid))
+                                for i in page]}
         else:
             body = {"servers": [server_views.summary(req, i) for i in page]}
         more = common.next_link(req, path, page, limit, lambda i: i.uuid)
@@ -201,7 +200,8 @@ class Servers(_ServerList):
         resp.location = common.url(req, f"/servers/{first.uuid}")
         resp.media = {"server": {"id": first.uuid, "OS-DCF:diskConfig": "MANUAL",
                                  "links": common.links(req, f"/servers/{first.uuid}"),
-                                 "security_groups": [{"name": "default"}]}}
+                                 "security_groups": server.get("security_groups")
+                                 or [{"name": "default"}]}}
 
 
 class ServersDetail(_ServerList):
@@ -215,8 +215,10 @@ class Server:
 
     def _view(self, req, auth, shown):
         instance, groups, services = shown
+        names = security_groups.names_of_servers(self.svc, auth, [instance])
         return {"server": server_views.detail(req, instance, auth,
-                                              host_states(self.svc, services), groups)}
+                                              host_states(self.svc, services), groups,
+                                              names.get(instance.uuid))}
 
     def on_get(self, req, resp, server_id):
         auth = req.context.auth

@@ -17,6 +17,7 @@ from contract import exception
 from controller import policy
 from controller.compute import (actions, aggregates, block_devices, flavors, instances,
                                 models, quota, states)
+from controller.compute.security_groups import SecurityGroupAPI
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 
@@ -171,6 +172,11 @@ class ServerOperations:
         block_devices.check_image_fits(flavor, image_meta, disks)
         networks = self.handles.network.resolve(auth.token, auth.project_id,
                                                  requested_networks)
+        group_ids = SecurityGroupAPI(self.handles.network).resolve(
+            auth.token, auth.project_id, server.get("security_groups"))
+        for entry in networks:
+            if group_ids and "port_id" not in entry:
+                entry["security_groups"] = group_ids
         min_count = int(server.get("min_count", 1))
         max_count = int(server.get("max_count", min_count))
         if min_count > max_count:

@@ -5,6 +5,7 @@ import dataclasses
 
 from controller.api import body as api_body
 from controller.api import errors
+from controller.network import sg_rules
 
 
 def _bad(message):
@@ -143,6 +144,30 @@ PORT = [
     Attribute("binding:host_id", "binding_host_id", string()),
     Attribute("binding:profile", "binding_profile", dictionary),
     Attribute("binding:vnic_type", "vnic_type", normal_only),
+    Attribute("security_groups", "security_groups", sg_rules.convert_uuid_list),
+    Attribute("port_security_enabled", "port_security_enabled", boolean),
+]
+
+SECURITY_GROUP = [
+    *_common(),
+    Attribute("stateful", "stateful", boolean),
+]
+
+SECURITY_GROUP_RULE = [
+    Attribute("description", "description", string()),
+    Attribute("project_id", "project_id", string(64), put=False),
+    Attribute("tenant_id", "project_id", string(64), put=False),
+    Attribute("security_group_id", "security_group_id", sg_rules.convert_uuid_or_none,
+              put=False, required=True),
+    Attribute("direction", "direction", sg_rules.convert_direction, put=False,
+              required=True),
+    Attribute("ethertype", "ethertype", sg_rules.convert_ethertype, put=False),
+    Attribute("protocol", "protocol", sg_rules.convert_protocol, put=False),
+    Attribute("port_range_min", "port_range_min", sg_rules.convert_port, put=False),
+    Attribute("port_range_max", "port_range_max", sg_rules.convert_port, put=False),
+    Attribute("remote_ip_prefix", "remote_ip_prefix", sg_rules.convert_prefix, put=False),
+    Attribute("remote_group_id", "remote_group_id", sg_rules.convert_uuid_or_none,
+              put=False),
 ]
 
 

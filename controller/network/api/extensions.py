@@ -27,6 +27,10 @@ EXTENSIONS = [
      "filter parameters."),
     ("ip-substring-filtering", "IP address substring filtering", "Provides IP address "
      "substring filtering when listing ports"),
+    ("security-group", "security-group", "The security groups extension."),
+    ("port-security", "Port Security", "Provides port security"),
+    ("stateful-security-group", "Stateful security group", "Indicates if the security "
+     "group is stateful or not"),
     ("quotas", "Quota management support", "Expose functions for quotas management per "
      "project"),
     ("quota_details", "Quota details management support", "Expose functions for quotas "
