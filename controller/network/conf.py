@@ -27,6 +27,10 @@ server_opts = [
                help="Default subnets per project (-1: unlimited)."),
     cfg.IntOpt("quota_port", default=500, min=-1,
                help="Default ports per project (-1: unlimited)."),
+    cfg.IntOpt("quota_router", default=10, min=-1,
+               help="Default routers per project (-1: unlimited)."),
+    cfg.IntOpt("quota_floatingip", default=50, min=-1,
+               help="Default floating IPs per project (-1: unlimited)."),
 ]
 
 host_opts = [

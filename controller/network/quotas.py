@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from controller.api import errors
+from controller.network.l3_models import FloatingIP, Router
 from controller.network.models import (Network, NetworkQuota, NetworkQuotaLock, Port,
                                        Subnet)
 
 # The resources limited per project, their tables, in Neutron's names.
-RESOURCES = {"network": Network, "subnet": Subnet, "port": Port}
+RESOURCES = {"network": Network, "subnet": Subnet, "port": Port, "router": Router,
+             "floatingip": FloatingIP}
 UNLIMITED = -1
 
 

@@ -23,7 +23,7 @@ BASE_RULES = [
     policy.RuleDefault("project_member", "rule:admin or (role:member and rule:owner)"),
 ]
 
-SERVICE_MODULES = ("identity", "image", "compute", "network", "volume")
+SERVICE_MODULES = ("identity", "image", "compute", "network", "network_l3", "volume")
 
 _enforcer = None
 _lock = threading.Lock()

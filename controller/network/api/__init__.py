@@ -1,7 +1,10 @@
 """The networking API (Neutron v2.0 subset), mounted at ``/networking``."""
 from controller.api import app as api_app
 from controller.network.api import extensions, networks, ports, quotas, subnets, versions
+from controller.network.api import floatingips, routers
 from controller.network.core import NetworkCore
+from controller.network.floating_ips import FloatingIpOperations
+from controller.network.routers import RouterOperations
 
 
 def neutron_error(status, message, error_type):
@@ -22,6 +25,16 @@ def create_app(runtime):
     app.add_route("/v2.0/subnets/{subnet_id}", subnets.Subnet(runtime, core))
     app.add_route("/v2.0/ports", ports.Ports(runtime, core))
     app.add_route("/v2.0/ports/{port_id}", ports.Port(runtime, core))
+    router_ops = RouterOperations(core)
+    app.add_route("/v2.0/routers", routers.Routers(runtime, router_ops))
+    app.add_route("/v2.0/routers/{router_id}", routers.Router(runtime, router_ops))
+    for action in ("add_router_interface", "remove_router_interface"):
+        app.add_route(f"/v2.0/routers/{{router_id}}/{action}",
+                      routers.RouterInterface(runtime, router_ops, action))
+    fip_ops = FloatingIpOperations(core)
+    app.add_route("/v2.0/floatingips", floatingips.FloatingIps(runtime, fip_ops))
+    app.add_route("/v2.0/floatingips/{floatingip_id}",
+                  floatingips.FloatingIp(runtime, fip_ops))
     app.add_route("/v2.0/quotas", quotas.Quotas(runtime))
     app.add_route("/v2.0/quotas/{project_id}", quotas.Quota(runtime))
     app.add_route("/v2.0/quotas/{project_id}/default", quotas.QuotaDefault(runtime))

@@ -1,9 +1,8 @@
-"""``/v2.0/quotas``: per-project limits on networks, subnets and ports (Neutron's quotas,
-quota_details and quota-check-limit extensions).
+"""``/v2.0/quotas``: per-project limits on networks, subnets, ports, routers and floating
+IPs (Neutron's quotas, quota_details and quota-check-limit extensions).
 
 A project's reader sees its own quotas, admins anyone's; only admins change them. Only the
-resources pocketstack has are listed: like a Neutron without the L3 or security-group
-plugins, it reports no router, floating IP or security group quotas it could not enforce.
+resources pocketstack has are listed: it reports no quota it could not enforce.
 """
 import falcon
 
