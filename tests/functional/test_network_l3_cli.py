@@ -233,8 +233,9 @@ def test_floating_ip_lifecycle(cloud, public, project):
 
 
 def test_quotas_count_routers_and_floating_ips(cloud, public, project):
-    quota = cloud.openstack("quota", "show", DEMO, "--network")
-    assert quota["routers"] == 10 and quota["floating-ips"] == 50
+    quota = {row["Resource"]: row["Limit"]
+             for row in cloud.openstack("quota", "show", DEMO, "--network")}
+    assert quota["routers"] == 10 and quota["floating_ips"] == 50
     cloud.openstack("quota", "set", "--routers", "1", "--floating-ips", "1", DEMO,
                     parse=False)
     try:
