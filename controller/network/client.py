@@ -88,3 +88,11 @@ class NetworkClient:
 
     def delete_port(self, port_id):
         self._request("DELETE", f"/ports/{port_id}")
+
+    # --- routers and floating IPs ----------------------------------------------------
+
+    def list_routers(self, **filters):
+        return self._list("routers", filters)
+
+    def list_floating_ips(self, **filters):
+        return self._list("floatingips", filters)

@@ -58,8 +58,20 @@ host_opts = [
                     "namespace."),
 ]
 
+# The L3 role of a host ([l3]), read by the agent.
+l3_opts = [
+    cfg.BoolOpt("enabled", default=False,
+                help="Serve routers and floating IPs on this host: a qrouter- namespace "
+                     "per router, with NAT in nftables (needs nft and nsenter). Enable it "
+                     "on one host of the cloud (the all-in-one's agent has it)."),
+    cfg.IntOpt("sync_interval", default=2, min=1,
+               help="Seconds between catching this host's routers up with the network "
+                    "API. Needs [service_credentials] of an admin service user."),
+]
+
 CONF.register_opts(server_opts + host_opts, group="network")
+CONF.register_opts(l3_opts, group="l3")
 
 
 def list_opts():
-    return [("network", server_opts + host_opts)]
+    return [("network", server_opts + host_opts), ("l3", l3_opts)]
