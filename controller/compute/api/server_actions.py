@@ -6,7 +6,7 @@ import falcon
 from controller import policy
 from controller.api import errors
 from controller.compute import actions, operations
-from controller.compute.api import common, server_views
+from controller.compute.api import common, floating_ips, server_views
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
 _NO_ARGUMENT = {"type": "null"}
@@ -75,6 +75,8 @@ class ServerAction:
     def on_post(self, req, resp, server_id):
         auth = req.context.auth
         name, argument = next(iter(common.body(req, ONE_ACTION).items()))
+        if name in floating_ips.ACTIONS:
+            return floating_ips.handle_action(self.svc, req, resp, server_id, name, argument)
         if name not in ACTIONS:
             raise errors.BadRequest(f"There is no such action: {name}")
         schema = ACTIONS[name]
