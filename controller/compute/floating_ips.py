@@ -7,13 +7,25 @@ network info, where the server's ``addresses`` show it (``OS-EXT-IPS:type`` floa
 import copy
 
 from controller.api import errors
-from controller.compute import instances
+from controller.compute import exception, instances
 
 
 class FloatingIpProxy:
     def __init__(self, svc):
         self.svc = svc
         self.network = svc.network
+
+    def visible_instance(self, auth, server_id):
+        """The server if the caller may see it (their project's, any for admins)."""
+        with self.svc.db.session() as session:
+            try:
+                instance = instances.get(session, server_id)
+            except exception.InstanceNotFound:
+                instance = None
+        if instance is None or (instance.project_id != auth.project_id
+                                and not auth.is_admin):
+            raise errors.NotFound(f"Instance {server_id} could not be found.")
+        return instance
 
     # --- the network service, with the caller's token -------------------------------
 

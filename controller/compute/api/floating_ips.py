@@ -28,12 +28,11 @@ def handle_action(svc, req, resp, server_id, name, argument):
     if req.context.microversion > ACTIONS_UNTIL:
         raise errors.BadRequest(f"There is no such action: {name}")
     common.check(argument, ACTIONS[name], name)
-    with svc.db.session() as session:
-        instance = common.visible_instance(session, auth, server_id)
+    proxy = FloatingIpProxy(svc)
+    instance = proxy.visible_instance(auth, server_id)
     verb = "add" if name == "addFloatingIp" else "remove"
     policy.authorize(auth, f"os_compute_api:os-floating-ips:{verb}",
                      {"project_id": instance.project_id})
-    proxy = FloatingIpProxy(svc)
     if verb == "add":
         proxy.add(auth, instance, argument["address"], argument.get("fixed_address"))
     else:
