@@ -154,11 +154,27 @@ def test_floating_ip_reaches_a_guest_through_router1_and_pocketstack_ssh(aio):
     fip = aio.openstack("floating", "ip", "create", "public")
     address = fip["floating_ip_address"]
     aio.openstack("server", "add", "floating", "ip", "vm3", address, parse=False)
-    ssh = wait_for(lambda: (lambda r: r if r.returncode == 0 else None)(subprocess.run(
-        [sys.executable, "-m", "controller.cmd.cli", "ssh", "--config-dir", aio.config_dir,
-         "--state-path", aio.state_path, "-i", aio.key, "vm3", "hostname"],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)),
-        timeout=240, interval=3, what="pocketstack ssh vm3")
+    attempts = []
+
+    def pocketstack_ssh():
+        result = subprocess.run(
+            [sys.executable, "-m", "controller.cmd.cli", "ssh", "--config-dir",
+             aio.config_dir, "--state-path", aio.state_path, "-i", aio.key, "vm3",
+             "hostname"], capture_output=True, text=True, timeout=120,
+            stdin=subprocess.DEVNULL)
+        attempts.append(result)
+        return result if result.returncode == 0 else None
+
+    try:
+        ssh = wait_for(pocketstack_ssh, timeout=300, interval=3, what="pocketstack ssh vm3")
+    except AssertionError:
+        namespace = f"qrouter-{router['id']}"
+        raise AssertionError(
+            f"pocketstack ssh vm3 failed: {attempts[-1].stderr}\n"
+            f"{in_namespace(namespace, 'ip', 'addr').stdout}\n"
+            f"{in_namespace(namespace, 'nft', 'list', 'ruleset').stdout}\n"
+            f"{aio.openstack('console', 'log', 'show', 'vm3', parse=False)[-2000:]}\n"
+            f"{aio.log_tail()}") from None
     assert ssh.stdout.strip() == "vm3"
     pinged = run(sys.executable, "-m", "controller.cmd.cli", "exec", "--config-dir",
                  aio.config_dir, "--state-path", aio.state_path, "vm3", "--", "ping", "-c",
