@@ -13,28 +13,33 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-import agent.conf  # noqa: F401  (registers [agent], [fake_driver], [service_credentials])
 from agent.l3.agent import L3Agent
 from agent.manager import AgentManager
-from controller import rpc
-import controller.compute.conf  # noqa: F401  (registers [compute]: network_endpoint)
-from controller.compute.network import network_endpoint
+from conf.api import public_url
+from contract import rpc
+from contract.clients.network import NetworkClient, network_endpoint
 from controller.conductor.rpcapi import ConductorAPI
-from controller.conf import public_url
-from controller.network.client import NetworkClient
 
 LOG = logging.getLogger(__name__)
 
-# [agent] virt_driver → "module:Class"; each class takes the configuration.
+# [agent] virt_driver → the "module:Class" of the driver and of the host network it is
+# composed with; each class takes the configuration.
 DRIVERS = {
-    "fake": "agent.virt.fake:FakeDriver",
-    "libvirt": "agent.virt.libvirt.driver:LibvirtDriver",
+    "fake": ("agent.virt.fake:FakeDriver", "agent.network.fake:FakeHostNetwork"),
+    "libvirt": ("agent.virt.libvirt.driver:LibvirtDriver",
+                "agent.network.linuxbridge:LinuxBridgeNetwork"),
 }
 
 
-def load_driver(conf):
-    module, name = DRIVERS[conf.agent.virt_driver].split(":")
+def _load(path, conf):
+    module, name = path.split(":")
     return getattr(importlib.import_module(module), name)(conf)
+
+
+def load_driver(conf):
+    """(virt driver, host network) of ``[agent] virt_driver``."""
+    driver, host_network = DRIVERS[conf.agent.virt_driver]
+    return _load(driver, conf), _load(host_network, conf)
 
 
 def host_names(conf):
@@ -101,7 +106,7 @@ class AgentService:
                                            timeout=conf.compute.service_timeout)
         credentials = ServiceCredentials.from_conf(conf)
         self.l3 = L3Sync(conf, network_client, credentials) if conf.l3.enabled else None
-        self.managers = [AgentManager(conf, host, load_driver(conf), conductor,
+        self.managers = [AgentManager(conf, host, *load_driver(conf), conductor,
                                       network_client, credentials)
                          for host in host_names(conf)]
         self.rpc_servers = []

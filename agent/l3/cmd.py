@@ -2,13 +2,12 @@
 their ports' bridges once unused) after its agent stopped, as ``pocketstack down``
 does. A running agent would rebuild them at its next sync."""
 from agent.l3.agent import L3Agent
-from controller.cmd import common
-from controller.conf import CONF
-import controller.network.conf  # noqa: F401  (registers [network] and [l3])
+from conf import CONF, groups_of
+from contract import service_startup
 
 
 def main(argv):
-    common.parse_config(argv)
-    common.setup_logging()
+    service_startup.parse_config(argv, groups_of("agent"))
+    service_startup.setup_logging()
     L3Agent(CONF).remove_all()
     return 0

@@ -19,8 +19,7 @@ import os
 
 from oslo_concurrency import lockutils
 
-import controller.network.conf  # noqa: F401  (registers the [network] options used here)
-from agent.network import bridge, dhcp, metadata, port_security
+from agent.network import bridge, dhcp, filters, metadata
 
 LOG = logging.getLogger(__name__)
 
@@ -59,8 +58,8 @@ class Registry:
         os.replace(tmp, self.path)
 
     def remember(self, port):
-        self.ports[port["id"]] = {key: port[key]
-                                  for key in ("id", "mac_address", "fixed_ips", "device_id")}
+        self.ports[port["id"]] = {key: port.get(key, "") for key in (
+            "id", "mac_address", "fixed_ips", "device_id", "device_owner")}
 
     def remove(self):
         with contextlib.suppress(FileNotFoundError):
@@ -82,7 +81,7 @@ def cleanup(network_id, conf):
     bridge.remove_bridge(network_id)
     if registry.vni is not None:
         bridge.delete_link(bridge.vxlan_name(registry.vni))
-    port_security.remove(network_id)
+    filters.PortFilters.remove(network_id)
     registry.remove()
     LOG.info("network %s: host side removed", network_id)
 
@@ -92,11 +91,11 @@ class NetworkPlugger:
         self.conf = conf
         self.host = conf.host
         self.local_ip = conf.network.local_ip
-        self.port_security = conf.network.port_security
+        self.filters = filters.PortFilters(conf)
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
-        ``controller.network.client.NetworkClient`` with the caller's token.
+        ``contract.clients.network.NetworkClient`` with the caller's token.
         Returns {"bridge", "tap", "mtu", "port"}: the bridge and tap name for libvirt,
         the network's MTU for the guest NIC, and the port as bound."""
         port = self._bind(port, client)
@@ -161,10 +160,7 @@ class NetworkPlugger:
                 if not registry.ports:
                     cleanup(network_id, self.conf)
                     continue
-                if self.port_security:
-                    port_security.protect(network_id, list(registry.ports.values()))
-                else:
-                    port_security.remove(network_id)
+                self.filters.reconcile(network_id, list(registry.ports.values()))
                 if registry.dhcp_subnet_ids:
                     metadata.resume(network_id, dhcp.namespace_name(network_id),
                                     registry.ports.values(), self.conf.host)
@@ -201,10 +197,8 @@ class NetworkPlugger:
         return name
 
     def _protect(self, registry):
-        """The port security rules of the network's ports here: in place before plug
-        returns, so before the guest exists."""
-        if self.port_security:
-            port_security.protect(registry.network_id, list(registry.ports.values()))
+        """The filters of the network's ports here (``filters.PortFilters.apply``)."""
+        self.filters.apply(registry.network_id, list(registry.ports.values()))
 
     def _sync(self, registry, client, bridge_name, details):
         ports = client.list_ports(network_id=registry.network_id)

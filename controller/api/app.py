@@ -9,7 +9,7 @@ import json
 
 import falcon
 
-from controller import conf as conf_module
+from conf.api import public_url
 from controller.api import auth, errors
 
 # (path prefix, service package, catalog service type). A service package provides
@@ -34,7 +34,7 @@ class Runtime:
 
     @property
     def public_url(self):
-        return conf_module.public_url(self.conf)
+        return public_url(self.conf)
 
     def endpoint(self, prefix):
         return self.public_url + prefix

@@ -42,7 +42,7 @@ class RequestAuth:
 
     def rpc_context(self, request_id=None):
         """The RequestContext that carries this caller across the message bus."""
-        from controller.rpc import RequestContext
+        from contract.rpc import RequestContext
         return RequestContext(auth_token=self.token, user_id=self.user_id,
                               project_id=self.project_id, roles=sorted(self.roles),
                               is_admin=self.is_admin, request_id=request_id,

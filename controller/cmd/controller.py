@@ -9,9 +9,9 @@ import sys
 
 from oslo_config import cfg
 
+from conf import CONF, groups_of, register
+from contract import service_startup
 from controller import service
-from controller.cmd import common
-from controller.conf import CONF
 
 CLI_OPTS = [
     cfg.ListOpt("roles", default=list(service.ROLES),
@@ -24,13 +24,15 @@ LOG = logging.getLogger(__name__)
 
 
 def main(argv=None):
-    common.parse_config(sys.argv[1:] if argv is None else argv, CLI_OPTS)
-    common.setup_logging()
+    service_startup.parse_config(sys.argv[1:] if argv is None else argv,
+                                 groups_of(*service.ROLES), CLI_OPTS)
+    service_startup.setup_logging()
     controller = service.ControllerService(CONF, roles=CONF.roles)
     controller.start()
     agent = None
     if CONF.with_agent:
         from agent.service import AgentService
+        register(CONF, groups_of("agent"))
         agent = AgentService(CONF)
         agent.start()
     LOG.info("pocketstack controller running: %s%s", ",".join(CONF.roles),
@@ -41,7 +43,7 @@ def main(argv=None):
             agent.stop()
         controller.stop()
 
-    common.run_until_signalled(stop)
+    service_startup.run_until_signalled(stop)
     return 0
 
 

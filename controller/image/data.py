@@ -12,9 +12,10 @@ import threading
 
 from sqlalchemy import select
 
+from contract import image_format
 from controller import policy
 from controller.api import errors
-from controller.image import inspect, quota, status, transfer, web_download
+from controller.image import quota, status, transfer, web_download
 from controller.image.models import Image, ImageProperty
 from controller.image.repository import get_image, project_usage
 
@@ -23,7 +24,7 @@ LOG = logging.getLogger(__name__)
 IMPORT_ERROR_PROPERTY = "os_glance_import_error"
 
 # Import failures the owner can act on; their message is stored on the image.
-_IMPORT_FAILURES = (quota.LimitExceeded, inspect.ImageRejected, web_download.ImportFailed,
+_IMPORT_FAILURES = (quota.LimitExceeded, image_format.ImageRejected, web_download.ImportFailed,
                     OSError)
 
 
@@ -103,7 +104,7 @@ class ImageData:
         except quota.LimitExceeded as exc:
             self._settle(image_id, status.SAVING, status.QUEUED)
             raise errors.RequestEntityTooLarge(str(exc), headers={"Connection": "close"})
-        except inspect.ImageRejected as exc:
+        except image_format.ImageRejected as exc:
             self._settle(image_id, status.SAVING, status.QUEUED)
             raise errors.BadRequest(str(exc), headers={"Connection": "close"})
         except transfer.TransferInterrupted as exc:

@@ -3,7 +3,7 @@
 Uploads and web-download imports both come through here, so both obey the same rules:
 memory stays at a few chunks however large the image, every chunk is counted against the
 size limits before it is written, the bytes are inspected as they arrive (see
-``inspect``), and nothing is visible under the image's name until ``commit``.
+``contract.image_format``), and nothing is visible under the image's name until ``commit``.
 """
 import ctypes
 import dataclasses
@@ -12,7 +12,7 @@ import platform
 import queue
 import threading
 
-from controller.image import inspect
+from contract import image_format
 
 # Large enough that per-chunk work is small beside hashing, small enough to stay below
 # MMAP_THRESHOLD.
@@ -118,11 +118,11 @@ class ChunkWorker:
 def receive(store, image_id, chunks, disk_format, limits):
     """Stage ``chunks`` as the data of ``image_id``.
 
-    Raises quota.LimitExceeded, inspect.ImageRejected or TransferInterrupted (and OSError
+    Raises quota.LimitExceeded, image_format.ImageRejected or TransferInterrupted (and OSError
     from the disk) with nothing left behind; on success the data is on disk and the
     caller owns the staged file, to commit (a rename) or discard.
     """
-    inspector = inspect.ContentInspector(disk_format)
+    inspector = image_format.ContentInspector(disk_format)
     md5 = hashlib.md5(usedforsecurity=False)
     sha = hashlib.new(HASH_ALGORITHM)
     size = 0

@@ -15,8 +15,6 @@ import time
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
-
-import controller.network.conf  # noqa: F401  (registers the [network] options used here)
 from controller.api import errors
 from controller.network import ipam, l3_rules, quotas, segments
 from controller.network.models import IPAllocation, Network, Port, Subnet

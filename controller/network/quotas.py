@@ -129,3 +129,34 @@ def clear_limits(session, project_id):
     for row in session.scalars(select(NetworkQuota)
                                .where(NetworkQuota.project_id == project_id)):
         session.delete(row)
+
+
+# -- operations of the quotas API: each one transaction -------------------------------
+
+def list_project_limits(db, conf):
+    """{project_id: limits} of the projects with limits of their own."""
+    with db.session() as session:
+        return all_project_limits(session, conf)
+
+
+def show_limits(db, conf, project_id):
+    with db.session() as session:
+        return project_limits(session, conf, project_id)
+
+
+def update_limits(db, conf, project_id, limits, check_usage):
+    """Store the project's own ``limits``; its limits as they now are."""
+    with db.session() as session:
+        set_limits(session, project_id, limits, check_usage)
+        return project_limits(session, conf, project_id)
+
+
+def reset_limits(db, project_id):
+    with db.session() as session:
+        clear_limits(session, project_id)
+
+
+def limits_and_usage(db, conf, project_id):
+    """(limits, usage) of the project, read in one transaction."""
+    with db.session() as session:
+        return project_limits(session, conf, project_id), project_usage(session, project_id)

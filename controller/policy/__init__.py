@@ -10,8 +10,8 @@ import threading
 
 from oslo_policy import policy
 
+from conf import CONF
 from controller.api import errors
-from controller.conf import CONF
 
 BASE_RULES = [
     policy.RuleDefault("admin", "role:admin"),

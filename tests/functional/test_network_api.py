@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 import requests
 
-from controller.network.client import NetworkApiError, NetworkClient
+from contract.clients.network import NetworkApiError, NetworkClient
 from tests.lib.cloud import Cloud
 
 DEMO_PASSWORD = "demo-secret"

@@ -8,10 +8,10 @@ import pytest
 import requests
 from oslo_config import cfg
 
+from conf import network as network_conf
 from controller.api import errors
 from controller.db import migration
 from controller.db.engine import Database
-from controller.network import conf as network_conf
 from controller.network import quotas
 from controller.network.core import NetworkCore, Scope
 from tests.lib import services

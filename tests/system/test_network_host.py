@@ -18,9 +18,8 @@ from oslo_config import cfg
 from pyroute2 import IPRoute, netns
 
 from agent.network import bridge, dhcp, plug
-from controller import conf as controller_conf
-from controller.network import conf as network_conf
-from controller.network.client import NetworkClient
+from conf import default as default_conf, network as network_conf
+from contract.clients.network import NetworkClient
 from tests.lib.cloud import Cloud
 
 pytestmark = pytest.mark.system
@@ -65,7 +64,7 @@ def host_conf():
     state_path = tempfile.mkdtemp(prefix="pstest-netstate-")
     os.chmod(state_path, 0o755)
     conf = cfg.ConfigOpts()
-    conf.register_opts(controller_conf.default_opts)
+    conf.register_opts(default_conf.default_opts)
     conf.register_opts(network_conf.server_opts + network_conf.host_opts, group="network")
     conf([], default_config_files=[])
     conf.set_override("host", "nettest-" + secrets.token_hex(3))

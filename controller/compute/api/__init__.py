@@ -3,15 +3,14 @@ and its microversion and request-id headers."""
 import uuid
 
 from agent.rpcapi import AgentAPI
+from contract.exception import ComputeError
 from controller.api import app as api_app
-import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     floating_ips,
                                     hypervisors, instance_actions, keypairs, limits,
                                     microversion, quota_sets, server_actions,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
-from controller.compute.exception import ComputeError
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
 from controller.compute.volume import VolumeAPI

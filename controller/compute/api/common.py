@@ -1,13 +1,12 @@
 """What the compute API's resources share: request bodies checked against JSON schemas,
-pagination, links, and the caller's view of a server."""
+pagination, links, and the policy checks handed to operations."""
 import dataclasses
 
 import falcon
 import jsonschema
 
+from controller import policy
 from controller.api import errors
-from controller.compute import instances
-from controller.compute.exception import InstanceNotFound
 
 # Schema pieces used by several resources.
 NAME = {"type": "string", "minLength": 1, "maxLength": 255,
@@ -123,13 +122,11 @@ def links(req, path):
             {"rel": "bookmark", "href": f"{req.prefix}{path}"}]
 
 
-def visible_instance(session, auth, instance_uuid, lock=False):
-    """The server if the caller may see it: their project's, or any for admins.
-    Others' servers do not exist as far as the caller can tell (404)."""
-    try:
-        instance = instances.get(session, instance_uuid, lock=lock)
-    except InstanceNotFound:
-        instance = None
-    if instance is None or (instance.project_id != auth.project_id and not auth.is_admin):
-        raise errors.NotFound(f"Instance {instance_uuid} could not be found.")
-    return instance
+def authorizer(auth, rule, then=None):
+    """The policy check of ``rule`` for an operation to run on the target it finds (the
+    server's project, say), followed by ``then()``: checks Nova makes after the policy's."""
+    def authorize(target):
+        policy.authorize(auth, rule, target)
+        if then is not None:
+            then()
+    return authorize

@@ -6,7 +6,7 @@ import falcon
 from controller import policy
 from controller.api import errors
 from controller.compute.api import common
-from controller.compute.floating_ips import FloatingIpProxy
+from controller.compute.operations.floating_ips import FloatingIpProxy
 
 ACTIONS_UNTIL = (2, 43)
 PROXY_UNTIL = (2, 35)
@@ -29,14 +29,13 @@ def handle_action(svc, req, resp, server_id, name, argument):
         raise errors.BadRequest(f"There is no such action: {name}")
     common.check(argument, ACTIONS[name], name)
     proxy = FloatingIpProxy(svc)
-    instance = proxy.visible_instance(auth, server_id)
     verb = "add" if name == "addFloatingIp" else "remove"
-    policy.authorize(auth, f"os_compute_api:os-floating-ips:{verb}",
-                     {"project_id": instance.project_id})
+    authorize = common.authorizer(auth, f"os_compute_api:os-floating-ips:{verb}")
     if verb == "add":
-        proxy.add(auth, instance, argument["address"], argument.get("fixed_address"))
+        proxy.add(auth, server_id, authorize, argument["address"],
+                  argument.get("fixed_address"))
     else:
-        proxy.remove(auth, instance, argument["address"])
+        proxy.remove(auth, server_id, authorize, argument["address"])
     resp.status = falcon.HTTP_202
 
 

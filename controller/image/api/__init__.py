@@ -1,24 +1,29 @@
 """The image API (Glance v2 subset), mounted at ``/image``."""
+from conf.image import store_dir
+from contract import image_format
 from controller.api.app import make_service_app
-from controller.image import conf as image_conf
-from controller.image import inspect, transfer
+from controller.image import transfer
 from controller.image.api import (common, image_data, images, imports, members, schemas,
                                   versions)
 from controller.image.data import ImageData
+from controller.image.members import ImageMembers
+from controller.image.records import ImageRecords
 from controller.image.store import FilesystemStore
 
 
 def create_app(runtime):
     conf = runtime.conf
-    unknown = [f for f in conf.image.disk_formats if not inspect.supported(f)]
+    unknown = [f for f in conf.image.disk_formats if not image_format.supported(f)]
     if unknown:
         raise ValueError(f"[image] disk_formats: no content inspector for "
                          f"{', '.join(unknown)}")
     transfer.limit_malloc_retention()
-    store = FilesystemStore(image_conf.store_dir(conf))
+    store = FilesystemStore(store_dir(conf))
     data = ImageData(conf, runtime.db, store)
     data.recover()
-    services = common.Services(conf=conf, db=runtime.db, store=store, data=data)
+    services = common.Services(conf=conf, data=data,
+                               records=ImageRecords(conf, runtime.db, store),
+                               members=ImageMembers(conf, runtime.db))
     app = make_service_app(runtime, common.error_body)
     endpoint = runtime.endpoint("/image")
     routes = {

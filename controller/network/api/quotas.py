@@ -55,8 +55,7 @@ class Quotas:
     def on_get(self, req, resp):
         """The projects with limits of their own, of those the caller may see."""
         auth = req.context.auth
-        with self.runtime.db.session() as session:
-            rows = quotas.all_project_limits(session, self.runtime.conf.network)
+        rows = quotas.list_project_limits(self.runtime.db, self.runtime.conf.network)
         resp.media = {"quotas": [
             {**limits, "project_id": project_id, "tenant_id": project_id}
             for project_id, limits in rows.items()
@@ -69,22 +68,18 @@ class Quota:
 
     def on_get(self, req, resp, project_id):
         policy.authorize(req.context.auth, "get_quota", _target(project_id))
-        with self.runtime.db.session() as session:
-            resp.media = {"quota": quotas.project_limits(session, self.runtime.conf.network,
-                                                         project_id)}
+        resp.media = {"quota": quotas.show_limits(self.runtime.db, self.runtime.conf.network,
+                                                  project_id)}
 
     def on_put(self, req, resp, project_id):
         policy.authorize(req.context.auth, "update_quota", _target(project_id))
         limits, check_usage = read_update(req)
-        with self.runtime.db.session() as session:
-            quotas.set_limits(session, project_id, limits, check_usage)
-            resp.media = {"quota": quotas.project_limits(session, self.runtime.conf.network,
-                                                         project_id)}
+        resp.media = {"quota": quotas.update_limits(self.runtime.db, self.runtime.conf.network,
+                                                    project_id, limits, check_usage)}
 
     def on_delete(self, req, resp, project_id):
         policy.authorize(req.context.auth, "delete_quota", _target(project_id))
-        with self.runtime.db.session() as session:
-            quotas.clear_limits(session, project_id)
+        quotas.reset_limits(self.runtime.db, project_id)
         resp.status = falcon.HTTP_204
 
 
@@ -105,9 +100,8 @@ class QuotaDetails:
         """Limit, use and reservations (none: creates count and insert in one
         transaction, so nothing is ever held in reserve)."""
         policy.authorize(req.context.auth, "get_quota", _target(project_id))
-        with self.runtime.db.session() as session:
-            limits = quotas.project_limits(session, self.runtime.conf.network, project_id)
-            usage = quotas.project_usage(session, project_id)
+        limits, usage = quotas.limits_and_usage(self.runtime.db, self.runtime.conf.network,
+                                                project_id)
         resp.media = {"quota": {
             resource: {"limit": limits[resource], "used": usage[resource], "reserved": 0}
             for resource in quotas.RESOURCES}}

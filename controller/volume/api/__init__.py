@@ -7,7 +7,6 @@ host is the storage host: building the app also restores what a restart interrup
 import os
 
 from controller.api import app as api_app
-from controller.volume import conf  # noqa: F401 (registers the [volume] options)
 from controller.volume.api import (attachments, common, faults, microversions, quotas,
                                    services, snapshots, types, versions, volumes)
 from controller.volume.attachments import AttachmentManager

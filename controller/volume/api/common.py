@@ -55,3 +55,31 @@ def page(req, rows, base_url):
     query.append(("marker", rows[-1].id))
     href = f"{base_url}{req.path}?{urllib.parse.urlencode(query)}"
     return rows, [{"rel": "next", "href": href}]
+
+
+class Page:
+    """A list request's ``marker`` and ``limit``, handed to the operation that reads the
+    rows so it pages them (and loads what the page shows) in its transaction."""
+
+    def __init__(self, req, base_url):
+        self.req = req
+        self.base_url = base_url
+
+    def apply(self, rows):
+        return page(self.req, rows, self.base_url)
+
+
+def listed_project(req, auth, filter_project=False):
+    """Whose rows a list shows: the caller's project, or True for every project when an
+    admin asks for all of them (narrowed to ``project_id`` if ``filter_project``)."""
+    if not all_projects(req, auth, "volume:get_all_projects"):
+        return auth.project_id
+    return (filter_project and req.get_param("project_id")) or True
+
+
+def filters(req, *names, **renamed):
+    """{column: value} of the query parameters ``names`` (and ``renamed``: {parameter:
+    column}) the request gives."""
+    columns = {**{name: name for name in names}, **renamed}
+    return {column: req.get_param(name) for name, column in columns.items()
+            if req.get_param(name) is not None}

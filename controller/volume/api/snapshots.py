@@ -1,10 +1,9 @@
 """``/v3/{project_id}/snapshots``: point-in-time copies of volumes."""
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.volume import models, records
+from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
 
@@ -15,27 +14,19 @@ class _SnapshotResource:
         self.base_url = base_url
 
     def show(self, auth, snapshot_id):
-        with self.db.session() as session:
-            return {"snapshot": views.snapshot(records.get_snapshot(session, auth,
-                                                                    snapshot_id))}
+        return {"snapshot": views.snapshot(records.show_snapshot(self.db, auth, snapshot_id))}
 
-    def list_rows(self, session, req, auth):
+    def list(self, req, auth):
         policy.authorize(auth, "volume:get_all_snapshots")
-        query = select(models.Snapshot).order_by(models.Snapshot.created_at.desc(),
-                                                 models.Snapshot.id.desc())
-        if not common.all_projects(req, auth, "volume:get_all_projects"):
-            query = query.where(models.Snapshot.project_id == auth.project_id)
-        for field in ("name", "status", "volume_id"):
-            value = req.get_param(field)
-            if value is not None:
-                query = query.where(getattr(models.Snapshot, field) == value)
-        return common.page(req, list(session.scalars(query)), self.base_url)
+        return records.list_snapshots(
+            self.db, common.listed_project(req, auth),
+            common.filters(req, "name", "status", "volume_id"),
+            common.Page(req, self.base_url))
 
 
 class Snapshots(_SnapshotResource):
     def on_get(self, req, resp):
-        with self.db.session() as session:
-            rows, links = self.list_rows(session, req, req.context.auth)
+        rows, links = self.list(req, req.context.auth)
         resp.media = {"snapshots": [views.snapshot_summary(row) for row in rows]}
         if links:
             resp.media["snapshots_links"] = links
@@ -55,9 +46,8 @@ class Snapshots(_SnapshotResource):
 
 class SnapshotsDetail(_SnapshotResource):
     def on_get(self, req, resp):
-        with self.db.session() as session:
-            rows, links = self.list_rows(session, req, req.context.auth)
-            resp.media = {"snapshots": [views.snapshot(row) for row in rows]}
+        rows, links = self.list(req, req.context.auth)
+        resp.media = {"snapshots": [views.snapshot(row) for row in rows]}
         if links:
             resp.media["snapshots_links"] = links
 
