@@ -13,6 +13,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
+from agent.l3.agent import L3Agent
 from agent.manager import AgentManager
 from conf.api import public_url
 from contract import rpc
@@ -78,6 +79,25 @@ class ServiceCredentials:
             return None
 
 
+class L3Sync:
+    """The periodic sync of this host's routers, with the agent's service user."""
+
+    def __init__(self, conf, network_client, credentials):
+        self.agent = L3Agent(conf)
+        self.network_client = network_client
+        self.credentials = credentials
+
+    def run(self):
+        token = self.credentials.token() if self.credentials else None
+        if token is None:
+            LOG.warning("[l3] enabled needs [service_credentials]: routers not synced")
+            return
+        try:
+            self.agent.sync(self.network_client(token))
+        except Exception:
+            LOG.exception("syncing routers failed; retrying at the next interval")
+
+
 class AgentService:
     def __init__(self, conf):
         self.conf = conf
@@ -85,6 +105,7 @@ class AgentService:
         network_client = functools.partial(NetworkClient, network_endpoint(conf),
                                            timeout=conf.compute.service_timeout)
         credentials = ServiceCredentials.from_conf(conf)
+        self.l3 = L3Sync(conf, network_client, credentials) if conf.l3.enabled else None
         self.managers = [AgentManager(conf, host, *load_driver(conf), conductor,
                                       network_client, credentials)
                          for host in host_names(conf)]
@@ -127,8 +148,13 @@ class AgentService:
                      "refresh_security_groups":
                          agent_conf.security_group_refresh_interval,
                      "manage_image_cache": agent_conf.image_cache_manager_interval}
-        return [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
-                 None, None) for name, seconds in intervals.items()]
+        tasks = [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
+                  None, None) for name, seconds in intervals.items()]
+        if self.l3 is not None:
+            sync = periodics.periodic(self.conf.l3.sync_interval)(
+                functools.partial(self.l3.run))
+            tasks.append((sync, None, None))
+        return tasks
 
     def _on_every_host(self, method):
         for manager in self.managers:

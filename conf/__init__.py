@@ -8,14 +8,14 @@ configuration. ``pocketstack config-sample`` lists every group of the table.
 from oslo_config import cfg
 
 from conf import (agent, api, compute, database, default, fake_driver, identity, image,
-                  libvirt, network, quota, scheduler, service_credentials, upgrade_levels,
-                  volume)
+                  l3, libvirt, network, quota, scheduler, service_credentials,
+                  upgrade_levels, volume)
 
 CONF = cfg.CONF
 
 _MODULES = {module.GROUP: module for module in (
     default, database, api, identity, image, compute, quota, scheduler, network, volume,
-    agent, fake_driver, service_credentials, libvirt, upgrade_levels)}
+    agent, fake_driver, service_credentials, libvirt, upgrade_levels, l3)}
 
 _CONTROLLER_BASE = ("DEFAULT", "database", "api", "upgrade_levels")
 
@@ -26,7 +26,7 @@ SERVICE_GROUPS = {
     "conductor": _CONTROLLER_BASE + ("compute", "quota", "scheduler", "network"),
     "scheduler": _CONTROLLER_BASE + ("compute", "scheduler"),
     "agent": ("DEFAULT", "api", "upgrade_levels", "compute", "network", "agent", "fake_driver",
-              "service_credentials", "libvirt"),
+              "service_credentials", "libvirt", "l3"),
     "manage": _CONTROLLER_BASE + ("identity", "service_credentials"),
 }
 

@@ -33,6 +33,10 @@ compute_opts = [
                  help="Seconds to wait for the image, network and volume services."),
     cfg.IntOpt("console_output_max_lines", default=10000, min=1,
                help="Most lines of a server's console log the API returns."),
+    cfg.StrOpt("default_floating_pool", default="public",
+               help="External network (name or ID) that os-floating-ips allocates from "
+                    "when the request names no pool (Nova's [neutron] "
+                    "default_floating_pool)."),
 ]
 
 

@@ -32,6 +32,10 @@ server_opts = [
                     "(-1: unlimited)."),
     cfg.IntOpt("quota_security_group_rule", default=100, min=-1,
                help="Default security group rules per project (-1: unlimited)."),
+    cfg.IntOpt("quota_router", default=10, min=-1,
+               help="Default routers per project (-1: unlimited)."),
+    cfg.IntOpt("quota_floatingip", default=50, min=-1,
+               help="Default floating IPs per project (-1: unlimited)."),
 ]
 
 host_opts = [

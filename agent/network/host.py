@@ -34,7 +34,8 @@ class HostNetwork(abc.ABC):
 
     @abc.abstractmethod
     def plugged_port_ids(self):
-        """IDs of the ports wired on this host (for reconciliation at start)."""
+        """IDs of the guests' ports wired on this host (for reconciliation at start);
+        a router's ports (device_owner network:*) are the L3 role's, not counted."""
 
     @abc.abstractmethod
     def refresh(self, client):

@@ -25,8 +25,11 @@ class LinuxBridgeNetwork(host.HostNetwork):
         self.plugger.unplug(port_id)
 
     def plugged_port_ids(self):
+        """Guests' ports: a router's (``network:`` owners, the L3 role's) are not."""
         return {port_id for network_id in self.plugger.plugged_networks()
-                for port_id in plug.Registry(self.conf.state_path, network_id).ports}
+                for port_id, port in plug.Registry(self.conf.state_path,
+                                                   network_id).ports.items()
+                if not port.get("device_owner", "").startswith("network:")}
 
     def refresh(self, client):
         for network_id in self.plugger.plugged_networks():

@@ -63,8 +63,8 @@ class Registry:
         os.replace(tmp, self.path)
 
     def remember(self, port):
-        self.ports[port["id"]] = {key: port[key]
-                                  for key in ("id", "mac_address", "fixed_ips", "device_id")}
+        self.ports[port["id"]] = {key: port.get(key, "") for key in (
+            "id", "mac_address", "fixed_ips", "device_id", "device_owner")}
         self.ports[port["id"]].update(
             security_groups=port.get("security_groups", []),
             port_security_enabled=port.get("port_security_enabled", True))

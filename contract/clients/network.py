@@ -128,3 +128,11 @@ class NetworkClient(HTTPClient):
 
     def delete_security_group_rule(self, rule_id):
         self._request("DELETE", f"/security-group-rules/{rule_id}")
+
+    # --- routers and floating IPs ----------------------------------------------------
+
+    def list_routers(self, **filters):
+        return self._list("routers", filters)
+
+    def list_floating_ips(self, **filters):
+        return self._list("floatingips", filters)

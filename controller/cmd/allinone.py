@@ -23,7 +23,7 @@ import requests
 import yaml
 
 import controller
-from controller.cmd import process_lock
+from controller.cmd import allinone_l3, process_lock
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(controller.__file__)))
 DEFAULT_CONFIG_DIR = "/etc/pocketstack"
@@ -161,6 +161,9 @@ password = {passwords["service_password"]}
 
 [libvirt]
 virt_type = {virt_type}
+
+[l3]
+enabled = true
 """
     _write_private(layout.config_file, text)
     return True
@@ -488,6 +491,7 @@ def up(args):
     demo = Api(url, "demo", passwords["demo_password"], "demo")
     ensure_private_network(demo)
     ensure_demo_access(demo)
+    allinone_l3.ensure_router(demo, allinone_l3.ensure_public_network(admin))
     keyname = ensure_keypair(demo, args.ssh_key or find_ssh_public_key(invoking_user()))
     clouds = write_client_files(layout, url, passwords, invoking_user(), args.clouds_yaml)
     key_arg = f" --key-name {keyname}" if keyname else ""
@@ -500,6 +504,8 @@ Try:
   export OS_CLOUD=pocketstack
   openstack server create --image {IMAGE_NAME} --flavor m1.nano --network private{key_arg} --wait vm1
   openstack console log show vm1
+  openstack floating ip create public        # then: openstack server add floating ip vm1 <ip>
+  pocketstack ssh vm1                        # or: pocketstack exec vm1 -- ping -c1 {{ip}}
   pocketstack trace vm1
 """)
     return 0
@@ -541,6 +547,7 @@ def down(args):
         _say(f"could not delete servers through the API ({exc}); stopping anyway")
     clean = stop_process(record)
     layout.lock.forget()
+    pocketstack_cli(layout, "l3-cleanup")
     _say("pocketstack stopped" + ("" if clean else " (killed after a timeout)"))
     return 0
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from controller.api import errors
-from controller.network import ipam, quotas, segments
+from controller.network import ipam, l3_rules, quotas, segments
 from controller.network.models import IPAllocation, Network, Port, Subnet
 from controller.network.security_groups import set_port_groups
 
@@ -87,7 +87,8 @@ class NetworkCore:
         query = select(Network).options(selectinload(Network.subnets))
         if not scope.all_projects:
             query = query.where(or_(Network.project_id == scope.project_id,
-                                    Network.shared.is_(True)))
+                                    Network.shared.is_(True),
+                                    Network.router_external.is_(True)))
         return query
 
     @staticmethod
@@ -162,8 +163,8 @@ class NetworkCore:
     # --- networks -----------------------------------------------------------------
 
     def create_network(self, project_id, *, name="", description="", admin_state_up=True,
-                       shared=False, network_type=None, segmentation_id=None,
-                       physical_network=None, mtu=None):
+                       shared=False, router_external=False, network_type=None,
+                       segmentation_id=None, physical_network=None, mtu=None):
         network_type = _ipam_call(segments.check_network_type,
                                   network_type or self.conf.default_network_type)
         segmentation_id, physical_network = _ipam_call(
@@ -195,6 +196,7 @@ class NetworkCore:
                                       "FlatNetworkInUse")
             network = Network(project_id=project_id, name=name, description=description,
                               admin_state_up=admin_state_up, shared=shared,
+                              router_external=router_external,
                               mtu=mtu, network_type=network_type, segmentation_id=vni,
                               physical_network=physical_network, subnets=[])
             session.add(network)
@@ -204,9 +206,11 @@ class NetworkCore:
         return self.run(work)
 
     def update_network(self, network_id, scope, changes):
-        """``changes``: name, description, admin_state_up, shared, mtu."""
+        """``changes``: name, description, admin_state_up, shared, router_external,
+        mtu."""
         def work(session):
             network = self.get_network(network_id, scope, session)
+            l3_rules.check_external_change(session, network, changes)
             if "mtu" in changes:
                 max_mtu = segments.mtu_for(network.network_type,
                                            self.conf.global_physnet_mtu)
@@ -472,7 +476,9 @@ class NetworkCore:
 
     def delete_port(self, port_id, scope):
         def work(session):
-            session.delete(self.get_port(port_id, scope, session))
+            port = self.get_port(port_id, scope, session)
+            l3_rules.before_port_delete(session, port)
+            session.delete(port)
 
         self.run(work)
 

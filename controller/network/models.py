@@ -22,6 +22,8 @@ class Network(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(String(255), default="")
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    # router:external: routers may take a gateway on it, floating IPs come from it.
+    router_external: Mapped[bool] = mapped_column(Boolean, default=False)
     mtu: Mapped[int] = mapped_column(Integer)
     network_type: Mapped[str] = mapped_column(String(16))
     # The VNI of a vxlan network; NULL for flat ones.

@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from controller.api import errors
+from controller.network.l3_models import FloatingIP, Router
 from controller.network.models import (Network, NetworkQuota, NetworkQuotaLock, Port,
                                        SecurityGroup, SecurityGroupRule, Subnet)
 
 # The resources limited per project, their tables, in Neutron's names.
 RESOURCES = {"network": Network, "subnet": Subnet, "port": Port,
-             "security_group": SecurityGroup, "security_group_rule": SecurityGroupRule}
+             "security_group": SecurityGroup, "security_group_rule": SecurityGroupRule,
+             "router": Router, "floatingip": FloatingIP}
 UNLIMITED = -1
 
 

@@ -20,7 +20,7 @@ from tests.lib.cloud import ADMIN_PASSWORD, Cloud
 PASSWORD = "quota-secret"
 SUBNET_DEFAULT = 7  # not Neutron's 100: shows the limit comes from [network] quota_subnet
 DEFAULTS = {"network": 100, "subnet": SUBNET_DEFAULT, "port": 500, "security_group": 10,
-            "security_group_rule": 100}
+            "security_group_rule": 100, "router": 10, "floatingip": 50}
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +118,8 @@ def test_members_read_their_own_quotas_only_and_cannot_change_them(cloud, admin)
 def test_bad_quota_updates_are_400_and_change_nothing(cloud, admin):
     project = member_project(cloud, "quota-bad")
     for body, message in (
-            ({"quota": {"router": 5}}, "Unrecognized attribute(s) 'router'"),
-            ({"quota": {"port": 5, "floatingip": 1}},
-             "Unrecognized attribute(s) 'floatingip'"),
+            ({"quota": {"security_group": 5}}, "Unrecognized attribute(s) 'security_group'"),
+            ({"quota": {"port": 5, "floatingip": -3}}, "'-3' is too small"),
             ({"quota": {"port": -2}}, "'-2' is too small - must be at least '-1'"),
             ({"quota": {"port": 2**31}}, "must be no larger than '2147483647'"),
             ({"quota": {"port": "many"}}, "'many' is not an integer for port"),
@@ -141,7 +140,7 @@ def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
     member = member_project(cloud, "quota-limits")
     changed = admin.set_quota(member.project_id, network=1, subnet=1, port=2)
     assert changed["quota"] == {"network": 1, "subnet": 1, "port": 2, "security_group": 10,
-                                "security_group_rule": 100}
+                                "security_group_rule": 100, "router": 10, "floatingip": 50}
 
     network = member.create("network", name="only")
     over = member.create("network", expect=409, name="second")
@@ -166,7 +165,9 @@ def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
         "port": {"limit": 2, "used": 2, "reserved": 0},
         # The project's default security group, made with its first port.
         "security_group": {"limit": 10, "used": 1, "reserved": 0},
-        "security_group_rule": {"limit": 100, "used": 4, "reserved": 0}}
+        "security_group_rule": {"limit": 100, "used": 4, "reserved": 0},
+        "router": {"limit": 10, "used": 0, "reserved": 0},
+        "floatingip": {"limit": 50, "used": 0, "reserved": 0}}
 
     # Freed room is room again; an unlimited quota never refuses.
     ports = member.request("GET", "/ports").json()["ports"]
@@ -315,7 +316,8 @@ def test_cli_quota_show_without_flags(cloud, admin):
                            password=PASSWORD, project="quota-cli-show")
     assert {row["Resource"]: (row["Limit"], row["In Use"]) for row in used} == {
         "networks": (100, 1), "subnets": (7, 0), "ports": (500, 0),
-        "security_groups": (10, 0), "security_group_rules": (100, 0)}
+        "security_groups": (10, 0), "security_group_rules": (100, 0), "routers": (10, 0),
+        "floating_ips": (50, 0)}
 
 
 def test_cli_quota_set_is_enforced_and_delete_restores_defaults(cloud, admin):

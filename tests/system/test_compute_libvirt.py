@@ -162,11 +162,12 @@ def delete_servers(cloud):
 
 
 @contextlib.contextmanager
-def libvirt_cloud(prefix, tiny_image, cidr):
-    """A cloud with a libvirt agent, its image, flavor, network and key pair
-    (``.resources``) and a compute session (``.api``); its servers and files go after."""
+def libvirt_cloud(prefix, tiny_image, cidr, conf=None):
+    """A cloud with a libvirt agent (configured by ``conf``, default
+    ``libvirt_cloud_conf()``), its image, flavor, network and key pair (``.resources``)
+    and a compute session (``.api``); its servers and files go after."""
     workdir = qemu_workdir(prefix)
-    instance = Cloud(workdir, conf=libvirt_cloud_conf())
+    instance = Cloud(workdir, conf=conf or libvirt_cloud_conf())
     try:
         instance.start(timeout=120)
         instance.resources = Resources(instance, tiny_image, workdir, cidr)

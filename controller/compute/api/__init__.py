@@ -7,6 +7,7 @@ from contract.exception import ComputeError
 from controller.api import app as api_app
 from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
+                                    floating_ips,
                                     hypervisors, instance_actions, keypairs, limits,
                                     microversion, quota_sets, server_actions,
                                     server_groups, server_metadata, servers, services,
@@ -90,6 +91,8 @@ def create_app(runtime):
         "/v2.1/os-aggregates": aggregates.Aggregates(svc),
         "/v2.1/os-aggregates/{aggregate_id}": aggregates.Aggregate(svc),
         "/v2.1/os-aggregates/{aggregate_id}/action": aggregates.AggregateAction(svc),
+        "/v2.1/os-floating-ips": floating_ips.FloatingIps(svc),
+        "/v2.1/os-floating-ips/{floating_ip_id}": floating_ips.FloatingIp(svc),
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }

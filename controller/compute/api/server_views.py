@@ -25,6 +25,10 @@ def addresses(network_info):
                 entries.append({"addr": ip["address"], "version": ip["version"],
                                 "OS-EXT-IPS:type": "fixed",
                                 "OS-EXT-IPS-MAC:mac_addr": vif["address"]})
+                entries += [{"addr": floating["address"], "version": floating["version"],
+                             "OS-EXT-IPS:type": "floating",
+                             "OS-EXT-IPS-MAC:mac_addr": vif["address"]}
+                            for floating in ip.get("floating_ips", [])]
     return result
 
 

@@ -67,13 +67,6 @@ def dictionary(name, value):
     return value
 
 
-def false_only(name, value):
-    if boolean(name, value):
-        raise _bad(f"{name} true is not supported: pocketstack has no external "
-                   f"networks.")
-    return False
-
-
 def normal_only(name, value):
     if value != "normal":
         raise _bad(f"{name} '{value}' is not supported; only 'normal'.")
@@ -114,7 +107,7 @@ NETWORK = [
     Attribute("admin_state_up", "admin_state_up", boolean),
     Attribute("shared", "shared", boolean),
     Attribute("mtu", "mtu", integer),
-    Attribute("router:external", "router_external", false_only),
+    Attribute("router:external", "router_external", boolean),
     Attribute("provider:network_type", "network_type", string(16), put=False),
     Attribute("provider:physical_network", "physical_network", optional_string(64),
               put=False),

@@ -1,9 +1,9 @@
 """``/v2.0/quotas``: per-project limits on networks, subnets, ports, security groups and
-rules (Neutron's quotas, quota_details and quota-check-limit extensions).
+rules, routers and floating IPs (Neutron's quotas, quota_details and quota-check-limit
+extensions).
 
 A project's reader sees its own quotas, admins anyone's; only admins change them. Only the
-resources pocketstack has are listed: like a Neutron without the L3 plugin, it reports no
-router or floating IP quotas it could not enforce.
+resources pocketstack has are listed: it reports no quota it could not enforce.
 """
 import falcon
 

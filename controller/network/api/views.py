@@ -27,7 +27,7 @@ NETWORK = {
     "subnets": lambda row: [subnet.id for subnet in row.subnets],
     "shared": lambda row: row.shared,
     "mtu": lambda row: row.mtu,
-    "router:external": lambda row: False,
+    "router:external": lambda row: row.router_external,
     "provider:network_type": lambda row: row.network_type,
     "provider:physical_network": lambda row: row.physical_network,
     "provider:segmentation_id": lambda row: row.segmentation_id,
