@@ -85,7 +85,7 @@ class FloatingIpOperations:
                 self._associate(session, scope, row, port_id, fixed_ip_address)
             return row
 
-        return self.core._run(work)
+        return self.core.run(work)
 
     def update_floating_ip(self, floating_ip_id, scope, *, port_id=UNSET,
                            fixed_ip_address=None, description=None):
@@ -105,7 +105,7 @@ class FloatingIpOperations:
             session.flush()
             return row
 
-        return self.core._run(work)
+        return self.core.run(work)
 
     def delete_floating_ip(self, floating_ip_id, scope):
         def work(session):
@@ -116,7 +116,7 @@ class FloatingIpOperations:
             if port is not None:
                 session.delete(port)
 
-        self.core._run(work)
+        self.core.run(work)
 
     # --- association ----------------------------------------------------------------
 

@@ -98,7 +98,7 @@ class RouterOperations:
                 self._set_gateway(session, router, scope, external_gateway_info)
             return self.get_router(router.id, scope, session)
 
-        return self.core._run(work)
+        return self.core.run(work)
 
     def update_router(self, router_id, scope, changes):
         """``changes``: name, description, admin_state_up, external_gateway_info,
@@ -117,7 +117,7 @@ class RouterOperations:
             session.expire(router)
             return self.get_router(router.id, scope, session)
 
-        return self.core._run(work)
+        return self.core.run(work)
 
     def delete_router(self, router_id, scope):
         def work(session):
@@ -128,7 +128,7 @@ class RouterOperations:
             self._clear_gateway(session, router)
             session.delete(router)
 
-        self.core._run(work)
+        self.core.run(work)
 
     # --- the gateway --------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class RouterOperations:
             session.flush()
             return interface_info(router, port)
 
-        return self.core._run(work)
+        return self.core.run(work)
 
     def remove_interface(self, router_id, scope, *, subnet_id=None, port_id=None):
         if subnet_id is None and port_id is None:
@@ -270,7 +270,7 @@ class RouterOperations:
             session.flush()
             return info
 
-        return self.core._run(work)
+        return self.core.run(work)
 
     def _gateway_address_port(self, session, router, subnet):
         """The interface on ``subnet``: a port holding the subnet's gateway address,

@@ -118,7 +118,7 @@ def test_members_read_their_own_quotas_only_and_cannot_change_them(cloud, admin)
 def test_bad_quota_updates_are_400_and_change_nothing(cloud, admin):
     project = member_project(cloud, "quota-bad")
     for body, message in (
-            ({"quota": {"security_group": 5}}, "Unrecognized attribute(s) 'security_group'"),
+            ({"quota": {"trunk": 5}}, "Unrecognized attribute(s) 'trunk'"),
             ({"quota": {"port": 5, "floatingip": -3}}, "'-3' is too small"),
             ({"quota": {"port": -2}}, "'-2' is too small - must be at least '-1'"),
             ({"quota": {"port": 2**31}}, "must be no larger than '2147483647'"),
