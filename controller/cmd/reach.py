@@ -18,7 +18,7 @@ from controller.cmd import allinone
 
 def _admin(args):
     layout = allinone.Layout(args.config_dir, args.state_path)
-    if allinone.running_pid(layout) is None:
+    if allinone.running(layout) is None:
         raise allinone.UpError("pocketstack is not running")
     passwords = allinone.load_secrets(layout)
     return allinone.Api(allinone.api_url(layout), "admin", passwords["admin_password"],

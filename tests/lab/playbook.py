@@ -97,7 +97,7 @@ def snapshot_source(workdir):
     target.mkdir()
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, target / name)
-    for name in ("controller", "agent"):
+    for name in ("controller", "agent", "conf", "contract"):
         shutil.copytree(REPO / name, target / name,
                         ignore=shutil.ignore_patterns("__pycache__"))
     return target
