@@ -70,11 +70,13 @@ trap 'rm -rf "$LOGS"' EXIT
 
 log() { printf '==> %s\n' "$*"; }
 
-missing() {
+missing() {     # the packages of "$@" that are not installed, in one dpkg-query
+    local installed
+    installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null \
+        | awk '/ install ok installed$/ { print $1 }')
     local pkg
     for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
-            || echo "$pkg"
+        grep -qx "$pkg" <<<"$installed" || echo "$pkg"
     done
 }
 

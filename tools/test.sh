@@ -13,5 +13,9 @@ fi
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 "$REPO/tools/install.sh" --test
-WORKERS=${POCKETSTACK_TEST_WORKERS:-2}
-exec .venv/bin/python -m pytest -n "$WORKERS" --dist loadscope -q -ra "$@" tests
+# Two workers per core: a test that waits (a CLI's --wait polls every 2 s, a guest boots)
+# leaves its core to another. A module stays on one worker (loadscope: its module-scoped
+# cloud is made once), handed out longest first (tests/conftest.py, not xdist's order).
+WORKERS=${POCKETSTACK_TEST_WORKERS:-$(( 2 * $(nproc) ))}
+exec .venv/bin/python -m pytest -n "$WORKERS" --dist loadscope --no-loadscope-reorder \
+    -q -ra --durations=20 "$@" tests
