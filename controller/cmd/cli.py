@@ -23,9 +23,10 @@ COMMANDS = {
     "config-sample": ("controller.cmd.config_sample:main",
                       "print a documented sample configuration file"),
 }
-# Commands that drive libvirt, bridges and namespaces or read the all-in-one's state: a
-# user who is not root runs them through sudo, as the README's commands are written.
-AS_ROOT = {"up", "down", "trace"}
+# Commands that drive libvirt, bridges and namespaces or read the all-in-one's state and
+# secrets: a user who is not root runs them through sudo, as the README's commands are
+# written.
+AS_ROOT = {"up", "down", "status", "trace"}
 
 
 def usage():
