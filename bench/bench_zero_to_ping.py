@@ -42,6 +42,7 @@ sys.path.insert(0, BENCH)
 
 import report  # noqa: E402
 from bench_allinone import Bench, refs_of  # noqa: E402
+from controller.cmd.allinone import running_pid  # noqa: E402
 
 HEADING = "## Zero to pingable VM"
 INSTALL = os.path.join(REPO, "tools", "install.sh")
@@ -162,13 +163,25 @@ def first_ping():
     os.chmod(workdir, 0o755)
     bench = Bench(workdir)
     try:
-        up = bench.up()
+        try:
+            up = bench.up()
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"pocketstack up failed:\n{exc.stdout}\n{exc.stderr}") from exc
         api = bench.api()
         _, timings = bench.one_server(api, refs_of(api), "first")
-        bench.down()
     finally:
+        if running_pid(bench.layout):
+            bench.down()
         shutil.rmtree(workdir, ignore_errors=True)
     return up, timings["active"], timings["ping"]
+
+
+class Rows(list):
+    """The table's rows, each printed as soon as it is measured."""
+
+    def append(self, row):
+        print(row, flush=True)
+        super().append(row)
 
 
 def main():
@@ -179,7 +192,7 @@ def main():
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     build, aio, multi = install_lists()
-    rows, parts = [], {}
+    rows, parts = Rows(), {}
     with tempfile.TemporaryDirectory(prefix="bench-zero-") as workdir:
         if not args.skip_packages:
             status = os.path.join(workdir, "status")
