@@ -2,16 +2,17 @@
 import sys
 
 from agent.service import AgentService
-from controller.cmd import common
-from controller.conf import CONF
+from conf import CONF, groups_of
+from contract import service_startup
 
 
 def main(argv=None):
-    common.parse_config(sys.argv[1:] if argv is None else argv)
-    common.setup_logging()
+    service_startup.parse_config(sys.argv[1:] if argv is None else argv,
+                                 groups_of("agent"))
+    service_startup.setup_logging()
     agent = AgentService(CONF)
     agent.start()
-    common.run_until_signalled(agent.stop)
+    service_startup.run_until_signalled(agent.stop)
     return 0
 
 

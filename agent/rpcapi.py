@@ -10,19 +10,28 @@ brought the method):
 - 1.1: attach_volume, detach_volume
 - 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
   snapshot_instance, rebuild_instance
-"""
-from controller import rpc
 
-VERSION = "1.0"
+While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
+method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
+than sent to an agent that could not serve it.
+"""
+from conf import CONF
+from contract import rpc
+
+BASE_VERSION = "1.0"
+LATEST_VERSION = "1.2"
 
 
 class AgentAPI:
-    def __init__(self, timeout=None):
+    def __init__(self, timeout=None, version_cap=None):
+        """``version_cap``: the highest version to send; by default
+        ``[upgrade_levels] agent``, else the newest."""
         self.timeout = timeout
+        self.version_cap = version_cap or CONF.upgrade_levels.agent or LATEST_VERSION
 
     def _client(self, host, timeout=None):
-        return rpc.get_client(rpc.AGENT_TOPIC, VERSION, server=host,
-                              timeout=timeout or self.timeout)
+        return rpc.get_client(rpc.AGENT_TOPIC, BASE_VERSION, server=host,
+                              timeout=timeout or self.timeout, version_cap=self.version_cap)
 
     def build_and_run_instance(self, ctxt, host, instance_uuid):
         """Build the (claimed) instance on ``host``; progress and the result come back

@@ -13,27 +13,33 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-import agent.conf  # noqa: F401  (registers [agent], [fake_driver], [service_credentials])
+from agent.l3.agent import L3Agent
 from agent.manager import AgentManager
-from controller import rpc
-import controller.compute.conf  # noqa: F401  (registers [compute]: network_endpoint)
-from controller.compute.network import network_endpoint
+from conf.api import public_url
+from contract import rpc
+from contract.clients.network import NetworkClient, network_endpoint
 from controller.conductor.rpcapi import ConductorAPI
-from controller.conf import public_url
-from controller.network.client import NetworkClient
 
 LOG = logging.getLogger(__name__)
 
-# [agent] virt_driver → "module:Class"; each class takes the configuration.
+# [agent] virt_driver → the "module:Class" of the driver and of the host network it is
+# composed with; each class takes the configuration.
 DRIVERS = {
-    "fake": "agent.virt.fake:FakeDriver",
-    "libvirt": "agent.virt.libvirt.driver:LibvirtDriver",
+    "fake": ("agent.virt.fake:FakeDriver", "agent.network.fake:FakeHostNetwork"),
+    "libvirt": ("agent.virt.libvirt.driver:LibvirtDriver",
+                "agent.network.linuxbridge:LinuxBridgeNetwork"),
 }
 
 
-def load_driver(conf):
-    module, name = DRIVERS[conf.agent.virt_driver].split(":")
+def _load(path, conf):
+    module, name = path.split(":")
     return getattr(importlib.import_module(module), name)(conf)
+
+
+def load_driver(conf):
+    """(virt driver, host network) of ``[agent] virt_driver``."""
+    driver, host_network = DRIVERS[conf.agent.virt_driver]
+    return _load(driver, conf), _load(host_network, conf)
 
 
 def host_names(conf):
@@ -73,6 +79,25 @@ class ServiceCredentials:
             return None
 
 
+class L3Sync:
+    """The periodic sync of this host's routers, with the agent's service user."""
+
+    def __init__(self, conf, network_client, credentials):
+        self.agent = L3Agent(conf)
+        self.network_client = network_client
+        self.credentials = credentials
+
+    def run(self):
+        token = self.credentials.token() if self.credentials else None
+        if token is None:
+            LOG.warning("[l3] enabled needs [service_credentials]: routers not synced")
+            return
+        try:
+            self.agent.sync(self.network_client(token))
+        except Exception:
+            LOG.exception("syncing routers failed; retrying at the next interval")
+
+
 class AgentService:
     def __init__(self, conf):
         self.conf = conf
@@ -80,7 +105,8 @@ class AgentService:
         network_client = functools.partial(NetworkClient, network_endpoint(conf),
                                            timeout=conf.compute.service_timeout)
         credentials = ServiceCredentials.from_conf(conf)
-        self.managers = [AgentManager(conf, host, load_driver(conf), conductor,
+        self.l3 = L3Sync(conf, network_client, credentials) if conf.l3.enabled else None
+        self.managers = [AgentManager(conf, host, *load_driver(conf), conductor,
                                       network_client, credentials)
                          for host in host_names(conf)]
         self.rpc_servers = []
@@ -119,9 +145,16 @@ class AgentService:
         intervals = {"report": agent_conf.report_interval,
                      "sync_power_states": agent_conf.sync_power_state_interval,
                      "refresh_networks": agent_conf.network_refresh_interval,
+                     "refresh_security_groups":
+                         agent_conf.security_group_refresh_interval,
                      "manage_image_cache": agent_conf.image_cache_manager_interval}
-        return [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
-                 None, None) for name, seconds in intervals.items()]
+        tasks = [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
+                  None, None) for name, seconds in intervals.items()]
+        if self.l3 is not None:
+            sync = periodics.periodic(self.conf.l3.sync_interval)(
+                functools.partial(self.l3.run))
+            tasks.append((sync, None, None))
+        return tasks
 
     def _on_every_host(self, method):
         for manager in self.managers:

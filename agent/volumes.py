@@ -18,10 +18,8 @@ import time
 
 from agent.virt import driver as virt_driver
 from agent.volume import nbd
-from agent.volume.client import VolumeClient, VolumeError
-import controller.compute.conf  # noqa: F401  ([compute] volume_endpoint, service_timeout)
-from controller.compute import exception
-from controller.compute.volume import volume_endpoint
+from contract import exception
+from contract.clients.volume import VolumeClient, VolumeError, volume_endpoint
 
 LOG = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ import uuid
 
 from oslo_config import cfg
 
-from controller.compute import conf as compute_conf
+from conf import compute as compute_conf, scheduler as scheduler_conf
 from controller.db import migration
 from controller.db.engine import Database
-from controller.scheduler import AGENT_BINARY, conf as scheduler_conf, placement
+from controller.scheduler import AGENT_BINARY, placement
 from controller.scheduler.manager import make_scheduler
 from controller.scheduler.request_spec import RequestSpec
 

@@ -23,9 +23,9 @@ import requests
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from conf import CONF, groups_of, register  # noqa: E402
 from controller.api.app import Runtime  # noqa: E402
 from controller.api.auth import AuthMiddleware  # noqa: E402
-from controller.conf import CONF  # noqa: E402
 from controller.db.engine import Database, default_url  # noqa: E402
 from controller.identity.validation import make_validator  # noqa: E402
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud  # noqa: E402
@@ -100,6 +100,7 @@ def measure(cloud, seconds, clients):
         ("validate, GET /v3/auth/tokens", "HTTP", clients, run_for(seconds, clients, validate)),
     ]
 
+    register(CONF, groups_of("api"))
     CONF(["--config-file", cloud.config_file], project="pocketstack", default_config_files=[])
     db = Database(CONF.database.connection or default_url(CONF))
     validator = make_validator(Runtime(conf=CONF, db=db), local=True)

@@ -1,5 +1,5 @@
 """pocketstack controller: identity, the APIs, scheduler, conductor, image and network services.
 
-Kept free of imports so that the agent can import the controller's wire contract
-(``controller.rpc`` and the ``rpcapi`` modules) without pulling in the database.
+Kept free of imports so that the agent can import the controller services' RPC clients
+(the ``rpcapi`` modules) without pulling in the database.
 """

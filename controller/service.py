@@ -5,7 +5,7 @@ import logging
 import os
 import threading
 
-from controller import rpc
+from contract import rpc
 from controller.api import app as api_app
 from controller.api.server import HttpServer
 from controller.db import migration

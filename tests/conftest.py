@@ -95,7 +95,8 @@ def module_seconds(items, measured):
         return measured[path]
     if any(item.get_closest_marker("system") for item in items):
         return ESTIMATES["system"]
-    if any(item.get_closest_marker("slow") for item in items):
+    if any(item.get_closest_marker("slow") or item.get_closest_marker("fuzz")
+           for item in items):
         return ESTIMATES["slow"]
     return ESTIMATES["functional"] if "/functional/" in path else 0.5 * len(items)
 

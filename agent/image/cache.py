@@ -6,7 +6,7 @@ image the image service vouched for. Hence:
 
 - a download streams into a hidden temporary file, checked against the image service's
   hash (``os_hash_value``, or the md5 ``checksum``) and inspected as it arrives by the
-  image service's own ``controller.image.inspect`` (pure: content must be the declared
+  image service's own ``contract.image_format`` (pure: content must be the declared
   format, no backing or data file), fsynced, and only then renamed into place;
 - one lock per image, for the threads of this agent and (an ``fcntl`` lock file) for
   other agents sharing the directory, so concurrent builds download an image once;
@@ -24,8 +24,8 @@ import time
 from oslo_concurrency import lockutils
 from oslo_utils.imageutils import format_inspector
 
-from agent.image import ImageError
-from controller.image import inspect
+from contract import image_format
+from contract.clients.image import ImageError
 
 LOG = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class ImageCache:
         fd, partial = tempfile.mkstemp(prefix=f".{image_id}.", suffix=PARTIAL_SUFFIX,
                                        dir=self.cache_dir)
         try:
-            inspector = inspect.ContentInspector(image_meta["disk_format"])
+            inspector = image_format.ContentInspector(image_meta["disk_format"])
             with os.fdopen(fd, "wb") as out:
                 for chunk in self.client.iter_data(token, image_id):
                     inspector.feed(chunk)  # before the bytes are even written
@@ -137,7 +137,7 @@ class ImageCache:
             inspector.finish()
             os.chmod(partial, 0o644)
             os.rename(partial, path)
-        except inspect.ImageRejected as exc:
+        except image_format.ImageRejected as exc:
             os.unlink(partial)
             raise UnsafeImage(f"Image {image_id} is refused: {exc}") from exc
         except BaseException:

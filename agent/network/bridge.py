@@ -79,6 +79,17 @@ def ensure_bridge(network_id, mtu):
     return name
 
 
+def set_netfilter_hooks(name, enabled):
+    """Whether the bridge hands its IPv4/IPv6 frames to the inet netfilter hooks
+    (br_netfilter, for this bridge only), where security groups track connections."""
+    value = 1 if enabled else 0
+    with IPRoute() as ipr:
+        index = _index(ipr, name)
+        if index is not None:
+            ipr.link("set", index=index, kind="bridge", br_nf_call_iptables=value,
+                     br_nf_call_ip6tables=value)
+
+
 def attach(ifname, bridge, isolated=False):
     """Put ``ifname`` on ``bridge`` and bring it up. An isolated port exchanges no
     frames with other isolated ports (the tunnel and the DHCP namespace), only with

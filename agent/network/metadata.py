@@ -5,7 +5,7 @@ namespace (whose veth end holds 169.254.169.254/32; DHCP routes guests there).
 A guest is known by its port: the request's source address is a fixed IP of one of this
 host's ports on the network, and that port's device_id is the instance. So a guest reads
 only its own metadata, and an address no port here has gets 404. The documents come from
-the conductor (``get_instance_metadata``), built by ``controller.compute.metadata`` as
+the conductor (``get_instance_metadata``), built by ``contract.guest_metadata`` as
 the config drive's are, and are kept a few seconds: a booting guest asks for several.
 
 ``DhcpServer`` starts a network's proxy with the namespace (``serve``), tells it this
@@ -25,9 +25,8 @@ import urllib.parse
 import cachetools
 from pyroute2 import netns
 
-from controller import rpc
-from controller.compute import exception
-from controller.compute.metadata import decode_user_data
+from contract import exception, rpc
+from contract.guest_metadata import decode_user_data
 from controller.conductor.rpcapi import ConductorAPI
 
 LOG = logging.getLogger(__name__)
@@ -216,7 +215,7 @@ class MetadataProxy:
     """The metadata service of one network on this host.
 
     ``documents_of(instance_uuid)`` returns an instance's documents
-    (``controller.compute.metadata.documents``) or raises InstanceNotFound.
+    (``contract.guest_metadata.documents``) or raises InstanceNotFound.
     """
 
     def __init__(self, network_id, namespace, documents_of):

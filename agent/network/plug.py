@@ -19,8 +19,7 @@ import os
 
 from oslo_concurrency import lockutils
 
-import controller.network.conf  # noqa: F401  (registers the [network] options used here)
-from agent.network import bridge, dhcp, metadata, port_security
+from agent.network import bridge, dhcp, filters, metadata
 
 LOG = logging.getLogger(__name__)
 
@@ -45,13 +44,18 @@ class Registry:
         self.ports = data.get("ports", {})
         self.vni = data.get("vni")
         self.dhcp_subnet_ids = data.get("dhcp_subnet_ids", [])
+        # The ports' groups and remote groups' members last read from the API, so that
+        # unplug can rebuild the security group table without a token.
+        self.groups = data.get("groups", {})
+        self.members = data.get("members", {})
 
     def save(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"ports": self.ports, "vni": self.vni,
-                       "dhcp_subnet_ids": self.dhcp_subnet_ids}, f)
+                       "dhcp_subnet_ids": self.dhcp_subnet_ids, "groups": self.groups,
+                       "members": self.members}, f)
             # On disk before the rename: after a power cut the registry is the old one
             # or the new one, never an empty file that unplug and restart cannot read.
             f.flush()
@@ -59,8 +63,11 @@ class Registry:
         os.replace(tmp, self.path)
 
     def remember(self, port):
-        self.ports[port["id"]] = {key: port[key]
-                                  for key in ("id", "mac_address", "fixed_ips", "device_id")}
+        self.ports[port["id"]] = {key: port.get(key, "") for key in (
+            "id", "mac_address", "fixed_ips", "device_id", "device_owner")}
+        self.ports[port["id"]].update(
+            security_groups=port.get("security_groups", []),
+            port_security_enabled=port.get("port_security_enabled", True))
 
     def remove(self):
         with contextlib.suppress(FileNotFoundError):
@@ -82,7 +89,7 @@ def cleanup(network_id, conf):
     bridge.remove_bridge(network_id)
     if registry.vni is not None:
         bridge.delete_link(bridge.vxlan_name(registry.vni))
-    port_security.remove(network_id)
+    filters.PortFilters.remove(network_id)
     registry.remove()
     LOG.info("network %s: host side removed", network_id)
 
@@ -92,11 +99,11 @@ class NetworkPlugger:
         self.conf = conf
         self.host = conf.host
         self.local_ip = conf.network.local_ip
-        self.port_security = conf.network.port_security
+        self.filters = filters.PortFilters(conf)
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
-        ``controller.network.client.NetworkClient`` with the caller's token.
+        ``contract.clients.network.NetworkClient`` with the caller's token.
         Returns {"bridge", "tap", "mtu", "port"}: the bridge and tap name for libvirt,
         the network's MTU for the guest NIC, and the port as bound."""
         port = self._bind(port, client)
@@ -126,6 +133,21 @@ class NetworkPlugger:
             details = local[0]["binding:vif_details"]
             self._sync(registry, client, self._build(registry, details), details)
 
+    def refresh_filters(self, network_id, client):
+        """Make the network's filters what the API says now (the ports' groups and
+        addresses, the remote groups' members); the table is swapped only when it
+        changed. Called every second or so."""
+        if not self.filters.port_security:
+            return
+        with _lock(network_id):
+            registry = Registry(self.conf.state_path, network_id)
+            if not registry.ports:
+                return
+            for port in client.list_ports(network_id=network_id):
+                if port["id"] in registry.ports:
+                    registry.remember(port)
+            self._filter(registry, client)
+
     def unplug(self, port_id):
         """Forget ``port_id`` here: its tap goes (if libvirt left it), DHCP stops
         answering its MAC, and with the network's last port the host side goes."""
@@ -138,6 +160,7 @@ class NetworkPlugger:
                 bridge.delete_link(bridge.tap_name(port_id))
                 if not registry.ports:
                     cleanup(network_id, self.conf)
+                    self.filters.forget(network_id)
                     return
                 registry.save()
                 self._protect(registry)
@@ -160,11 +183,9 @@ class NetworkPlugger:
                 registry = Registry(self.conf.state_path, network_id)
                 if not registry.ports:
                     cleanup(network_id, self.conf)
+                    self.filters.forget(network_id)
                     continue
-                if self.port_security:
-                    port_security.protect(network_id, list(registry.ports.values()))
-                else:
-                    port_security.remove(network_id)
+                self.filters.reconcile(network_id, list(registry.ports.values()))
                 if registry.dhcp_subnet_ids:
                     metadata.resume(network_id, dhcp.namespace_name(network_id),
                                     registry.ports.values(), self.conf.host)
@@ -201,17 +222,24 @@ class NetworkPlugger:
         return name
 
     def _protect(self, registry):
-        """The port security rules of the network's ports here: in place before plug
-        returns, so before the guest exists."""
-        if self.port_security:
-            port_security.protect(registry.network_id, list(registry.ports.values()))
+        """The filters of the network's ports here (``filters.PortFilters.apply``),
+        with the groups last read from the API."""
+        self.filters.apply(registry.network_id, list(registry.ports.values()),
+                           registry.groups, registry.members)
+
+    def _filter(self, registry, client):
+        """Read the ports' groups from the API, keep them, and apply the filters."""
+        registry.groups, registry.members = self.filters.gather(
+            client, list(registry.ports.values()))
+        registry.save()
+        self._protect(registry)
 
     def _sync(self, registry, client, bridge_name, details):
         ports = client.list_ports(network_id=registry.network_id)
         for port in ports:
             if port["id"] in registry.ports:
                 registry.remember(port)
-        self._protect(registry)
+        self._filter(registry, client)
         if details["network_type"] == "vxlan" and self.local_ip:
             peers = {port["binding:profile"].get("local_ip") for port in ports
                      if port["binding:host_id"] not in ("", self.host)}

@@ -110,7 +110,10 @@ def _match(protocol, field, value, op="=="):
 
 
 def port_rules(port):
-    """The expressions of each rule of ``port``'s chain, in order."""
+    """The expressions of each rule of ``port``'s chain, in order; a port with
+    ``port_security_enabled`` false may send anything, as in Neutron."""
+    if port.get("port_security_enabled") is False:
+        return [[ACCEPT]]
     mac, ipv4, ipv6 = allowed_sources(port)
     arp = [_match("arp", field, value) for field, value in ARP_ETHERNET_IPV4]
     rules = [
@@ -238,6 +241,11 @@ def only_base_left(listing):
 
 def _apply(commands):
     _nft("-j", "-f", "-", stdin=json.dumps({"nftables": commands}))
+
+
+def run_nft_commands(commands):
+    """Run ``commands`` (nft JSON) as one transaction: all of them or none."""
+    _apply(commands)
 
 
 def protect(network_id, ports):

@@ -19,11 +19,13 @@ for real guests — implements all of these methods.
 "devname": tap device, "preserve_on_delete": whether the user brought the port,
 "network": {"id", "label", "bridge", "mtu", "subnets": [{"id", "cidr", "gateway",
 "ips": [{"address", "version"}], "dns"}]}}``. The manager makes it from the ports it
-creates and from what ``plug_vif`` built for them.
+creates and from what the host network (``agent.network.host.HostNetwork.plug``) built
+for them: a driver only puts the guest's NIC on that bridge, as that tap, and has no
+network code of its own.
 
 ``config_drive_meta`` is None (no config drive) or the arguments of
 ``agent.virt.configdrive.build_config_drive``: ``{"meta_data", "user_data": bytes | None,
-"network_data", "vendor_data"}``, made by ``controller.compute.metadata.config_drive``.
+"network_data", "vendor_data"}``, made by ``contract.guest_metadata.config_drive``.
 
 ``block_device_info`` is the instance's ``block_device_mappings`` (``id``,
 ``source_type``, ``destination_type``, ``boot_index``, ``volume_id``, ``device_name``,
@@ -143,28 +145,6 @@ class ComputeDriver(abc.ABC):
     def detach_volume(self, instance, volume_id):
         """Unplug the volume; return once the guest has let go of it (VirtError if it
         does not). A volume the guest does not have is detached already."""
-
-    # --- the host side of the guests' networks ---------------------------------------
-    # ``client`` is a ``controller.network.client.NetworkClient`` with a token.
-
-    @abc.abstractmethod
-    def plug_vif(self, port, client):
-        """Wire ``port`` (bound to this host) here before its guest boots; returns
-        ``{"bridge", "tap", "mtu", "port"}``: where the guest's NIC goes, and the port as
-        bound."""
-
-    @abc.abstractmethod
-    def unplug_vif(self, port_id):
-        """Forget ``port_id`` here, and whatever its network no longer needs. Idempotent."""
-
-    @abc.abstractmethod
-    def plugged_port_ids(self):
-        """IDs of the ports wired on this host (for reconciliation at start)."""
-
-    @abc.abstractmethod
-    def refresh_networks(self, client):
-        """Periodic: catch the networks wired here up with the network service (tunnel
-        peers on other hosts, DHCP options)."""
 
     @abc.abstractmethod
     def manage_image_cache(self):

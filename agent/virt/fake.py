@@ -37,7 +37,6 @@ class FakeDriver(driver.ComputeDriver):
         self.conf = conf.fake_driver
         self.host = None
         self._guests = {}          # uuid → {"power_state", "console": [lines], "volumes"}
-        self._plugged = {}         # port id → network id: nothing is built on the host
         self._lock = threading.Lock()
         self._listeners = []
 
@@ -177,23 +176,6 @@ class FakeDriver(driver.ComputeDriver):
         """volume id → device of a guest (tests look at what the guest has)."""
         with self._lock:
             return dict(self._guests[instance_uuid]["volumes"])
-
-    def plug_vif(self, port, client):
-        with self._lock:
-            self._plugged[port["id"]] = port["network_id"]
-        return {"bridge": "brq" + port["network_id"][:11], "tap": "tap" + port["id"][:11],
-                "mtu": (port.get("binding:vif_details") or {}).get("mtu"), "port": port}
-
-    def unplug_vif(self, port_id):
-        with self._lock:
-            self._plugged.pop(port_id, None)
-
-    def plugged_port_ids(self):
-        with self._lock:
-            return set(self._plugged)
-
-    def refresh_networks(self, client):
-        """Nothing to catch up with: no bridges, tunnels or DHCP here."""
 
     def manage_image_cache(self):
         return []

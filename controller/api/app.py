@@ -4,13 +4,14 @@ Like DevStack's single web server, one listener serves ``/identity``, ``/compute
 ``/image``, ``/networking`` and ``/volume``; the service catalog points at those URLs.
 """
 import dataclasses
+import functools
 import importlib
 import json
 
 import falcon
 
-from controller import conf as conf_module
-from controller.api import auth, errors
+from conf.api import public_url
+from controller.api import auth, body, errors
 
 # (path prefix, service package, catalog service type). A service package provides
 # ``api.create_app(runtime) -> falcon.App``.
@@ -34,19 +35,27 @@ class Runtime:
 
     @property
     def public_url(self):
-        return conf_module.public_url(self.conf)
+        return public_url(self.conf)
 
     def endpoint(self, prefix):
         return self.public_url + prefix
 
 
-def make_service_app(runtime, formatter, middleware=()):
-    """A Falcon app with the shared token middleware and the service's error format."""
-    app = falcon.App(middleware=[auth.AuthMiddleware(runtime.validator,
-                                                     runtime.conf.api.token_cache_seconds),
-                                 *middleware])
+def make_service_app(runtime, formatter, middleware=(), require_scope=True):
+    """A Falcon app with the shared token and body-limit middleware and the service's
+    error format. Only identity accepts unscoped tokens (``require_scope=False``)."""
+    api_conf = runtime.conf.api
+    app = falcon.App(middleware=[
+        auth.AuthMiddleware(runtime.validator, api_conf.token_cache_seconds,
+                            require_scope=require_scope),
+        body.BodyLimitMiddleware(api_conf.max_request_body_size, api_conf.max_json_depth),
+        *middleware])
     app.req_options.strip_url_path_trailing_slash = True
     app.req_options.auto_parse_qs_csv = False
+    # ASCII-escaped JSON, as oslo.serialization writes it: any stored string renders,
+    # even one with a lone surrogate that no UTF-8 encoder takes.
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = falcon.media.JSONHandler(
+        dumps=functools.partial(json.dumps, ensure_ascii=True))
     errors.install_error_handlers(app, formatter)
     return app
 

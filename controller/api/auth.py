@@ -31,6 +31,10 @@ class RequestAuth:
     system_scope: bool = False
 
     @property
+    def scoped(self):
+        return bool(self.project_id or self.domain_id or self.system_scope)
+
+    @property
     def is_admin(self):
         return "admin" in self.roles
 
@@ -42,7 +46,7 @@ class RequestAuth:
 
     def rpc_context(self, request_id=None):
         """The RequestContext that carries this caller across the message bus."""
-        from controller.rpc import RequestContext
+        from contract.rpc import RequestContext
         return RequestContext(auth_token=self.token, user_id=self.user_id,
                               project_id=self.project_id, roles=sorted(self.roles),
                               is_admin=self.is_admin, request_id=request_id,
@@ -60,10 +64,13 @@ class TokenValidator(Protocol):
 
 class AuthMiddleware:
     """Falcon middleware: every responder needs a valid token unless its resource lists
-    the HTTP method in ``public_methods`` (version discovery, ``POST /v3/auth/tokens``)."""
+    the HTTP method in ``public_methods`` (version discovery, ``POST /v3/auth/tokens``).
+    With ``require_scope`` (every service but identity) an unscoped token is refused as
+    keystonemiddleware refuses it: it names no project to act in."""
 
-    def __init__(self, validator, cache_seconds, max_entries=10000):
+    def __init__(self, validator, cache_seconds, max_entries=10000, require_scope=False):
         self.validator = validator
+        self.require_scope = require_scope
         self.cache_seconds = cache_seconds
         self.max_entries = max_entries
         self._cache = {}
@@ -82,7 +89,11 @@ class AuthMiddleware:
         token = req.get_header("X-Auth-Token")
         if not token:
             raise errors.Unauthorized("The request you have made requires authentication.")
-        req.context.auth = self.authenticate(token)
+        auth = self.authenticate(token)
+        if self.require_scope and not auth.scoped:
+            raise errors.Unauthorized("The request you have made requires authentication: "
+                                      "the token is not scoped to a project.")
+        req.context.auth = auth
         req.context.authenticated_at = utcnow()
 
     def authenticate(self, token):

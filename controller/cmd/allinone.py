@@ -23,6 +23,7 @@ import requests
 import yaml
 
 import controller
+from controller.cmd import allinone_l3, process_lock
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(controller.__file__)))
 DEFAULT_CONFIG_DIR = "/etc/pocketstack"
@@ -70,8 +71,8 @@ class Layout:
         return _read_ini_value(self.config_file, "DEFAULT", "state_path") or DEFAULT_STATE_PATH
 
     @property
-    def pid_file(self):
-        return os.path.join(self.state_path, "pocketstack.pid")
+    def lock(self):
+        return process_lock.ProcessLock(os.path.join(self.state_path, "pocketstack.lock"))
 
     @property
     def log_file(self):
@@ -141,7 +142,7 @@ def write_config(layout, args, passwords):
 # pocketstack all-in-one, written by `pocketstack up`. Every option is documented in
 # `pocketstack config-sample`. Edit, then `pocketstack down && pocketstack up`.
 [DEFAULT]
-host = {socket.gethostname()}
+host = {args.host or socket.gethostname()}
 state_path = {state_path}
 transport_url = fake://
 log_file = {os.path.join(state_path, "pocketstack.log")}
@@ -160,6 +161,9 @@ password = {passwords["service_password"]}
 
 [libvirt]
 virt_type = {virt_type}
+
+[l3]
+enabled = true
 """
     _write_private(layout.config_file, text)
     return True
@@ -177,14 +181,9 @@ def _public_host(bind_host):
 # --------------------------------------------------------------------------- process
 
 
-def running_pid(layout):
-    try:
-        with open(layout.pid_file) as f:
-            pid = int(f.read().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
+def running(layout):
+    """The live all-in-one process (a process_lock.Record), or None."""
+    return layout.lock.holder()
 
 
 def api_url(layout):
@@ -209,15 +208,13 @@ def start_process(layout, timeout=90):
     with open(layout.out_file, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "controller.cmd.controller",
-             "--config-file", layout.config_file, "--with-agent"],
+             "--config-file", layout.config_file, "--with-agent",
+             "--lock-file", layout.lock.path],
             stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
-    with open(layout.pid_file, "w") as f:
-        f.write(f"{process.pid}\n")
     url = api_url(layout) + "/identity/v3"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            os.unlink(layout.pid_file)
             raise UpError(f"the controller exited with status {process.returncode}; "
                           f"see {layout.out_file} and {layout.log_file}")
         try:
@@ -229,17 +226,21 @@ def start_process(layout, timeout=90):
     raise UpError(f"the APIs did not answer at {url} within {timeout} s; see {layout.log_file}")
 
 
-def stop_process(pid, timeout=60):
-    os.kill(pid, signal.SIGTERM)
+def stop_process(record, timeout=60):
+    """SIGTERM, then SIGKILL after ``timeout``, to the process of ``record`` only (not
+    to another that may have got its pid since). True when it stopped by itself."""
+    def alive():
+        return process_lock.start_time(record.pid) == record.start_time
+
+    if alive():
+        os.kill(record.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
+    while alive():
+        if time.monotonic() > deadline:
+            os.kill(record.pid, signal.SIGKILL)
+            return False
         time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
-    return False
+    return True
 
 
 # --------------------------------------------------------------------------- the APIs
@@ -355,6 +356,26 @@ def ensure_private_network(demo):
             "cidr": PRIVATE_CIDR, "dns_nameservers": []}}, "create the private subnet")
 
 
+# What DevStack's tutorials assume the demo project's default group lets in.
+DEMO_INGRESS = ({"protocol": "icmp", "port_range_min": None, "port_range_max": None},
+                {"protocol": "tcp", "port_range_min": 22, "port_range_max": 22})
+
+
+def ensure_demo_access(demo):
+    """Ping and SSH (IPv4) into the demo project's guests: two ingress rules in its
+    default group (which listing makes), added once."""
+    group = _one(demo.get("network", "/v2.0/security-groups", name="default")[
+        "security_groups"], "default")
+    for wanted in DEMO_INGRESS:
+        if not any(rule["direction"] == "ingress" and rule["ethertype"] == "IPv4"
+                   and rule["remote_ip_prefix"] is None and rule["remote_group_id"] is None
+                   and all(rule[key] == value for key, value in wanted.items())
+                   for rule in group["security_group_rules"]):
+            demo.post("network", "/v2.0/security-group-rules", {"security_group_rule": {
+                "security_group_id": group["id"], "direction": "ingress",
+                "ethertype": "IPv4", **wanted}}, f"allow {wanted['protocol']} in")
+
+
 def invoking_user():
     """The user who ran ``sudo pocketstack up`` (their SSH key and clouds.yaml), or root."""
     name = os.environ.get("SUDO_USER") or getpass.getuser()
@@ -450,15 +471,18 @@ def up(args):
     if write_config(layout, args, passwords):
         _say(f"wrote {layout.config_file}")
     url = api_url(layout)
-    pid = running_pid(layout)
-    if pid is None:
+    record = running(layout)
+    if record is None:
+        crashed = layout.lock.crashed()
+        if crashed:
+            _say(f"pocketstack (pid {crashed.pid}) did not stop cleanly; starting afresh")
         os.makedirs(layout.state_path, exist_ok=True)
         pocketstack_cli(layout, "bootstrap", "--admin-password", passwords["admin_password"],
                         "--public-url", url)
         pid = start_process(layout)
         _say(f"started pocketstack (pid {pid}), logs in {layout.log_file}")
     else:
-        _say(f"pocketstack is already running (pid {pid})")
+        _say(f"pocketstack is already running (pid {record.pid})")
     admin = Api(url, "admin", passwords["admin_password"], "admin")
     wait_for_agent(admin)
     ensure_demo_identity(admin, passwords["demo_password"])
@@ -466,6 +490,8 @@ def up(args):
     ensure_image(admin)
     demo = Api(url, "demo", passwords["demo_password"], "demo")
     ensure_private_network(demo)
+    ensure_demo_access(demo)
+    allinone_l3.ensure_router(demo, allinone_l3.ensure_public_network(admin))
     keyname = ensure_keypair(demo, args.ssh_key or find_ssh_public_key(invoking_user()))
     clouds = write_client_files(layout, url, passwords, invoking_user(), args.clouds_yaml)
     key_arg = f" --key-name {keyname}" if keyname else ""
@@ -478,6 +504,8 @@ Try:
   export OS_CLOUD=pocketstack
   openstack server create --image {IMAGE_NAME} --flavor m1.nano --network private{key_arg} --wait vm1
   openstack console log show vm1
+  openstack floating ip create public        # then: openstack server add floating ip vm1 <ip>
+  pocketstack ssh vm1                        # or: pocketstack exec vm1 -- ping -c1 {{ip}}
   pocketstack trace vm1
 """)
     return 0
@@ -497,8 +525,14 @@ def delete_all_servers(admin, timeout=120):
 
 def down(args):
     layout = Layout(args.config_dir, args.state_path)
-    pid = running_pid(layout)
-    if pid is None:
+    record = running(layout)
+    if record is None and layout.lock.crashed():
+        # Guests, ports and their daemons outlive a crash: start the cloud once more
+        # so that deleting the servers through the API cleans them up as usual.
+        _say("pocketstack did not stop cleanly; starting it to clean up")
+        start_process(layout)
+        record = running(layout)
+    if record is None:
         _say("pocketstack is not running")
         return 0
     passwords = load_secrets(layout)
@@ -511,20 +545,24 @@ def down(args):
                 _say("some servers did not go away in time; the agent cleans up on exit")
     except (UpError, requests.RequestException) as exc:
         _say(f"could not delete servers through the API ({exc}); stopping anyway")
-    clean = stop_process(pid)
-    os.unlink(layout.pid_file)
+    clean = stop_process(record)
+    layout.lock.forget()
+    pocketstack_cli(layout, "l3-cleanup")
     _say("pocketstack stopped" + ("" if clean else " (killed after a timeout)"))
     return 0
 
 
 def status(args):
     layout = Layout(args.config_dir, args.state_path)
-    pid = running_pid(layout)
-    if pid is None:
-        _say("pocketstack is not running")
+    record = running(layout)
+    if record is None:
+        crashed = layout.lock.crashed()
+        _say("pocketstack is not running" + (
+            f" (pid {crashed.pid} did not stop cleanly: 'pocketstack down' cleans up)"
+            if crashed else ""))
         return 3
     url = api_url(layout)
-    _say(f"pocketstack is running (pid {pid}) at {url}")
+    _say(f"pocketstack is running (pid {record.pid}) at {url}")
     passwords = load_secrets(layout)
     try:
         admin = Api(url, "admin", passwords["admin_password"], "admin")
@@ -557,6 +595,9 @@ def _run(function, argv, extra=None):
     except UpError as exc:
         print(f"pocketstack: {exc}", file=sys.stderr)
         return 1
+    except requests.RequestException as exc:
+        print(f"pocketstack: the APIs did not answer: {exc}", file=sys.stderr)
+        return 1
 
 
 def _up_options(p):
@@ -564,6 +605,9 @@ def _up_options(p):
                    help="address the APIs listen on (0.0.0.0 to reach them from elsewhere)")
     p.add_argument("--public-host", help="host name or address written into the catalog")
     p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--host", help="the agent's host name (default: this machine's); a "
+                                  "second cloud on one machine needs its own, as an agent "
+                                  "removes the guests of its host that its cloud lacks")
     p.add_argument("--virt-type", choices=("auto", "kvm", "qemu"), default="auto",
                    help="auto: kvm when a guest really boots under KVM here, else qemu")
     p.add_argument("--ssh-key", help="SSH public key to import as keypair 'default' "

@@ -18,6 +18,14 @@ COMMANDS = {
     "down": ("controller.cmd.allinone:main_down",
              "delete the all-in-one's servers and stop it"),
     "status": ("controller.cmd.allinone:main_status", "say what of the all-in-one runs"),
+    "ssh": ("controller.cmd.reach:main_ssh",
+            "ssh to an all-in-one server by its floating or fixed IP, from the namespace "
+            "that reaches it"),
+    "exec": ("controller.cmd.reach:main_exec",
+             "run a command in the namespace that reaches an all-in-one server ({ip} is "
+             "its address)"),
+    "l3-cleanup": ("agent.l3.cmd:main",
+                   "remove this host's routers after its agent stopped (down does it)"),
     "trace": ("controller.cmd.trace:main",
               "show a server's build as a timeline of the steps it went through"),
     "config-sample": ("controller.cmd.config_sample:main",
@@ -26,7 +34,7 @@ COMMANDS = {
 # Commands that drive libvirt, bridges and namespaces or read the all-in-one's state and
 # secrets: a user who is not root runs them through sudo, as the README's commands are
 # written.
-AS_ROOT = {"up", "down", "status", "trace"}
+AS_ROOT = {"up", "down", "status", "ssh", "exec", "l3-cleanup", "trace"}
 
 
 def usage():

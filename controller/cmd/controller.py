@@ -9,28 +9,38 @@ import sys
 
 from oslo_config import cfg
 
+from conf import CONF, groups_of, register
+from contract import service_startup
 from controller import service
-from controller.cmd import common
-from controller.conf import CONF
+from controller.cmd import process_lock
 
 CLI_OPTS = [
     cfg.ListOpt("roles", default=list(service.ROLES),
                 help="Controller services to run here: api, conductor, scheduler."),
     cfg.BoolOpt("with-agent", default=False,
                 help="Also run a compute agent in this process (all-in-one)."),
+    cfg.StrOpt("lock-file",
+               help="Hold this lock file while running, recording pid and start time "
+                    "(the all-in-one's; refuses to start when another process holds it)."),
 ]
 
 LOG = logging.getLogger(__name__)
 
 
 def main(argv=None):
-    common.parse_config(sys.argv[1:] if argv is None else argv, CLI_OPTS)
-    common.setup_logging()
+    service_startup.parse_config(sys.argv[1:] if argv is None else argv,
+                                 groups_of(*service.ROLES), CLI_OPTS)
+    service_startup.setup_logging()
+    lock = process_lock.ProcessLock(CONF.lock_file) if CONF.lock_file else None
+    if lock is not None and not lock.acquire():
+        LOG.error("Another pocketstack process holds %s: not starting.", CONF.lock_file)
+        return 1
     controller = service.ControllerService(CONF, roles=CONF.roles)
     controller.start()
     agent = None
     if CONF.with_agent:
         from agent.service import AgentService
+        register(CONF, groups_of("agent"))
         agent = AgentService(CONF)
         agent.start()
     LOG.info("pocketstack controller running: %s%s", ",".join(CONF.roles),
@@ -41,7 +51,9 @@ def main(argv=None):
             agent.stop()
         controller.stop()
 
-    common.run_until_signalled(stop)
+    service_startup.run_until_signalled(stop)
+    if lock is not None:
+        lock.release()
     return 0
 
 

@@ -213,10 +213,11 @@ def main(argv):
         print(f"pocketstack trace: no configuration at {args.config_file}; "
               "pass --config-file", file=sys.stderr)
         return 2
-    from controller.cmd import common
-    from controller.conf import CONF
+    from conf import groups_of
+    from contract import service_startup
+    from conf import CONF
     from controller.db.engine import Database, default_url
-    common.parse_config(["--config-file", args.config_file])
+    service_startup.parse_config(["--config-file", args.config_file], groups_of("manage"))
     db = Database(CONF.database.connection or default_url(CONF))
     try:
         trace = load(db, args.server)

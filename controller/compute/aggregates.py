@@ -6,8 +6,8 @@ lives in ``api/aggregates.py``; the scheduler reads the zones in bulk (``host_zo
 """
 from sqlalchemy import select
 
+from contract.exception import ComputeError
 from controller.compute import models
-from controller.compute.exception import ComputeError
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 

@@ -15,7 +15,9 @@ import string
 
 from sqlalchemy import select
 
-from controller.compute import exception, models
+from contract import exception
+from controller.compute import models
+from controller.compute.exception import RequestConflict
 
 LOCAL = "local"
 VOLUME = "volume"
@@ -218,7 +220,7 @@ def device_for_attach(requested, used):
         name = f"/dev/{VOLUME_PREFIX}{letter}"
         if name not in used:
             return name
-    raise exception.RequestConflict("The server has no free device name left for a volume.")
+    raise RequestConflict("The server has no free device name left for a volume.")
 
 
 # --- what agents report, through the conductor ---------------------------------------------

@@ -1,8 +1,8 @@
 """Flavor lookups, and the snapshot of a flavor a server keeps for its whole life."""
 from sqlalchemy import select
 
+from contract.exception import InvalidRequest
 from controller.compute import models
-from controller.compute.exception import InvalidRequest
 
 
 def find(session, flavor_id):

@@ -1,8 +1,8 @@
 """Asks the image service (Glance v2, over HTTP, with the caller's own token) whether an
 image exists, is visible to the caller and is active — so users can boot only images
 they may see, exactly as the image API would let them see them."""
-from controller.compute import exception
-from controller.compute.service_client import ServiceClient
+from contract import exception
+from controller.compute.siblings import SiblingClient
 
 # Fields of a Glance v2 image that are not user properties.
 _BASE_FIELDS = frozenset({
@@ -27,7 +27,7 @@ def image_meta(image):
 class ImageAPI:
     def __init__(self, runtime):
         conf = runtime.conf
-        self.client = ServiceClient(runtime, conf.compute.image_endpoint
+        self.client = SiblingClient(runtime, conf.compute.image_endpoint
                                     or runtime.endpoint("/image"),
                                     conf.compute.service_timeout, "image")
 

@@ -4,7 +4,8 @@ import datetime
 
 from sqlalchemy import select
 
-from controller.compute import exception, models, states
+from contract import exception
+from controller.compute import models, states
 from controller.db.base import isotime, utcnow
 
 # What an agent may change through ``instance_update``: never ownership, size or host.

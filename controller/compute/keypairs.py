@@ -6,7 +6,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from controller.compute.exception import InvalidRequest
+from contract.exception import InvalidRequest
 
 
 def fingerprint(public_key):

@@ -5,8 +5,8 @@ drift from reality. ``QuotaExceeded`` names the first resource that would go ove
 """
 from sqlalchemy import func, select
 
+from contract.exception import ComputeError
 from controller.compute import models
-from controller.compute.exception import ComputeError
 
 # Resources limited per project and where their default comes from ([quota] <name>).
 RESOURCES = ("instances", "cores", "ram", "metadata_items", "key_pairs",

@@ -4,35 +4,16 @@
 now (None when nothing is), and ``power_state`` what the hypervisor last reported
 (``agent.virt.power_state``). The API status clients see is derived from the first two.
 """
-from controller.compute import exception
+import dataclasses
 
-# vm_state
-BUILDING = "building"
-ACTIVE = "active"
-STOPPED = "stopped"
-PAUSED = "paused"
-SUSPENDED = "suspended"
-ERROR = "error"
-DELETED = "deleted"
-
-# task_state
-SCHEDULING = "scheduling"
-NETWORKING = "networking"
-BLOCK_DEVICE_MAPPING = "block_device_mapping"
-SPAWNING = "spawning"
-POWERING_OFF = "powering-off"
-POWERING_ON = "powering-on"
-REBOOTING = "rebooting"
-REBOOTING_HARD = "rebooting_hard"
-PAUSING = "pausing"
-UNPAUSING = "unpausing"
-SUSPENDING = "suspending"
-RESUMING = "resuming"
-IMAGE_SNAPSHOT = "image_snapshot"
-IMAGE_UPLOADING = "image_uploading"
-REBUILDING = "rebuilding"
-REBUILD_SPAWNING = "rebuild_spawning"
-DELETING = "deleting"
+from contract import exception
+from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR,
+                               DELETED, SCHEDULING, NETWORKING, BLOCK_DEVICE_MAPPING,
+                               SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING,
+                               REBOOTING_HARD, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
+                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
+                               REBUILD_SPAWNING, DELETING)
+from controller.compute.exception import InstanceInvalidState
 
 _STATUS_BY_VM_STATE = {
     BUILDING: "BUILD",
@@ -65,18 +46,66 @@ def status(vm_state, task_state):
     return _STATUS_BY_VM_STATE.get(vm_state, "UNKNOWN")
 
 
-# action → (vm_states it may start from, task_states it may start from, task_state it sets)
+class AllBut(frozenset):
+    """Every state except these: lets a rule name what it refuses (``AllBut({DELETING})``)."""
+
+    def __contains__(self, state):
+        return not frozenset.__contains__(self, state)
+
+
+ANY = AllBut()
+
+# The guards an action passes, each refusing with a 409; a rule lists them in the order
+# they are checked, as Nova stacks ``check_instance_lock``, ``check_instance_host`` and
+# ``check_instance_state`` on each method of its compute API.
+LOCK = "lock"     # a locked server refuses everyone but admins
+HOST = "host"     # the server must be on a host (an agent carries the action out)
+STATE = "state"   # vm_state and task_state must be ones the action may start from
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """When a server action may start, and the task_state it puts the server in."""
+
+    vm_states: frozenset
+    task_states: frozenset
+    sets_task_state: str | None = None
+    guards: tuple = (LOCK, HOST, STATE)
+    # The message of a host or state refusal, when the action words it its own way
+    # (fields: uuid, vm_state, task_state).
+    refusal: str | None = None
+
+    def __post_init__(self):
+        for name in ("vm_states", "task_states"):
+            if not isinstance(getattr(self, name), frozenset):
+                object.__setattr__(self, name, frozenset(getattr(self, name)))
+
+
+# Every server action the API starts. None among task_states means "no task running".
 ACTIONS = {
-    "stop": ({ACTIVE, ERROR}, {None}, POWERING_OFF),
-    "start": ({STOPPED}, {None}, POWERING_ON),
-    "reboot": ({ACTIVE}, {None}, REBOOTING),
-    "reboot_hard": ({ACTIVE, STOPPED, ERROR}, {None, REBOOTING}, REBOOTING_HARD),
-    "pause": ({ACTIVE}, {None}, PAUSING),
-    "unpause": ({PAUSED}, {None}, UNPAUSING),
-    "suspend": ({ACTIVE}, {None}, SUSPENDING),
-    "resume": ({SUSPENDED}, {None}, RESUMING),
-    "createImage": ({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_SNAPSHOT),
-    "rebuild": ({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
+    "stop": Rule({ACTIVE, ERROR}, {None}, POWERING_OFF),
+    "start": Rule({STOPPED}, {None}, POWERING_ON),
+    "reboot": Rule({ACTIVE}, {None}, REBOOTING),
+    "reboot_hard": Rule({ACTIVE, STOPPED, ERROR}, {None, REBOOTING}, REBOOTING_HARD),
+    "pause": Rule({ACTIVE}, {None}, PAUSING),
+    "unpause": Rule({PAUSED}, {None}, UNPAUSING),
+    "suspend": Rule({ACTIVE}, {None}, SUSPENDING),
+    "resume": Rule({SUSPENDED}, {None}, RESUMING),
+    "createImage": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_SNAPSHOT),
+    "rebuild": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
+    # From any state; DELETING only while a live agent destroys the guest.
+    "delete": Rule(ANY, ANY, DELETING, guards=(LOCK,)),
+    "lock": Rule(ANY, ANY, guards=()),
+    "unlock": Rule(ANY, ANY, guards=()),
+    "attach_volume": Rule({ACTIVE, STOPPED}, {None}, guards=(LOCK, STATE, HOST)),
+    "detach_volume": Rule({ACTIVE, STOPPED}, {None}, guards=(LOCK, STATE, HOST)),
+    "update_metadata": Rule(
+        ANY, AllBut({DELETING}), guards=(LOCK, STATE),
+        refusal="Cannot change the metadata of instance {uuid} while it is being deleted"),
+    "get_console_output": Rule(
+        {ACTIVE, STOPPED}, ANY, guards=(STATE, HOST),
+        refusal="Cannot get the console of instance {uuid} while it is in vm_state "
+                "{vm_state}"),
 }
 
 # action → the vm_state it leaves the server in (the others keep theirs).
@@ -84,22 +113,49 @@ FINAL_VM_STATE = {"pause": PAUSED, "unpause": ACTIVE, "suspend": SUSPENDED,
                   "resume": ACTIVE}
 
 
+def _refuse(action, rule, default, instance_uuid, vm_state, task_state):
+    if rule.refusal:
+        default = rule.refusal.format(uuid=instance_uuid, vm_state=vm_state,
+                                      task_state=task_state)
+    raise InstanceInvalidState(default)
+
+
 def begin_action(action, vm_state, task_state, instance_uuid=None):
     """The task_state ``action`` puts the server in, or InstanceInvalidState (→ 409)."""
-    vm_states, task_states, new_task_state = ACTIONS[action]
-    if vm_state not in vm_states or task_state not in task_states:
+    rule = ACTIONS[action]
+    if vm_state not in rule.vm_states or task_state not in rule.task_states:
         which = f" {instance_uuid}" if instance_uuid else ""
-        raise exception.InstanceInvalidState(
-            f"Cannot '{action}' instance{which} while it is in vm_state {vm_state}"
-            + (f" and task_state {task_state}" if task_state else ""))
-    return new_task_state
+        _refuse(action, rule,
+                f"Cannot '{action}' instance{which} while it is in vm_state {vm_state}"
+                + (f" and task_state {task_state}" if task_state else ""),
+                instance_uuid, vm_state, task_state)
+    return rule.sets_task_state
 
 
 def check_unlocked(instance_uuid, locked, is_admin):
     """A locked server refuses everyone but admins, its owner included (409), as Nova's
     ``check_instance_lock``."""
     if locked and not is_admin:
-        raise exception.InstanceInvalidState(f"Instance {instance_uuid} is locked")
+        raise InstanceInvalidState(f"Instance {instance_uuid} is locked")
+
+
+def check_action(action, instance, is_admin, skip=()):
+    """Pass ``instance`` through the guards of ``action`` in the table's order (409 at
+    the first that refuses); returns the task_state the action sets. ``skip``: guards
+    left for later, e.g. the host when a preflight check runs before slow work."""
+    rule = ACTIONS[action]
+    for guard in rule.guards:
+        if guard in skip:
+            continue
+        if guard == LOCK:
+            check_unlocked(instance.uuid, instance.locked, is_admin)
+        elif guard == HOST and not instance.host:
+            _refuse(action, rule, f"Cannot '{action}' instance {instance.uuid}: it is on "
+                                  f"no host.",
+                    instance.uuid, instance.vm_state, instance.task_state)
+        elif guard == STATE:
+            begin_action(action, instance.vm_state, instance.task_state, instance.uuid)
+    return rule.sets_task_state
 
 
 def check_expected_task_state(current, expected):

@@ -3,14 +3,13 @@ caller's token): it checks volumes, reserves them for servers and, when a server
 deleted while its agent is away, ends their attachments itself.
 
 The agent of the server's host does the rest (exporting, plugging, completing, making a
-root volume from an image) with ``agent.volume.client.VolumeClient``.
+root volume from an image) with ``contract.clients.volume.VolumeClient``.
 """
 import logging
 
-from agent.volume.client import API_VERSION
-from controller.compute import exception
-from controller.compute.service_client import ServiceClient
-from controller.conf import public_url
+from contract import exception
+from contract.clients.volume import API_VERSION, fault_message, volume_endpoint
+from controller.compute.siblings import SiblingClient
 
 LOG = logging.getLogger(__name__)
 
@@ -19,24 +18,14 @@ class VolumeNotFound(exception.ComputeError):
     code = 404
 
 
-def volume_endpoint(conf):
-    """The block storage API compute talks to, from the API and from the agents alike."""
-    return conf.compute.volume_endpoint or public_url(conf) + "/volume/v3"
-
-
 def _message(resp):
-    """The message of a Cinder fault body ``{"badRequest": {"message": ...}}``."""
-    try:
-        (fault,) = resp.json().values()
-        return fault["message"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return f"The volume service answered {resp.status_code}: {resp.text[:200]}"
+    return fault_message(resp, "The volume service")
 
 
 class VolumeAPI:
     def __init__(self, runtime):
         conf = runtime.conf
-        self.client = ServiceClient(runtime, volume_endpoint(conf),
+        self.client = SiblingClient(runtime, volume_endpoint(conf),
                                     conf.compute.service_timeout, "volume")
 
     def _request(self, method, path, token, json=None):

@@ -13,13 +13,11 @@ import oslo_messaging as messaging
 from sqlalchemy import select, update
 
 from agent.rpcapi import AgentAPI
-from controller import rpc
-from controller.compute import (actions, aggregates, block_devices, exception, instances,
-                                metadata, models, states)
-import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from contract import exception, guest_metadata, objects, rpc
+from controller.compute import (actions, aggregates, block_devices, instances, models,
+                                states)
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
-import controller.scheduler.conf  # noqa: F401  (registers [scheduler])
 from controller.scheduler.rpcapi import SchedulerAPI
 
 LOG = logging.getLogger(__name__)
@@ -35,7 +33,7 @@ def _report_json(selection):
 
 
 class ConductorManager:
-    target = messaging.Target(version="1.2")
+    target = messaging.Target(version="1.3")  # see controller.conductor.rpcapi
 
     def __init__(self, runtime):
         self.conf = runtime.conf
@@ -208,17 +206,27 @@ class ConductorManager:
 
     # The agents expect these two to say "not found" or "changed under you" (a delete
     # racing a build step); they are answers, not server errors worth a traceback.
+    @staticmethod
+    def _for_agent(instance, object_versions):
+        """The instance as the caller reads it: an ``Instance`` backported to the
+        ``object_versions`` it gave (1.3), else the dict of 1.0-1.2."""
+        values = instances.to_primitive(instance)
+        if object_versions is None:
+            return values
+        return objects.backport(objects.Instance.from_dict(values), object_versions)
+
     @messaging.expected_exceptions(exception.InstanceNotFound)
-    def instance_get(self, ctxt, instance_uuid):
+    def instance_get(self, ctxt, instance_uuid, object_versions=None):
         with self.db.session() as session:
-            return instances.to_primitive(instances.get(session, instance_uuid))
+            return self._for_agent(instances.get(session, instance_uuid), object_versions)
 
     @messaging.expected_exceptions(exception.InstanceNotFound, exception.UnexpectedTaskState)
     def instance_update(self, ctxt, instance_uuid, updates, expected_task_state=None,
-                        expected_host=None):
+                        expected_host=None, object_versions=None):
         with self.db.session() as session:
-            return instances.to_primitive(instances.update(
-                session, instance_uuid, updates, expected_task_state, expected_host))
+            return self._for_agent(instances.update(
+                session, instance_uuid, updates, expected_task_state, expected_host),
+                object_versions)
 
     @messaging.expected_exceptions(exception.InstanceNotFound)
     def instance_fault_create(self, ctxt, instance_uuid, host, fault):
@@ -227,9 +235,10 @@ class ConductorManager:
                                 fault.get("code", 500), fault["message"],
                                 fault.get("details"), host)
 
-    def instances_on_host(self, ctxt, host):
+    def instances_on_host(self, ctxt, host, object_versions=None):
         with self.db.session() as session:
-            return [instances.to_primitive(i) for i in instances.on_host(session, host)]
+            return [self._for_agent(instance, object_versions)
+                    for instance in instances.on_host(session, host)]
 
     def action_event_start(self, ctxt, instance_uuid, event, host):
         with self.db.session() as session:
@@ -275,7 +284,7 @@ class ConductorManager:
             if instance.host != host:
                 raise exception.InstanceNotFound(
                     f"Instance {instance_uuid} could not be found on host {host}.")
-            return metadata.documents(instances.to_primitive(instance))
+            return guest_metadata.documents(instances.to_primitive(instance))
 
     def _zone(self, availability_zone):
         return availability_zone or self.conf.compute.default_availability_zone

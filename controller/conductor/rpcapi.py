@@ -1,8 +1,8 @@
 """How the compute API and the agents talk to the conductor — the only way they do.
 
 Agents import this module, so it imports nothing of the database. Instances cross the bus
-as plain dicts (see ``agent.virt.driver`` for the shape); errors the caller may handle
-come back as ``controller.compute.exception`` classes.
+as ``contract.objects.Instance`` (plain dicts before 1.3; both read as mappings); errors
+the caller may handle come back as ``contract.exception`` classes.
 
 Versions (the conductor serves every version up to its own; a sender asks for the one
 that brought the method):
@@ -13,15 +13,38 @@ that brought the method):
   metadata service). 1.1 also dropped allocate_networks: agents make their ports
   themselves, and no agent calls it.
 - 1.2: instance_fault_create (a failed snapshot or rebuild says why)
-"""
-from controller import rpc
+- 1.3: instance_get, instance_update and instances_on_host take ``object_versions``
+  (the caller's ``contract.objects.versions()``) and answer ``Instance`` objects
+  backported to them; without it, dicts as before.
 
-VERSION = "1.0"
+While the conductor runs an older release, ``[upgrade_levels] conductor`` caps what is
+sent: below 1.3 the agent asks for (and reads) dicts; below 1.2 a fault is not recorded
+(logged instead).
+"""
+import logging
+
+from conf import CONF
+from contract import objects, rpc
+
+LOG = logging.getLogger(__name__)
+
+BASE_VERSION = "1.0"
+LATEST_VERSION = "1.3"
 
 
 class ConductorAPI:
-    def __init__(self, timeout=None):
-        self.client = rpc.get_client(rpc.CONDUCTOR_TOPIC, VERSION, timeout=timeout)
+    def __init__(self, timeout=None, version_cap=None):
+        self.client = rpc.get_client(
+            rpc.CONDUCTOR_TOPIC, BASE_VERSION, timeout=timeout,
+            version_cap=version_cap or CONF.upgrade_levels.conductor or LATEST_VERSION)
+
+    def _instance_call(self, ctxt, method, **kwargs):
+        """A call answering instances: objects in this side's versions where the
+        conductor can (1.3), dicts from an older one."""
+        if self.client.can_send_version("1.3"):
+            return self.client.prepare(version="1.3").call(
+                ctxt, method, object_versions=objects.versions(), **kwargs)
+        return self.client.call(ctxt, method, **kwargs)
 
     # --- from the compute API ---------------------------------------------------------
 
@@ -33,8 +56,8 @@ class ConductorAPI:
     # --- from agents: instances ---------------------------------------------------------
 
     def instance_get(self, ctxt, instance_uuid):
-        """The instance as a dict; raises InstanceNotFound once it is deleted."""
-        return self.client.call(ctxt, "instance_get", instance_uuid=instance_uuid)
+        """The instance; raises InstanceNotFound once it is deleted."""
+        return self._instance_call(ctxt, "instance_get", instance_uuid=instance_uuid)
 
     def instance_update(self, ctxt, instance_uuid, updates, expected_task_state=None,
                         expected_host=None):
@@ -43,13 +66,14 @@ class ConductorAPI:
         the instance still on ``expected_host`` (each when given); raises
         UnexpectedTaskState / UnexpectedDeletingTaskState otherwise. Returns the updated
         instance."""
-        return self.client.call(ctxt, "instance_update", instance_uuid=instance_uuid,
-                                updates=updates, expected_task_state=expected_task_state,
-                                expected_host=expected_host)
+        return self._instance_call(ctxt, "instance_update", instance_uuid=instance_uuid,
+                                   updates=updates,
+                                   expected_task_state=expected_task_state,
+                                   expected_host=expected_host)
 
     def instances_on_host(self, ctxt, host):
         """Every instance the database places on ``host`` (not deleted)."""
-        return self.client.call(ctxt, "instances_on_host", host=host)
+        return self._instance_call(ctxt, "instances_on_host", host=host)
 
     def action_event_start(self, ctxt, instance_uuid, event, host):
         """Record that a step of the current action (by request id) began on ``host``."""
@@ -64,7 +88,11 @@ class ConductorAPI:
     def instance_fault_create(self, ctxt, instance_uuid, host, fault):
         """Record why an action on the instance failed (``fault``: code, message,
         details), shown as the server's ``fault``; raises InstanceNotFound once it is
-        deleted."""
+        deleted. A conductor older than 1.2 cannot: the fault is logged only."""
+        if not self.client.can_send_version("1.2"):
+            LOG.warning("Fault of %s not recorded (conductor capped below 1.2): %s",
+                        instance_uuid, fault.get("message"))
+            return
         self.client.prepare(version="1.2").call(ctxt, "instance_fault_create",
                                                 instance_uuid=instance_uuid, host=host,
                                                 fault=fault)
@@ -110,7 +138,7 @@ class ConductorAPI:
         self.client.prepare(version="1.1").call(ctxt, "block_device_destroy", bdm_id=bdm_id)
 
     def get_instance_metadata(self, ctxt, instance_uuid, host):
-        """The metadata documents (``controller.compute.metadata.documents``) of an
+        """The metadata documents (``contract.guest_metadata.documents``) of an
         instance on ``host``; raises InstanceNotFound for one deleted or elsewhere."""
         return self.client.prepare(version="1.1").call(
             ctxt, "get_instance_metadata", instance_uuid=instance_uuid, host=host)

@@ -7,7 +7,7 @@ import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
-from controller.conf import CONF
+from conf import CONF
 
 SQLITE_TIMEOUT = 30  # seconds a transaction waits for its turn to write
 

@@ -40,9 +40,10 @@ def upgrade(url):
 
 def main(argv):
     """``pocketstack db-sync --config-file F``."""
-    from controller.cmd import common
-    from controller.conf import CONF
+    from conf import groups_of
+    from contract import service_startup
+    from conf import CONF
     from controller.db.engine import default_url
-    common.parse_config(argv)
+    service_startup.parse_config(argv, groups_of("manage"))
     upgrade(CONF.database.connection or default_url(CONF))
     return 0

@@ -4,4 +4,3 @@ Every other API validates tokens through ``validation.make_validator``: in the i
 process directly with the Fernet keys and the database, elsewhere over HTTP. Importing the
 package registers the ``[identity]`` options that all its modules read.
 """
-from controller.identity import conf  # noqa: F401

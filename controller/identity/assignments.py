@@ -5,7 +5,7 @@ A token lists the user's effective roles on its project, so ``admin`` (which imp
 """
 from sqlalchemy import select
 
-from controller.identity import models
+from controller.identity import models, records
 
 
 def expand_implied(role_ids, implications):
@@ -57,3 +57,16 @@ def projects_of_user(session, user_id):
                    .where(models.RoleAssignment.user_id == user_id)),
                models.Project.enabled.is_(True), models.Domain.enabled.is_(True))
         .order_by(models.Project.name)).all()
+
+
+def user_projects(db, user_id):
+    """The projects a token of the user may be scoped to; 404 when there is no such user."""
+    with db.session() as session:
+        records.get_or_404(session, models.User, user_id, "user")
+        return projects_of_user(session, user_id)
+
+
+def scoping_projects(db, user_id):
+    """The projects a token of the user may be scoped to."""
+    with db.session() as session:
+        return projects_of_user(session, user_id)

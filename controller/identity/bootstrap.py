@@ -10,8 +10,8 @@ import secrets
 from oslo_config import cfg
 from sqlalchemy import select
 
-import agent.conf  # noqa: F401  (registers [service_credentials], which the agents read)
-from controller import conf as conf_module
+from conf import CONF
+from conf.api import public_url
 from controller.db import migration
 from controller.db.base import utcnow
 from controller.db.engine import Database, default_url
@@ -120,10 +120,11 @@ def bootstrap(db, *, admin_password, admin_user="admin", admin_project="admin",
 
 def main(argv):
     """``pocketstack bootstrap --admin-password X [...] --config-file F``."""
-    from controller.cmd import common
-    common.parse_config(argv, CLI_OPTS)
-    common.setup_logging()
-    conf = conf_module.CONF
+    from conf import groups_of
+    from contract import service_startup
+    service_startup.parse_config(argv, groups_of("manage"), CLI_OPTS)
+    service_startup.setup_logging()
+    conf = CONF
     os.makedirs(conf.state_path, exist_ok=True)
     url = conf.database.connection or default_url(conf)
     migration.upgrade(url)
@@ -135,7 +136,7 @@ def main(argv):
         generated = bootstrap(
             db, admin_password=conf.admin_password, admin_user=conf.admin_user,
             admin_project=conf.admin_project, region=conf.region,
-            public_url=(conf.public_url or conf_module.public_url(conf)).rstrip("/"),
+            public_url=(conf.public_url or public_url(conf)).rstrip("/"),
             hasher=passwords.get_hasher(conf),
             service_user=service.username or SERVICE_USER,
             service_project=service.project_name,

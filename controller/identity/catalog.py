@@ -18,3 +18,9 @@ def build_catalog(session):
             "url": endpoint.url})
     return [{"id": service.id, "type": service.type, "name": service.name,
              "endpoints": endpoints.get(service.id, [])} for service in services]
+
+
+def read_catalog(db):
+    """The catalog, read in a transaction of its own."""
+    with db.session() as session:
+        return build_catalog(session)

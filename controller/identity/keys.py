@@ -11,7 +11,7 @@ import threading
 
 from cryptography.fernet import Fernet, MultiFernet
 
-from controller.conf import CONF
+from conf import CONF
 
 
 class KeyRepositoryError(Exception):
@@ -101,8 +101,9 @@ def from_conf(conf=CONF):
 
 def rotate_main(argv):
     """``pocketstack fernet-rotate --config-file F``: rotate the Fernet keys."""
-    from controller.cmd import common
-    common.parse_config(argv)
+    from conf import groups_of
+    from contract import service_startup
+    service_startup.parse_config(argv, groups_of("manage"))
     repository = from_conf(CONF)
     if repository.initialize():
         print(f"created Fernet keys in {repository.path}")

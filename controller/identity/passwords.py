@@ -7,7 +7,7 @@ import functools
 
 import argon2
 
-from controller.conf import CONF
+from conf import CONF
 
 
 class PasswordHasher:

@@ -12,9 +12,10 @@ import threading
 
 from sqlalchemy import select
 
+from contract import image_format
 from controller import policy
 from controller.api import errors
-from controller.image import inspect, quota, status, transfer, web_download
+from controller.image import quota, status, transfer, web_download
 from controller.image.models import Image, ImageProperty
 from controller.image.repository import get_image, project_usage
 
@@ -23,7 +24,7 @@ LOG = logging.getLogger(__name__)
 IMPORT_ERROR_PROPERTY = "os_glance_import_error"
 
 # Import failures the owner can act on; their message is stored on the image.
-_IMPORT_FAILURES = (quota.LimitExceeded, inspect.ImageRejected, web_download.ImportFailed,
+_IMPORT_FAILURES = (quota.LimitExceeded, image_format.ImageRejected, web_download.ImportFailed,
                     OSError)
 
 
@@ -103,7 +104,7 @@ class ImageData:
         except quota.LimitExceeded as exc:
             self._settle(image_id, status.SAVING, status.QUEUED)
             raise errors.RequestEntityTooLarge(str(exc), headers={"Connection": "close"})
-        except inspect.ImageRejected as exc:
+        except image_format.ImageRejected as exc:
             self._settle(image_id, status.SAVING, status.QUEUED)
             raise errors.BadRequest(str(exc), headers={"Connection": "close"})
         except transfer.TransferInterrupted as exc:
@@ -181,11 +182,16 @@ class ImageData:
                 set_property(image, IMPORT_ERROR_PROPERTY, error)
 
     def open_data(self, auth, image_id):
-        """(image, open file) of an active image; (image, None) if it has no data."""
+        """(image, open file) of an active image; (image, None) if it has no data.
+
+        A deactivated image's data stays readable to admins only, as in Glance."""
         with self.db.session() as session:
             image = get_image(session, auth, image_id)
             policy.authorize(auth, "image:download_image", image_target(image))
-            if image.status != status.ACTIVE:
+            if image.status == status.DEACTIVATED and not auth.is_admin:
+                raise errors.Forbidden("The requested image has been deactivated. Image "
+                                       "data download is forbidden.")
+            if image.status not in (status.ACTIVE, status.DEACTIVATED):
                 return image, None
         try:
             return image, self.store.open(image_id)

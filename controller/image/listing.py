@@ -79,7 +79,7 @@ def parse(params, default_limit=25, max_limit=1000):
         else:
             query.properties[name] = value
     for value in query.equals.get("status", ()):
-        _choice("status", value, status.ALL)
+        _choice("status", value, status.GLANCE_STATUSES)
     query.sort = _sort(params)
     query.limit = min(_integer("limit", _single("limit", params["limit"]))
                       if "limit" in params else default_limit, max_limit)

@@ -1,4 +1,7 @@
-"""Glance's JSON-patch dialect (``application/openstack-images-v2.1-json-patch``).
+"""Glance's JSON-patch dialects: ``application/openstack-images-v2.1-json-patch``
+(RFC 6902 operations) and the older ``…-v2.0-json-patch`` (draft 4, where an operation
+names its path under its verb: ``{"replace": "/name", "value": "x"}``), which clients such
+as tempest still send; it is read as the same operations.
 
 RFC 6902 add/remove/replace (jsonpatch does the applying) on an image seen as one flat
 object of its editable attributes, custom properties and tags, with Glance's rules on
@@ -10,6 +13,8 @@ import jsonpatch
 import jsonpointer
 
 MEDIA_TYPE = "application/openstack-images-v2.1-json-patch"
+DRAFT4_MEDIA_TYPE = "application/openstack-images-v2.0-json-patch"
+MEDIA_TYPES = (MEDIA_TYPE, DRAFT4_MEDIA_TYPE)
 OPERATIONS = ("add", "remove", "replace")
 CORE_EDITABLE = ("name", "visibility", "protected", "os_hidden", "owner", "min_disk",
                  "min_ram", "disk_format", "container_format", "tags")
@@ -37,6 +42,29 @@ def check_settable(name, read_only):
         raise PatchForbidden(f"Attribute '{name}' is read-only.")
     if name in RESERVED or name.startswith(RESERVED_PREFIX):
         raise PatchForbidden(f"Attribute '{name}' is reserved.")
+
+
+def as_rfc6902(operations, content_type):
+    """The operations of a patch sent as ``content_type``, in RFC 6902 form."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != DRAFT4_MEDIA_TYPE or not isinstance(operations, list):
+        return operations
+    converted = []
+    for operation in operations:
+        if not isinstance(operation, dict):
+            raise PatchError("Each JSON patch operation must be an object.")
+        verbs = [op for op in OPERATIONS if op in operation]
+        if len(verbs) != 1:
+            raise PatchError(f"Each operation must name exactly one of "
+                             f"{', '.join(OPERATIONS)} and its path.")
+        op = verbs[0]
+        unknown = set(operation) - {op, "value"}
+        if unknown:
+            raise PatchError(f"Unexpected keys in a patch operation: "
+                             f"{', '.join(sorted(unknown))}.")
+        converted.append({"op": op, "path": operation[op],
+                          **({"value": operation["value"]} if "value" in operation else {})})
+    return converted
 
 
 def apply(document, operations, read_only):

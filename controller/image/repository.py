@@ -13,7 +13,7 @@ from controller.image import status
 from controller.image.models import Image, ImageMember, ImageProperty, ImageTag
 
 # Bytes counted against a project's quota: data stored or being stored.
-USAGE_STATUSES = (status.ACTIVE, status.SAVING, status.IMPORTING)
+USAGE_STATUSES = (status.ACTIVE, status.SAVING, status.IMPORTING, status.DEACTIVATED)
 
 # Nullable sort columns compare through a stand-in so keyset pagination stays exact.
 _NULL_STANDINS = {"name": "", "owner": "", "container_format": "", "disk_format": "",

@@ -5,7 +5,8 @@ An upload whose content is refused (wrong or unsafe format, over a size limit) g
 to ``queued`` so the owner can upload again, as Glance does; one cut short (client gone,
 short body, I/O error, a crash) becomes ``killed``. A web-download import runs
 ``queued`` → ``importing`` → ``active``, or back to ``queued`` on failure. Any image may
-be ``deleted``.
+be ``deleted``. An admin may deactivate an active image (its data cannot be downloaded
+by others until it is reactivated) and reactivate it.
 """
 
 QUEUED = "queued"
@@ -14,14 +15,19 @@ ACTIVE = "active"
 KILLED = "killed"
 DELETED = "deleted"
 IMPORTING = "importing"
+DEACTIVATED = "deactivated"
 
-ALL = (QUEUED, SAVING, ACTIVE, KILLED, DELETED, IMPORTING)
+ALL = (QUEUED, SAVING, ACTIVE, KILLED, DELETED, IMPORTING, DEACTIVATED)
+# Every status Glance has: a list may filter on any of them (pocketstack never reaches
+# ``pending_delete``, having no delayed delete, nor ``uploading``, having no staging).
+GLANCE_STATUSES = (*ALL, "pending_delete", "uploading")
 
 TRANSITIONS = {
     QUEUED: {SAVING, IMPORTING, DELETED},
     SAVING: {ACTIVE, QUEUED, KILLED, DELETED},
     IMPORTING: {ACTIVE, QUEUED, DELETED},
-    ACTIVE: {DELETED},
+    ACTIVE: {DEACTIVATED, DELETED},
+    DEACTIVATED: {ACTIVE, DELETED},
     KILLED: {DELETED},
     DELETED: set(),
 }

@@ -3,7 +3,7 @@
 Uploads and web-download imports both come through here, so both obey the same rules:
 memory stays at a few chunks however large the image, every chunk is counted against the
 size limits before it is written, the bytes are inspected as they arrive (see
-``inspect``), and nothing is visible under the image's name until ``commit``.
+``contract.image_format``), and nothing is visible under the image's name until ``commit``.
 """
 import ctypes
 import dataclasses
@@ -12,7 +12,7 @@ import platform
 import queue
 import threading
 
-from controller.image import inspect
+from contract import image_format
 
 # What a request body is read in: python-glanceclient sends 64 KiB chunks, and cheroot
 # hands a chunked body out without copying when a read asks for no more than one chunk.
@@ -160,11 +160,11 @@ def receive(store, image_id, chunks, disk_format, limits):
     Every piece is counted against the limits and inspected as it arrives (the inspector
     may keep a reference to the immutable piece); it is then copied into a pooled buffer,
     and full buffers go to three workers: MD5, SHA-512 and the write, each in a thread of
-    its own. Raises quota.LimitExceeded, inspect.ImageRejected or TransferInterrupted (and
+    its own. Raises quota.LimitExceeded, image_format.ImageRejected or TransferInterrupted (and
     OSError from the disk) with nothing left behind; on success the data is on disk and
     the caller owns the staged file, to commit (a rename) or discard.
     """
-    inspector = inspect.ContentInspector(disk_format)
+    inspector = image_format.ContentInspector(disk_format)
     md5 = hashlib.md5(usedforsecurity=False)
     sha = hashlib.new(HASH_ALGORITHM)
     size = 0

@@ -15,11 +15,10 @@ import time
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
-
-import controller.network.conf  # noqa: F401  (registers the [network] options used here)
 from controller.api import errors
-from controller.network import ipam, quotas, segments
+from controller.network import ipam, l3_rules, quotas, segments
 from controller.network.models import IPAllocation, Network, Port, Subnet
+from controller.network.security_groups import set_port_groups
 
 LOG = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class NetworkCore:
 
     # --- transactions -------------------------------------------------------------
 
-    def _run(self, work):
+    def run(self, work):
         """Run ``work(session)`` in a transaction, again when it loses a uniqueness race."""
         for attempt in range(1, _ATTEMPTS + 1):
             try:
@@ -88,7 +87,8 @@ class NetworkCore:
         query = select(Network).options(selectinload(Network.subnets))
         if not scope.all_projects:
             query = query.where(or_(Network.project_id == scope.project_id,
-                                    Network.shared.is_(True)))
+                                    Network.shared.is_(True),
+                                    Network.router_external.is_(True)))
         return query
 
     @staticmethod
@@ -102,7 +102,8 @@ class NetworkCore:
     @staticmethod
     def _visible_ports(scope):
         query = (select(Port).join(Port.network)
-                 .options(contains_eager(Port.network), selectinload(Port.fixed_ips)))
+                 .options(contains_eager(Port.network), selectinload(Port.fixed_ips),
+                          selectinload(Port.security_group_bindings)))
         if not scope.all_projects:
             network_visible = or_(Network.project_id == scope.project_id,
                                   Network.shared.is_(True))
@@ -162,8 +163,8 @@ class NetworkCore:
     # --- networks -----------------------------------------------------------------
 
     def create_network(self, project_id, *, name="", description="", admin_state_up=True,
-                       shared=False, network_type=None, segmentation_id=None,
-                       physical_network=None, mtu=None):
+                       shared=False, router_external=False, network_type=None,
+                       segmentation_id=None, physical_network=None, mtu=None):
         network_type = _ipam_call(segments.check_network_type,
                                   network_type or self.conf.default_network_type)
         segmentation_id, physical_network = _ipam_call(
@@ -195,18 +196,21 @@ class NetworkCore:
                                       "FlatNetworkInUse")
             network = Network(project_id=project_id, name=name, description=description,
                               admin_state_up=admin_state_up, shared=shared,
+                              router_external=router_external,
                               mtu=mtu, network_type=network_type, segmentation_id=vni,
                               physical_network=physical_network, subnets=[])
             session.add(network)
             session.flush()
             return network
 
-        return self._run(work)
+        return self.run(work)
 
     def update_network(self, network_id, scope, changes):
-        """``changes``: name, description, admin_state_up, shared, mtu."""
+        """``changes``: name, description, admin_state_up, shared, router_external,
+        mtu."""
         def work(session):
             network = self.get_network(network_id, scope, session)
+            l3_rules.check_external_change(session, network, changes)
             if "mtu" in changes:
                 max_mtu = segments.mtu_for(network.network_type,
                                            self.conf.global_physnet_mtu)
@@ -226,7 +230,7 @@ class NetworkCore:
             network.revision_number += 1
             return network
 
-        return self._run(work)
+        return self.run(work)
 
     def delete_network(self, network_id, scope):
         def work(session):
@@ -241,7 +245,7 @@ class NetworkCore:
             session.flush()
             session.delete(network)
 
-        self._run(work)
+        self.run(work)
 
     # --- subnets ------------------------------------------------------------------
 
@@ -278,7 +282,7 @@ class NetworkCore:
                 self._add_dhcp_address(session, network, subnet)
             return subnet
 
-        return self._run(work)
+        return self.run(work)
 
     def update_subnet(self, subnet_id, scope, changes):
         """``changes``: name, description, gateway_ip, allocation_pools, dns_nameservers,
@@ -317,7 +321,7 @@ class NetworkCore:
             subnet.revision_number += 1
             return subnet
 
-        return self._run(work)
+        return self.run(work)
 
     def delete_subnet(self, subnet_id, scope):
         def work(session):
@@ -334,7 +338,7 @@ class NetworkCore:
             session.flush()
             session.delete(subnet)
 
-        self._run(work)
+        self.run(work)
 
     @staticmethod
     def _gateway(net, gateway_ip):
@@ -412,9 +416,11 @@ class NetworkCore:
 
     def create_port(self, project_id, network_id, scope, *, name="", description="",
                     admin_state_up=True, mac_address=None, fixed_ips=None, device_id="",
-                    device_owner="", binding_host_id="", binding_profile=None):
+                    device_owner="", binding_host_id="", binding_profile=None,
+                    security_groups=None, port_security_enabled=True):
         """``fixed_ips``: None (one address from the first subnet with room) or a list of
-        {"subnet_id"?, "ip_address"?}."""
+        {"subnet_id"?, "ip_address"?}; ``security_groups``: None (the project's default
+        group) or a list of ids."""
         if mac_address is not None:
             mac_address = _ipam_call(ipam.parse_mac, mac_address)
 
@@ -435,36 +441,46 @@ class NetworkCore:
                         device_id=device_id, device_owner=device_owner,
                         binding_host_id=binding_host_id or "",
                         binding_profile=binding_profile or {},
-                        fixed_ips=[])
+                        port_security_enabled=port_security_enabled, fixed_ips=[])
             port.fixed_ips = self._allocate(session, network, fixed_ips, [])
+            set_port_groups(session, port, security_groups, port_security_enabled,
+                            creating=True)
             session.add(port)
             session.flush()
             return port
 
-        return self._run(work)
+        return self.run(work)
 
     def update_port(self, port_id, scope, changes):
         """``changes``: name, description, admin_state_up, device_id, device_owner,
-        binding_host_id, binding_profile, fixed_ips."""
+        binding_host_id, binding_profile, fixed_ips, security_groups,
+        port_security_enabled."""
         def work(session):
             port = self.get_port(port_id, scope, session)
             if "fixed_ips" in changes:
                 port.fixed_ips = self._allocate(session, port.network, changes["fixed_ips"],
                                                 list(port.fixed_ips))
+            if "security_groups" in changes or "port_security_enabled" in changes:
+                set_port_groups(
+                    session, port, changes.get("security_groups"),
+                    changes.get("port_security_enabled", port.port_security_enabled),
+                    creating=False)
             for key, value in changes.items():
-                if key != "fixed_ips":
+                if key not in ("fixed_ips", "security_groups"):
                     setattr(port, key, value)
             port.revision_number += 1
             session.flush()
             return port
 
-        return self._run(work)
+        return self.run(work)
 
     def delete_port(self, port_id, scope):
         def work(session):
-            session.delete(self.get_port(port_id, scope, session))
+            port = self.get_port(port_id, scope, session)
+            l3_rules.before_port_delete(session, port)
+            session.delete(port)
 
-        self._run(work)
+        self.run(work)
 
     @staticmethod
     def _new_mac(session, network_id):

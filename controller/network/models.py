@@ -22,6 +22,8 @@ class Network(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(String(255), default="")
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    # router:external: routers may take a gateway on it, floating IPs come from it.
+    router_external: Mapped[bool] = mapped_column(Boolean, default=False)
     mtu: Mapped[int] = mapped_column(Integer)
     network_type: Mapped[str] = mapped_column(String(16))
     # The VNI of a vxlan network; NULL for flat ones.
@@ -73,12 +75,85 @@ class Port(TimestampMixin, Base):
     binding_host_id: Mapped[str] = mapped_column(String(255), default="")
     # What the binding host says about itself (binding:profile), e.g. its tunnel address.
     binding_profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Neutron's port-security extension: false takes the port out of anti-spoofing and
+    # security groups (then it may have none).
+    port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
 
     fixed_ips: Mapped[list["IPAllocation"]] = relationship(
         back_populates="port", cascade="all, delete-orphan",
         order_by="IPAllocation.id")
     network: Mapped[Network] = relationship()
+    security_group_bindings: Mapped[list["PortSecurityGroup"]] = relationship(
+        cascade="all, delete-orphan", order_by="PortSecurityGroup.security_group_id")
+
+    @property
+    def security_group_ids(self):
+        return [binding.security_group_id for binding in self.security_group_bindings]
+
+
+class SecurityGroup(TimestampMixin, Base):
+    __tablename__ = "security_groups"
+
+    id: Mapped[str] = uuid_pk()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    # False: no connection tracking, replies need rules of their own (Neutron's
+    # stateful-security-group extension).
+    stateful: Mapped[bool] = mapped_column(Boolean, default=True)
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    rules: Mapped[list["SecurityGroupRule"]] = relationship(
+        back_populates="security_group", cascade="all, delete-orphan",
+        foreign_keys="SecurityGroupRule.security_group_id",
+        order_by="SecurityGroupRule.created_at, SecurityGroupRule.id")
+
+
+class SecurityGroupRule(TimestampMixin, Base):
+    __tablename__ = "security_group_rules"
+
+    id: Mapped[str] = uuid_pk()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    security_group_id: Mapped[str] = mapped_column(
+        ForeignKey("security_groups.id", ondelete="CASCADE"), index=True)
+    # Deleting the remote group deletes the rules that name it, as in Neutron.
+    remote_group_id: Mapped[str | None] = mapped_column(
+        ForeignKey("security_groups.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    ethertype: Mapped[str] = mapped_column(String(8))
+    # As given: a name ("tcp"), a number as a string ("6"), or NULL for any.
+    protocol: Mapped[str | None] = mapped_column(String(40))
+    port_range_min: Mapped[int | None] = mapped_column(Integer)
+    port_range_max: Mapped[int | None] = mapped_column(Integer)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(255), default="")
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    security_group: Mapped[SecurityGroup] = relationship(
+        back_populates="rules", foreign_keys=[security_group_id])
+
+
+class PortSecurityGroup(Base):
+    """A port's membership in a group; a group with members cannot be deleted."""
+
+    __tablename__ = "port_security_groups"
+
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(ForeignKey("security_groups.id"),
+                                                   primary_key=True, index=True)
+
+
+class DefaultSecurityGroup(Base):
+    """Which group is a project's ``default``. The primary key makes two concurrent
+    first uses create one default group: the loser's insert fails and it retries."""
+
+    __tablename__ = "default_security_groups"
+
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(
+        ForeignKey("security_groups.id", ondelete="CASCADE"), unique=True)
 
 
 class IPAllocation(Base):

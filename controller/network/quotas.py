@@ -1,4 +1,4 @@
-"""Per-project quotas on networks, subnets and ports, as Neutron's quota engine keeps them.
+"""Per-project quotas on networks, subnets, ports, security groups and their rules, as Neutron's quota engine keeps them.
 
 Usage is counted from the rows themselves, in the transaction that adds the new row, so it
 cannot drift. Two creates of one project must not both take a quota's last unit: SQLite
@@ -14,11 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from controller.api import errors
+from controller.network.l3_models import FloatingIP, Router
 from controller.network.models import (Network, NetworkQuota, NetworkQuotaLock, Port,
-                                       Subnet)
+                                       SecurityGroup, SecurityGroupRule, Subnet)
 
 # The resources limited per project, their tables, in Neutron's names.
-RESOURCES = {"network": Network, "subnet": Subnet, "port": Port}
+RESOURCES = {"network": Network, "subnet": Subnet, "port": Port,
+             "security_group": SecurityGroup, "security_group_rule": SecurityGroupRule,
+             "router": Router, "floatingip": FloatingIP}
 UNLIMITED = -1
 
 
@@ -90,15 +93,15 @@ def lock_project(session, project_id):
         session.scalars(query).first()
 
 
-def check_room(session, conf, project_id, resource):
-    """Raise OverQuota unless the project may have one more ``resource``. The project stays
-    locked until the transaction, which then adds the row, ends."""
+def check_room(session, conf, project_id, resource, amount=1):
+    """Raise OverQuota unless the project may have ``amount`` more ``resource``. The
+    project stays locked until the transaction, which then adds the rows, ends."""
     lock_project(session, project_id)
     limits = project_limits(session, conf, project_id)
     if limits[resource] == UNLIMITED:
         return
     over = exceeded(limits, {resource: count(session, project_id, resource)},
-                    {resource: 1})
+                    {resource: amount})
     if over:
         raise over_quota(over)
 
@@ -127,3 +130,34 @@ def clear_limits(session, project_id):
     for row in session.scalars(select(NetworkQuota)
                                .where(NetworkQuota.project_id == project_id)):
         session.delete(row)
+
+
+# -- operations of the quotas API: each one transaction -------------------------------
+
+def list_project_limits(db, conf):
+    """{project_id: limits} of the projects with limits of their own."""
+    with db.session() as session:
+        return all_project_limits(session, conf)
+
+
+def show_limits(db, conf, project_id):
+    with db.session() as session:
+        return project_limits(session, conf, project_id)
+
+
+def update_limits(db, conf, project_id, limits, check_usage):
+    """Store the project's own ``limits``; its limits as they now are."""
+    with db.session() as session:
+        set_limits(session, project_id, limits, check_usage)
+        return project_limits(session, conf, project_id)
+
+
+def reset_limits(db, project_id):
+    with db.session() as session:
+        clear_limits(session, project_id)
+
+
+def limits_and_usage(db, conf, project_id):
+    """(limits, usage) of the project, read in one transaction."""
+    with db.session() as session:
+        return project_limits(session, conf, project_id), project_usage(session, project_id)

@@ -10,8 +10,8 @@ import threading
 
 from oslo_policy import policy
 
+from conf import CONF
 from controller.api import errors
-from controller.conf import CONF
 
 BASE_RULES = [
     policy.RuleDefault("admin", "role:admin"),
@@ -23,7 +23,8 @@ BASE_RULES = [
     policy.RuleDefault("project_member", "rule:admin or (role:member and rule:owner)"),
 ]
 
-SERVICE_MODULES = ("identity", "image", "compute", "network", "volume")
+SERVICE_MODULES = ("identity", "image", "compute", "compute_floating_ips", "network",
+                   "network_l3", "volume")
 
 _enforcer = None
 _lock = threading.Lock()

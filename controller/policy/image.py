@@ -37,6 +37,10 @@ RULES = [
           "/v2/images/{image_id}/import", "POST"),
     _rule("download_image", "rule:admin or role:reader", "Download an image's data.",
           "/v2/images/{image_id}/file", "GET"),
+    _rule("deactivate", "rule:project_member", "Deactivate an image (its data cannot be "
+          "downloaded by non-admins).", "/v2/images/{image_id}/actions/deactivate", "POST"),
+    _rule("reactivate", "rule:project_member", "Reactivate a deactivated image.",
+          "/v2/images/{image_id}/actions/reactivate", "POST"),
     _rule("get_members", "rule:admin or role:reader", "List an image's members.",
           "/v2/images/{image_id}/members", "GET"),
     _rule("get_member", "rule:admin or role:reader", "Show an image member.",

@@ -23,6 +23,10 @@ def _rule(name, check_str, description, path, *methods):
 RULES = [
     policy.RuleDefault("shared_network", "True:%(shared)s",
                        description="The network (or the subnet's network) is shared."),
+    policy.RuleDefault("external_network", "True:%(router:external)s",
+                       description="The network is external (router:external): every "
+                                   "project may see it, to take floating IPs and "
+                                   "router gateways from it."),
     policy.RuleDefault("network_owner", f"role:member and {NETWORK_OWNER}",
                        description="A member of the project that owns the network."),
     policy.RuleDefault("admin_or_network_owner", "rule:admin or rule:network_owner"),
@@ -40,8 +44,9 @@ RULES = [
     _rule("create_network:provider:segmentation_id", "rule:admin",
           "Choose the VNI of a vxlan network.", "/networks", "POST"),
     _rule("get_network",
-          "rule:admin or (role:reader and (rule:owner or rule:shared_network))",
-          "Show or list networks: the project's own and shared ones.",
+          "rule:admin or (role:reader and (rule:owner or rule:shared_network or "
+          "rule:external_network))",
+          "Show or list networks: the project's own, shared and external ones.",
           "/networks/{id}", "GET"),
     _rule("get_network:provider:network_type", "rule:admin",
           "See a network's type.", "/networks/{id}", "GET"),
@@ -100,6 +105,25 @@ RULES = [
     _rule("update_port:binding:profile", "rule:admin",
           "Change a port's binding profile.", "/ports/{id}", "PUT"),
     _rule("delete_port", "rule:project_member", "Delete a port.", "/ports/{id}", "DELETE"),
+
+    _rule("create_security_group", "rule:project_member", "Create a security group.",
+          "/security-groups", "POST"),
+    _rule("get_security_group", "rule:project_reader",
+          "Show or list security groups: the project's own.",
+          "/security-groups/{id}", "GET"),
+    _rule("update_security_group", "rule:project_member", "Update a security group.",
+          "/security-groups/{id}", "PUT"),
+    _rule("delete_security_group", "rule:project_member", "Delete a security group.",
+          "/security-groups/{id}", "DELETE"),
+    _rule("create_security_group_rule", "rule:project_member",
+          "Add a rule to a security group of the project.", "/security-group-rules",
+          "POST"),
+    _rule("get_security_group_rule", "rule:project_reader",
+          "Show or list the rules of the project's security groups.",
+          "/security-group-rules/{id}", "GET"),
+    _rule("delete_security_group_rule", "rule:project_member",
+          "Delete a rule of a security group of the project.",
+          "/security-group-rules/{id}", "DELETE"),
 
     policy.DocumentedRuleDefault(
         "get_quota", "rule:project_reader",

@@ -15,6 +15,8 @@ RULES = [
           "/volumes/{volume_id}", "GET"),
     _rule("volume:get_all", "rule:project_reader", "List the project's volumes.",
           "/volumes/detail", "GET"),
+    _rule("volume:get_volume_summary", "rule:project_reader",
+          "Count the project's volumes and their size.", "/volumes/summary", "GET"),
     _rule("volume:get_all_projects", "rule:admin",
           "List the volumes of every project (all_tenants).", "/volumes/detail", "GET"),
     _rule("volume:update", "rule:project_member", "Rename, describe or tag a volume.",

@@ -3,9 +3,7 @@ import logging
 import threading
 
 import oslo_messaging
-
-import controller.compute.conf  # noqa: F401  registers [compute] default_availability_zone
-from controller import rpc
+from contract import rpc
 from controller.scheduler import SCHEDULER_BINARY, placement
 from controller.scheduler.chance import ChanceScheduler
 from controller.scheduler.filter_scheduler import FilterScheduler

@@ -34,9 +34,8 @@ import logging
 from sqlalchemy import delete, exc, select, update
 from sqlalchemy.orm import Session
 
-from controller.conf import CONF
+from conf import CONF
 from controller.db.base import utcnow
-import controller.scheduler.conf  # noqa: F401  registers the [scheduler] options
 from controller.scheduler import AGENT_BINARY, ServiceInUse, ServiceNotFound, capacity
 from controller.scheduler.models import Allocation, ComputeNode, Service
 

@@ -19,15 +19,23 @@ has the remote traceback appended); no claims are left behind — or
 Instance claims outside scheduling (release on delete or failed build, claiming an
 alternate, heartbeats and inventory from agents) go straight to
 ``controller.scheduler.placement``; see its docstring.
-"""
-from controller import rpc
 
-VERSION = "1.0"
+Versions (``[upgrade_levels] scheduler`` caps what is sent):
+
+- 1.0: select_destinations
+"""
+from conf import CONF
+from contract import rpc
+
+BASE_VERSION = "1.0"
+LATEST_VERSION = "1.0"
 
 
 class SchedulerAPI:
-    def __init__(self, timeout=None):
-        self.client = rpc.get_client(rpc.SCHEDULER_TOPIC, VERSION, timeout=timeout)
+    def __init__(self, timeout=None, version_cap=None):
+        self.client = rpc.get_client(
+            rpc.SCHEDULER_TOPIC, BASE_VERSION, timeout=timeout,
+            version_cap=version_cap or CONF.upgrade_levels.scheduler or LATEST_VERSION)
 
     def select_destinations(self, ctxt, request_spec, instance_uuids,
                             return_alternates=True):

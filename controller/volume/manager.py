@@ -54,6 +54,7 @@ class VolumeManager:
     def create_volume(self, auth, size=None, name=None, description=None, metadata=None,
                       volume_type=None, snapshot_id=None, source_volid=None, image_id=None,
                       availability_zone=None):
+        """Record the volume and start making it; the volume as shown (a VolumeDetail)."""
         policy.authorize(auth, "volume:create")
         zone = self.conf.volume.availability_zone
         if availability_zone not in (None, zone):
@@ -86,7 +87,7 @@ class VolumeManager:
             session.add(volume)
         self._submit(self._build_volume, volume.id, size, snapshot_id, source_volid, image,
                      auth.token)
-        return volume
+        return records.show_volume(self.db, auth, volume.id)
 
     def _check_image(self, auth, image_id, size):
         """Refuse at once what would surely fail later: a missing image, an unusable
@@ -173,11 +174,13 @@ class VolumeManager:
                                          status_reason=reason)
 
     def update_volume(self, auth, volume_id, **changes):
+        """Apply ``changes``; the volume as it now is (a VolumeDetail)."""
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, "volume:update")
             for key, value in changes.items():
                 setattr(volume, key, value)
-            return volume
+            session.flush()
+            return records.volume_details(session, [volume])[0]
 
     def delete_volume(self, auth, volume_id, cascade=False):
         with self.db.session() as session:

@@ -77,3 +77,23 @@ def clear_limits(session, project_id):
     for row in session.scalars(select(models.QuotaLimit)
                                .where(models.QuotaLimit.project_id == project_id)):
         session.delete(row)
+
+
+# -- operations of the quotas API: each one transaction -------------------------------
+
+def limits_and_usage(db, conf, project_id):
+    """(limits, usage) of the project, read in one transaction."""
+    with db.session() as session:
+        return project_limits(session, conf, project_id), project_usage(session, project_id)
+
+
+def update_limits(db, conf, project_id, limits):
+    """Store the project's own ``limits``; its limits as they now are."""
+    with db.session() as session:
+        set_limits(session, project_id, limits)
+        return project_limits(session, conf, project_id)
+
+
+def reset_limits(db, project_id):
+    with db.session() as session:
+        clear_limits(session, project_id)

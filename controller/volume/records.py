@@ -1,9 +1,12 @@
-"""Loading rows the caller may see, and moving them through the status machines.
+"""Loading rows the caller may see, moving them through the status machines, and the
+API's reads and metadata changes, each in one transaction.
 
 Another project's volume is reported missing (404), never forbidden, as in OpenStack.
 A status change is one conditional UPDATE, so of two racing requests exactly one wins
 and the other gets Cinder's "status must be ..." 400.
 """
+import dataclasses
+
 from sqlalchemy import select, update
 
 from controller import policy
@@ -70,3 +73,136 @@ def change_volume_status(session, volume_id, event, **values):
 
 def change_snapshot_status(session, snapshot_id, event, **values):
     change_status(session, models.Snapshot, snapshot_id, states.SNAPSHOT, event, **values)
+
+
+# -- reads of the API: each one transaction ----------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class VolumeDetail:
+    """A volume with what its full view shows besides its own columns."""
+
+    volume: models.Volume
+    type_name: str | None
+    attachments: list
+
+
+def volume_details(session, rows):
+    """``rows`` with their types and attachments, in two queries."""
+    ids = [row.id for row in rows]
+    type_names = dict(session.execute(select(models.VolumeType.id, models.VolumeType.name)
+                                      .where(models.VolumeType.id.in_(
+                                          {row.volume_type_id for row in rows}))).all())
+    attachments = {}
+    for attachment in session.scalars(select(models.Attachment)
+                                      .where(models.Attachment.volume_id.in_(ids))):
+        attachments.setdefault(attachment.volume_id, []).append(attachment)
+    return [VolumeDetail(row, type_names.get(row.volume_type_id), attachments.get(row.id, []))
+            for row in rows]
+
+
+def show_volume(db, auth, volume_id):
+    with db.session() as session:
+        return volume_details(session, [get_volume(session, auth, volume_id)])[0]
+
+
+def _filtered(query, model, project_id, filters):
+    """Rows of ``project_id`` (True: of every project) matching ``filters``, which are
+    {column name: value}."""
+    if project_id is not True:
+        query = query.where(model.project_id == project_id)
+    for name, value in filters.items():
+        query = query.where(getattr(model, name) == value)
+    return query
+
+
+def list_volumes(db, project_id, filters, page, detail=False):
+    """One page of volumes, newest first: (rows or VolumeDetails, links). ``project_id``:
+    the project listed, or True for every project; ``page`` applies marker and limit."""
+    query = _filtered(select(models.Volume).order_by(models.Volume.created_at.desc(),
+                                                     models.Volume.id.desc()),
+                      models.Volume, project_id, filters)
+    with db.session() as session:
+        rows, links = page.apply(list(session.scalars(query)))
+        return (volume_details(session, rows) if detail else rows), links
+
+
+def list_snapshots(db, project_id, filters, page):
+    query = _filtered(select(models.Snapshot).order_by(models.Snapshot.created_at.desc(),
+                                                       models.Snapshot.id.desc()),
+                      models.Snapshot, project_id, filters)
+    with db.session() as session:
+        return page.apply(list(session.scalars(query)))
+
+
+def show_snapshot(db, auth, snapshot_id):
+    with db.session() as session:
+        return get_snapshot(session, auth, snapshot_id)
+
+
+def list_attachments(db, project_id, filters, page):
+    query = _filtered(select(models.Attachment).order_by(models.Attachment.created_at.desc(),
+                                                         models.Attachment.id.desc()),
+                      models.Attachment, project_id, filters)
+    with db.session() as session:
+        return page.apply(list(session.scalars(query)))
+
+
+def show_attachment(db, auth, attachment_id):
+    with db.session() as session:
+        return get_attachment(session, auth, attachment_id)
+
+
+def volume_summary(db, project_id):
+    """(count, total GB, {metadata key: [values]}) of the volumes of ``project_id`` (True:
+    of every project)."""
+    query = _filtered(select(models.Volume), models.Volume, project_id, {})
+    with db.session() as session:
+        rows = list(session.scalars(query))
+        metadata = {}
+        for row in rows:
+            for key, value in row.metadata_.items():
+                values = metadata.setdefault(key, [])
+                if value not in values:
+                    values.append(value)
+        return len(rows), sum(row.size for row in rows), metadata
+
+
+# -- volume metadata -------------------------------------------------------------------
+
+def _no_key(volume_id, key):
+    return errors.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
+
+
+def volume_metadata(db, auth, volume_id):
+    with db.session() as session:
+        return get_volume(session, auth, volume_id).metadata_
+
+
+def volume_metadata_item(db, auth, volume_id, key):
+    metadata = volume_metadata(db, auth, volume_id)
+    if key not in metadata:
+        raise _no_key(volume_id, key)
+    return metadata[key]
+
+
+def write_volume_metadata(db, auth, volume_id, new, merge):
+    """Merge ``new`` into the volume's metadata, or replace it; the result."""
+    with db.session() as session:
+        volume = get_volume(session, auth, volume_id, "volume:update")
+        volume.metadata_ = {**volume.metadata_, **new} if merge else dict(new)
+        return volume.metadata_
+
+
+def set_volume_metadata_item(db, auth, volume_id, key, value):
+    with db.session() as session:
+        volume = get_volume(session, auth, volume_id, "volume:update")
+        volume.metadata_ = {**volume.metadata_, key: value}
+        return value
+
+
+def delete_volume_metadata_item(db, auth, volume_id, key):
+    with db.session() as session:
+        volume = get_volume(session, auth, volume_id, "volume:update")
+        if key not in volume.metadata_:
+            raise _no_key(volume_id, key)
+        volume.metadata_ = {k: v for k, v in volume.metadata_.items() if k != key}

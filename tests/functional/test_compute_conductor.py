@@ -10,17 +10,22 @@ import pytest
 from oslo_config import cfg
 from sqlalchemy import select, update
 
-from controller import conf as controller_conf
+from conf import CONF, register
+from conf import api as api_conf, compute as compute_conf, default as default_conf
+from conf import quota as quota_conf, scheduler as scheduler_conf
+from contract import exception
+from contract.rpc import RequestContext
 from controller.api.app import Runtime
-from controller.compute import conf as compute_conf
-from controller.compute import exception, instances, models, states
+from controller.compute import instances, models, states
 from controller.conductor.manager import ConductorManager
 from controller.db import migration
 from controller.db.base import utcnow
 from controller.db.engine import Database
-from controller.rpc import RequestContext
 from controller.scheduler import AGENT_BINARY, NoValidHost, placement
-from controller.scheduler import conf as scheduler_conf
+
+# placement records a host's capacity with the [scheduler] options of the global CONF, and
+# the RPC clients read their caps from its [upgrade_levels].
+register(CONF, ["DEFAULT", "scheduler", "upgrade_levels"])
 
 HOSTS = ("h0", "h1", "h2", "h3")
 FLAVOR = {"id": "f", "name": "f", "vcpus": 1, "memory_mb": 512, "root_gb": 1,
@@ -54,9 +59,10 @@ def db(template, tmp_path):
 @pytest.fixture
 def conf():
     options = cfg.ConfigOpts()
-    options.register_opts(controller_conf.default_opts)
-    options.register_opts(controller_conf.api_opts, group="api")
-    for group, opts in (compute_conf.list_opts() + scheduler_conf.list_opts()):
+    options.register_opts(default_conf.default_opts)
+    options.register_opts(api_conf.api_opts, group="api")
+    for group, opts in (compute_conf.list_opts() + quota_conf.list_opts()
+                        + scheduler_conf.list_opts()):
         options.register_opts(opts, group=group)
     options([], default_config_files=[])
     options.set_override("host", "conductor-1")

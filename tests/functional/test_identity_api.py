@@ -271,6 +271,7 @@ def test_admin_crud_filters_and_conflicts(api):
     api.admin("POST", "/users", 400, json={"user": {"name": "u",
                                                     "default_project_id": "missing"}})
     api.admin("POST", "/users", 409, json={"user": {"name": "admin"}})
+    api.admin("POST", "/users", 404, json={"user": {"name": "u", "domain_id": "nowhere"}})
     api.admin("POST", "/roles", 409, json={"role": {"name": "admin"}})
     user = api.admin("POST", "/users", 201, json={"user": {"name": "ivan"}}).json()["user"]
     project = api.admin("GET", "/projects", 200, params={"name": "admin"}

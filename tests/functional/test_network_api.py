@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 import requests
 
-from controller.network.client import NetworkApiError, NetworkClient
+from contract.clients.network import NetworkApiError, NetworkClient
 from tests.lib.cloud import Cloud
 
 DEMO_PASSWORD = "demo-secret"
@@ -66,7 +66,8 @@ def test_version_discovery_is_public(cloud):
     assert root["versions"][0]["id"] == "v2.0"
     assert root["versions"][0]["links"][0]["href"].endswith("/networking/v2.0/")
     v2 = requests.get(cloud.url + "/networking/v2.0", timeout=10).json()
-    assert {r["collection"] for r in v2["resources"]} == {"networks", "subnets", "ports"}
+    assert {r["collection"] for r in v2["resources"]} == {
+        "networks", "subnets", "ports", "routers", "floatingips"}
 
 
 def test_extensions_are_listed_and_shown(admin):

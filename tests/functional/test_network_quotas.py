@@ -8,10 +8,10 @@ import pytest
 import requests
 from oslo_config import cfg
 
+from conf import network as network_conf
 from controller.api import errors
 from controller.db import migration
 from controller.db.engine import Database
-from controller.network import conf as network_conf
 from controller.network import quotas
 from controller.network.core import NetworkCore, Scope
 from tests.lib import services
@@ -19,7 +19,8 @@ from tests.lib.cloud import ADMIN_PASSWORD, Cloud
 
 PASSWORD = "quota-secret"
 SUBNET_DEFAULT = 7  # not Neutron's 100: shows the limit comes from [network] quota_subnet
-DEFAULTS = {"network": 100, "subnet": SUBNET_DEFAULT, "port": 500}
+DEFAULTS = {"network": 100, "subnet": SUBNET_DEFAULT, "port": 500, "security_group": 10,
+            "security_group_rule": 100, "router": 10, "floatingip": 50}
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +118,8 @@ def test_members_read_their_own_quotas_only_and_cannot_change_them(cloud, admin)
 def test_bad_quota_updates_are_400_and_change_nothing(cloud, admin):
     project = member_project(cloud, "quota-bad")
     for body, message in (
-            ({"quota": {"router": 5}}, "Unrecognized attribute(s) 'router'"),
-            ({"quota": {"port": 5, "floatingip": 1}},
-             "Unrecognized attribute(s) 'floatingip'"),
+            ({"quota": {"trunk": 5}}, "Unrecognized attribute(s) 'trunk'"),
+            ({"quota": {"port": 5, "floatingip": -3}}, "'-3' is too small"),
             ({"quota": {"port": -2}}, "'-2' is too small - must be at least '-1'"),
             ({"quota": {"port": 2**31}}, "must be no larger than '2147483647'"),
             ({"quota": {"port": "many"}}, "'many' is not an integer for port"),
@@ -139,7 +139,8 @@ def test_bad_quota_updates_are_400_and_change_nothing(cloud, admin):
 def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
     member = member_project(cloud, "quota-limits")
     changed = admin.set_quota(member.project_id, network=1, subnet=1, port=2)
-    assert changed["quota"] == {"network": 1, "subnet": 1, "port": 2}
+    assert changed["quota"] == {"network": 1, "subnet": 1, "port": 2, "security_group": 10,
+                                "security_group_rule": 100, "router": 10, "floatingip": 50}
 
     network = member.create("network", name="only")
     over = member.create("network", expect=409, name="second")
@@ -161,7 +162,12 @@ def test_creates_stop_at_each_limit_with_neutrons_409(cloud, admin):
     assert member.quota(member.project_id, "/details") == {
         "network": {"limit": 1, "used": 1, "reserved": 0},
         "subnet": {"limit": 1, "used": 1, "reserved": 0},
-        "port": {"limit": 2, "used": 2, "reserved": 0}}
+        "port": {"limit": 2, "used": 2, "reserved": 0},
+        # The project's default security group, made with its first port.
+        "security_group": {"limit": 10, "used": 1, "reserved": 0},
+        "security_group_rule": {"limit": 100, "used": 4, "reserved": 0},
+        "router": {"limit": 10, "used": 0, "reserved": 0},
+        "floatingip": {"limit": 50, "used": 0, "reserved": 0}}
 
     # Freed room is room again; an unlimited quota never refuses.
     ports = member.request("GET", "/ports").json()["ports"]
@@ -309,7 +315,9 @@ def test_cli_quota_show_without_flags(cloud, admin):
     used = cloud.openstack("quota", "show", "--usage", "--network", user="quota-cli-show",
                            password=PASSWORD, project="quota-cli-show")
     assert {row["Resource"]: (row["Limit"], row["In Use"]) for row in used} == {
-        "networks": (100, 1), "subnets": (7, 0), "ports": (500, 0)}
+        "networks": (100, 1), "subnets": (7, 0), "ports": (500, 0),
+        "security_groups": (10, 0), "security_group_rules": (100, 0), "routers": (10, 0),
+        "floating_ips": (50, 0)}
 
 
 def test_cli_quota_set_is_enforced_and_delete_restores_defaults(cloud, admin):

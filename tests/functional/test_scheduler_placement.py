@@ -11,16 +11,20 @@ import pytest
 from oslo_config import cfg
 from sqlalchemy import func, select, update
 
-from controller import rpc
-from controller.compute import conf as compute_conf
+from conf import CONF, register
+from conf import compute as compute_conf, scheduler as scheduler_conf
+from contract import rpc
 from controller.db import migration
 from controller.db.engine import Database
 from controller.scheduler import (AGENT_BINARY, NoValidHost, ServiceInUse, ServiceNotFound,
-                                  conf as scheduler_conf, placement)
+                                  placement)
 from controller.scheduler.manager import SchedulerManager, make_scheduler
 from controller.scheduler.models import Allocation, Service
 from controller.scheduler.rpcapi import SchedulerAPI
 from tests.lib import services
+
+# placement records a host's capacity with the [scheduler] options of the global CONF.
+register(CONF, ["DEFAULT", "scheduler", "upgrade_levels"])
 
 SMALL = {"vcpus": 1, "memory_mb": 1024, "disk_gb": 10}
 FLAVOR = {"vcpus": 1, "memory_mb": 1024, "root_gb": 10}

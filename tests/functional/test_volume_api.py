@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from agent.volume import nbd
-from agent.volume.client import VolumeClient, VolumeError
+from contract.clients.volume import VolumeClient, VolumeError
 from controller.volume.backend.exports import ExportDaemons
 from tests.lib.cloud import Cloud
 
@@ -136,6 +136,60 @@ def test_attach_detach_through_the_compute_interface(cloud, token, client):
 def test_attachments_api_needs_its_microversion(cloud, token):
     resp = call(cloud, token, "GET", "/attachments", version="3.0")
     assert resp.status_code == 404
+
+
+def ids_of(resp, key):
+    assert resp.status_code == 200, resp.text
+    return [row["id"] for row in resp.json()[key]]
+
+
+def test_lists_filter_and_page(cloud, token, client):
+    """Lists keep their filters, all-projects scope, order (newest first) and pages."""
+    older, newer = new_volume(cloud, token), new_volume(cloud, token)
+    assert call(cloud, token, "PUT", f"/volumes/{newer}",
+                {"volume": {"name": "listed-newer"}}).status_code == 200
+    named = call(cloud, token, "GET", "/volumes/detail?name=listed-newer").json()["volumes"]
+    assert [v["id"] for v in named] == [newer] and named[0]["volume_type"] == "__DEFAULT__"
+    project = named[0]["os-vol-tenant-attr:tenant_id"]
+    assert ids_of(call(cloud, token, "GET", f"/volumes?all_tenants=1&project_id={project}"
+                                            f"&name=listed-newer"), "volumes") == [newer]
+    assert ids_of(call(cloud, token, "GET", "/volumes?all_tenants=1&project_id=elsewhere"),
+                  "volumes") == []
+
+    first = call(cloud, token, "GET", "/volumes?limit=1&status=available")
+    assert ids_of(first, "volumes") == [newer]
+    (link,) = first.json()["volumes_links"]
+    assert "status=available" in link["href"] and f"marker={newer}" in link["href"]
+    following = requests.get(link["href"], headers={"X-Auth-Token": token}, timeout=30)
+    assert ids_of(following, "volumes") == [older]
+    assert call(cloud, token, "GET", "/volumes?marker=no-such-volume").status_code == 400
+
+    snapshot = call(cloud, token, "POST", "/snapshots",
+                    {"snapshot": {"volume_id": older, "name": "listed-snap"}}).json()
+    snapshot_id = snapshot["snapshot"]["id"]
+    assert ids_of(call(cloud, token, "GET", f"/snapshots/detail?volume_id={older}"),
+                  "snapshots") == [snapshot_id]
+    assert ids_of(call(cloud, token, "GET", f"/snapshots?volume_id={newer}"),
+                  "snapshots") == []
+
+    server = "99999999-2222-3333-4444-555555555555"
+    attachment_id = client.reserve(token, newer, server)
+    assert ids_of(call(cloud, token, "GET", f"/attachments?instance_id={server}"),
+                  "attachments") == [attachment_id]
+    assert ids_of(call(cloud, token, "GET", f"/attachments/detail?instance_id={server}"
+                                            f"&status=reserved"), "attachments") == [attachment_id]
+    assert ids_of(call(cloud, token, "GET", f"/attachments?volume_id={older}"),
+                  "attachments") == []
+
+    client.detach(token, attachment_id)
+    deadline = time.monotonic() + 30
+    while call(cloud, token, "GET", f"/snapshots/{snapshot_id}").json()["snapshot"][
+            "status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert call(cloud, token, "DELETE", f"/snapshots/{snapshot_id}").status_code == 202
+    for volume_id in (older, newer):
+        assert call(cloud, token, "DELETE", f"/volumes/{volume_id}").status_code == 202
 
 
 def test_failed_export_rolls_back(cloud, token, client):

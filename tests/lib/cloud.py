@@ -103,8 +103,8 @@ class Cloud:
             try:
                 if requests.get(self.auth_url, timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass            # not listening yet, or too busy starting to answer
             time.sleep(0.1)
         else:
             raise RuntimeError("controller did not start in time:\n" + self.log_tail())

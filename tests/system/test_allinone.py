@@ -138,8 +138,55 @@ def test_stock_cli_boots_a_guest_that_answers_ping_and_ssh(aio):
     assert aio.openstack("server", "list") == []
 
 
+def test_floating_ip_reaches_a_guest_through_router1_and_pocketstack_ssh(aio):
+    public = aio.openstack("network", "show", "public")
+    assert public["router:external"] is True
+    router = aio.openstack("router", "show", "router1")
+    assert router["external_gateway_info"]["network_id"] == public["id"]
+    # The external bridge is host-only: no address of the host's on it.
+    public_bridge = f"brq{public['id'][:11]}"
+    wait_for(lambda: public_bridge in run("ip", "-o", "link", "show").stdout, timeout=60,
+             what="the public bridge")
+    assert run("ip", "-o", "addr", "show", "dev", public_bridge).stdout == ""
+
+    aio.openstack("server", "create", "--image", "pocketstack-tiny", "--flavor", "m1.nano",
+                  "--network", "private", "--key-name", "default", "--wait", "vm3")
+    fip = aio.openstack("floating", "ip", "create", "public")
+    address = fip["floating_ip_address"]
+    aio.openstack("server", "add", "floating", "ip", "vm3", address, parse=False)
+    attempts = []
+
+    def pocketstack_ssh():
+        result = subprocess.run(
+            [sys.executable, "-m", "controller.cmd.cli", "ssh", "--config-dir",
+             aio.config_dir, "--state-path", aio.state_path, "-i", aio.key, "vm3",
+             "hostname"], capture_output=True, text=True, timeout=120,
+            stdin=subprocess.DEVNULL)
+        attempts.append(result)
+        return result if result.returncode == 0 else None
+
+    try:
+        ssh = wait_for(pocketstack_ssh, timeout=300, interval=3, what="pocketstack ssh vm3")
+    except AssertionError:
+        namespace = f"qrouter-{router['id']}"
+        raise AssertionError(
+            f"pocketstack ssh vm3 failed: {attempts[-1].stderr}\n"
+            f"{in_namespace(namespace, 'ip', 'addr').stdout}\n"
+            f"{in_namespace(namespace, 'nft', 'list', 'ruleset').stdout}\n"
+            f"{aio.openstack('console', 'log', 'show', 'vm3', parse=False)[-2000:]}\n"
+            f"{aio.log_tail()}") from None
+    assert ssh.stdout.strip() == "vm3"
+    pinged = run(sys.executable, "-m", "controller.cmd.cli", "exec", "--config-dir",
+                 aio.config_dir, "--state-path", aio.state_path, "vm3", "--", "ping", "-c",
+                 "1", "-W", "5", "{ip}")
+    assert f"from {address}" in pinged.stdout
+    aio.openstack("server", "delete", "--wait", "vm3", parse=False)
+    aio.openstack("floating", "ip", "delete", fip["id"], parse=False)
+
+
 def test_down_leaves_nothing_behind(aio):
     networks = {n["Name"]: n["ID"] for n in aio.openstack("network", "list")}
+    router_id = aio.openstack("router", "show", "router1")["id"]
     aio.openstack("server", "create", "--image", "pocketstack-tiny", "--flavor", "m1.nano",
                   "--network", "private", "--wait", "vm2")
     aio.pocketstack("down")
@@ -156,7 +203,10 @@ def test_down_leaves_nothing_behind(aio):
     links = run("ip", "-o", "link", "show").stdout
     namespaces = run("ip", "netns", "list").stdout
     dnsmasq = run("pgrep", "-af", "dnsmasq", check=False).stdout
+    tables = run("nft", "list", "tables", "inet", check=False).stdout
+    assert f"qrouter-{router_id}" not in namespaces
     for network_id in networks.values():
+        assert f"pocketstack-sg-{network_id}" not in tables
         assert f"brq{network_id[:11]}" not in links
         assert f"qdhcp-{network_id}" not in namespaces
         assert network_id not in dnsmasq

@@ -120,6 +120,14 @@ def fixed_address(server):
     return re.search(r"(\d+\.\d+\.\d+\.\d+)", json.dumps(server["addresses"])).group(1)
 
 
+def allow_in_default_group(openstack, *rules):
+    """Add ingress ``rules`` (CLI options) to the admin project's default group."""
+    (group,) = [row["ID"] for row in openstack("security", "group", "list", "--project",
+                                               "admin") if row["Name"] == "default"]
+    for rule in rules:
+        openstack("security", "group", "rule", "create", "--ingress", *rule, group)
+
+
 class Resources:
     """Image, flavor, key pair and network of one cloud, made with the stock CLI."""
 
@@ -139,6 +147,10 @@ class Resources:
         self.network = cloud.openstack("network", "create", f"net-{tag}")["id"]
         cloud.openstack("subnet", "create", "--network", self.network, "--subnet-range",
                         cidr, f"subnet-{tag}")
+        # Guests are reached from the network's namespace: let ping and SSH in, as a user
+        # of a cloud with security groups would.
+        allow_in_default_group(cloud.openstack, ("--protocol", "icmp"),
+                               ("--protocol", "tcp", "--dst-port", "22"))
 
 
 def delete_servers(cloud):
@@ -150,11 +162,12 @@ def delete_servers(cloud):
 
 
 @contextlib.contextmanager
-def libvirt_cloud(prefix, tiny_image, cidr):
-    """A cloud with a libvirt agent, its image, flavor, network and key pair
-    (``.resources``) and a compute session (``.api``); its servers and files go after."""
+def libvirt_cloud(prefix, tiny_image, cidr, conf=None):
+    """A cloud with a libvirt agent (configured by ``conf``, default
+    ``libvirt_cloud_conf()``), its image, flavor, network and key pair (``.resources``)
+    and a compute session (``.api``); its servers and files go after."""
     workdir = qemu_workdir(prefix)
-    instance = Cloud(workdir, conf=libvirt_cloud_conf())
+    instance = Cloud(workdir, conf=conf or libvirt_cloud_conf())
     try:
         instance.start(timeout=120)
         instance.resources = Resources(instance, tiny_image, workdir, cidr)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.lab.deployment import Deployment
 from tests.lab.lab import Lab
+from tests.system.test_compute_libvirt import allow_in_default_group
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -50,6 +51,8 @@ def test_a_server_boots_and_answers_on_its_network(aio):
     network = aio.openstack("network", "create", "aio-net")
     aio.openstack("subnet", "create", "--network", "aio-net", "--subnet-range",
                   "10.78.0.0/24", "aio-subnet")
+    # Pinged from the network's namespace: its default group lets ICMP in.
+    allow_in_default_group(aio.openstack, ("--protocol", "icmp"))
     server = aio.openstack("server", "create", "--image", "pocketstack-tiny", "--flavor",
                            "aio.micro", "--network", "aio-net", "--wait", "vm1")
     assert server["status"] == "ACTIVE", server.get("fault")

@@ -4,7 +4,8 @@ compute hosts each with its own libvirtd), then the stock ``openstack`` CLI boot
 on each compute host and the two ping each other over the tenant network's VXLAN.
 
 The tests of this module share one deployment and run in order: deploy, deploy again
-(nothing changes), guests across hosts, then a compute host losing its agent.
+(nothing changes), guests across hosts (and their remote-group sets on both hosts), then
+a compute host losing its agent.
 """
 import re
 import time
@@ -115,6 +116,44 @@ def test_guests_on_two_compute_hosts_ping_each_other(deployment, tmp_path):
                      else None)(deployment.console(name)),
             timeout=360, interval=5, what=f"{name}'s ping result on its console")
         assert f"lab-ping {peer} ok" in console, console[-2000:]
+
+
+def _set_addresses(host, network_id, group_id):
+    """The addresses in the host's set of the group's members (IPv4)."""
+    listing = host.ssh(f"nft list set inet pocketstack-sg-{network_id} sg-{group_id}-v4",
+                       check=False).stdout
+    return set(re.findall(r"\d+\.\d+\.\d+\.\d+", listing))
+
+
+def _address_of(deployment, server):
+    addresses = deployment.openstack("server", "show", server)["addresses"]
+    return re.search(r"(\d+\.\d+\.\d+\.\d+)", str(addresses)).group(1)
+
+
+def test_remote_group_members_reach_every_host(deployment):
+    """The guests' default group lets in traffic from its members, so the ping above
+    already crossed hosts through remote-group sets; here a group whose rule names
+    itself gets both guests, and each host's set holds the guest on the other host,
+    and loses it when that guest leaves the group."""
+    network = deployment.openstack("network", "show", "lab-net")["id"]
+    group = deployment.openstack("security", "group", "create", "lab-peers")["id"]
+    deployment.openstack("security", "group", "rule", "create", "--ingress", "--protocol",
+                         "icmp", "--remote-group", group, group)
+    for name in ("vm-a", "vm-b"):
+        deployment.openstack("server", "add", "security", "group", name, group,
+                             parse=False)
+    addresses = {name: _address_of(deployment, name) for name in ("vm-a", "vm-b")}
+    hosts = deployment.lab.hosts
+    for host, peer in (("compute1", "vm-b"), ("compute2", "vm-a")):
+        deployment.wait_for(
+            lambda: addresses[peer] in _set_addresses(hosts[host], network, group),
+            timeout=10, interval=0.5, what=f"{peer}'s address in {host}'s set")
+    deployment.openstack("server", "remove", "security", "group", "vm-b", group,
+                         parse=False)
+    deployment.wait_for(
+        lambda: addresses["vm-b"] not in _set_addresses(hosts["compute1"], network, group),
+        timeout=10, interval=0.5, what="vm-b's address to leave compute1's set")
+    assert _set_addresses(hosts["compute1"], network, group) == {addresses["vm-a"]}
 
 
 def _domains(host):

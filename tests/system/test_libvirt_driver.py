@@ -16,15 +16,12 @@ import uuid
 import pytest
 from oslo_config import cfg
 
-from agent import conf as agent_conf
 from agent.virt import driver as virt_driver
 from agent.virt import power_state
-from agent.virt.libvirt import conf as libvirt_conf
 from agent.virt.libvirt.driver import LibvirtDriver
-from controller import conf as controller_conf
-from controller.compute import conf as compute_conf
-from controller.network import conf as network_conf
-from controller.rpc import RequestContext
+from conf import agent as agent_conf, api as api_conf, compute as compute_conf
+from conf import default as default_conf, libvirt as libvirt_conf, network as network_conf
+from contract.rpc import RequestContext
 from tests.system.conftest import GUEST_MIB, LIBVIRT_URI, VIRT_TYPE
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
@@ -81,8 +78,8 @@ def image_service(tiny_image):
 
 def make_conf(state_path, image_endpoint):
     conf = cfg.ConfigOpts()
-    conf.register_opts(controller_conf.default_opts)
-    conf.register_opts(controller_conf.api_opts, group="api")
+    conf.register_opts(default_conf.default_opts)
+    conf.register_opts(api_conf.api_opts, group="api")
     conf.register_opts(compute_conf.compute_opts, group="compute")
     conf.register_opts(agent_conf.agent_opts, group="agent")
     conf.register_opts(libvirt_conf.libvirt_opts, group="libvirt")

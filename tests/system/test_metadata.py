@@ -31,15 +31,14 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from oslo_config import cfg
 
 from agent.network import dhcp, metadata, plug
-from controller import conf as controller_conf
-from controller import rpc
+from conf import api as api_conf, compute as compute_conf, default as default_conf
+from conf import quota as quota_conf, scheduler as scheduler_conf
+from contract import rpc
 from controller.api.app import Runtime
-from controller.compute import conf as compute_conf
 from controller.compute import models, states
 from controller.conductor.manager import ConductorManager
 from controller.db import migration
 from controller.db.engine import Database
-from controller.scheduler import conf as scheduler_conf
 from tests.lib.cloud import Cloud
 from tests.system.conftest import GUEST_MIB, VIRT_TYPE
 from tests.system.test_network_host import (  # noqa: F401  (fixtures used below)
@@ -112,7 +111,7 @@ def libvirt_cloud(libvirt_conn, tiny_image):
 def plug_conf(state_path):
     """Just enough configuration to remove a network's host side under ``state_path``."""
     conf = cfg.ConfigOpts()
-    conf.register_opts(controller_conf.default_opts)
+    conf.register_opts(default_conf.default_opts)
     conf([], default_config_files=[])
     conf.set_override("state_path", state_path)
     return conf
@@ -184,9 +183,10 @@ def conductor(cloud, tmp_path):
     """A real ConductorManager serving the in-process bus (as the controller's does),
     with its own database and the cloud's network service."""
     conf = cfg.ConfigOpts()
-    conf.register_opts(controller_conf.default_opts)
-    conf.register_opts(controller_conf.api_opts, group="api")
-    for group, opts in compute_conf.list_opts() + scheduler_conf.list_opts():
+    conf.register_opts(default_conf.default_opts)
+    conf.register_opts(api_conf.api_opts, group="api")
+    for group, opts in (compute_conf.list_opts() + quota_conf.list_opts()
+                         + scheduler_conf.list_opts()):
         conf.register_opts(opts, group=group)
     conf([], default_config_files=[])
     conf.set_override("host", "metadata-conductor")

@@ -18,9 +18,8 @@ from oslo_config import cfg
 from pyroute2 import IPRoute, netns
 
 from agent.network import bridge, dhcp, plug
-from controller import conf as controller_conf
-from controller.network import conf as network_conf
-from controller.network.client import NetworkClient
+from conf import default as default_conf, network as network_conf
+from contract.clients.network import NetworkClient
 from tests.lib.cloud import Cloud
 
 pytestmark = pytest.mark.system
@@ -51,7 +50,13 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(cloud):
-    return NetworkClient(cloud.url + "/networking", cloud.openstack("token", "issue")["id"])
+    client = NetworkClient(cloud.url + "/networking", cloud.openstack("token", "issue")["id"])
+    # Guests are pinged from their network's namespace: the project's default security
+    # group lets ICMP in, as a user of a cloud with security groups would make it.
+    (default,) = client.list_security_groups(name="default")
+    client.create_security_group_rule(security_group_id=default["id"], direction="ingress",
+                                      protocol="icmp")
+    return client
 
 
 def api(client, method, path, body=None):
@@ -65,7 +70,7 @@ def host_conf():
     state_path = tempfile.mkdtemp(prefix="pstest-netstate-")
     os.chmod(state_path, 0o755)
     conf = cfg.ConfigOpts()
-    conf.register_opts(controller_conf.default_opts)
+    conf.register_opts(default_conf.default_opts)
     conf.register_opts(network_conf.server_opts + network_conf.host_opts, group="network")
     conf([], default_config_files=[])
     conf.set_override("host", "nettest-" + secrets.token_hex(3))

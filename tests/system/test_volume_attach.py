@@ -10,7 +10,7 @@ import pytest
 
 from agent.virt.configdrive import build_config_drive
 from agent.volume import nbd
-from agent.volume.client import VolumeClient
+from contract.clients.volume import VolumeClient
 from controller.volume.backend.exports import ExportDaemons
 from tests.lib.cloud import Cloud
 

@@ -4,8 +4,8 @@ import contextlib
 import pytest
 from oslo_config import cfg
 
-from agent import conf as agent_conf
 from agent.virt import driver, fake, power_state
+from conf import agent as agent_conf, fake_driver as fake_driver_conf
 from controller.compute import states
 
 
@@ -13,7 +13,7 @@ def make_conf(**fake_driver):
     """The agent's options in a private ConfigOpts (tests stay independent)."""
     conf = cfg.ConfigOpts()
     conf.register_opts(agent_conf.agent_opts, group="agent")
-    conf.register_opts(agent_conf.fake_driver_opts, group="fake_driver")
+    conf.register_opts(fake_driver_conf.fake_driver_opts, group="fake_driver")
     conf([], default_config_files=[])
     for key, value in fake_driver.items():
         conf.set_override(key, value, group="fake_driver")

@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from agent import conf as agent_conf
+from conf import agent, fake_driver, service_credentials
 
 PROBE = """
 import json, sys
@@ -24,7 +24,8 @@ def test_agent_imports_no_database_code():
 
 
 def test_agent_options_name_no_database():
-    for group, options in agent_conf.list_opts():
+    for group, options in (agent.list_opts() + fake_driver.list_opts()
+                           + service_credentials.list_opts()):
         for option in options:
             assert "connection" not in option.name, (group, option.name)
             assert "database" not in (option.help or "").lower(), (group, option.name)

@@ -4,11 +4,14 @@ import base64
 import copy
 import itertools
 
+from agent import build
 from agent.manager import AgentManager
+from agent.network.fake import FakeHostNetwork
 from agent.virt import fake, power_state
-from controller.compute import exception, states
-from controller.network.client import NetworkApiError
-from controller.rpc import RequestContext
+from contract import exception
+from contract.clients.network import NetworkApiError
+from contract.rpc import RequestContext
+from controller.compute import states
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 
 HOST = "host-a"
@@ -160,8 +163,8 @@ def make_manager(*instances, credentials=True, **conf):
         config.set_override(key, value, group="agent")
     conductor = FakeConductor(*instances)
     hypervisor = fake.FakeDriver(config)
-    manager = AgentManager(config, HOST, hypervisor, conductor, NETWORKS.client,
-                           ServiceCredentials() if credentials else None)
+    manager = AgentManager(config, HOST, hypervisor, FakeHostNetwork(), conductor,
+                           NETWORKS.client, ServiceCredentials() if credentials else None)
     hypervisor.init_host(HOST)
     hypervisor.register_event_listener(manager.handle_lifecycle_event)
     return manager, conductor, hypervisor
@@ -222,7 +225,7 @@ def test_build_stops_when_the_server_is_deleted_meanwhile():
     assert conductor.instances["u3"]["task_state"] == states.DELETING
     assert not [c for c in conductor.calls if c[0] in ("build_failed", "claim_release")]
     # The build took back the port it had made; the delete finds nothing left.
-    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert NETWORKS.ports == {} and manager.host_network.plugged_port_ids() == set()
     manager.terminate_instance(user_context(), "u3")
     assert conductor.deleted == ["u3"] and hypervisor.list_instance_uuids() == []
 
@@ -245,7 +248,7 @@ def test_build_creates_wires_and_records_ports_and_delete_removes_them():
     # The user makes the port; the agent's service user binds it (an admin's act).
     assert NETWORKS.changes == [(USER_TOKEN, "create", port["id"]),
                                 (SERVICE_TOKEN, "update", port["id"])]
-    assert hypervisor.plugged_port_ids() == {port["id"]}
+    assert manager.host_network.plugged_port_ids() == {port["id"]}
     (vif,) = instance["network_info"]
     assert vif["id"] == port["id"] and vif["address"] == port["mac_address"]
     assert vif["devname"] == "tap" + port["id"][:11] and not vif["preserve_on_delete"]
@@ -259,7 +262,7 @@ def test_build_creates_wires_and_records_ports_and_delete_removes_them():
 
     manager.terminate_instance(user_context(), "u9")
     assert conductor.deleted == ["u9"]
-    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert NETWORKS.ports == {} and manager.host_network.plugged_port_ids() == set()
     assert NETWORKS.changes[-1] == (USER_TOKEN, "delete", port["id"])
 
 
@@ -274,7 +277,7 @@ def test_a_port_the_user_brought_is_bound_then_given_back():
     manager.terminate_instance(user_context(), "u10")
     port = NETWORKS.ports[brought["id"]]
     assert (port["device_id"], port["device_owner"], port["binding:host_id"]) == ("", "", "")
-    assert hypervisor.plugged_port_ids() == set()
+    assert manager.host_network.plugged_port_ids() == set()
 
 
 def test_failed_spawn_removes_the_ports_before_the_retry():
@@ -282,7 +285,7 @@ def test_failed_spawn_removes_the_ports_before_the_retry():
     instance["flavor"]["extra_specs"][fake.FAIL_ON_HOST] = HOST
     manager, conductor, hypervisor = make_manager(instance)
     manager.build_and_run_instance(user_context(), "u11")
-    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert NETWORKS.ports == {} and manager.host_network.plugged_port_ids() == set()
     assert conductor.calls[-1][:3] == ("build_failed", "u11", HOST)
     assert conductor.retries == [True]
 
@@ -298,7 +301,7 @@ def test_network_refusal_fails_the_build_without_a_retry():
 
     NETWORKS.on_create = refuse_after_first
     manager.build_and_run_instance(user_context(), "u12")
-    assert NETWORKS.ports == {} and hypervisor.plugged_port_ids() == set()
+    assert NETWORKS.ports == {} and manager.host_network.plugged_port_ids() == set()
     assert "No more IP addresses available" in conductor.calls[-1][3]
     assert conductor.retries == [False]
     assert ("u12", "compute_networking", "Error", HOST) in conductor.events
@@ -361,14 +364,14 @@ def test_restart_removes_ports_nobody_recorded_or_kept():
     interrupted = on_lan("b2", task_state=states.NETWORKING)
     conductor.instances["b2"] = interrupted
     unrecorded = user.create_port(NETWORK, "b2", "compute:nova", host=HOST)
-    hypervisor.plug_vif(unrecorded, user)
+    manager.host_network.plug(unrecorded, user)
     of_deleted = user.create_port(NETWORK, "gone", "compute:nova", host=HOST)
-    hypervisor.plug_vif(of_deleted, user)
+    manager.host_network.plug(of_deleted, user)
     elsewhere = user.create_port(NETWORK, "gone-too", "compute:nova", host="host-b")
 
     manager.init_host()
     assert set(NETWORKS.ports) == {running_port, elsewhere["id"]}
-    assert hypervisor.plugged_port_ids() == {running_port}
+    assert manager.host_network.plugged_port_ids() == {running_port}
     assert {(token, verb) for token, verb, port in NETWORKS.changes
             if port in (unrecorded["id"], of_deleted["id"])} == {(SERVICE_TOKEN, "delete"),
                                                                  (USER_TOKEN, "create")}
@@ -381,10 +384,10 @@ def test_without_service_credentials_a_restart_leaves_the_ports_to_the_api():
     manager, conductor, hypervisor = make_manager(deleting, credentials=False)
     port = NETWORKS.client(USER_TOKEN).create_port(NETWORK, "d2", "compute:nova", host=HOST)
     conductor.instances["d2"]["network_info"] = [{"id": port["id"]}]
-    hypervisor.plug_vif(port, None)
+    manager.host_network.plug(port, None)
     manager.init_host()
     assert conductor.deleted == ["d2"]
-    assert hypervisor.plugged_port_ids() == set()   # the host side goes all the same
+    assert manager.host_network.plugged_port_ids() == set()   # the host side goes all the same
     assert port["id"] in NETWORKS.ports
 
 
@@ -404,11 +407,11 @@ def test_power_state_sync_catches_a_missed_event():
 def test_periodic_network_refresh_acts_as_the_service_user():
     manager, _, hypervisor = make_manager()
     seen = []
-    hypervisor.refresh_networks = lambda client: seen.append(client.token)
+    manager.host_network.refresh = lambda client: seen.append(client.token)
     manager.refresh_networks()
     assert seen == [SERVICE_TOKEN]
-    manager_without, _, hypervisor_without = make_manager(credentials=False)
-    hypervisor_without.refresh_networks = lambda client: seen.append(client.token)
+    manager_without, _, _ = make_manager(credentials=False)
+    manager_without.host_network.refresh = lambda client: seen.append(client.token)
     manager_without.refresh_networks()
     assert seen == [SERVICE_TOKEN]
 
@@ -426,9 +429,9 @@ def test_config_drive_carries_keys_and_user_data():
     manager, _, _ = make_manager(force_config_drive=False)
     instance = instance_dict("u8", HOST, key_name="k", key_data="ssh-ed25519 AAAA x",
                              user_data=base64.b64encode(b"#!/bin/sh\necho hi").decode())
-    assert manager._config_drive_meta(instance, []) is None
+    assert build.config_drive_meta(manager.conf, instance, []) is None
     instance["config_drive"] = True
-    meta = manager._config_drive_meta(instance, [])
+    meta = build.config_drive_meta(manager.conf, instance, [])
     assert meta["meta_data"]["public_keys"] == {"k": "ssh-ed25519 AAAA x"}
     assert meta["user_data"] == b"#!/bin/sh\necho hi"
     assert meta["meta_data"]["uuid"] == "u8"

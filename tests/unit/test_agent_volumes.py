@@ -6,10 +6,10 @@ import itertools
 import pytest
 
 from agent.virt import driver, fake
-from agent.volume.client import VolumeError
 from agent.volumes import ServerVolumes, VolumeNotReady
-from controller.compute import exception
-from controller.rpc import RequestContext
+from contract import exception
+from contract.clients.volume import VolumeError
+from contract.rpc import RequestContext
 from tests.unit.test_agent_fake_driver import instance_dict, make_conf
 
 HOST = "host-a"

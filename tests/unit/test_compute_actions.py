@@ -6,9 +6,10 @@ import pytest
 from agent.virt import fake, power_state
 from agent.virt.driver import LifecycleEvent
 from agent.virt.libvirt import power
-from controller.compute import exception, snapshots, states
-from tests.unit.test_agent_fake_driver import instance_dict
+from controller.compute import snapshots, states
+from controller.compute.exception import InstanceInvalidState
 from tests.unit import test_agent_manager
+from tests.unit.test_agent_fake_driver import instance_dict
 from tests.unit.test_agent_manager import (HOST, make_manager, on_lan, task_states,
                                            user_context)
 
@@ -65,7 +66,7 @@ def test_allowed(action, vm_state, new_task_state):
     ("stop", states.PAUSED, None),
 ])
 def test_refused(action, vm_state, task_state):
-    with pytest.raises(exception.InstanceInvalidState,
+    with pytest.raises(InstanceInvalidState,
                        match=f"Cannot '{action}' instance u1 while it is in vm_state "
                              f"{vm_state}"):
         states.begin_action(action, vm_state, task_state, "u1")
@@ -74,7 +75,7 @@ def test_refused(action, vm_state, task_state):
 def test_a_locked_server_refuses_all_but_admins():
     states.check_unlocked("u1", False, False)
     states.check_unlocked("u1", True, True)
-    with pytest.raises(exception.InstanceInvalidState, match="Instance u1 is locked"):
+    with pytest.raises(InstanceInvalidState, match="Instance u1 is locked"):
         states.check_unlocked("u1", True, False)
 
 
@@ -213,7 +214,7 @@ def test_rebuild_keeps_the_ports_and_a_stopped_server_stopped():
         states.STOPPED, None, power_state.SHUTDOWN)
     assert task_states(conductor, "a3")[-2:] == [states.REBUILD_SPAWNING, None]
     assert conductor.instances["a3"]["network_info"] == network_info
-    assert hypervisor.plugged_port_ids() == {vif["id"] for vif in network_info}
+    assert manager.host_network.plugged_port_ids() == {vif["id"] for vif in network_info}
     assert "addresses: 10.0.0.11" in hypervisor.get_console_output(
         conductor.instances["a3"])
 

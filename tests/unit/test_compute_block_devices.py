@@ -3,7 +3,9 @@ import types
 
 import pytest
 
-from controller.compute import block_devices, exception
+from contract import exception
+from controller.compute import block_devices
+from controller.compute.exception import RequestConflict
 
 IMAGE = "7d2b6f0e-1111-4111-8111-111111111111"
 VOLUME = "7d2b6f0e-2222-4222-8222-222222222222"
@@ -121,5 +123,5 @@ def test_an_attached_volume_gets_the_next_free_device_or_the_one_asked_for():
     with pytest.raises(exception.InvalidRequest, match="invalid"):
         block_devices.device_for_attach("vdb; rm", used)
     every = [f"/dev/vd{chr(c)}" for c in range(ord("a"), ord("z") + 1)]
-    with pytest.raises(exception.RequestConflict):
+    with pytest.raises(RequestConflict):
         block_devices.device_for_attach(None, every)

@@ -5,8 +5,8 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from contract.exception import InvalidRequest
 from controller.compute import keypairs
-from controller.compute.exception import InvalidRequest
 
 
 def test_generated_pair_is_a_matching_openssh_pair():

@@ -1,7 +1,9 @@
 """Server states: the API status they show and which actions they allow."""
 import pytest
 
-from controller.compute import exception, states
+from contract import exception
+from controller.compute import states
+from controller.compute.exception import InstanceInvalidState
 
 
 @pytest.mark.parametrize("vm_state, task_state, status", [
@@ -50,7 +52,7 @@ def test_allowed_actions(action, vm_state, task_state, new_task_state):
     ("reboot_hard", states.ACTIVE, states.DELETING),
 ])
 def test_refused_actions(action, vm_state, task_state):
-    with pytest.raises(exception.InstanceInvalidState, match=f"Cannot '{action}'"):
+    with pytest.raises(InstanceInvalidState, match=f"Cannot '{action}'"):
         states.begin_action(action, vm_state, task_state)
 
 

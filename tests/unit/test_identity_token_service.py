@@ -7,12 +7,13 @@ import pytest
 from oslo_config import cfg
 from sqlalchemy import delete, select
 
-from controller import conf as base_conf
+from conf import api as api_conf, database as database_conf, default as default_conf
+from conf import identity as identity_conf
 from controller.api import errors
 from controller.db import migration
 from controller.db.base import utcnow
 from controller.db.engine import Database
-from controller.identity import bootstrap, conf as identity_conf, keys, models, passwords
+from controller.identity import bootstrap, keys, models, passwords
 from controller.identity.token_service import TokenService
 
 PASSWORD = "admin-pw"
@@ -21,9 +22,9 @@ PASSWORD = "admin-pw"
 @pytest.fixture
 def conf(tmp_path):
     conf = cfg.ConfigOpts()
-    conf.register_opts(base_conf.default_opts)
-    conf.register_opts(base_conf.database_opts, "database")
-    conf.register_opts(base_conf.api_opts, "api")
+    conf.register_opts(default_conf.default_opts)
+    conf.register_opts(database_conf.database_opts, "database")
+    conf.register_opts(api_conf.api_opts, "api")
     conf.register_opts(identity_conf.identity_opts, "identity")
     conf([])
     conf.set_override("state_path", str(tmp_path))

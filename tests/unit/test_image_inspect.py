@@ -3,7 +3,7 @@ import struct
 
 import pytest
 
-from controller.image import inspect
+from contract import image_format
 
 GiB = 1024 ** 3
 INCOMPATIBLE_DIRTY = 1 << 0
@@ -28,7 +28,7 @@ def iso(blocks=32):
 
 
 def inspect_all(disk_format, data, chunk_size=4096):
-    inspector = inspect.ContentInspector(disk_format)
+    inspector = image_format.ContentInspector(disk_format)
     for start in range(0, len(data), chunk_size):
         inspector.feed(data[start:start + chunk_size])
     return inspector.finish()
@@ -36,7 +36,7 @@ def inspect_all(disk_format, data, chunk_size=4096):
 
 def test_qcow2_virtual_size_comes_from_the_header():
     result = inspect_all("qcow2", qcow2(size=5 * GiB))
-    assert result == inspect.Inspection("qcow2", 5 * GiB)
+    assert result == image_format.Inspection("qcow2", 5 * GiB)
 
 
 def test_qcow2_version_2_is_accepted():
@@ -44,7 +44,7 @@ def test_qcow2_version_2_is_accepted():
 
 
 def test_raw_virtual_size_is_its_length():
-    assert inspect_all("raw", b"\x01" * 100_000) == inspect.Inspection("raw", 100_000)
+    assert inspect_all("raw", b"\x01" * 100_000) == image_format.Inspection("raw", 100_000)
 
 
 def test_empty_raw_image_is_accepted():
@@ -62,12 +62,12 @@ def test_iso_is_accepted_as_iso_and_as_raw():
     qcow2(incompatible=INCOMPATIBLE_DATA_FILE),
 ], ids=["backing-file", "external-data-file"])
 def test_qcow2_pointing_at_other_files_is_rejected(header):
-    with pytest.raises(inspect.ImageRejected, match="unsafe"):
+    with pytest.raises(image_format.ImageRejected, match="unsafe"):
         inspect_all("qcow2", header)
 
 
 def test_qcow2_with_unknown_incompatible_feature_is_rejected():
-    with pytest.raises(inspect.ImageRejected, match="unsafe"):
+    with pytest.raises(image_format.ImageRejected, match="unsafe"):
         inspect_all("qcow2", qcow2(incompatible=1 << 40))
 
 
@@ -76,8 +76,8 @@ def test_known_harmless_feature_bits_are_accepted():
 
 
 def test_rejection_comes_with_the_header_before_the_rest_is_read():
-    inspector = inspect.ContentInspector("qcow2")
-    with pytest.raises(inspect.ImageRejected):
+    inspector = image_format.ContentInspector("qcow2")
+    with pytest.raises(image_format.ImageRejected):
         inspector.feed(qcow2(backing_file_offset=0x200, length=512))
 
 
@@ -89,24 +89,24 @@ def test_rejection_comes_with_the_header_before_the_rest_is_read():
     ("iso", b"\0" * 65536, "not iso"),
 ])
 def test_declared_format_must_match_content(declared, data, found):
-    with pytest.raises(inspect.ImageRejected, match=f"claims disk format '{declared}' but "
+    with pytest.raises(image_format.ImageRejected, match=f"claims disk format '{declared}' but "
                                                     f"its content is {found}"):
         inspect_all(declared, data)
 
 
 def test_truncated_qcow2_header_is_not_qcow2():
-    with pytest.raises(inspect.ImageRejected, match="not qcow2"):
+    with pytest.raises(image_format.ImageRejected, match="not qcow2"):
         inspect_all("qcow2", qcow2(length=64))
 
 
 def test_chunk_boundaries_do_not_matter():
     data = qcow2(backing_file_offset=0x200)
     for chunk_size in (1, 7, 100, 1 << 20):
-        with pytest.raises(inspect.ImageRejected):
+        with pytest.raises(image_format.ImageRejected):
             inspect_all("qcow2", data, chunk_size)
 
 
 def test_unsupported_format_has_no_inspector():
-    assert not inspect.supported("ploop")
+    assert not image_format.supported("ploop")
     with pytest.raises(ValueError):
-        inspect.ContentInspector("ploop")
+        image_format.ContentInspector("ploop")

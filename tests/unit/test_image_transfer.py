@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from controller.image import inspect, quota, store, transfer
+from contract import image_format
+from controller.image import quota, store, transfer
 
 UNLIMITED = quota.UploadLimits(max_image_size=1 << 40, project_quota=0, project_usage=0)
 
@@ -58,7 +59,7 @@ def test_limits_stop_reading_and_leave_nothing(image_store, limits, message):
 def test_rejected_content_leaves_nothing(image_store):
     qcow2_with_backing_file = (b"QFI\xfb" + (3).to_bytes(4, "big")
                                + (0x200).to_bytes(8, "big")).ljust(4096, b"\0")
-    with pytest.raises(inspect.ImageRejected):
+    with pytest.raises(image_format.ImageRejected):
         transfer.receive(image_store, str(uuid.uuid4()), [qcow2_with_backing_file],
                          "raw", UNLIMITED)
     assert os.listdir(image_store.directory) == []

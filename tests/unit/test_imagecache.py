@@ -13,9 +13,8 @@ import uuid
 
 import pytest
 
-from agent.image import ImageError, ImageNotFound
 from agent.image.cache import ImageCache, ImageCorrupt, UnsafeImage
-from agent.image.client import ImageClient
+from contract.clients.image import ImageClient, ImageError, ImageNotFound
 
 TOKEN = "user-token"
 

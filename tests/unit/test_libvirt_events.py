@@ -2,6 +2,7 @@
 import queue
 
 import libvirt
+import pytest
 
 from agent.virt import power_state
 from agent.virt.driver import LifecycleEvent
@@ -57,3 +58,47 @@ def test_events_of_vanished_domains_are_dropped():
     dispatcher.on_lifecycle(None, Domain(OURS), libvirt.VIR_DOMAIN_EVENT_STOPPED, 0, None)
     dispatcher.stop()
     assert received.empty()
+
+
+class _GoneError(libvirt.libvirtError):
+    def __init__(self):
+        Exception.__init__(self, "Domain not found: no domain with matching uuid")
+
+    def get_error_code(self):
+        return libvirt.VIR_ERR_NO_DOMAIN
+
+
+class _DeletedMeanwhile:
+    """A domain found by UUID, deleted before its metadata or state is read."""
+
+    def __init__(self, fail_on):
+        self.fail_on = fail_on
+
+    def name(self):
+        return "pocketstack-" + OURS
+
+    def metadata(self, *args):
+        if self.fail_on == "metadata":
+            raise _GoneError()
+        return "<instance xmlns='x'><owner host='h'/></instance>"
+
+    def state(self):
+        raise _GoneError()
+
+
+@pytest.mark.parametrize("fail_on", ["metadata", "state"])
+def test_a_guest_deleted_while_its_state_is_read_is_not_on_the_host(monkeypatch, fail_on):
+    """The lifecycle listener asks for the power state of a server deleted right after
+    it started: that is InstanceNotOnHost (handled quietly), not a libvirtError."""
+    from agent.virt import driver as virt_driver
+    from agent.virt.libvirt import domain as domain_xml
+    from agent.virt.libvirt.driver import LibvirtDriver
+
+    libvirt_driver = LibvirtDriver.__new__(LibvirtDriver)
+    libvirt_driver.host = "h"
+    dom = _DeletedMeanwhile(fail_on)
+    connection = type("Conn", (), {"lookupByUUIDString": lambda self, uuid: dom})()
+    monkeypatch.setattr(libvirt_driver, "_connection", lambda: connection, raising=False)
+    monkeypatch.setattr(domain_xml, "owner_host", lambda metadata: "h")
+    with pytest.raises(virt_driver.InstanceNotOnHost):
+        libvirt_driver.get_power_state({"uuid": OURS})

@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from controller.compute import metadata
+from contract import guest_metadata as metadata
 
 PORT = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDOVhLmTz8P0J7ZS0eJN1WH4sKLoXUvyE8Y6wN4mI4Qp t@h"
@@ -125,7 +125,7 @@ def test_config_drive_holds_the_same_documents_with_user_data_as_bytes():
 def test_builder_imports_no_database_code():
     """The agent builds its config drive with it, and the agent never reaches the
     database."""
-    probe = ("import json, sys; import controller.compute.metadata; "
+    probe = ("import json, sys; import contract.guest_metadata; "
              "print(json.dumps(sorted(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, timeout=60)

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from agent.network import metadata
-from controller.compute import exception
-from controller.compute import metadata as documents_builder
+from contract import exception
+from contract import guest_metadata as documents_builder
 from tests.unit.test_metadata_documents import KEY, instance
 
 USER_DATA = b"#!/bin/sh\necho from user data\n"

@@ -1,7 +1,9 @@
 """Port security rules as data: a port dict in, nft JSON commands out."""
+from types import SimpleNamespace
+
 import pytest
 
-from agent.network import port_security
+from agent.network import filters, port_security
 
 NETWORK = "4f0c6a1e-0d0b-4c55-9c1e-0a7d2b7c9e11"
 OTHER_NETWORK = "9a1b2c3d-0000-4000-8000-000000000001"
@@ -215,3 +217,28 @@ def test_the_table_can_go_once_only_the_base_chain_is_left():
     port_chain = {"chain": {"name": port_security.chain_name("net", "port")}}
     assert port_security.only_base_left([{"table": {}}, base, {"map": {}}])
     assert not port_security.only_base_left([base, port_chain])
+
+
+@pytest.mark.parametrize("enabled, plugged, at_start", [
+    (True, [("protect", NETWORK, [PORT])], [("protect", NETWORK, [PORT])]),
+    # Turned off: plugging adds no rules, and a start removes those left from before.
+    (False, [], [("remove", NETWORK)]),
+])
+def test_port_filters_follow_network_port_security(monkeypatch, enabled, plugged,
+                                                   at_start):
+    calls = []
+    monkeypatch.setattr(port_security, "protect",
+                        lambda network_id, ports: calls.append(("protect", network_id,
+                                                                ports)))
+    monkeypatch.setattr(port_security, "remove",
+                        lambda network_id: calls.append(("remove", network_id)))
+    port_filters = filters.PortFilters(SimpleNamespace(
+        network=SimpleNamespace(port_security=enabled)))
+    port_filters.apply(NETWORK, [PORT])
+    assert calls == plugged
+    calls.clear()
+    port_filters.reconcile(NETWORK, [PORT])
+    assert calls == at_start
+    calls.clear()
+    port_filters.remove(NETWORK)
+    assert calls == [("remove", NETWORK)]

@@ -8,9 +8,9 @@ import numpy
 import pytest
 from oslo_config import cfg
 
-from controller.compute import conf as compute_conf
+from conf import compute as compute_conf, scheduler as scheduler_conf
 from controller.scheduler import (InvalidRequestSpec, NoValidHost, capacity,
-                                  conf as scheduler_conf, placement)
+                                  placement)
 from controller.scheduler.chance import ChanceScheduler
 from controller.scheduler.filter_scheduler import FilterScheduler
 from controller.scheduler.host_state import HostState, HostTable

@@ -3,7 +3,7 @@ import numpy
 import pytest
 from oslo_config import cfg
 
-from controller.scheduler import conf as scheduler_conf
+from conf import scheduler as scheduler_conf
 from controller.scheduler.host_state import HostState, HostTable
 from controller.scheduler.request_spec import RequestSpec
 from controller.scheduler.weighers import WeighPipeline, normalize

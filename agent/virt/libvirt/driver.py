@@ -16,16 +16,14 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 
-from agent.image import ImageError
 from agent.image.cache import ImageCache
-from agent.image.client import ImageClient, image_endpoint
-from agent.network import plug as network_plug
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
-from agent.virt.libvirt import conf as libvirt_conf
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import events, power, snapshot
 from agent.volume import nbd
+from conf import libvirt as libvirt_conf
+from contract.clients.image import ImageClient, ImageError, image_endpoint
 
 LOG = logging.getLogger(__name__)
 
@@ -112,7 +110,6 @@ class LibvirtDriver(driver.ComputeDriver):
         self._conn = None
         self._conn_lock = threading.Lock()
         self._events = None
-        self.plugger = network_plug.NetworkPlugger(conf)
 
     # --- connection ------------------------------------------------------------------
 
@@ -149,7 +146,6 @@ class LibvirtDriver(driver.ComputeDriver):
             LOG.info("%s does not support O_DIRECT; disks use cache mode writeback",
                      self.instances_path)
             self.disk_cache = "writeback"
-        self.plugger.cleanup_stale()
         LOG.info("libvirt driver ready on %s: %s domains, instances in %s",
                  self.conf.libvirt.connection_uri, self.virt_type, self.instances_path)
 
@@ -188,7 +184,9 @@ class LibvirtDriver(driver.ComputeDriver):
             metadata = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
                                     domain_xml.METADATA_NS)
         except libvirt.libvirtError as exc:
-            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA):
+            # NO_DOMAIN: deleted since it was looked up (a server deleted just after it
+            # started): not a guest of ours any more.
+            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA, libvirt.VIR_ERR_NO_DOMAIN):
                 return False
             raise
         return domain_xml.owner_host(metadata) == self.host
@@ -410,7 +408,12 @@ class LibvirtDriver(driver.ComputeDriver):
             raise driver.VirtError(f"Resuming {dom.name()} failed: {exc}") from exc
 
     def get_power_state(self, instance):
-        return power.from_domain_state(*self._domain(instance).state())
+        try:
+            return power.from_domain_state(*self._domain(instance).state())
+        except libvirt.libvirtError as exc:
+            if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                raise
+            raise driver.InstanceNotOnHost(f"The guest of {instance['uuid']} is gone.") from exc
 
     # --- snapshots --------------------------------------------------------------------
 
@@ -503,25 +506,6 @@ class LibvirtDriver(driver.ComputeDriver):
                     # Typically "already in the process of unplug": keep waiting.
                     LOG.debug("Unplug request for volume %s: %s", volume_id, exc)
             time.sleep(POLL_SECONDS)
-
-    # --- networks ---------------------------------------------------------------------
-
-    def plug_vif(self, port, client):
-        return self.plugger.plug(port, client)
-
-    def unplug_vif(self, port_id):
-        self.plugger.unplug(port_id)
-
-    def plugged_port_ids(self):
-        return {port_id for network_id in self.plugger.plugged_networks()
-                for port_id in network_plug.Registry(self.conf.state_path, network_id).ports}
-
-    def refresh_networks(self, client):
-        for network_id in self.plugger.plugged_networks():
-            try:
-                self.plugger.refresh(network_id, client)
-            except Exception:
-                LOG.exception("Refreshing network %s on this host failed", network_id)
 
     # --- image cache ------------------------------------------------------------------
 

@@ -3,14 +3,15 @@ and its microversion and request-id headers."""
 import uuid
 
 from agent.rpcapi import AgentAPI
+from contract.exception import ComputeError
 from controller.api import app as api_app
-import controller.compute.conf  # noqa: F401  (registers [compute] and [quota])
+from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
+                                    floating_ips,
                                     hypervisors, instance_actions, keypairs, limits,
                                     microversion, quota_sets, server_actions,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
-from controller.compute.exception import ComputeError
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
 from controller.compute.volume import VolumeAPI
@@ -90,9 +91,12 @@ def create_app(runtime):
         "/v2.1/os-aggregates": aggregates.Aggregates(svc),
         "/v2.1/os-aggregates/{aggregate_id}": aggregates.Aggregate(svc),
         "/v2.1/os-aggregates/{aggregate_id}/action": aggregates.AggregateAction(svc),
+        "/v2.1/os-floating-ips": floating_ips.FloatingIps(svc),
+        "/v2.1/os-floating-ips/{floating_ip_id}": floating_ips.FloatingIp(svc),
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }
+    routes.update({path: resource(svc) for path, resource in security_groups.ROUTES.items()})
     for path, resource in routes.items():
         app.add_route(path, resource)
     return app

@@ -4,6 +4,7 @@ from controller import policy
 from controller.api import errors
 from controller.compute import aggregates
 from controller.compute.api import common
+from controller.compute.operations import aggregates as aggregate_ops
 
 ZONE = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[^:]*$"}
 NULLABLE_ZONE = {"oneOf": [ZONE, {"type": "null"}]}
@@ -63,8 +64,12 @@ def view(req, aggregate, members=True):
 
 
 def _id(aggregate_id):
-    """Aggregates are addressed by their integer id, even after 2.41 added a uuid."""
-    return common.to_int(aggregate_id, "id")
+    """Aggregates are addressed by their integer id, even after 2.41 added a uuid; one
+    past the column's range names no aggregate (404, as in Nova)."""
+    number = common.to_int(aggregate_id, "id", maximum=float("inf"))
+    if number > common.MAX_INT:
+        raise aggregates.AggregateNotFound(f"Aggregate {aggregate_id} could not be found.")
+    return number
 
 
 class Aggregates:
@@ -73,17 +78,15 @@ class Aggregates:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "os_compute_api:os-aggregates:index")
-        with self.svc.db.session() as session:
-            resp.media = {"aggregates": [view(req, aggregate)
-                                         for aggregate in aggregates.list_all(session)]}
+        resp.media = {"aggregates": [view(req, aggregate) for aggregate
+                                     in aggregate_ops.list_aggregates(self.svc.db)]}
 
     def on_post(self, req, resp):
         policy.authorize(req.context.auth, "os_compute_api:os-aggregates:create")
         spec = common.body(req, CREATE)["aggregate"]
-        with self.svc.db.session() as session:
-            aggregate = aggregates.create(session, spec["name"],
-                                          spec.get("availability_zone"))
-            resp.media = {"aggregate": view(req, aggregate, members=False)}
+        aggregate = aggregate_ops.create(self.svc.db, spec["name"],
+                                         spec.get("availability_zone"))
+        resp.media = {"aggregate": view(req, aggregate, members=False)}
 
 
 class Aggregate:
@@ -92,20 +95,18 @@ class Aggregate:
 
     def on_get(self, req, resp, aggregate_id):
         policy.authorize(req.context.auth, "os_compute_api:os-aggregates:show")
-        with self.svc.db.session() as session:
-            resp.media = {"aggregate": view(req, aggregates.get(session, _id(aggregate_id)))}
+        resp.media = {"aggregate": view(req, aggregate_ops.get(self.svc.db,
+                                                               _id(aggregate_id)))}
 
     def on_put(self, req, resp, aggregate_id):
         policy.authorize(req.context.auth, "os_compute_api:os-aggregates:update")
         changes = common.body(req, UPDATE)["aggregate"]
-        with self.svc.db.session() as session:
-            aggregate = aggregates.update(session, _id(aggregate_id), changes)
-            resp.media = {"aggregate": view(req, aggregate)}
+        aggregate = aggregate_ops.update(self.svc.db, _id(aggregate_id), changes)
+        resp.media = {"aggregate": view(req, aggregate)}
 
     def on_delete(self, req, resp, aggregate_id):
         policy.authorize(req.context.auth, "os_compute_api:os-aggregates:delete")
-        with self.svc.db.session() as session:
-            aggregates.delete(session, _id(aggregate_id))
+        aggregate_ops.delete(self.svc.db, _id(aggregate_id))
 
 
 class AggregateAction:
@@ -118,13 +119,5 @@ class AggregateAction:
             raise errors.BadRequest(f"There is no such action: {name}")
         policy.authorize(req.context.auth, f"os_compute_api:os-aggregates:{name}")
         common.check(argument, ACTIONS[name], name)
-        aggregate_id = _id(aggregate_id)
-        with self.svc.db.session() as session:
-            if name == "add_host":
-                aggregate = aggregates.add_host(session, aggregate_id, argument["host"])
-            elif name == "remove_host":
-                aggregate = aggregates.remove_host(session, aggregate_id, argument["host"])
-            else:
-                aggregate = aggregates.set_metadata(session, aggregate_id,
-                                                    argument["metadata"])
-            resp.media = {"aggregate": view(req, aggregate)}
+        aggregate = aggregate_ops.act(self.svc.db, _id(aggregate_id), name, argument)
+        resp.media = {"aggregate": view(req, aggregate)}

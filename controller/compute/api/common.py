@@ -1,13 +1,12 @@
 """What the compute API's resources share: request bodies checked against JSON schemas,
-pagination, links, and the caller's view of a server."""
+pagination, links, and the policy checks handed to operations."""
 import dataclasses
 
-import falcon
 import jsonschema
 
+from controller import policy
+from controller.api import body as api_body
 from controller.api import errors
-from controller.compute import instances
-from controller.compute.exception import InstanceNotFound
 
 # Schema pieces used by several resources.
 NAME = {"type": "string", "minLength": 1, "maxLength": 255,
@@ -18,9 +17,20 @@ METADATA = {"type": "object",
             "patternProperties": {r"^[a-zA-Z0-9\-_:. ]{1,255}$": {
                 "type": "string", "maxLength": 255}},
             "additionalProperties": False}
-NON_NEGATIVE_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0}
+# Nova's "uuid" format (oslo's is_uuid_like): hex digits, dashes optional. Such ids go
+# into the URLs of calls to sibling services, so nothing else may pass.
+UUID = {"type": "string",
+        "pattern": r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+                   r"[0-9a-fA-F]{12}$"}
+# A block device's ``uuid`` (volume, snapshot or image id): Nova's pattern for it.
+UUID_OR_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+                "pattern": r"^[a-zA-Z0-9._-]*$"}
+# Nova's db.MAX_INT: the largest value of the 32-bit integer columns.
+MAX_INT = 2 ** 31 - 1
+NON_NEGATIVE_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0,
+                    "maximum": MAX_INT}
 POSITIVE_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]*[1-9][0-9]*$",
-                "minimum": 1}
+                "minimum": 1, "maximum": MAX_INT}
 BOOLEAN = {"type": ["boolean", "string"],
            "enum": [True, False, "True", "False", "true", "false", "1", "0", "yes", "no",
                     "on", "off"]}
@@ -48,18 +58,16 @@ class Handles:
 
 def body(req, schema):
     """The request's JSON body, valid against ``schema``, or a 400 saying what is wrong."""
-    try:
-        document = req.get_media()
-    except (falcon.MediaNotFoundError, falcon.MediaMalformedError) as exc:
-        raise errors.BadRequest(f"Malformed request body: {exc.description or exc.title}"
-                                ) from exc
+    document = api_body.read_json(req, malformed="Malformed request body: not JSON.")
+    if document is None:
+        raise errors.BadRequest("Malformed request body: a JSON body is required.")
     return check(document, schema)
 
 
 def check(document, schema, where=None):
     """``document`` if valid against ``schema``, else a 400 naming the field."""
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft7Validator(schema).iter_errors(document))
+        api_body.StrictValidator(schema).iter_errors(document))
     if error is not None:
         path = [where] if where else []
         field = "/".join(path + [str(part) for part in error.absolute_path]) or "body"
@@ -72,13 +80,18 @@ def to_bool(value):
     return str(value).lower() in ("true", "1", "yes", "on")
 
 
-def to_int(value, name, minimum=0):
+def to_int(value, name, minimum=0, maximum=MAX_INT):
+    """``value`` (a number or its text) as an int within the column's range, else 400."""
+    if isinstance(value, float):
+        raise errors.BadRequest(f"{name} must be an integer, not {value!r}.")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise errors.BadRequest(f"{name} must be an integer, not {value!r}.") from None
+        raise errors.BadRequest(f"{name} must be an integer.") from None
     if number < minimum:
         raise errors.BadRequest(f"{name} must be >= {minimum}.")
+    if number > maximum:
+        raise errors.BadRequest(f"{name} must be <= {maximum}.")
     return number
 
 
@@ -123,13 +136,11 @@ def links(req, path):
             {"rel": "bookmark", "href": f"{req.prefix}{path}"}]
 
 
-def visible_instance(session, auth, instance_uuid, lock=False):
-    """The server if the caller may see it: their project's, or any for admins.
-    Others' servers do not exist as far as the caller can tell (404)."""
-    try:
-        instance = instances.get(session, instance_uuid, lock=lock)
-    except InstanceNotFound:
-        instance = None
-    if instance is None or (instance.project_id != auth.project_id and not auth.is_admin):
-        raise errors.NotFound(f"Instance {instance_uuid} could not be found.")
-    return instance
+def authorizer(auth, rule, then=None):
+    """The policy check of ``rule`` for an operation to run on the target it finds (the
+    server's project, say), followed by ``then()``: checks Nova makes after the policy's."""
+    def authorize(target):
+        policy.authorize(auth, rule, target)
+        if then is not None:
+            then()
+    return authorize

@@ -3,13 +3,12 @@ and their extra specs (hints for the scheduler and the virt driver)."""
 import uuid
 
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
 from controller.compute import flavors as flavor_store
-from controller.compute import models
 from controller.compute.api import common
+from controller.compute.operations import flavors
 
 _EXTRA_SPEC_KEY = r"^[a-zA-Z0-9-_:. ]{1,255}$"
 EXTRA_SPECS = {"type": "object",
@@ -32,7 +31,7 @@ CREATE = {
             "OS-FLV-EXT-DATA:ephemeral": dict(common.NON_NEGATIVE_INT),
             "swap": dict(common.NON_NEGATIVE_INT),
             "rxtx_factor": {"type": ["number", "string"], "pattern": r"^[0-9]+(\.[0-9]+)?$",
-                            "exclusiveMinimum": 0},
+                            "exclusiveMinimum": 0, "maximum": 3.40282e38, "maxLength": 40},
             "os-flavor-access:is_public": common.BOOLEAN,
             "description": common.DESCRIPTION,
         },
@@ -76,19 +75,6 @@ def detail(req, flavor):
     return body
 
 
-def _visible(session, auth, flavor_id):
-    flavor = flavor_store.find(session, flavor_id)
-    if flavor is None or (not flavor.is_public and not auth.is_admin):
-        raise errors.NotFound(f"Flavor {flavor_id} could not be found.")
-    return flavor
-
-
-def _spec_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 class _FlavorList:
     def __init__(self, svc):
         self.svc = svc
@@ -97,33 +83,21 @@ class _FlavorList:
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:flavors:read")
         params = req.params
-        query = select(models.Flavor).where(models.Flavor.disabled.is_(False))
         is_public = params.get("is_public")
         if is_public is not None and is_public.lower() == "none":
             visibility = None if auth.is_admin else True    # every flavor, for admins
         else:
             visibility = True if is_public is None else common.to_bool(is_public)
             visibility = visibility or not auth.is_admin
-        if visibility is not None:
-            query = query.where(models.Flavor.is_public.is_(visibility))
-        if params.get("minRam"):
-            query = query.where(models.Flavor.memory_mb >= common.to_int(params["minRam"],
-                                                                         "minRam"))
-        if params.get("minDisk"):
-            query = query.where(models.Flavor.root_gb >= common.to_int(params["minDisk"],
-                                                                       "minDisk"))
-        sort_keys = {"id": models.Flavor.id, "name": models.Flavor.name,
-                     "memory_mb": models.Flavor.memory_mb, "vcpus": models.Flavor.vcpus,
-                     "root_gb": models.Flavor.root_gb, "flavorid": models.Flavor.id,
-                     "created_at": models.Flavor.created_at}
+        min_ram = (common.to_int(params["minRam"], "minRam") if params.get("minRam")
+                   else None)
+        min_disk = (common.to_int(params["minDisk"], "minDisk") if params.get("minDisk")
+                    else None)
         sort_key = params.get("sort_key", "flavorid")
-        if sort_key not in sort_keys:
+        if sort_key not in flavors.SORT_KEYS:
             raise errors.BadRequest(f"Invalid sort_key {sort_key!r}")
-        column = sort_keys[sort_key]
-        query = query.order_by(column.desc() if params.get("sort_dir") == "desc"
-                               else column.asc(), models.Flavor.id)
-        with self.svc.db.session() as session:
-            found = list(session.scalars(query))
+        found = flavors.list_flavors(self.svc.db, visibility, min_ram, min_disk, sort_key,
+                                     descending=params.get("sort_dir") == "desc")
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
         page = common.paginate(found, limit, marker, lambda f: f.id)
         body = {"flavors": [view(req, flavor) for flavor in page]}
@@ -145,21 +119,17 @@ class Flavors(_FlavorList):
             raise errors.BadRequest("Invalid input for field/attribute flavor. Additional "
                                     "properties are not allowed ('description' was "
                                     "unexpected)")
-        flavor_id = spec.get("id") or str(uuid.uuid4())
-        with self.svc.db.session() as session:
-            if flavor_store.find(session, flavor_id) is not None:
-                raise errors.Conflict(f"Flavor with ID {flavor_id} already exists.")
-            if flavor_store.by_name(session, spec["name"]) is not None:
-                raise errors.Conflict(f"Flavor with name {spec['name']} already exists.")
-            flavor = models.Flavor(
-                id=flavor_id, name=spec["name"], memory_mb=int(spec["ram"]),
-                vcpus=int(spec["vcpus"]), root_gb=int(spec["disk"]),
-                ephemeral_gb=int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
-                swap=int(spec.get("swap") or 0),
-                rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
-                is_public=common.to_bool(spec.get("os-flavor-access:is_public", True)),
-                disabled=False, description=spec.get("description"), extra_specs=[])
-            session.add(flavor)
+        flavor = flavors.create(
+            self.svc.db, spec.get("id") or str(uuid.uuid4()), spec["name"],
+            memory_mb=common.to_int(spec["ram"], "ram", 1),
+            vcpus=common.to_int(spec["vcpus"], "vcpus", 1),
+            root_gb=common.to_int(spec["disk"], "disk"),
+            ephemeral_gb=common.to_int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0),
+                                       "OS-FLV-EXT-DATA:ephemeral"),
+            swap=common.to_int(spec.get("swap") or 0, "swap"),
+            rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
+            is_public=common.to_bool(spec.get("os-flavor-access:is_public", True)),
+            description=spec.get("description"))
         resp.media = {"flavor": detail(req, flavor)}
 
 
@@ -175,8 +145,7 @@ class Flavor:
     def on_get(self, req, resp, flavor_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:flavors:read")
-        with self.svc.db.session() as session:
-            resp.media = {"flavor": detail(req, _visible(session, auth, flavor_id))}
+        resp.media = {"flavor": detail(req, flavors.get(self.svc.db, auth, flavor_id))}
 
     def on_put(self, req, resp, flavor_id):
         auth = req.context.auth
@@ -184,16 +153,13 @@ class Flavor:
         if req.context.microversion < (2, 55):
             raise errors.MethodNotAllowed("Changing a flavor needs microversion 2.55.")
         description = common.body(req, UPDATE)["flavor"]["description"]
-        with self.svc.db.session() as session:
-            flavor = _visible(session, auth, flavor_id)
-            flavor.description = description
-            resp.media = {"flavor": detail(req, flavor)}
+        resp.media = {"flavor": detail(req, flavors.set_description(
+            self.svc.db, auth, flavor_id, description))}
 
     def on_delete(self, req, resp, flavor_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-flavor-manage")
-        with self.svc.db.session() as session:
-            session.delete(_visible(session, auth, flavor_id))
+        flavors.delete(self.svc.db, auth, flavor_id)
         resp.status = falcon.HTTP_202
 
 
@@ -204,28 +170,14 @@ class ExtraSpecs:
     def on_get(self, req, resp, flavor_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:flavors:read")
-        with self.svc.db.session() as session:
-            flavor = _visible(session, auth, flavor_id)
-            resp.media = {"extra_specs": flavor_store.extra_specs(flavor)}
+        resp.media = {"extra_specs": flavors.get_extra_specs(self.svc.db, auth, flavor_id)}
 
     def on_post(self, req, resp, flavor_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-flavor-manage")
         specs = common.body(req, SPECS_BODY)["extra_specs"]
-        with self.svc.db.session() as session:
-            flavor = _visible(session, auth, flavor_id)
-            set_specs(flavor, specs)
-            resp.media = {"extra_specs": flavor_store.extra_specs(flavor)}
-
-
-def set_specs(flavor, specs):
-    existing = {spec.key: spec for spec in flavor.extra_specs}
-    for key, value in specs.items():
-        if key in existing:
-            existing[key].value = _spec_value(value)
-        else:
-            flavor.extra_specs.append(models.FlavorExtraSpec(key=key,
-                                                             value=_spec_value(value)))
+        resp.media = {"extra_specs": flavors.set_extra_specs(self.svc.db, auth, flavor_id,
+                                                             specs)}
 
 
 class ExtraSpec:
@@ -235,11 +187,7 @@ class ExtraSpec:
     def on_get(self, req, resp, flavor_id, key):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:flavors:read")
-        with self.svc.db.session() as session:
-            specs = flavor_store.extra_specs(_visible(session, auth, flavor_id))
-        if key not in specs:
-            raise errors.NotFound(f"Flavor {flavor_id} has no extra specs with key {key}.")
-        resp.media = {key: specs[key]}
+        resp.media = flavors.get_extra_spec(self.svc.db, auth, flavor_id, key)
 
     def on_put(self, req, resp, flavor_id, key):
         auth = req.context.auth
@@ -247,18 +195,10 @@ class ExtraSpec:
         spec = common.body(req, ONE_SPEC)
         if key not in spec:
             raise errors.BadRequest("Request body and URI mismatch")
-        with self.svc.db.session() as session:
-            set_specs(_visible(session, auth, flavor_id), spec)
-        resp.media = {key: _spec_value(spec[key])}
+        resp.media = flavors.set_extra_spec(self.svc.db, auth, flavor_id, key, spec[key])
 
     def on_delete(self, req, resp, flavor_id, key):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-flavor-manage")
-        with self.svc.db.session() as session:
-            flavor = _visible(session, auth, flavor_id)
-            match = [spec for spec in flavor.extra_specs if spec.key == key]
-            if not match:
-                raise errors.NotFound(f"Flavor {flavor_id} has no extra specs with key "
-                                      f"{key}.")
-            flavor.extra_specs.remove(match[0])
+        flavors.delete_extra_spec(self.svc.db, auth, flavor_id, key)
         resp.status = falcon.HTTP_202

@@ -1,8 +1,8 @@
 """``/os-hypervisors``: each compute host's capacity and what is claimed of it (admins)."""
+from contract.exception import ComputeError
 from controller import policy
 from controller.api import errors
 from controller.compute.api import common
-from controller.compute.exception import ComputeError
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 

@@ -1,11 +1,9 @@
 """``/servers/{id}/os-instance-actions``: what was done to a server, step by step, with
 each step's host and result (``openstack server event list/show``)."""
-from sqlalchemy import select
-
 from controller import policy
-from controller.api import errors
-from controller.compute import actions, models
+from controller.compute import actions
 from controller.compute.api import common, server_views
+from controller.compute.operations import instance_actions
 
 
 def _time(value):
@@ -35,26 +33,15 @@ def _event(req, event, project_id, show_details):
     return body
 
 
-class _Base:
+class Actions:
     def __init__(self, svc):
         self.svc = svc
 
-    def _instance(self, session, req, server_id, action):
-        """The server, deleted ones included: their history stays readable."""
-        auth = req.context.auth
-        instance = session.get(models.Instance, server_id)
-        if instance is None or (instance.project_id != auth.project_id
-                                and not auth.is_admin):
-            raise errors.NotFound(f"Instance {server_id} could not be found.")
-        policy.authorize(auth, action, {"project_id": instance.project_id})
-        return instance
-
-
-class Actions(_Base):
     def on_get(self, req, resp, server_id):
-        with self.svc.db.session() as session:
-            self._instance(session, req, server_id, "os_compute_api:os-instance-actions:list")
-            entries = actions.list_for(session, server_id)
+        auth = req.context.auth
+        entries = instance_actions.list_actions(
+            self.svc.db, auth, server_id,
+            common.authorizer(auth, "os_compute_api:os-instance-actions:list"))
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
         page = common.paginate(entries, limit, marker, lambda e: e.request_id)
         resp.media = {"instanceActions": [_action(req, e) for e in page]}
@@ -64,23 +51,19 @@ class Actions(_Base):
             resp.media["links"] = more
 
 
-class Action(_Base):
+class Action:
+    def __init__(self, svc):
+        self.svc = svc
+
     def on_get(self, req, resp, server_id, request_id):
         auth = req.context.auth
-        with self.svc.db.session() as session:
-            instance = self._instance(session, req, server_id,
-                                      "os_compute_api:os-instance-actions:show")
-            entry = session.scalars(select(models.InstanceAction).where(
-                models.InstanceAction.instance_uuid == server_id,
-                models.InstanceAction.request_id == request_id)).first()
-            if entry is None:
-                raise errors.NotFound(f"Action for request_id {request_id} on instance "
-                                      f"{server_id} not found")
-            events = list(entry.events)
+        entry, events, project_id = instance_actions.get_action(
+            self.svc.db, auth, server_id, request_id,
+            common.authorizer(auth, "os_compute_api:os-instance-actions:show"))
         body = _action(req, entry)
         show_details = policy.allowed(auth, "os_compute_api:os-instance-actions:events:details",
-                                      {"project_id": instance.project_id})
+                                      {"project_id": project_id})
         if show_details or req.context.microversion >= (2, 51):
-            body["events"] = [_event(req, event, instance.project_id, show_details)
+            body["events"] = [_event(req, event, project_id, show_details)
                               for event in events]
         resp.media = {"instanceAction": body}

@@ -1,11 +1,10 @@
 """``/os-keypairs``: a user's SSH keys, imported or generated, for their servers."""
 import falcon
-from sqlalchemy import func, select
 
 from controller import policy
 from controller.api import errors
-from controller.compute import keypairs, models, quota
 from controller.compute.api import common
+from controller.compute.operations import keypairs
 from controller.db.base import isotime
 
 CREATE = {
@@ -53,10 +52,7 @@ class KeyPairs:
         self.svc = svc
 
     def on_get(self, req, resp):
-        user_id = _owner(req)
-        with self.svc.db.session() as session:
-            found = list(session.scalars(select(models.KeyPair).where(
-                models.KeyPair.user_id == user_id).order_by(models.KeyPair.name)))
+        found = keypairs.list_keypairs(self.svc.db, _owner(req))
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
         page = common.paginate(found, limit, marker, lambda k: k.name)
         resp.media = {"keypairs": [{"keypair": view(req, k)} for k in page]}
@@ -70,24 +66,9 @@ class KeyPairs:
         policy.authorize(auth, "os_compute_api:os-keypairs", {"user_id": user_id})
         if spec.get("type") == "x509":
             raise errors.BadRequest("x509 key pairs are not supported.")
-        private_key = None
-        if spec.get("public_key"):
-            public_key = keypairs.check_public_key(spec["public_key"])
-        else:
-            private_key, public_key = keypairs.generate("Generated-by-pocketstack")
-        with self.svc.db.session() as session:
-            limit = quota.limits(session, self.svc.conf, auth.project_id)["key_pairs"]
-            used = session.scalar(select(func.count(models.KeyPair.id)).where(
-                models.KeyPair.user_id == user_id))
-            quota.check({"key_pairs": limit}, {"key_pairs": used}, {"key_pairs": 1})
-            if session.scalars(select(models.KeyPair).where(
-                    models.KeyPair.user_id == user_id,
-                    models.KeyPair.name == spec["name"])).first() is not None:
-                raise errors.Conflict(f"Key pair '{spec['name']}' already exists.")
-            keypair = models.KeyPair(name=spec["name"], user_id=user_id,
-                                     public_key=public_key, type="ssh",
-                                     fingerprint=keypairs.fingerprint(public_key))
-            session.add(keypair)
+        keypair, private_key = keypairs.create(self.svc.db, self.svc.conf, auth.project_id,
+                                               user_id, spec["name"],
+                                               spec.get("public_key"))
         body = view(req, keypair)
         body["user_id"] = user_id
         if private_key:
@@ -100,19 +81,10 @@ class KeyPair:
     def __init__(self, svc):
         self.svc = svc
 
-    def _find(self, session, req, name):
-        user_id = _owner(req)
-        keypair = session.scalars(select(models.KeyPair).where(
-            models.KeyPair.user_id == user_id, models.KeyPair.name == name)).first()
-        if keypair is None:
-            raise errors.NotFound(f"Keypair {name} not found for user {user_id}")
-        return keypair
-
     def on_get(self, req, resp, name):
-        with self.svc.db.session() as session:
-            resp.media = {"keypair": view(req, self._find(session, req, name), full=True)}
+        resp.media = {"keypair": view(req, keypairs.get(self.svc.db, _owner(req), name),
+                                      full=True)}
 
     def on_delete(self, req, resp, name):
-        with self.svc.db.session() as session:
-            session.delete(self._find(session, req, name))
+        keypairs.delete(self.svc.db, _owner(req), name)
         resp.status = falcon.HTTP_204 if req.context.microversion >= (2, 2) else falcon.HTTP_202

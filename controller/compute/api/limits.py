@@ -1,6 +1,6 @@
 """``/limits``: the caller's project's limits next to what it uses."""
 from controller import policy
-from controller.compute import quota
+from controller.compute.operations import quotas
 
 
 class Limits:
@@ -13,9 +13,7 @@ class Limits:
         project_id = auth.project_id
         if req.get_param("tenant_id") and auth.is_admin:
             project_id = req.get_param("tenant_id")
-        with self.svc.db.session() as session:
-            limits = quota.limits(session, self.svc.conf, project_id)
-            used = quota.usage(session, project_id)
+        limits, used = quotas.limits_and_usage(self.svc.db, self.svc.conf, project_id)
         absolute = {
             "maxTotalInstances": limits["instances"],
             "maxTotalCores": limits["cores"],

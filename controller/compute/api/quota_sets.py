@@ -6,6 +6,7 @@ from controller import policy
 from controller.api import errors
 from controller.compute import quota
 from controller.compute.api import common
+from controller.compute.operations import quotas as quota_ops
 
 UPDATE = {
     "type": "object",
@@ -13,7 +14,8 @@ UPDATE = {
         "type": "object",
         "properties": dict(
             {resource: {"type": ["integer", "string"], "pattern": r"^-?[0-9]+$",
-                        "minimum": -1} for resource in quota.RESOURCES},
+                        "minimum": -1, "maximum": common.MAX_INT}
+             for resource in quota.RESOURCES},
             force=common.BOOLEAN,
             # Accepted for compatibility; pocketstack has no personality files.
             injected_files={"type": ["integer", "string"]},
@@ -48,9 +50,8 @@ class QuotaSet:
     def on_get(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        with self.svc.db.session() as session:
-            limits = quota.limits(session, self.svc.conf, project_id)
-        resp.media = _view(req, project_id, limits)
+        resp.media = _view(req, project_id, quota_ops.limits(self.svc.db, self.svc.conf,
+                                                          project_id))
 
     def on_put(self, req, resp, project_id):
         auth = req.context.auth
@@ -59,18 +60,10 @@ class QuotaSet:
         if req.get_param("user_id"):
             raise errors.BadRequest("Per-user quotas are not supported.")
         spec = common.body(req, UPDATE)["quota_set"]
-        values = {resource: int(spec[resource]) for resource in quota.RESOURCES
-                  if resource in spec}
-        with self.svc.db.session() as session:
-            if not common.to_bool(spec.get("force", False)):
-                used = quota.usage(session, project_id)
-                for resource, limit in values.items():
-                    if limit != quota.UNLIMITED and used.get(resource, 0) > limit:
-                        raise errors.BadRequest(
-                            f"Quota limit {limit} for {resource} must be greater than or "
-                            f"equal to already used and reserved {used[resource]}.")
-            quota.set_limits(session, project_id, values)
-            limits = quota.limits(session, self.svc.conf, project_id)
+        values = {resource: common.to_int(spec[resource], resource, minimum=-1)
+                  for resource in quota.RESOURCES if resource in spec}
+        limits = quota_ops.set_limits(self.svc.db, self.svc.conf, project_id, values,
+                                      force=common.to_bool(spec.get("force", False)))
         body = _view(req, project_id, limits)
         del body["quota_set"]["id"]
         resp.media = body
@@ -79,8 +72,7 @@ class QuotaSet:
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:update",
                          {"project_id": project_id})
-        with self.svc.db.session() as session:
-            quota.delete_limits(session, project_id)
+        quota_ops.reset_limits(self.svc.db, project_id)
         resp.status = falcon.HTTP_202
 
 
@@ -100,9 +92,7 @@ class QuotaDetail:
     def on_get(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        with self.svc.db.session() as session:
-            limits = quota.limits(session, self.svc.conf, project_id)
-            used = quota.usage(session, project_id)
+        limits, used = quota_ops.limits_and_usage(self.svc.db, self.svc.conf, project_id)
         resp.media = _view(req, project_id, {
             resource: {"limit": limit, "in_use": used.get(resource, 0), "reserved": 0}
             for resource, limit in limits.items()})

@@ -3,10 +3,10 @@ suspend, resume), lock and unlock, snapshot (createImage), rebuild, and reading 
 console log."""
 import falcon
 
-from controller import policy
 from controller.api import errors
-from controller.compute import actions, operations
-from controller.compute.api import common, server_views
+from controller.compute import actions
+from controller.compute.operations import server_actions
+from controller.compute.api import common, floating_ips, security_groups, server_views
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
 _NO_ARGUMENT = {"type": "null"}
@@ -57,7 +57,7 @@ LOCK_2_73 = {"type": ["object", "null"],
              "additionalProperties": False}
 ONE_ACTION = {"type": "object", "minProperties": 1, "maxProperties": 1}
 
-# action → (policy rule, what ServerOperations.power_action calls it, instance action)
+# action → (policy rule, what ServerActions.power_action calls it, instance action)
 POWER_ACTIONS = {
     "os-stop": ("os_compute_api:servers:stop", "stop", actions.STOP),
     "os-start": ("os_compute_api:servers:start", "start", actions.START),
@@ -68,6 +68,14 @@ POWER_ACTIONS = {
 }
 
 
+def _check_rebuild_fields(argument, version):
+    for field, since in REBUILD_FIELDS_FROM.items():
+        if field in argument and version < since:
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute rebuild. Additional properties "
+                f"are not allowed ('{field}' was unexpected)")
+
+
 class ServerAction:
     def __init__(self, svc):
         self.svc = svc
@@ -75,56 +83,53 @@ class ServerAction:
     def on_post(self, req, resp, server_id):
         auth = req.context.auth
         name, argument = next(iter(common.body(req, ONE_ACTION).items()))
+        if name in security_groups.ACTIONS:
+            security_groups.server_action(self.svc, req, server_id, name, argument)
+            resp.status = falcon.HTTP_202
+            return
+        if name in floating_ips.ACTIONS:
+            return floating_ips.handle_action(self.svc, req, resp, server_id, name, argument)
         if name not in ACTIONS:
             raise errors.BadRequest(f"There is no such action: {name}")
         schema = ACTIONS[name]
         if name == "lock" and req.context.microversion >= (2, 73):
             schema = LOCK_2_73
         common.check(argument, schema, name)
-        with self.svc.db.session() as session:
-            instance = common.visible_instance(session, auth, server_id)
-        target = {"project_id": instance.project_id}
-        ops = operations.ServerOperations(self.svc)
+        ops = server_actions.ServerActions(self.svc)
         request_id = req.context.request_id
         if name == "os-getConsoleOutput":
-            policy.authorize(auth, "os_compute_api:os-console-output", target)
             length = argument.get("length")
             resp.media = {"output": ops.console_output(
-                auth, request_id, instance, None if length is None else int(length))}
+                auth, request_id, server_id, None if length is None else int(length),
+                common.authorizer(auth, "os_compute_api:os-console-output"))}
             return
         if name in POWER_ACTIONS:
             rule, action, record_as = POWER_ACTIONS[name]
-            policy.authorize(auth, rule, target)
-            ops.power_action(auth, request_id, server_id, action, record_as)
+            ops.power_action(auth, request_id, server_id, action, record_as,
+                             common.authorizer(auth, rule))
         elif name == "reboot":
-            policy.authorize(auth, "os_compute_api:servers:reboot", target)
             hard = argument["type"].upper() == "HARD"
             ops.power_action(auth, request_id, server_id,
-                             "reboot_hard" if hard else "reboot", actions.REBOOT)
+                             "reboot_hard" if hard else "reboot", actions.REBOOT,
+                             common.authorizer(auth, "os_compute_api:servers:reboot"))
         elif name == "createImage":
-            policy.authorize(auth, "os_compute_api:servers:create_image", target)
-            image_id = ops.create_image(auth, request_id, server_id, argument["name"],
-                                        argument.get("metadata"))
+            image_id = ops.create_image(
+                auth, request_id, server_id, argument["name"], argument.get("metadata"),
+                common.authorizer(auth, "os_compute_api:servers:create_image"))
             if req.context.microversion >= (2, 45):
                 resp.media = {"image_id": image_id}
             else:
                 resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
         elif name == "rebuild":
-            policy.authorize(auth, "os_compute_api:servers:rebuild", target)
-            for field, version in REBUILD_FIELDS_FROM.items():
-                if field in argument and req.context.microversion < version:
-                    raise errors.BadRequest(
-                        f"Invalid input for field/attribute rebuild. Additional properties "
-                        f"are not allowed ('{field}' was unexpected)")
-            ops.rebuild(auth, request_id, server_id, argument)
-            with self.svc.db.session() as session:
-                resp.media = {"server": server_views.detail(
-                    req, common.visible_instance(session, auth, server_id), auth)}
+            instance = ops.rebuild(auth, request_id, server_id, argument, common.authorizer(
+                auth, "os_compute_api:servers:rebuild",
+                then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
+            resp.media = {"server": server_views.detail(req, instance, auth)}
         elif name == "lock":
-            policy.authorize(auth, "os_compute_api:os-lock-server:lock", target)
             reason = argument.get("locked_reason") if schema is LOCK_2_73 and argument else None
-            ops.lock(auth, request_id, server_id, reason)
+            ops.lock(auth, request_id, server_id,
+                     common.authorizer(auth, "os_compute_api:os-lock-server:lock"), reason)
         else:
-            policy.authorize(auth, "os_compute_api:os-lock-server:unlock", target)
-            ops.unlock(auth, request_id, server_id)
+            ops.unlock(auth, request_id, server_id,
+                       common.authorizer(auth, "os_compute_api:os-lock-server:unlock"))
         resp.status = falcon.HTTP_202

@@ -25,6 +25,10 @@ def addresses(network_info):
                 entries.append({"addr": ip["address"], "version": ip["version"],
                                 "OS-EXT-IPS:type": "fixed",
                                 "OS-EXT-IPS-MAC:mac_addr": vif["address"]})
+                entries += [{"addr": floating["address"], "version": floating["version"],
+                             "OS-EXT-IPS:type": "floating",
+                             "OS-EXT-IPS-MAC:mac_addr": vif["address"]}
+                            for floating in ip.get("floating_ips", [])]
     return result
 
 
@@ -60,8 +64,10 @@ def host_status(service_is_up, service):
     return "UP" if service_is_up(service) else "DOWN"
 
 
-def detail(req, instance, auth, host_states=None, server_groups=None):
-    """The full server document. ``host_states``: host → status, for admins."""
+def detail(req, instance, auth, host_states=None, server_groups=None,
+           security_groups=None):
+    """The full server document. ``host_states``: host → status, for admins;
+    ``security_groups``: [{"name": ...}] of its ports (left out when none)."""
     version = req.context.microversion
     server = {
         "id": instance.uuid,
@@ -95,6 +101,8 @@ def detail(req, instance, auth, host_states=None, server_groups=None):
             {"id": bdm.volume_id, "delete_on_termination": bdm.delete_on_termination}
             for bdm in instance.block_device_mappings if bdm.volume_id],
     }
+    if security_groups:
+        server["security_groups"] = security_groups
     if instance.vm_state == states.ERROR and instance.faults:
         fault = instance.faults[-1]
         server["fault"] = {"code": fault.code, "message": fault.message,

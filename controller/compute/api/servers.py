@@ -1,15 +1,13 @@
 """``/servers``: create, list (with filters and pages), show, rename and delete servers."""
-import re
-
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.compute import models, operations, states
-from controller.compute.api import common, server_views
+from controller.compute import name_filter, states
+from controller.compute.api import common, security_groups, server_views
+from controller.compute.operations import servers
 from controller.db.base import utcnow
-from controller.scheduler import AGENT_BINARY, placement
+from controller.scheduler import placement
 
 _NETWORKS = {"oneOf": [
     {"type": "string", "enum": ["none", "auto"]},
@@ -22,7 +20,7 @@ _NETWORKS = {"oneOf": [
         "additionalProperties": False}}]}
 
 _BLOCK_DEVICE = {"type": "object", "properties": {
-    "uuid": {"type": "string"}, "boot_index": {"type": ["integer", "string", "null"]},
+    "uuid": common.UUID_OR_NAME, "boot_index": {"type": ["integer", "string", "null"]},
     "source_type": {"type": "string", "enum": ["image", "volume", "snapshot", "blank"]},
     "destination_type": {"type": "string", "enum": ["local", "volume"]},
     "delete_on_termination": common.BOOLEAN, "volume_size": common.NON_NEGATIVE_INT,
@@ -100,22 +98,23 @@ def _check_version_fields(server, version):
     if version >= (2, 37) and "networks" not in server:
         raise errors.BadRequest("Invalid input for field/attribute server. "
                                 "'networks' is a required property")
-    for group in server.get("security_groups") or []:
-        if group["name"] != "default":
-            raise errors.BadRequest(f"Security group {group['name']} is not supported: "
-                                    f"servers get the network's default rules.")
 
 
-def host_states(svc, auth, version):
-    """host → host_status for admins from 2.16, else None (the field is left out)."""
-    if version < (2, 16) or not policy.allowed(auth, "os_compute_api:servers:show:host_status",
-                                               {"project_id": auth.project_id}):
+def shows_host_status(auth, version):
+    """Whether servers show their ``host_status``: for admins, from 2.16."""
+    return version >= (2, 16) and policy.allowed(
+        auth, "os_compute_api:servers:show:host_status", {"project_id": auth.project_id})
+
+
+def host_states(svc, services):
+    """host → host_status of the agent ``services``; None (the field is left out) when
+    they were not asked for."""
+    if services is None:
         return None
     now = utcnow()
     down_after = svc.conf.scheduler.service_down_time
     return {service.host: server_views.host_status(
-        lambda s: placement.is_up(s, now, down_after), service)
-        for service in placement.list_services(svc.db, binary=AGENT_BINARY)}
+        lambda s: placement.is_up(s, now, down_after), service) for service in services}
 
 
 class _ServerList:
@@ -124,53 +123,52 @@ class _ServerList:
     def __init__(self, svc):
         self.svc = svc
 
-    def _filtered(self, req, auth):
+    def _filtered(self, req, auth, with_services):
+        """The servers the request's filters select, and the agent services when
+        ``with_services`` (for their host_status)."""
         params = req.params
         all_tenants = "all_tenants" in params and (params["all_tenants"] in ("", None)
                                                    or common.to_bool(params["all_tenants"]))
-        query = select(models.Instance).where(models.Instance.deleted_at.is_(None))
+        filters = {}
         if all_tenants:
             policy.authorize(auth, "os_compute_api:servers:index:get_all_tenants")
             project = params.get("project_id") or params.get("tenant_id")
-            if project:
-                query = query.where(models.Instance.project_id == project)
+            filters["project_id"] = project or None
         else:
-            query = query.where(models.Instance.project_id == auth.project_id)
+            filters["project_id"] = auth.project_id
         if params.get("status"):
             vm_state = states.VM_STATES_BY_STATUS.get(params["status"].upper())
             if vm_state is None:
-                return []
-            query = query.where(models.Instance.vm_state == vm_state)
+                return [], None
+            filters["vm_state"] = vm_state
         if params.get("host") and policy.allowed(
                 auth, "os_compute_api:servers:allow_all_filters", {}):
-            query = query.where(models.Instance.host == params["host"])
+            filters["host"] = params["host"]
         if params.get("flavor"):
-            query = query.where(models.Instance.flavor_id == params["flavor"])
+            filters["flavor_id"] = params["flavor"]
         if params.get("image"):
-            image = params["image"].rstrip("/").rsplit("/", 1)[-1]
-            query = query.where(models.Instance.image_ref == image)
+            filters["image_ref"] = params["image"].rstrip("/").rsplit("/", 1)[-1]
         if params.get("reservation_id"):
-            query = query.where(models.Instance.reservation_id == params["reservation_id"])
-        query = query.order_by(models.Instance.created_at.desc(), models.Instance.uuid.desc())
-        with self.svc.db.session() as session:
-            found = list(session.scalars(query))
+            filters["reservation_id"] = params["reservation_id"]
+        found, services = servers.ServerOperations(self.svc).list_servers(
+            with_services=with_services, **filters)
         if params.get("name"):
-            try:
-                pattern = re.compile(params["name"])
-            except re.error as exc:
-                raise errors.BadRequest(f"Invalid name filter {params['name']!r}: "
-                                        f"{exc}") from None
-            found = [instance for instance in found if pattern.search(instance.name)]
-        return found
+            found = name_filter.matching(params["name"], found, lambda i: i.name)
+        return found, services
 
     def list(self, req, auth, detail, path):
         policy.authorize(auth, "os_compute_api:servers:detail" if detail
                          else "os_compute_api:servers:index")
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
-        page = common.paginate(self._filtered(req, auth), limit, marker, lambda i: i.uuid)
+        found, services = self._filtered(
+            req, auth, detail and shows_host_status(auth, req.context.microversion))
+        page = common.paginate(found, limit, marker, lambda i: i.uuid)
         if detail:
-            hosts = host_states(self.svc, auth, req.context.microversion)
-            body = {"servers": [server_views.detail(req, i, auth, hosts) for i in page]}
+            hosts = host_states(self.svc, services)
+            groups = security_groups.names_of_servers(self.svc, auth, page)
+            body = {"servers": [server_views.detail(req, i, auth, hosts,
+                                                    security_groups=groups.get(i.uuid))
+                                for i in page]}
         else:
             body = {"servers": [server_views.summary(req, i) for i in page]}
         more = common.next_link(req, path, page, limit, lambda i: i.uuid)
@@ -192,9 +190,8 @@ class Servers(_ServerList):
         server["config_drive"] = common.to_bool(server.get("config_drive", False))
         hints = (document.get("os:scheduler_hints")
                  or document.get("OS-SCH-HNT:scheduler_hints") or {})
-        ops = operations.ServerOperations(self.svc)
-        created, reservation_id = ops.create(auth, req.context.request_id, server, hints)
-        ops.record_api_steps(created, req.context)
+        created, reservation_id = servers.ServerOperations(self.svc).create(
+            auth, req.context, server, hints)
         resp.status = falcon.HTTP_202
         if common.to_bool(server.get("return_reservation_id", False)):
             resp.media = {"reservation_id": reservation_id}
@@ -203,7 +200,8 @@ class Servers(_ServerList):
         resp.location = common.url(req, f"/servers/{first.uuid}")
         resp.media = {"server": {"id": first.uuid, "OS-DCF:diskConfig": "MANUAL",
                                  "links": common.links(req, f"/servers/{first.uuid}"),
-                                 "security_groups": [{"name": "default"}]}}
+                                 "security_groups": server.get("security_groups")
+                                 or [{"name": "default"}]}}
 
 
 class ServersDetail(_ServerList):
@@ -215,19 +213,18 @@ class Server:
     def __init__(self, svc):
         self.svc = svc
 
-    def _show(self, req, auth, server_id):
-        with self.svc.db.session() as session:
-            instance = common.visible_instance(session, auth, server_id)
-            policy.authorize(auth, "os_compute_api:servers:show",
-                             {"project_id": instance.project_id})
-            groups = list(session.scalars(
-                select(models.ServerGroupMember.group_uuid).where(
-                    models.ServerGroupMember.instance_uuid == instance.uuid)))
-        hosts = host_states(self.svc, auth, req.context.microversion)
-        return {"server": server_views.detail(req, instance, auth, hosts, groups)}
+    def _view(self, req, auth, shown):
+        instance, groups, services = shown
+        names = security_groups.names_of_servers(self.svc, auth, [instance])
+        return {"server": server_views.detail(req, instance, auth,
+                                              host_states(self.svc, services), groups,
+                                              names.get(instance.uuid))}
 
     def on_get(self, req, resp, server_id):
-        resp.media = self._show(req, req.context.auth, server_id)
+        auth = req.context.auth
+        resp.media = self._view(req, auth, servers.ServerOperations(self.svc).show(
+            auth, server_id, common.authorizer(auth, "os_compute_api:servers:show"),
+            shows_host_status(auth, req.context.microversion)))
 
     def on_put(self, req, resp, server_id):
         auth = req.context.auth
@@ -236,22 +233,14 @@ class Server:
             raise errors.BadRequest("Invalid input for field/attribute server. Additional "
                                     "properties are not allowed ('description' was "
                                     "unexpected)")
-        with self.svc.db.session() as session:
-            instance = common.visible_instance(session, auth, server_id, lock=True)
-            policy.authorize(auth, "os_compute_api:servers:update",
-                             {"project_id": instance.project_id})
-            if "name" in server:
-                instance.name = server["name"]
-            if "description" in server:
-                instance.description = server["description"]
-        resp.media = self._show(req, auth, server_id)
+        resp.media = self._view(req, auth, servers.ServerOperations(self.svc).update(
+            auth, server_id, server, common.authorizer(auth, "os_compute_api:servers:update"),
+            common.authorizer(auth, "os_compute_api:servers:show"),
+            shows_host_status(auth, req.context.microversion)))
 
     def on_delete(self, req, resp, server_id):
         auth = req.context.auth
-        with self.svc.db.session() as session:
-            instance = common.visible_instance(session, auth, server_id)
-            policy.authorize(auth, "os_compute_api:servers:delete",
-                             {"project_id": instance.project_id})
-        operations.ServerOperations(self.svc).delete(auth, req.context.request_id,
-                                                     server_id)
+        servers.ServerOperations(self.svc).delete(
+            auth, req.context.request_id, server_id,
+            common.authorizer(auth, "os_compute_api:servers:delete"))
         resp.status = falcon.HTTP_204

@@ -6,8 +6,9 @@ from controller import policy
 from controller.api import errors
 from controller.compute import aggregates
 from controller.compute.api import common
+from controller.compute.operations import services
 from controller.db.base import utcnow
-from controller.scheduler import AGENT_BINARY, ServiceInUse, ServiceNotFound, placement
+from controller.scheduler import AGENT_BINARY, placement
 
 UPDATE = {"type": "object",
           "properties": {"status": {"type": "string", "enum": ["enabled", "disabled"]},
@@ -53,11 +54,9 @@ class Services:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "os_compute_api:os-services")
-        found = placement.list_services(self.svc.db, binary=req.get_param("binary"),
-                                        host=req.get_param("host"))
+        found, zones = services.list_services(self.svc.db, binary=req.get_param("binary"),
+                                              host=req.get_param("host"))
         now = utcnow()
-        with self.svc.db.session() as session:
-            zones = aggregates.host_zones(session)
         resp.media = {"services": [view(req, self.svc.conf, s, now, zones) for s in found]}
 
 
@@ -65,34 +64,18 @@ class Service:
     def __init__(self, svc):
         self.svc = svc
 
-    def _by_id(self, service_id):
-        for service in placement.list_services(self.svc.db):
-            if service_id in (service.uuid, str(service.id)):
-                return service
-        raise errors.NotFound(f"Service {service_id} could not be found.")
-
     def on_put(self, req, resp, service_id):
         policy.authorize(req.context.auth, "os_compute_api:os-services")
         if req.context.microversion < (2, 53):
             self._legacy_update(req, resp, service_id)
             return
         spec = common.body(req, UPDATE)
-        service = self._by_id(service_id)
-        if "disabled_reason" in spec and spec.get("status") != "disabled":
-            raise errors.BadRequest("Specifying a disabled_reason is only supported when "
-                                    "the status is disabled.")
-        if not spec:
-            raise errors.BadRequest("At least one of status or forced_down must be given.")
-        disabled = service.disabled if "status" not in spec else spec["status"] == "disabled"
-        forced_down = (common.to_bool(spec["forced_down"]) if "forced_down" in spec
-                       else None)
-        placement.set_service_status(self.svc.db, service.host, service.binary, disabled,
-                                     reason=spec.get("disabled_reason"),
-                                     forced_down=forced_down)
-        with self.svc.db.session() as session:
-            zones = aggregates.host_zones(session)
-        resp.media = {"service": view(req, self.svc.conf, self._by_id(service_id), utcnow(),
-                                      zones)}
+        service, zones = services.update(
+            self.svc.db, service_id, status=spec.get("status"),
+            disabled_reason=spec.get("disabled_reason"),
+            forced_down=(common.to_bool(spec["forced_down"]) if "forced_down" in spec
+                         else None))
+        resp.media = {"service": view(req, self.svc.conf, service, utcnow(), zones)}
 
     def _legacy_update(self, req, resp, verb):
         if verb not in LEGACY_ACTIONS or (verb == "force-down"
@@ -101,34 +84,24 @@ class Service:
         spec = common.body(req, LEGACY_UPDATE)
         if verb == "disable-log-reason" and "disabled_reason" not in spec:
             raise errors.BadRequest("Missing disabled reason field")
-        matches = placement.list_services(self.svc.db, binary=spec["binary"],
-                                          host=spec["host"])
-        if not matches:
-            raise errors.NotFound(f"Service {spec['binary']} on host {spec['host']} could "
-                                  f"not be found.")
-        service = matches[0]
-        body = {"host": service.host, "binary": service.binary}
         if verb == "force-down":
             forced_down = common.to_bool(spec.get("forced_down", False))
-            placement.set_service_status(self.svc.db, service.host, service.binary,
-                                         service.disabled, forced_down=forced_down)
-            body["forced_down"] = forced_down
+            service = services.update_by_host(self.svc.db, spec["binary"], spec["host"],
+                                              forced_down=forced_down)
+            body = {"host": service.host, "binary": service.binary,
+                    "forced_down": forced_down}
         else:
             disabled = verb != "enable"
-            placement.set_service_status(self.svc.db, service.host, service.binary,
-                                         disabled, reason=spec.get("disabled_reason"))
-            body["status"] = "disabled" if disabled else "enabled"
+            service = services.update_by_host(self.svc.db, spec["binary"], spec["host"],
+                                              disabled=disabled,
+                                              reason=spec.get("disabled_reason"))
+            body = {"host": service.host, "binary": service.binary,
+                    "status": "disabled" if disabled else "enabled"}
             if verb == "disable-log-reason":
                 body["disabled_reason"] = spec["disabled_reason"]
         resp.media = {"service": body}
 
     def on_delete(self, req, resp, service_id):
         policy.authorize(req.context.auth, "os_compute_api:os-services")
-        service = self._by_id(service_id)
-        try:
-            placement.delete_service(self.svc.db, service.id)
-        except ServiceNotFound:
-            raise errors.NotFound(f"Service {service_id} could not be found.") from None
-        except ServiceInUse as exc:
-            raise errors.Conflict(str(exc)) from None
+        services.delete(self.svc.db, service_id)
         resp.status = falcon.HTTP_204

@@ -6,6 +6,7 @@ from controller import policy
 from controller.api import errors
 from controller.compute import usage
 from controller.compute.api import common
+from controller.compute.operations import usage as usage_ops
 from controller.db.base import utcnow
 
 
@@ -44,12 +45,8 @@ class _Report:
         limit = marker = None
         if req.context.microversion >= (2, 40):
             limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
-        with self.svc.db.session() as session:
-            try:
-                rows = usage.servers_in_window(session, start, stop, project_id, limit,
-                                               marker)
-            except usage.MarkerNotFound as exc:
-                raise errors.BadRequest(str(exc)) from None
+        rows = usage_ops.servers_in_window(self.svc.db, start, stop, project_id, limit,
+                                           marker)
         more = limit and common.next_link(req, path, rows, limit, lambda row: row.uuid)
         return usage.project_usages(rows, start, stop, now, detailed), more
 

@@ -3,18 +3,16 @@ volume``) and detach (``server remove volume``) a server's volumes. An attachmen
 named by its volume's id, as in Nova before 2.89."""
 import falcon
 
-from controller import policy
 from controller.api import errors
-from controller.compute import block_devices
-from controller.compute import volume_attachments as attachments
 from controller.compute.api import common
+from controller.compute.operations import volume_attachments as attachments
 
 ATTACH = {
     "type": "object",
     "properties": {"volumeAttachment": {
         "type": "object",
         "properties": {
-            "volumeId": {"type": "string", "minLength": 1, "maxLength": 36},
+            "volumeId": common.UUID,
             "device": {"type": ["string", "null"], "maxLength": 255},
             "tag": {"type": "string", "minLength": 1, "maxLength": 60},
             "delete_on_termination": common.BOOLEAN},
@@ -38,31 +36,24 @@ def view(bdm, server_id, version):
     return body
 
 
-def _volume_bdms(instance):
-    return [bdm for bdm in instance.block_device_mappings
-            if bdm.destination_type == block_devices.VOLUME and bdm.volume_id]
+def _authorizer(req, rule):
+    return common.authorizer(req.context.auth, f"os_compute_api:os-volumes-attachments:{rule}")
 
 
 class _Resource:
     def __init__(self, svc):
         self.svc = svc
-
-    def _instance(self, req, server_id, rule):
-        auth = req.context.auth
-        with self.svc.db.session() as session:
-            instance = common.visible_instance(session, auth, server_id)
-        policy.authorize(auth, f"os_compute_api:os-volumes-attachments:{rule}",
-                         {"project_id": instance.project_id})
-        return instance
+        self.attachments = attachments.VolumeAttachments(svc)
 
 
 class VolumeAttachments(_Resource):
     def on_get(self, req, resp, server_id):
-        instance = self._instance(req, server_id, "index")
+        bdms = self.attachments.list(req.context.auth, server_id, _authorizer(req, "index"))
         offset = common.to_int(req.get_param("offset") or 0, "offset")
         limit, _ = common.page_params(req, self.svc.conf.compute.max_limit)
-        page = _volume_bdms(instance)[offset:offset + limit]
-        resp.media = {"volumeAttachments": [view(bdm, instance.uuid, req.context.microversion)
+        page = bdms[offset:offset + limit]
+        resp.media = {"volumeAttachments": [view(bdm, bdm.instance_uuid,
+                                                 req.context.microversion)
                                             for bdm in page]}
 
     def on_post(self, req, resp, server_id):
@@ -73,22 +64,21 @@ class VolumeAttachments(_Resource):
                 raise errors.BadRequest(
                     f"Invalid input for field/attribute volumeAttachment. Additional "
                     f"properties are not allowed ('{field}' was unexpected)")
-        instance = self._instance(req, server_id, "create")
-        bdm = attachments.VolumeAttachments(self.svc).attach(
-            req.context.auth, req.context.request_id, instance.uuid, spec["volumeId"],
-            device=spec.get("device"), tag=spec.get("tag"),
+        bdm = self.attachments.attach(
+            req.context.auth, req.context.request_id, server_id, spec["volumeId"],
+            _authorizer(req, "create"), device=spec.get("device"), tag=spec.get("tag"),
             delete_on_termination=common.to_bool(spec.get("delete_on_termination", False)))
-        resp.media = {"volumeAttachment": view(bdm, instance.uuid, version)}
+        resp.media = {"volumeAttachment": view(bdm, bdm.instance_uuid, version)}
 
 
 class VolumeAttachment(_Resource):
     def on_get(self, req, resp, server_id, volume_id):
-        instance = self._instance(req, server_id, "show")
-        bdm = attachments.find(instance, volume_id)
-        resp.media = {"volumeAttachment": view(bdm, instance.uuid, req.context.microversion)}
+        bdm = self.attachments.get(req.context.auth, server_id, volume_id,
+                                   _authorizer(req, "show"))
+        resp.media = {"volumeAttachment": view(bdm, bdm.instance_uuid,
+                                               req.context.microversion)}
 
     def on_delete(self, req, resp, server_id, volume_id):
-        instance = self._instance(req, server_id, "delete")
-        attachments.VolumeAttachments(self.svc).detach(
-            req.context.auth, req.context.request_id, instance.uuid, volume_id)
+        self.attachments.detach(req.context.auth, req.context.request_id, server_id,
+                                volume_id, _authorizer(req, "delete"))
         resp.status = falcon.HTTP_202

@@ -13,7 +13,7 @@ def create_app(runtime):
     else:
         tokens = TokenService(runtime.conf, runtime.db)
     db = runtime.db
-    app = make_service_app(runtime, common.error_body)
+    app = make_service_app(runtime, common.error_body, require_scope=False)
     routes = {
         "/": versions.Versions(),
         "/v3": versions.Version(),

@@ -47,8 +47,7 @@ class Tokens:
     def _catalog(self, req, valid):
         if valid.project is None or common.query_flag(req, "nocatalog"):
             return None
-        with self.tokens.db.session() as session:
-            return catalog.build_catalog(session)
+        return catalog.read_catalog(self.tokens.db)
 
     def on_post(self, req, resp):
         valid = self.tokens.authenticate(common.read_json(req))
@@ -89,10 +88,9 @@ class AuthProjects:
         self.db = db
 
     def on_get(self, req, resp):
-        with self.db.session() as session:
-            projects = assignments.projects_of_user(session, req.context.auth.user_id)
-            resp.media = common.collection(req, "projects",
-                                           [project_view(req, p) for p in projects])
+        projects = assignments.scoping_projects(self.db, req.context.auth.user_id)
+        resp.media = common.collection(req, "projects",
+                                       [project_view(req, p) for p in projects])
 
 
 class AuthCatalog:
@@ -102,6 +100,5 @@ class AuthCatalog:
     def on_get(self, req, resp):
         if req.context.auth.project_id is None:
             raise errors.Forbidden("The service catalog needs a project-scoped token.")
-        with self.db.session() as session:
-            resp.media = {"catalog": catalog.build_catalog(session),
-                          "links": {"self": req.url, "previous": None, "next": None}}
+        resp.media = {"catalog": catalog.read_catalog(self.db),
+                      "links": {"self": req.url, "previous": None, "next": None}}

@@ -1,8 +1,6 @@
 """``/v3/services`` and ``/v3/endpoints``: the catalog, read-only (bootstrap writes it)."""
-from sqlalchemy import select
-
 from controller import policy
-from controller.identity import models
+from controller.identity import models, records
 from controller.identity.api import common
 
 
@@ -26,12 +24,11 @@ class Services:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "identity:list_services")
-        statement = common.apply_filters(req, select(models.Service), models.Service,
-                                         ("type", "name", "enabled"))
-        with self.db.session() as session:
-            services = session.scalars(statement.order_by(models.Service.type)).all()
-            resp.media = common.collection(req, "services",
-                                           [service_view(req, s) for s in services])
+        services = records.list_rows(self.db, models.Service,
+                                     common.filters(req, ("type", "name", "enabled")),
+                                     models.Service.type)
+        resp.media = common.collection(req, "services",
+                                       [service_view(req, s) for s in services])
 
 
 class Service:
@@ -40,9 +37,8 @@ class Service:
 
     def on_get(self, req, resp, service_id):
         policy.authorize(req.context.auth, "identity:get_service")
-        with self.db.session() as session:
-            service = common.get_or_404(session, models.Service, service_id, "service")
-            resp.media = {"service": service_view(req, service)}
+        service = records.show(self.db, models.Service, service_id, "service")
+        resp.media = {"service": service_view(req, service)}
 
 
 class Endpoints:
@@ -51,13 +47,12 @@ class Endpoints:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "identity:list_endpoints")
-        statement = common.apply_filters(req, select(models.Endpoint), models.Endpoint,
-                                         ("interface", "service_id", "region_id", "enabled"))
-        with self.db.session() as session:
-            endpoints = session.scalars(statement.order_by(models.Endpoint.service_id,
-                                                           models.Endpoint.interface)).all()
-            resp.media = common.collection(req, "endpoints",
-                                           [endpoint_view(req, e) for e in endpoints])
+        endpoints = records.list_rows(
+            self.db, models.Endpoint,
+            common.filters(req, ("interface", "service_id", "region_id", "enabled")),
+            models.Endpoint.service_id, models.Endpoint.interface)
+        resp.media = common.collection(req, "endpoints",
+                                       [endpoint_view(req, e) for e in endpoints])
 
 
 class Endpoint:
@@ -66,6 +61,5 @@ class Endpoint:
 
     def on_get(self, req, resp, endpoint_id):
         policy.authorize(req.context.auth, "identity:get_endpoint")
-        with self.db.session() as session:
-            endpoint = common.get_or_404(session, models.Endpoint, endpoint_id, "endpoint")
-            resp.media = {"endpoint": endpoint_view(req, endpoint)}
+        endpoint = records.show(self.db, models.Endpoint, endpoint_id, "endpoint")
+        resp.media = {"endpoint": endpoint_view(req, endpoint)}

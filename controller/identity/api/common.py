@@ -1,10 +1,7 @@
-"""What every identity resource shares: Keystone's error body, request parsing, links,
-collection filters and lookups that 404 as Keystone does."""
-from sqlalchemy.exc import IntegrityError
-
+"""What every identity resource shares: Keystone's error body, request parsing, links
+and collection filters."""
 from controller.api import body as api_body
 from controller.api import errors
-from controller.identity import models
 
 TRUE_STRINGS = ("", "1", "true", "yes", "on")
 
@@ -75,19 +72,10 @@ def query_flag(req, name):
     return value is not None and value.lower() in TRUE_STRINGS
 
 
-def apply_filters(req, statement, model, names):
-    """Keystone's list filters: exact match on each ``name`` given in the query string;
-    ``enabled`` is a boolean."""
-    for name in names:
-        value = req.get_param(name)
-        if value is None:
-            continue
-        column = getattr(model, name)
-        if name == "enabled":
-            statement = statement.where(column.is_(value.lower() not in ("0", "false", "no")))
-        else:
-            statement = statement.where(column == value)
-    return statement
+def filters(req, names):
+    """Keystone's list filters: {name: value} of each of ``names`` the query string gives
+    (matched exactly; ``enabled`` as a boolean)."""
+    return {name: req.get_param(name) for name in names if req.get_param(name) is not None}
 
 
 def collection(req, key, items):
@@ -96,32 +84,3 @@ def collection(req, key, items):
 
 def self_link(req, path):
     return {"self": f"{identity_url(req)}/v3/{path}"}
-
-
-def get_or_404(session, model, object_id, kind):
-    row = session.get(model, object_id)
-    if row is None:
-        raise errors.NotFound(f"Could not find {kind}: {object_id}.")
-    return row
-
-
-def domain_or_400(session, domain_id):
-    domain = session.get(models.Domain, domain_id)
-    if domain is None:
-        raise errors.BadRequest(f"Could not find domain: {domain_id}.")
-    return domain
-
-
-def conflict_on_duplicate(session, kind, name, statement):
-    if session.scalar(statement) is not None:
-        raise errors.Conflict(f"Conflict occurred attempting to store {kind} - Duplicate "
-                              f"entry found with name {name}.")
-
-
-def flush(session, kind):
-    """Flush, turning a unique-constraint race into the same 409 as the check above."""
-    try:
-        session.flush()
-    except IntegrityError:
-        raise errors.Conflict(f"Conflict occurred attempting to store {kind} - "
-                              f"Duplicate entry.") from None

@@ -1,14 +1,10 @@
-"""``/v3/users``: users, their passwords and the projects they belong to.
-
-Changing a password, disabling or deleting a user revokes every token the user holds.
-Passwords are hashed before the database transaction opens: hashing is deliberately slow.
-"""
+"""``/v3/users``: users, their passwords and the projects they belong to (the rules,
+token revocation among them, are in ``controller.identity.users``)."""
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.identity import assignments, models
+from controller.identity import assignments, models, records, users
 from controller.identity.api import common
 from controller.identity.api.projects import project_view
 
@@ -35,21 +31,6 @@ def _password(data, key="password", where="user"):
     return value
 
 
-def _duplicate_check(session, name, domain_id, exclude_id=None):
-    statement = select(models.User.id).where(models.User.name == name,
-                                             models.User.domain_id == domain_id)
-    if exclude_id is not None:
-        statement = statement.where(models.User.id != exclude_id)
-    common.conflict_on_duplicate(session, "user", f"{name} in domain {domain_id}", statement)
-
-
-def _default_project(session, data):
-    project_id = data.get("default_project_id")
-    if project_id is not None and session.get(models.Project, project_id) is None:
-        raise errors.BadRequest(f"Could not find default project: {project_id}.")
-    return project_id
-
-
 class Users:
     def __init__(self, db, token_service):
         self.db = db
@@ -57,11 +38,10 @@ class Users:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "identity:list_users")
-        statement = common.apply_filters(req, select(models.User), models.User,
-                                         ("name", "domain_id", "enabled"))
-        with self.db.session() as session:
-            users = session.scalars(statement.order_by(models.User.name)).all()
-            resp.media = common.collection(req, "users", [user_view(req, u) for u in users])
+        rows = records.list_rows(self.db, models.User,
+                                 common.filters(req, ("name", "domain_id", "enabled")),
+                                 models.User.name)
+        resp.media = common.collection(req, "users", [user_view(req, u) for u in rows])
 
     def on_post(self, req, resp):
         policy.authorize(req.context.auth, "identity:create_user")
@@ -69,21 +49,14 @@ class Users:
         common.check_fields(data, FIELDS, ("name",), "user")
         name = common.string(data, "name", "user")
         domain_id = data.get("domain_id") or models.DEFAULT_DOMAIN_ID
-        password = _password(data)
-        user = models.User(
-            name=name, domain_id=domain_id,
-            password_hash=self.tokens.hasher.hash(password) if password is not None else None,
+        user = users.create_user(
+            self.db, self.tokens, name, domain_id, _password(data),
+            default_project_id=data.get("default_project_id"),
             enabled=common.boolean(data, "enabled", "user") if "enabled" in data else True,
             email=common.text(data, "email", "user", 255),
             description=common.text(data, "description", "user"))
-        with self.db.session() as session:
-            common.domain_or_400(session, domain_id)
-            user.default_project_id = _default_project(session, data)
-            _duplicate_check(session, name, domain_id)
-            session.add(user)
-            common.flush(session, "user")
-            resp.status = falcon.HTTP_201
-            resp.media = {"user": user_view(req, user)}
+        resp.status = falcon.HTTP_201
+        resp.media = {"user": user_view(req, user)}
 
 
 class User:
@@ -93,46 +66,30 @@ class User:
 
     def on_get(self, req, resp, user_id):
         policy.authorize(req.context.auth, "identity:get_user", {"user_id": user_id})
-        with self.db.session() as session:
-            user = common.get_or_404(session, models.User, user_id, "user")
-            resp.media = {"user": user_view(req, user)}
+        user = records.show(self.db, models.User, user_id, "user")
+        resp.media = {"user": user_view(req, user)}
 
     def on_patch(self, req, resp, user_id):
         policy.authorize(req.context.auth, "identity:update_user")
         data = common.read_json(req, "user")
         common.check_fields(data, FIELDS, where="user")
-        password = _password(data)
-        password_hash = self.tokens.hasher.hash(password) if password is not None else None
-        revoke = False
-        with self.db.session() as session:
-            user = common.get_or_404(session, models.User, user_id, "user")
-            if data.get("domain_id", user.domain_id) != user.domain_id:
-                raise errors.BadRequest("A user cannot move to another domain.")
-            if "name" in data:
-                user.name = common.string(data, "name", "user")
-                _duplicate_check(session, user.name, user.domain_id, user.id)
-            if "password" in data:
-                user.password_hash = password_hash
-                revoke = True
-            if "enabled" in data:
-                enabled = common.boolean(data, "enabled", "user")
-                revoke = revoke or (user.enabled and not enabled)
-                user.enabled = enabled
-            if "default_project_id" in data:
-                user.default_project_id = _default_project(session, data)
-            for optional in ("email", "description"):
-                if optional in data:
-                    setattr(user, optional, common.text(data, optional, "user"))
-            common.flush(session, "user")
-            resp.media = {"user": user_view(req, user)}
-        if revoke:
-            self.tokens.revoke_user(user_id)
+        changes = {key: data[key] for key in ("domain_id", "default_project_id")
+                   if key in data}
+        if "password" in data:
+            changes["password"] = _password(data)
+        if "name" in data:
+            changes["name"] = common.string(data, "name", "user")
+        if "enabled" in data:
+            changes["enabled"] = common.boolean(data, "enabled", "user")
+        for optional in ("email", "description"):
+            if optional in data:
+                changes[optional] = common.text(data, optional, "user")
+        user = users.update_user(self.db, self.tokens, user_id, changes)
+        resp.media = {"user": user_view(req, user)}
 
     def on_delete(self, req, resp, user_id):
         policy.authorize(req.context.auth, "identity:delete_user")
-        with self.db.session() as session:
-            session.delete(common.get_or_404(session, models.User, user_id, "user"))
-        self.tokens.revoke_user(user_id)
+        users.delete_user(self.db, self.tokens, user_id)
         resp.status = falcon.HTTP_204
 
 
@@ -151,19 +108,7 @@ class UserPassword:
         original, new = _password(data, "original_password"), _password(data)
         if original is None or new is None:
             raise errors.BadRequest("Expecting password and original_password strings.")
-        with self.db.session() as session:
-            current_hash = common.get_or_404(session, models.User, user_id,
-                                             "user").password_hash
-        if not self.tokens.hasher.verify(current_hash, original):
-            raise errors.Unauthorized("The original password is wrong.")
-        new_hash = self.tokens.hasher.hash(new)
-        with self.db.session() as session:
-            user = common.get_or_404(session, models.User, user_id, "user")
-            # Hashing ran outside the transaction: refuse if another change won meanwhile.
-            if user.password_hash != current_hash:
-                raise errors.Unauthorized("The original password is wrong.")
-            user.password_hash = new_hash
-        self.tokens.revoke_user(user_id)
+        users.change_password(self.db, self.tokens, user_id, original, new)
         resp.status = falcon.HTTP_204
 
 
@@ -173,8 +118,6 @@ class UserProjects:
 
     def on_get(self, req, resp, user_id):
         policy.authorize(req.context.auth, "identity:list_user_projects", {"user_id": user_id})
-        with self.db.session() as session:
-            common.get_or_404(session, models.User, user_id, "user")
-            projects = assignments.projects_of_user(session, user_id)
-            resp.media = common.collection(req, "projects",
-                                           [project_view(req, p) for p in projects])
+        projects = assignments.user_projects(self.db, user_id)
+        resp.media = common.collection(req, "projects",
+                                       [project_view(req, p) for p in projects])

@@ -1,25 +1,32 @@
 """The image API (Glance v2 subset), mounted at ``/image``."""
+from conf.image import store_dir
+from contract import image_format
 from controller.api.app import make_service_app
-from controller.image import conf as image_conf
-from controller.image import inspect, transfer
+from controller.image import transfer
 from controller.image.api import (common, image_data, images, imports, members, schemas,
                                   versions)
 from controller.image.data import ImageData
+from controller.image.members import ImageMembers
+from controller.image.records import ImageRecords
 from controller.image.store import FilesystemStore
 
 
 def create_app(runtime):
     conf = runtime.conf
-    unknown = [f for f in conf.image.disk_formats if not inspect.supported(f)]
+    unknown = [f for f in conf.image.disk_formats if not image_format.supported(f)]
     if unknown:
         raise ValueError(f"[image] disk_formats: no content inspector for "
                          f"{', '.join(unknown)}")
     transfer.limit_malloc_retention()
-    store = FilesystemStore(image_conf.store_dir(conf))
+    store = FilesystemStore(store_dir(conf))
     data = ImageData(conf, runtime.db, store)
     data.recover()
-    services = common.Services(conf=conf, db=runtime.db, store=store, data=data)
+    services = common.Services(conf=conf, data=data,
+                               records=ImageRecords(conf, runtime.db, store),
+                               members=ImageMembers(conf, runtime.db))
     app = make_service_app(runtime, common.error_body)
+    # Glance's routes do not match a trailing slash: ``/v2/images/`` names no image (404).
+    app.req_options.strip_url_path_trailing_slash = False
     endpoint = runtime.endpoint("/image")
     routes = {
         "/": versions.Versions(endpoint, explicit=False),
@@ -29,6 +36,7 @@ def create_app(runtime):
         "/v2/images/{image_id}/file": image_data.ImageFile(services),
         "/v2/images/{image_id}/import": imports.ImageImport(services),
         "/v2/images/{image_id}/tags/{tag}": images.ImageTagResource(services),
+        "/v2/images/{image_id}/actions/{action}": images.ImageAction(services),
         "/v2/images/{image_id}/members": members.Members(services),
         "/v2/images/{image_id}/members/{member_id}": members.Member(services),
         "/v2/info/import": imports.ImportInfo(),

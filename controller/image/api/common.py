@@ -1,4 +1,4 @@
-"""What every image resource shares: the error body, JSON bodies, the data services."""
+"""What every image resource shares: the error body, JSON bodies, the operations."""
 import dataclasses
 
 from controller.api import body, errors
@@ -29,9 +29,9 @@ def read_object(req):
 
 @dataclasses.dataclass
 class Services:
-    """Handed to every resource: configuration, database, store and data mover."""
+    """Handed to every resource: configuration and the operations on images."""
 
     conf: object
-    db: object
-    store: object
-    data: object    # data.ImageData
+    data: object        # data.ImageData
+    records: object     # records.ImageRecords
+    members: object     # members.ImageMembers

@@ -50,6 +50,8 @@ def announced_size(req):
 
 
 class ImageFile:
+    streamed_body_methods = ("PUT",)   # image data: no JSON body bound
+
     def __init__(self, services):
         self.data = services.data
 

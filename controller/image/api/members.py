@@ -1,115 +1,45 @@
-"""``/v2/images/{id}/members``: sharing an image with other projects.
-
-The owner adds and removes members; a member project accepts or rejects (only then does
-the image appear in its default list). Only images with visibility ``shared`` have
-members. The owner sees every member, a member only itself.
-"""
+"""``/v2/images/{id}/members``: sharing an image with other projects (the rules are in
+``controller.image.members``)."""
 import falcon
-from sqlalchemy.exc import IntegrityError
 
-from controller import policy
 from controller.api import errors
 from controller.image import schemas, views
 from controller.image.api import common
-from controller.image.data import image_target
-from controller.image.models import ImageMember
-from controller.image.repository import get_image
-
-
-def _require_shared(image):
-    if image.visibility != "shared":
-        raise errors.Forbidden(f"Only shared images have members; image {image.id} is "
-                               f"{image.visibility}.")
-
-
-def _owns(auth, image):
-    return auth.is_admin or image.owner == auth.project_id
-
-
-def _find_member(auth, image, member_id):
-    """The membership, if the caller (owner or that member) may see it; else 404."""
-    for member in image.members:
-        if member.member == member_id and (_owns(auth, image)
-                                           or member_id == auth.project_id):
-            return member
-    raise errors.NotFound(f"Project {member_id} is not a member of image {image.id}.")
 
 
 class Members:
     def __init__(self, services):
-        self.conf = services.conf
-        self.db = services.db
+        self.members = services.members
 
     def on_get(self, req, resp, image_id):
-        auth = req.context.auth
-        with self.db.session() as session:
-            image = get_image(session, auth, image_id)
-            policy.authorize(auth, "image:get_members", image_target(image))
-            _require_shared(image)
-            members = [m for m in image.members
-                       if _owns(auth, image) or m.member == auth.project_id]
-            resp.media = {"members": [views.member(m) for m in members],
-                          "schema": "/v2/schemas/members"}
+        members = self.members.list(req.context.auth, image_id)
+        resp.media = {"members": [views.member(m) for m in members],
+                      "schema": "/v2/schemas/members"}
 
     def on_post(self, req, resp, image_id):
-        auth = req.context.auth
         body = common.read_object(req)
         member_id = body.get("member")
         if not isinstance(member_id, str) or not member_id or len(member_id) > 255:
             raise errors.BadRequest("Expecting 'member': the id of a project.")
-        try:
-            with self.db.session() as session:
-                image = get_image(session, auth, image_id, for_update=True)
-                policy.authorize(auth, "image:add_member", image_target(image))
-                _require_shared(image)
-                if any(m.member == member_id for m in image.members):
-                    raise errors.Conflict(f"Project {member_id} is already a member of "
-                                          f"image {image_id}.")
-                if len(image.members) >= self.conf.image.image_member_quota:
-                    raise errors.RequestEntityTooLarge(
-                        f"An image may have at most {self.conf.image.image_member_quota} "
-                        f"members.")
-                member = ImageMember(member=member_id, status="pending")
-                image.members.append(member)
-                session.flush()
-                resp.media = views.member(member)
-        except IntegrityError:
-            raise errors.Conflict(f"Project {member_id} is already a member of image "
-                                  f"{image_id}.")
+        resp.media = views.member(self.members.add(req.context.auth, image_id, member_id))
 
 
 class Member:
     def __init__(self, services):
-        self.db = services.db
+        self.members = services.members
 
     def on_get(self, req, resp, image_id, member_id):
-        auth = req.context.auth
-        with self.db.session() as session:
-            image = get_image(session, auth, image_id)
-            policy.authorize(auth, "image:get_member", image_target(image))
-            resp.media = views.member(_find_member(auth, image, member_id))
+        resp.media = views.member(self.members.show(req.context.auth, image_id, member_id))
 
     def on_put(self, req, resp, image_id, member_id):
-        auth = req.context.auth
         body = common.read_object(req)
         new_status = body.get("status")
         if new_status not in schemas.MEMBER_STATUSES:
             raise errors.BadRequest(f"Expecting 'status': one of "
                                     f"{', '.join(schemas.MEMBER_STATUSES)}.")
-        with self.db.session() as session:
-            image = get_image(session, auth, image_id, for_update=True)
-            member = _find_member(auth, image, member_id)
-            policy.authorize(auth, "image:modify_member",
-                             {**image_target(image), "member_id": member_id})
-            member.status = new_status
-            session.flush()
-            resp.media = views.member(member)
+        resp.media = views.member(self.members.set_status(req.context.auth, image_id,
+                                                          member_id, new_status))
 
     def on_delete(self, req, resp, image_id, member_id):
-        auth = req.context.auth
-        with self.db.session() as session:
-            image = get_image(session, auth, image_id, for_update=True)
-            member = _find_member(auth, image, member_id)
-            policy.authorize(auth, "image:delete_member", image_target(image))
-            image.members.remove(member)
+        self.members.remove(req.context.auth, image_id, member_id)
         resp.status = falcon.HTTP_204

@@ -5,6 +5,7 @@ import dataclasses
 
 from controller.api import body as api_body
 from controller.api import errors
+from controller.network import sg_rules
 
 
 def _bad(message):
@@ -66,13 +67,6 @@ def dictionary(name, value):
     return value
 
 
-def false_only(name, value):
-    if boolean(name, value):
-        raise _bad(f"{name} true is not supported: pocketstack has no external "
-                   f"networks.")
-    return False
-
-
 def normal_only(name, value):
     if value != "normal":
         raise _bad(f"{name} '{value}' is not supported; only 'normal'.")
@@ -113,7 +107,7 @@ NETWORK = [
     Attribute("admin_state_up", "admin_state_up", boolean),
     Attribute("shared", "shared", boolean),
     Attribute("mtu", "mtu", integer),
-    Attribute("router:external", "router_external", false_only),
+    Attribute("router:external", "router_external", boolean),
     Attribute("provider:network_type", "network_type", string(16), put=False),
     Attribute("provider:physical_network", "physical_network", optional_string(64),
               put=False),
@@ -143,6 +137,30 @@ PORT = [
     Attribute("binding:host_id", "binding_host_id", string()),
     Attribute("binding:profile", "binding_profile", dictionary),
     Attribute("binding:vnic_type", "vnic_type", normal_only),
+    Attribute("security_groups", "security_groups", sg_rules.convert_uuid_list),
+    Attribute("port_security_enabled", "port_security_enabled", boolean),
+]
+
+SECURITY_GROUP = [
+    *_common(),
+    Attribute("stateful", "stateful", boolean),
+]
+
+SECURITY_GROUP_RULE = [
+    Attribute("description", "description", string()),
+    Attribute("project_id", "project_id", string(64), put=False),
+    Attribute("tenant_id", "project_id", string(64), put=False),
+    Attribute("security_group_id", "security_group_id", sg_rules.convert_uuid_or_none,
+              put=False, required=True),
+    Attribute("direction", "direction", sg_rules.convert_direction, put=False,
+              required=True),
+    Attribute("ethertype", "ethertype", sg_rules.convert_ethertype, put=False),
+    Attribute("protocol", "protocol", sg_rules.convert_protocol, put=False),
+    Attribute("port_range_min", "port_range_min", sg_rules.convert_port, put=False),
+    Attribute("port_range_max", "port_range_max", sg_rules.convert_port, put=False),
+    Attribute("remote_ip_prefix", "remote_ip_prefix", sg_rules.convert_prefix, put=False),
+    Attribute("remote_group_id", "remote_group_id", sg_rules.convert_uuid_or_none,
+              put=False),
 ]
 
 

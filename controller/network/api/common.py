@@ -12,7 +12,8 @@ def scope_of(auth):
 
 def network_target(network):
     """The policy target of a network."""
-    return {"project_id": network.project_id, "shared": network.shared}
+    return {"project_id": network.project_id, "shared": network.shared,
+            "router:external": network.router_external}
 
 
 def find_network(core, auth, network_id):

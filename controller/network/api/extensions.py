@@ -11,6 +11,12 @@ EXTENSIONS = [
      "networks"),
     ("external-net", "Neutron external network", "Adds external network attribute to "
      "network resource."),
+    ("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between "
+     "L2 Neutron networks and access to external networks via a NAT gateway."),
+    ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the "
+     "router abstraction for specifying whether SNAT should occur on the external "
+     "gateway"),
+    ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
     ("network-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
     ("project-id", "project_id field enabled", "Extension that indicates that project_id "
      "field is enabled."),
@@ -27,6 +33,10 @@ EXTENSIONS = [
      "filter parameters."),
     ("ip-substring-filtering", "IP address substring filtering", "Provides IP address "
      "substring filtering when listing ports"),
+    ("security-group", "security-group", "The security groups extension."),
+    ("port-security", "Port Security", "Provides port security"),
+    ("stateful-security-group", "Stateful security group", "Indicates if the security "
+     "group is stateful or not"),
     ("quotas", "Quota management support", "Expose functions for quotas management per "
      "project"),
     ("quota_details", "Quota details management support", "Expose functions for quotas "

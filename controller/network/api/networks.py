@@ -38,7 +38,6 @@ class Networks:
                          GUARDED)
         fields = attributes.fields_of(values, attributes.NETWORK)
         fields.pop("project_id", None)
-        fields.pop("router_external", None)
         network = self.core.create_network(project_id, **fields)
         resp.status = falcon.HTTP_201
         resp.media = {"network": render(auth, network, {})}
@@ -62,7 +61,6 @@ class Network:
         network = self._find(auth, network_id)
         common.authorize(auth, "update_network", target(network), values, GUARDED)
         changes = attributes.fields_of(values, attributes.NETWORK)
-        changes.pop("router_external", None)
         network = self.core.update_network(network_id, common.scope_of(auth), changes)
         resp.media = {"network": render(auth, network, {})}
 

@@ -1,9 +1,9 @@
-"""``/v2.0/quotas``: per-project limits on networks, subnets and ports (Neutron's quotas,
-quota_details and quota-check-limit extensions).
+"""``/v2.0/quotas``: per-project limits on networks, subnets, ports, security groups and
+rules, routers and floating IPs (Neutron's quotas, quota_details and quota-check-limit
+extensions).
 
 A project's reader sees its own quotas, admins anyone's; only admins change them. Only the
-resources pocketstack has are listed: like a Neutron without the L3 or security-group
-plugins, it reports no router, floating IP or security group quotas it could not enforce.
+resources pocketstack has are listed: it reports no quota it could not enforce.
 """
 import falcon
 
@@ -56,8 +56,7 @@ class Quotas:
     def on_get(self, req, resp):
         """The projects with limits of their own, of those the caller may see."""
         auth = req.context.auth
-        with self.runtime.db.session() as session:
-            rows = quotas.all_project_limits(session, self.runtime.conf.network)
+        rows = quotas.list_project_limits(self.runtime.db, self.runtime.conf.network)
         resp.media = {"quotas": [
             {**limits, "project_id": project_id, "tenant_id": project_id}
             for project_id, limits in rows.items()
@@ -70,22 +69,18 @@ class Quota:
 
     def on_get(self, req, resp, project_id):
         policy.authorize(req.context.auth, "get_quota", _target(project_id))
-        with self.runtime.db.session() as session:
-            resp.media = {"quota": quotas.project_limits(session, self.runtime.conf.network,
-                                                         project_id)}
+        resp.media = {"quota": quotas.show_limits(self.runtime.db, self.runtime.conf.network,
+                                                  project_id)}
 
     def on_put(self, req, resp, project_id):
         policy.authorize(req.context.auth, "update_quota", _target(project_id))
         limits, check_usage = read_update(req)
-        with self.runtime.db.session() as session:
-            quotas.set_limits(session, project_id, limits, check_usage)
-            resp.media = {"quota": quotas.project_limits(session, self.runtime.conf.network,
-                                                         project_id)}
+        resp.media = {"quota": quotas.update_limits(self.runtime.db, self.runtime.conf.network,
+                                                    project_id, limits, check_usage)}
 
     def on_delete(self, req, resp, project_id):
         policy.authorize(req.context.auth, "delete_quota", _target(project_id))
-        with self.runtime.db.session() as session:
-            quotas.clear_limits(session, project_id)
+        quotas.reset_limits(self.runtime.db, project_id)
         resp.status = falcon.HTTP_204
 
 
@@ -106,9 +101,8 @@ class QuotaDetails:
         """Limit, use and reservations (none: creates count and insert in one
         transaction, so nothing is ever held in reserve)."""
         policy.authorize(req.context.auth, "get_quota", _target(project_id))
-        with self.runtime.db.session() as session:
-            limits = quotas.project_limits(session, self.runtime.conf.network, project_id)
-            usage = quotas.project_usage(session, project_id)
+        limits, usage = quotas.limits_and_usage(self.runtime.db, self.runtime.conf.network,
+                                                project_id)
         resp.media = {"quota": {
             resource: {"limit": limits[resource], "used": usage[resource], "reserved": 0}
             for resource in quotas.RESOURCES}}

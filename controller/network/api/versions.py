@@ -2,7 +2,8 @@
 Both are public, as in Neutron, so clients can discover before they authenticate."""
 from controller.network.api import common
 
-RESOURCES = (("network", "networks"), ("subnet", "subnets"), ("port", "ports"))
+RESOURCES = (("network", "networks"), ("subnet", "subnets"), ("port", "ports"),
+             ("router", "routers"), ("floatingip", "floatingips"))
 
 
 class Versions:

@@ -27,7 +27,7 @@ NETWORK = {
     "subnets": lambda row: [subnet.id for subnet in row.subnets],
     "shared": lambda row: row.shared,
     "mtu": lambda row: row.mtu,
-    "router:external": lambda row: False,
+    "router:external": lambda row: row.router_external,
     "provider:network_type": lambda row: row.network_type,
     "provider:physical_network": lambda row: row.physical_network,
     "provider:segmentation_id": lambda row: row.segmentation_id,
@@ -83,6 +83,27 @@ PORT = {
     "binding:vnic_type": lambda row: "normal",
     "binding:vif_type": lambda row: "bridge" if row.binding_host_id else "unbound",
     "binding:vif_details": vif_details,
+    "security_groups": lambda row: row.security_group_ids,
+    "port_security_enabled": lambda row: row.port_security_enabled,
+}
+
+SECURITY_GROUP_RULE = {
+    **{key: read for key, read in _STANDARD.items() if key != "name"},
+    "security_group_id": lambda row: row.security_group_id,
+    "direction": lambda row: row.direction,
+    "ethertype": lambda row: row.ethertype,
+    "protocol": lambda row: row.protocol,
+    "port_range_min": lambda row: row.port_range_min,
+    "port_range_max": lambda row: row.port_range_max,
+    "remote_ip_prefix": lambda row: row.remote_ip_prefix,
+    "remote_group_id": lambda row: row.remote_group_id,
+}
+
+SECURITY_GROUP = {
+    **_STANDARD,
+    "stateful": lambda row: row.stateful,
+    "security_group_rules": lambda row: [render(SECURITY_GROUP_RULE, rule)
+                                         for rule in row.rules],
 }
 
 

@@ -7,7 +7,6 @@ host is the storage host: building the app also restores what a restart interrup
 import os
 
 from controller.api import app as api_app
-from controller.volume import conf  # noqa: F401 (registers the [volume] options)
 from controller.volume.api import (attachments, common, faults, microversions, quotas,
                                    services, snapshots, types, versions, volumes)
 from controller.volume.attachments import AttachmentManager
@@ -35,6 +34,7 @@ def create_app(runtime):
     routes = {
         "/volumes": volumes.Volumes(volume_manager, base_url),
         "/volumes/detail": volumes.VolumesDetail(volume_manager, base_url),
+        "/volumes/summary": volumes.VolumesSummary(volume_manager, base_url),
         "/volumes/{volume_id}": volumes.Volume(volume_manager, base_url),
         "/volumes/{volume_id}/action": volumes.VolumeAction(volume_manager, base_url),
         "/volumes/{volume_id}/metadata": volumes.VolumeMetadata(volume_manager, base_url),

@@ -1,11 +1,10 @@
 """``/v3/{project_id}/attachments`` (microversion 3.27+): how compute attaches volumes.
 See ``controller.volume.attachments`` for the sequence of calls."""
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.volume import models, records
+from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
 
@@ -18,18 +17,10 @@ class _AttachmentResource:
     def list_rows(self, req, auth):
         microversions.require(req, microversions.ATTACHMENTS, "The attachments API")
         policy.authorize(auth, "volume:attachment_get")
-        query = select(models.Attachment).order_by(models.Attachment.created_at.desc(),
-                                                   models.Attachment.id.desc())
-        if not common.all_projects(req, auth, "volume:get_all_projects"):
-            query = query.where(models.Attachment.project_id == auth.project_id)
-        for field, column in (("volume_id", models.Attachment.volume_id),
-                              ("instance_id", models.Attachment.instance_uuid),
-                              ("status", models.Attachment.status)):
-            value = req.get_param(field)
-            if value is not None:
-                query = query.where(column == value)
-        with self.db.session() as session:
-            return common.page(req, list(session.scalars(query)), self.base_url)
+        return records.list_attachments(
+            self.db, common.listed_project(req, auth),
+            common.filters(req, "volume_id", "status", instance_id="instance_uuid"),
+            common.Page(req, self.base_url))
 
     def render(self, attachment, connection_info=None):
         if connection_info is None:
@@ -64,8 +55,7 @@ class AttachmentsDetail(_AttachmentResource):
 class Attachment(_AttachmentResource):
     def on_get(self, req, resp, attachment_id):
         microversions.require(req, microversions.ATTACHMENTS, "The attachments API")
-        with self.db.session() as session:
-            attachment = records.get_attachment(session, req.context.auth, attachment_id)
+        attachment = records.show_attachment(self.db, req.context.auth, attachment_id)
         resp.media = self.render(attachment)
 
     def on_put(self, req, resp, attachment_id):

@@ -38,16 +38,24 @@ def all_projects(req, auth, rule):
 
 
 def page(req, rows, base_url):
-    """Apply ``marker`` and ``limit`` to rows already in order; returns (rows, links)."""
+    """Apply ``marker``, ``offset`` and ``limit`` to rows already in order; returns (rows,
+    links). ``limit=0`` is an empty page without a next link, as in Cinder."""
     marker = req.get_param("marker")
     if marker:
         ids = [row.id for row in rows]
         if marker not in ids:
             raise errors.BadRequest(f"Marker {marker} could not be found.")
         rows = rows[ids.index(marker) + 1:]
+    offset = req.get_param_as_int("offset", min_value=0)
+    if offset:
+        rows = rows[offset:]
     limit = req.get_param_as_int("limit", min_value=0)
+    if limit == 0:
+        return [], []
     if limit is None or len(rows) <= limit:
         return rows, []
+    if limit == 0:   # Cinder: an empty page, and nothing to continue from
+        return [], []
     rows = rows[:limit]
     # The next page keeps the request's filters (name, status, all_tenants...).
     query = [(key, value) for key, values in req.params.items() if key != "marker"
@@ -55,3 +63,31 @@ def page(req, rows, base_url):
     query.append(("marker", rows[-1].id))
     href = f"{base_url}{req.path}?{urllib.parse.urlencode(query)}"
     return rows, [{"rel": "next", "href": href}]
+
+
+class Page:
+    """A list request's ``marker`` and ``limit``, handed to the operation that reads the
+    rows so it pages them (and loads what the page shows) in its transaction."""
+
+    def __init__(self, req, base_url):
+        self.req = req
+        self.base_url = base_url
+
+    def apply(self, rows):
+        return page(self.req, rows, self.base_url)
+
+
+def listed_project(req, auth, filter_project=False):
+    """Whose rows a list shows: the caller's project, or True for every project when an
+    admin asks for all of them (narrowed to ``project_id`` if ``filter_project``)."""
+    if not all_projects(req, auth, "volume:get_all_projects"):
+        return auth.project_id
+    return (filter_project and req.get_param("project_id")) or True
+
+
+def filters(req, *names, **renamed):
+    """{column: value} of the query parameters ``names`` (and ``renamed``: {parameter:
+    column}) the request gives."""
+    columns = {**{name: name for name in names}, **renamed}
+    return {column: req.get_param(name) for name, column in columns.items()
+            if req.get_param(name) is not None}

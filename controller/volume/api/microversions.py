@@ -3,6 +3,7 @@
 3.0 is assumed when the header is missing, ``latest`` means MAX_VERSION, and a version
 outside the range is refused with 406 as Cinder does. Behaviour that changed across the
 range and that this service implements:
+  3.12  the volume summary (3.36 adds its metadata);
   3.27  the attachments API;
   3.66  snapshots of in-use volumes need no ``force``;
   3.67  the project id in URLs is optional.
@@ -15,6 +16,8 @@ from controller.api.microversion import VersionRange, text
 MIN_VERSION = (3, 0)
 MAX_VERSION = (3, 70)
 
+VOLUME_SUMMARY = (3, 12)
+SUMMARY_METADATA = (3, 36)
 ATTACHMENTS = (3, 27)
 SNAPSHOT_IN_USE_WITHOUT_FORCE = (3, 66)
 

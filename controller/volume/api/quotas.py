@@ -17,9 +17,7 @@ class QuotaSet:
     def on_get(self, req, resp, target_project_id):
         policy.authorize(req.context.auth, "volume_extension:quotas:show",
                          {"project_id": target_project_id})
-        with self.db.session() as session:
-            limits = quotas.project_limits(session, self.conf, target_project_id)
-            usage = quotas.project_usage(session, target_project_id)
+        limits, usage = quotas.limits_and_usage(self.db, self.conf, target_project_id)
         if schemas.to_bool(req.get_param("usage", default="false")):
             body = {resource: {"limit": limit, "in_use": usage[resource], "reserved": 0,
                                "allocated": 0} for resource, limit in limits.items()}
@@ -34,18 +32,15 @@ class QuotaSet:
         bad = sorted(set(values) - set(quotas.RESOURCES) - set(IGNORED_KEYS))
         if bad:
             raise errors.BadRequest(f"Bad key(s) {', '.join(bad)} in quota_set.")
-        limits = {key: int(value) for key, value in values.items()
+        limits = {key: schemas.to_int(value, key) for key, value in values.items()
                   if key in quotas.RESOURCES}
-        with self.db.session() as session:
-            quotas.set_limits(session, target_project_id, limits)
-            resp.media = {"quota_set": quotas.project_limits(session, self.conf,
-                                                             target_project_id)}
+        resp.media = {"quota_set": quotas.update_limits(self.db, self.conf,
+                                                        target_project_id, limits)}
 
     def on_delete(self, req, resp, target_project_id):
         policy.authorize(req.context.auth, "volume_extension:quotas:update",
                          {"project_id": target_project_id})
-        with self.db.session() as session:
-            quotas.clear_limits(session, target_project_id)
+        quotas.reset_limits(self.db, target_project_id)
 
 
 class QuotaSetDefaults:
@@ -67,9 +62,7 @@ class Limits:
     def on_get(self, req, resp):
         auth = req.context.auth
         policy.authorize(auth, "limits_extension:used_limits")
-        with self.db.session() as session:
-            limits = quotas.project_limits(session, self.conf, auth.project_id)
-            usage = quotas.project_usage(session, auth.project_id)
+        limits, usage = quotas.limits_and_usage(self.db, self.conf, auth.project_id)
         resp.media = {"limits": {"rate": [], "absolute": {
             "maxTotalVolumes": limits["volumes"],
             "maxTotalSnapshots": limits["snapshots"],

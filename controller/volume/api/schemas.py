@@ -2,7 +2,10 @@
 does), so bad input gets a 400 naming the offending field and never reaches the data."""
 import jsonschema
 
+from controller.api import body as api_body
 from controller.api import errors
+
+MAX_INT = 2 ** 31 - 1   # Cinder's db.MAX_INT, the 32-bit integer columns' largest value
 
 _name = {"type": ["string", "null"], "maxLength": 255}
 _metadata = {"type": ["object", "null"],
@@ -36,6 +39,9 @@ UPDATE_VOLUME = {
         "properties": {"name": _name, "description": _name, "display_name": _name,
                        "display_description": _name, "metadata": _metadata}}},
 }
+
+METADATA_ITEM = {"type": "object", "required": ["meta"],
+                 "properties": {"meta": {**_metadata, "type": "object", "minProperties": 1}}}
 
 METADATA = {"type": "object", "required": ["metadata"],
             "properties": {"metadata": _metadata}}
@@ -81,7 +87,7 @@ QUOTA_SET = {
     "properties": {"quota_set": {
         "type": "object",
         "additionalProperties": {"type": ["integer", "string"], "pattern": "^-?[0-9]+$",
-                                 "minimum": -1}}},
+                                 "minimum": -1, "maximum": MAX_INT}}},
 }
 
 _connector = {"type": ["object", "null"],
@@ -109,7 +115,7 @@ def validate(body, schema):
     if not isinstance(body, dict):
         raise errors.BadRequest("The request body must be a JSON object.")
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft7Validator(schema).iter_errors(body))
+        api_body.StrictValidator(schema).iter_errors(body))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "body"
         raise errors.BadRequest(f"Invalid input for field/attribute {where}. "
@@ -121,5 +127,12 @@ def to_bool(value):
     return value in (True, "true", "True", "1", "yes")
 
 
-def to_int(value):
-    return None if value is None else int(value)
+def to_int(value, name="value", minimum=-1, maximum=MAX_INT):
+    """``value`` (already matched as digits by a schema) as an int in the column's range."""
+    if value is None:
+        return None
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise errors.BadRequest(f"Invalid input received: {name} must be between "
+                                f"{minimum} and {maximum}.")
+    return number

@@ -1,10 +1,9 @@
 """``/v3/{project_id}/snapshots``: point-in-time copies of volumes."""
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.volume import models, records
+from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
 
@@ -14,29 +13,23 @@ class _SnapshotResource:
         self.db = manager.db
         self.base_url = base_url
 
-    def show(self, auth, snapshot_id):
-        with self.db.session() as session:
-            return {"snapshot": views.snapshot(records.get_snapshot(session, auth,
-                                                                    snapshot_id))}
+    def show(self, req, snapshot_id):
+        row = records.show_snapshot(self.db, req.context.auth, snapshot_id)
+        return {"snapshot": views.snapshot(row, req.context.microversion, extended=True)}
 
-    def list_rows(self, session, req, auth):
+    def list(self, req, auth):
         policy.authorize(auth, "volume:get_all_snapshots")
-        query = select(models.Snapshot).order_by(models.Snapshot.created_at.desc(),
-                                                 models.Snapshot.id.desc())
-        if not common.all_projects(req, auth, "volume:get_all_projects"):
-            query = query.where(models.Snapshot.project_id == auth.project_id)
-        for field in ("name", "status", "volume_id"):
-            value = req.get_param(field)
-            if value is not None:
-                query = query.where(getattr(models.Snapshot, field) == value)
-        return common.page(req, list(session.scalars(query)), self.base_url)
+        return records.list_snapshots(
+            self.db, common.listed_project(req, auth),
+            common.filters(req, "name", "status", "volume_id"),
+            common.Page(req, self.base_url))
 
 
 class Snapshots(_SnapshotResource):
     def on_get(self, req, resp):
-        with self.db.session() as session:
-            rows, links = self.list_rows(session, req, req.context.auth)
-        resp.media = {"snapshots": [views.snapshot_summary(row) for row in rows]}
+        rows, links = self.list(req, req.context.auth)
+        resp.media = {"snapshots": [views.snapshot(row, req.context.microversion, False)
+                                    for row in rows]}
         if links:
             resp.media["snapshots_links"] = links
 
@@ -50,21 +43,21 @@ class Snapshots(_SnapshotResource):
             description=spec.get("description", spec.get("display_description")),
             metadata=spec.get("metadata"), force=force)
         resp.status = falcon.HTTP_202
-        resp.media = {"snapshot": views.snapshot(snapshot)}
+        resp.media = {"snapshot": views.snapshot(snapshot, req.context.microversion, False)}
 
 
 class SnapshotsDetail(_SnapshotResource):
     def on_get(self, req, resp):
-        with self.db.session() as session:
-            rows, links = self.list_rows(session, req, req.context.auth)
-            resp.media = {"snapshots": [views.snapshot(row) for row in rows]}
+        rows, links = self.list(req, req.context.auth)
+        resp.media = {"snapshots": [views.snapshot(row, req.context.microversion, True)
+                                    for row in rows]}
         if links:
             resp.media["snapshots_links"] = links
 
 
 class Snapshot(_SnapshotResource):
     def on_get(self, req, resp, snapshot_id):
-        resp.media = self.show(req.context.auth, snapshot_id)
+        resp.media = self.show(req, snapshot_id)
 
     def on_put(self, req, resp, snapshot_id):
         spec = common.body(req, schemas.UPDATE_SNAPSHOT)["snapshot"]
@@ -72,7 +65,7 @@ class Snapshot(_SnapshotResource):
                    for field in ("name", "description")
                    if field in spec or f"display_{field}" in spec}
         snapshot = self.manager.update_snapshot(req.context.auth, snapshot_id, **changes)
-        resp.media = {"snapshot": views.snapshot(snapshot)}
+        resp.media = {"snapshot": views.snapshot(snapshot, req.context.microversion, False)}
 
     def on_delete(self, req, resp, snapshot_id):
         self.manager.delete_snapshot(req.context.auth, snapshot_id)

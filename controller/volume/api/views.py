@@ -14,7 +14,19 @@ def volume_attachment(attachment):
             "attached_at": isotime(attachment.attach_time)}
 
 
-def volume(row, type_name, attachments, base_url, is_admin):
+# Microversions that add fields to a volume (Cinder's v3 view builder).
+GROUP_ID = (3, 13)
+SHARED_TARGETS = (3, 48)
+VOLUME_TYPE_ID = (3, 63)
+CONSUMES_QUOTA = (3, 65)
+
+
+def volume(row, type_name, attachments, base_url, is_admin, version, extended):
+    """A volume as Cinder shows it at microversion ``version``.
+
+    ``extended``: the body of a show or a detailed list, which Cinder's API extensions
+    enrich (owner project, image metadata, and for admins host and migration details);
+    create and update answer with the base view only."""
     body = {
         "id": row.id, "name": row.name, "description": row.description,
         "size": row.size, "status": row.status,
@@ -22,21 +34,34 @@ def volume(row, type_name, attachments, base_url, is_admin):
         "availability_zone": row.availability_zone,
         "bootable": "true" if row.bootable else "false",
         "encrypted": False, "multiattach": False, "consistencygroup_id": None,
-        "group_id": None, "replication_status": None, "migration_status": None,
+        "replication_status": None,
         "snapshot_id": row.snapshot_id, "source_volid": row.source_volid,
-        "volume_type": type_name, "volume_type_id": row.volume_type_id,
-        "metadata": row.metadata_, "user_id": row.user_id,
-        "os-vol-tenant-attr:tenant_id": row.project_id,
+        "volume_type": type_name, "metadata": row.metadata_, "user_id": row.user_id,
         "created_at": isotime(row.created_at), "updated_at": isotime(row.updated_at),
         "links": links(base_url, row.project_id, "volumes", row.id),
     }
+    if is_admin:
+        body["migration_status"] = None
+    if version >= GROUP_ID:
+        body["group_id"] = None
+    if version >= SHARED_TARGETS:
+        # Each volume has an export of its own: nothing to lock between volumes.
+        body.update(shared_targets=False, service_uuid=None)
+    if version >= VOLUME_TYPE_ID:
+        body["volume_type_id"] = row.volume_type_id
+    if version >= CONSUMES_QUOTA:
+        body["consumes_quota"] = True
     if row.status.startswith("error") and row.status_reason:
         # Not in Cinder (which keeps reasons in its messages API); says why at a glance.
         body["status_reason"] = row.status_reason
-    if row.image_metadata:
-        body["volume_image_metadata"] = row.image_metadata
-    if is_admin:
-        body["os-vol-host-attr:host"] = f"{row.host}@nbd#files"
+    if extended:
+        body["os-vol-tenant-attr:tenant_id"] = row.project_id
+        if row.image_metadata:
+            body["volume_image_metadata"] = row.image_metadata
+        if is_admin:
+            body.update({"os-vol-host-attr:host": f"{row.host}@nbd#files",
+                         "os-vol-mig-status-attr:migstat": None,
+                         "os-vol-mig-status-attr:name_id": None})
     return body
 
 
@@ -45,21 +70,32 @@ def volume_summary(row, base_url):
             "links": links(base_url, row.project_id, "volumes", row.id)}
 
 
-def snapshot(row):
+GROUP_SNAPSHOT_ID = (3, 14)
+SNAPSHOT_USER_ID = (3, 41)
+
+
+def snapshot(row, version, extended):
+    """A snapshot as Cinder shows it at ``version``; ``extended``: a show or a detailed
+    list, where Cinder's extended-snapshot-attributes extension adds progress and owner.
+    A plain list shows the same base fields (Cinder's summary view is the base view)."""
     body = {"id": row.id, "name": row.name, "description": row.description,
             "volume_id": row.volume_id, "size": row.size, "status": row.status,
-            "metadata": row.metadata_, "progress": "100%" if row.status == "available"
-            else "0%", "os-extended-snapshot-attributes:project_id": row.project_id,
-            "user_id": row.user_id, "group_snapshot_id": None,
+            "metadata": row.metadata_,
             "created_at": isotime(row.created_at), "updated_at": isotime(row.updated_at)}
+    if version >= GROUP_SNAPSHOT_ID:
+        body["group_snapshot_id"] = None
+    if version >= SNAPSHOT_USER_ID:
+        body["user_id"] = row.user_id
+    if version >= CONSUMES_QUOTA:
+        body["consumes_quota"] = True
     if row.status.startswith("error") and row.status_reason:
         body["status_reason"] = row.status_reason
+    if extended:
+        body.update({
+            "os-extended-snapshot-attributes:progress":
+                "100%" if row.status == "available" else "0%",
+            "os-extended-snapshot-attributes:project_id": row.project_id})
     return body
-
-
-def snapshot_summary(row):
-    return {"id": row.id, "name": row.name, "volume_id": row.volume_id, "size": row.size,
-            "status": row.status, "created_at": isotime(row.created_at)}
 
 
 def volume_type(row):

@@ -1,11 +1,10 @@
 """``/v3/{project_id}/volumes``: create, list, show, update, delete, actions, metadata."""
 import falcon
-from sqlalchemy import select
 
 from controller import policy
 from controller.api import errors
-from controller.volume import models, records
-from controller.volume.api import common, schemas, views
+from controller.volume import records
+from controller.volume.api import common, microversions, schemas, views
 
 
 class _VolumeResource:
@@ -14,48 +13,26 @@ class _VolumeResource:
         self.db = manager.db
         self.base_url = base_url
 
-    def render(self, session, auth, rows):
-        """Full views of ``rows``, with their types and attachments in two queries."""
-        ids = [row.id for row in rows]
-        type_names = dict(session.execute(select(models.VolumeType.id, models.VolumeType.name)
-                                          .where(models.VolumeType.id.in_(
-                                              {row.volume_type_id for row in rows}))).all())
-        attachments = {}
-        for attachment in session.scalars(select(models.Attachment)
-                                          .where(models.Attachment.volume_id.in_(ids))):
-            attachments.setdefault(attachment.volume_id, []).append(attachment)
-        return [views.volume(row, type_names.get(row.volume_type_id),
-                             attachments.get(row.id, []), self.base_url, auth.is_admin)
-                for row in rows]
+    def render(self, req, details, extended=False):
+        return [views.volume(d.volume, d.type_name, d.attachments, self.base_url,
+                             req.context.auth.is_admin, req.context.microversion, extended)
+                for d in details]
 
-    def show(self, auth, volume_id):
-        with self.db.session() as session:
-            volume = records.get_volume(session, auth, volume_id)
-            return {"volume": self.render(session, auth, [volume])[0]}
+    def show(self, req, volume_id):
+        detail = records.show_volume(self.db, req.context.auth, volume_id)
+        return {"volume": self.render(req, [detail], extended=True)[0]}
 
-    def list_rows(self, session, req, auth):
+    def list(self, req, auth, detail):
         policy.authorize(auth, "volume:get_all")
-        query = select(models.Volume).order_by(models.Volume.created_at.desc(),
-                                               models.Volume.id.desc())
-        if common.all_projects(req, auth, "volume:get_all_projects"):
-            project = req.get_param("project_id")
-            if project:
-                query = query.where(models.Volume.project_id == project)
-        else:
-            query = query.where(models.Volume.project_id == auth.project_id)
-        for field in ("name", "status"):
-            value = req.get_param(field)
-            if value is not None:
-                query = query.where(getattr(models.Volume, field) == value)
-        return list(session.scalars(query))
+        return records.list_volumes(
+            self.db, common.listed_project(req, auth, filter_project=True),
+            common.filters(req, "name", "status"),
+            common.Page(req, self.base_url), detail)
 
 
 class Volumes(_VolumeResource):
     def on_get(self, req, resp):
-        auth = req.context.auth
-        with self.db.session() as session:
-            rows, links = common.page(req, self.list_rows(session, req, auth),
-                                      self.base_url)
+        rows, links = self.list(req, req.context.auth, detail=False)
         resp.media = {"volumes": [views.volume_summary(row, self.base_url) for row in rows]}
         if links:
             resp.media["volumes_links"] = links
@@ -71,23 +48,36 @@ class Volumes(_VolumeResource):
             snapshot_id=spec.get("snapshot_id"), source_volid=spec.get("source_volid"),
             image_id=spec.get("imageRef"), availability_zone=spec.get("availability_zone"))
         resp.status = falcon.HTTP_202
-        resp.media = self.show(auth, volume.id)
+        resp.media = {"volume": self.render(req, [volume])[0]}
+
+
+class VolumesSummary(_VolumeResource):
+    """``GET /volumes/summary`` (3.12): how many volumes and GB; their metadata (3.36)."""
+
+    def on_get(self, req, resp):
+        microversions.require(req, microversions.VOLUME_SUMMARY, "The volume summary")
+        auth = req.context.auth
+        policy.authorize(auth, "volume:get_volume_summary")
+        count, size, metadata = records.volume_summary(self.db,
+                                                       common.listed_project(req, auth))
+        summary = {"total_count": count, "total_size": size}
+        if req.context.microversion >= microversions.SUMMARY_METADATA:
+            summary["metadata"] = metadata
+        resp.media = {"volume-summary": summary}
 
 
 class VolumesDetail(_VolumeResource):
     def on_get(self, req, resp):
         auth = req.context.auth
-        with self.db.session() as session:
-            rows, links = common.page(req, self.list_rows(session, req, auth),
-                                      self.base_url)
-            resp.media = {"volumes": self.render(session, auth, rows)}
+        details, links = self.list(req, auth, detail=True)
+        resp.media = {"volumes": self.render(req, details, extended=True)}
         if links:
             resp.media["volumes_links"] = links
 
 
 class Volume(_VolumeResource):
     def on_get(self, req, resp, volume_id):
-        resp.media = self.show(req.context.auth, volume_id)
+        resp.media = self.show(req, volume_id)
 
     def on_put(self, req, resp, volume_id):
         spec = common.body(req, schemas.UPDATE_VOLUME)["volume"]
@@ -97,8 +87,8 @@ class Volume(_VolumeResource):
                 changes[field] = spec.get(field, spec.get(f"display_{field}"))
         if "metadata" in spec:
             changes["metadata_"] = spec["metadata"] or {}
-        self.manager.update_volume(req.context.auth, volume_id, **changes)
-        resp.media = self.show(req.context.auth, volume_id)
+        volume = self.manager.update_volume(req.context.auth, volume_id, **changes)
+        resp.media = {"volume": self.render(req, [volume])[0]}
 
     def on_delete(self, req, resp, volume_id):
         cascade = schemas.to_bool(req.get_param("cascade", default="false"))
@@ -135,9 +125,8 @@ class VolumeMetadata(_VolumeResource):
     """``/volumes/{id}/metadata``: GET it, POST to merge keys in, PUT to replace it."""
 
     def on_get(self, req, resp, volume_id):
-        with self.db.session() as session:
-            volume = records.get_volume(session, req.context.auth, volume_id)
-            resp.media = {"metadata": volume.metadata_}
+        resp.media = {"metadata": records.volume_metadata(self.db, req.context.auth,
+                                                          volume_id)}
 
     def on_post(self, req, resp, volume_id):
         self._write(req, resp, volume_id, merge=True)
@@ -147,25 +136,23 @@ class VolumeMetadata(_VolumeResource):
 
     def _write(self, req, resp, volume_id, merge):
         new = common.body(req, schemas.METADATA)["metadata"] or {}
-        with self.db.session() as session:
-            volume = records.get_volume(session, req.context.auth, volume_id,
-                                        "volume:update")
-            volume.metadata_ = {**volume.metadata_, **new} if merge else dict(new)
-            resp.media = {"metadata": volume.metadata_}
+        resp.media = {"metadata": records.write_volume_metadata(
+            self.db, req.context.auth, volume_id, new, merge)}
 
 
 class VolumeMetadataItem(_VolumeResource):
     def on_get(self, req, resp, volume_id, key):
-        with self.db.session() as session:
-            volume = records.get_volume(session, req.context.auth, volume_id)
-            if key not in volume.metadata_:
-                raise errors.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
-            resp.media = {"meta": {key: volume.metadata_[key]}}
+        resp.media = {"meta": {key: records.volume_metadata_item(self.db, req.context.auth,
+                                                                 volume_id, key)}}
+
+    def on_put(self, req, resp, volume_id, key):
+        meta = common.body(req, schemas.METADATA_ITEM)["meta"]
+        if len(meta) > 1:
+            raise errors.BadRequest("Request body contains too many items.")
+        if key not in meta:
+            raise errors.BadRequest("Request body and URI mismatch.")
+        resp.media = {"meta": {key: records.set_volume_metadata_item(
+            self.db, req.context.auth, volume_id, key, meta[key])}}
 
     def on_delete(self, req, resp, volume_id, key):
-        with self.db.session() as session:
-            volume = records.get_volume(session, req.context.auth, volume_id,
-                                        "volume:update")
-            if key not in volume.metadata_:
-                raise errors.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
-            volume.metadata_ = {k: v for k, v in volume.metadata_.items() if k != key}
+        records.delete_volume_metadata_item(self.db, req.context.auth, volume_id, key)

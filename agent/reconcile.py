@@ -1,0 +1,177 @@
+"""What the agent does for its host rather than for a request: at start, reconcile what
+the database expects with what the host has; periodically, report, sync power states,
+refresh networks and prune the image cache. Mixed into ``AgentManager``."""
+import logging
+
+from agent.build import BUILD_STEPS
+from agent.virt import driver as virt_driver
+from agent.virt import power_state
+from contract import exception, rpc
+from contract import port_binding as network
+from contract import vm_states as states
+
+LOG = logging.getLogger(__name__)
+
+# The vm_states of a server whose guest is at rest on this host (no build, no error):
+# its power state is synced, its ports rewired after a restart.
+GUEST_VM_STATES = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED)
+
+
+def service_context():
+    """The context of the agent's own requests (heartbeats, power-state sync)."""
+    return rpc.RequestContext(is_admin=True, overwrite=False)
+
+
+def best_effort(cleanup, *args):
+    """One step of the reconciliation at start: a failure is logged, and the next start
+    tries again, rather than keeping the host from serving."""
+    try:
+        cleanup(*args)
+    except Exception:
+        LOG.exception("Reconciliation step %s%r failed", cleanup.__name__, args[-1:])
+
+
+class HostReconciliation:
+    """Needs ``driver``, ``host_network``, ``ports``, ``volumes``, ``conductor``,
+    ``host``, ``availability_zone``, ``update`` and ``terminate_instance``."""
+
+    # --- at start -------------------------------------------------------------------
+
+    def init_host(self):
+        """Connect the driver and the host network, register the host, and reconcile
+        what the database expects with what this host has: finish deletes, fail
+        interrupted builds, remove guests and ports whose instances are gone, rewire the
+        ports of the rest."""
+        self.driver.init_host(self.host)
+        self.host_network.init_host()
+        self.driver.register_event_listener(self.handle_lifecycle_event)
+        self.report()
+        if self.ports.service_credentials is None:
+            LOG.warning("No [service_credentials]: host %s cannot bind ports to itself "
+                        "(unless its callers are admins), clean up ports after a restart "
+                        "nor refresh tunnel peers", self.host)
+        ctxt = service_context()
+        kept = {}
+        for instance in self.conductor.instances_on_host(ctxt, self.host):
+            if instance["task_state"] == states.DELETING:
+                self.terminate_instance(ctxt, instance["uuid"])
+            elif instance["task_state"] in BUILD_STEPS:
+                # A build still in "scheduling" may have its message waiting in the
+                # queue; the conductor's build timeout covers a lost one.
+                self._fail_interrupted_build(ctxt, instance)
+            else:
+                kept[instance["uuid"]] = instance
+        self._remove_leftovers(ctxt, kept)
+        self.ports.rewire([instance for instance in kept.values()
+                           if instance["vm_state"] in GUEST_VM_STATES])
+
+    def _fail_interrupted_build(self, ctxt, instance):
+        """A build this agent had begun when it stopped: remove what it made and set
+        ERROR. Not rescheduled: the build's user token died with the process, and a
+        build on another host would need it for the image and the ports."""
+        uuid = instance["uuid"]
+        LOG.warning("Build of %s was interrupted by a restart of the agent", uuid)
+        try:
+            self.driver.destroy(ctxt, instance, instance["network_info"])
+            self.ports.release_all(ctxt, instance)
+        except Exception:
+            LOG.exception("Cleaning up the interrupted build of %s", uuid)
+        self.conductor.claim_release(ctxt, uuid)
+        self.conductor.build_failed(ctxt, uuid, self.host, {
+            "code": 500, "message": "The agent restarted during the build."}, retry=False)
+
+    def _remove_leftovers(self, ctxt, kept):
+        """Remove what belongs to no instance kept on this host: guests, wired ports, and
+        (with the service user) ports of instances deleted while this agent was away."""
+        for uuid in self.driver.list_instance_uuids():
+            if uuid not in kept:
+                LOG.warning("Destroying guest %s: no instance of this host has it", uuid)
+                best_effort(self.driver.destroy, ctxt, {"uuid": uuid}, [])
+        wanted = {vif["id"] for instance in kept.values() for vif in instance["network_info"]}
+        for port_id in self.host_network.plugged_port_ids() - wanted:
+            LOG.warning("Unplugging port %s: no instance of this host has it", port_id)
+            best_effort(self.host_network.unplug, port_id)
+        client = self.ports.service_client()
+        if client is None:
+            return
+        try:
+            for port in client.list_ports(**{"binding:host_id": self.host}):
+                if (not port["device_owner"].startswith("compute:")
+                        or port["device_id"] in kept):
+                    continue
+                try:
+                    self.conductor.instance_get(ctxt, port["device_id"])
+                except exception.InstanceNotFound:
+                    LOG.warning("Deleting port %s of deleted instance %s", port["id"],
+                                port["device_id"])
+                    network.release_port(client, port["id"], preserve=False)
+        except Exception:  # best effort: the next start tries again
+            LOG.exception("Could not clean up the ports of deleted instances")
+
+    # --- periodic, and the hypervisor's events ----------------------------------------
+
+    def report(self):
+        """Heartbeat and capacity, through the conductor (periodic)."""
+        ctxt = service_context()
+        self.conductor.service_heartbeat(ctxt, self.host, self.availability_zone)
+        self.conductor.report_inventory(ctxt, self.host, self.driver.get_available_resource(),
+                                        self.availability_zone)
+
+    def handle_lifecycle_event(self, event):
+        """A guest changed power state on its own: record the state it is in now, asked
+        of the driver, since an event may arrive after the action that caused it has
+        recorded its result (a pause's "suspended" after the server became PAUSED)."""
+        ctxt = service_context()
+        try:
+            instance = self.conductor.instance_get(ctxt, event.instance_uuid)
+            self._record_power_state(ctxt, instance, self._current_power_state(instance))
+        except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
+            LOG.info("Ignoring lifecycle event for %s: %s", event.instance_uuid, exc)
+
+    def sync_power_states(self):
+        """Periodic: record the power state of every guest whose server says otherwise,
+        in case a hypervisor event was missed (e.g. while the agent was down)."""
+        ctxt = service_context()
+        for instance in self.conductor.instances_on_host(ctxt, self.host):
+            if (instance["task_state"] is not None
+                    or instance["vm_state"] not in GUEST_VM_STATES):
+                continue
+            state = self._current_power_state(instance)
+            if state == instance["power_state"]:
+                continue
+            try:
+                self._record_power_state(ctxt, instance, state)
+            except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
+                LOG.info("Power state of %s not synced: %s", instance["uuid"], exc)
+
+    def _current_power_state(self, instance):
+        try:
+            return self.driver.get_power_state(instance)
+        except virt_driver.InstanceNotOnHost:
+            return power_state.NOSTATE
+
+    def _record_power_state(self, ctxt, instance, state):
+        """A running or paused server whose guest stopped (or vanished) becomes SHUTOFF,
+        as in Nova; otherwise only the power state is recorded (a paused server stays
+        PAUSED, a suspended one SUSPENDED). An action in flight wins (its task_state is
+        set)."""
+        updates = {"power_state": state}
+        if instance["vm_state"] in (states.ACTIVE, states.PAUSED) and state in (
+                power_state.SHUTDOWN, power_state.CRASHED, power_state.NOSTATE):
+            updates["vm_state"] = states.STOPPED
+        self.update(ctxt, instance["uuid"], updates, [None])
+
+    def refresh_networks(self):
+        """Periodic: catch the networks wired here up with the network service."""
+        self.ports.refresh()
+
+    def refresh_security_groups(self):
+        """Periodic (about every second): security groups reconciled with the network
+        service."""
+        self.ports.refresh_filters()
+
+    def manage_image_cache(self):
+        """Periodic: let the driver drop images no guest here has used for long."""
+        removed = self.driver.manage_image_cache()
+        if removed:
+            LOG.info("Removed unused cached images: %s", ", ".join(removed))

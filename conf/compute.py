@@ -1,0 +1,48 @@
+"""Options of the compute API and of the build flow the conductor runs ([compute])."""
+from oslo_config import cfg
+
+GROUP = "compute"
+
+compute_opts = [
+    cfg.StrOpt("default_availability_zone", default="nova",
+               help="Availability zone of hosts that name none, and of servers created "
+                    "without one."),
+    cfg.IntOpt("build_timeout", default=300, min=10,
+               help="Seconds a building server may go without progress (or whose host's "
+                    "agent is down) before the conductor sets it to ERROR and releases "
+                    "its claim."),
+    cfg.IntOpt("build_check_interval", default=30, min=1,
+               help="How often the conductor looks for stuck builds, in seconds."),
+    cfg.IntOpt("report_interval", default=10, min=1,
+               help="Seconds between the conductor's heartbeats."),
+    cfg.IntOpt("max_limit", default=1000, min=1,
+               help="Most items a list request returns per page."),
+    cfg.IntOpt("max_count", default=100, min=1,
+               help="Most servers one create request may ask for (max_count)."),
+    cfg.StrOpt("image_endpoint",
+               help="URL of the image API (Glance v2) that validates images with the "
+                    "caller's token. Default: <public_url>/image."),
+    cfg.StrOpt("network_endpoint",
+               help="URL of the networking API (Neutron v2) that validates networks and "
+                    "creates ports. Default: <public_url>/networking."),
+    cfg.StrOpt("volume_endpoint",
+               help="URL of the block storage API (Cinder v3, without project) that "
+                    "servers' volumes are reserved, attached and made with. Default: "
+                    "<public_url>/volume/v3."),
+    cfg.FloatOpt("service_timeout", default=30.0, min=1.0,
+                 help="Seconds to wait for the image, network and volume services."),
+    cfg.IntOpt("console_output_max_lines", default=10000, min=1,
+               help="Most lines of a server's console log the API returns."),
+    cfg.StrOpt("default_floating_pool", default="public",
+               help="External network (name or ID) that os-floating-ips allocates from "
+                    "when the request names no pool (Nova's [neutron] "
+                    "default_floating_pool)."),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(compute_opts, group="compute")
+
+
+def list_opts():
+    return [(GROUP, compute_opts)]

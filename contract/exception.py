@@ -1,0 +1,39 @@
+"""Errors of the compute flow that cross the message bus (conductor ↔ agent ↔ API) and the
+sibling HTTP APIs' clients.
+
+Pure Python, so agents import them without the database. ``code`` is the HTTP status the
+compute API answers with when one reaches it.
+"""
+
+
+class ComputeError(Exception):
+    """Base of the errors below; the message is meant for the API's client."""
+
+    code = 500
+
+
+class InstanceNotFound(ComputeError):
+    code = 404
+
+
+class UnexpectedTaskState(ComputeError):
+    """A compare-and-swap update found a different task_state than the caller expected."""
+
+    code = 409
+
+
+class UnexpectedDeletingTaskState(UnexpectedTaskState):
+    """The server is being deleted while another step was in flight: abandon that step."""
+
+
+class InvalidRequest(ComputeError):
+    """The request names something that does not exist or cannot be used (an image,
+    a network, a port)."""
+
+    code = 400
+
+
+class ServiceUnavailable(ComputeError):
+    """Another service this request needs (image, network) did not answer."""
+
+    code = 503

@@ -1,0 +1,32 @@
+"""A server's ``vm_state`` (where it is at rest) and ``task_state`` (what is being done to
+it now; None when nothing is): the values the agent reports over the bus and the
+controller stores. Which moves between them are allowed is the controller's business
+(``controller.compute.states``).
+"""
+# vm_state
+BUILDING = "building"
+ACTIVE = "active"
+STOPPED = "stopped"
+PAUSED = "paused"
+SUSPENDED = "suspended"
+ERROR = "error"
+DELETED = "deleted"
+
+# task_state
+SCHEDULING = "scheduling"
+NETWORKING = "networking"
+BLOCK_DEVICE_MAPPING = "block_device_mapping"
+SPAWNING = "spawning"
+POWERING_OFF = "powering-off"
+POWERING_ON = "powering-on"
+REBOOTING = "rebooting"
+REBOOTING_HARD = "rebooting_hard"
+PAUSING = "pausing"
+UNPAUSING = "unpausing"
+SUSPENDING = "suspending"
+RESUMING = "resuming"
+IMAGE_SNAPSHOT = "image_snapshot"
+IMAGE_UPLOADING = "image_uploading"
+REBUILDING = "rebuilding"
+REBUILD_SPAWNING = "rebuild_spawning"
+DELETING = "deleting"

@@ -1,0 +1,166 @@
+"""Faults in the multi-process deployment (API, conductor, scheduler and two fake agents
+as separate processes on RabbitMQ and PostgreSQL): ``kill -9`` of each service while
+ten builds are under way, then a restart. Every server must end ACTIVE, or ERROR with a
+fault, within 60 s, and no claim may outlive its server (the hypervisors' usage is that
+of the ACTIVE servers, and nothing once they are deleted).
+
+A RabbitMQ restart is not exercised here: the broker is shared by every test run on
+the machine (tests/lib/services.py)."""
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.conftest import ComputeSession
+from tests.functional.test_multiprocess import AGENTS, Processes, write_ini
+from tests.lib import services
+from tests.lib.cloud import REPO, Cloud
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not services.rabbitmq_installed(),
+                                 reason="rabbitmq-server is not installed")]
+
+BUILDS = 10
+SETTLE_SECONDS = 60
+# Stuck builds are failed quickly enough to settle within SETTLE_SECONDS.
+FAST_FAILURE = {"compute": {"build_timeout": "15", "build_check_interval": "2"},
+                "scheduler": {"service_down_time": "5"}}
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    with services.rabbitmq_vhost() as rabbit, services.postgres_database() as database:
+        root = tmp_path_factory.mktemp("faults")
+        api = Cloud(root / "api", roles=["api"], with_agent=False, conf={
+            "DEFAULT": {"transport_url": rabbit, "host": "api-host"},
+            "database": {"connection": database}, **FAST_FAILURE})
+        processes = Processes(str(root))
+        try:
+            api.start()
+            for role in ("conductor", "scheduler"):
+                sections = {section: dict(values) for section, values in api.sections.items()}
+                sections["DEFAULT"].update(host=f"{role}-host",
+                                           log_file=str(root / f"{role}.log"))
+                write_ini(str(root / f"{role}.conf"), sections)
+                processes.start(role, "controller.cmd.controller", str(root / f"{role}.conf"),
+                                "--roles", role)
+            for host in AGENTS:
+                write_ini(str(root / f"{host}.conf"), {
+                    "DEFAULT": {"host": host, "transport_url": rabbit, "debug": "true",
+                                "state_path": str(root / host),
+                                "log_file": str(root / f"{host}.log")},
+                    "agent": {"virt_driver": "fake", "report_interval": "1"}})
+                processes.start(host, "agent.cmd", str(root / f"{host}.conf"))
+            yield api, processes, root
+        finally:
+            processes.stop()
+            api.stop()
+
+
+@pytest.fixture(scope="module")
+def session(deployment):
+    cloud, processes, _ = deployment
+    compute = ComputeSession(cloud)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        up = [s for s in compute.get("/os-services").json()["services"] if s["state"] == "up"]
+        if len(up) == len(AGENTS) + 2:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("services did not come up")
+    compute.post("/flavors", {"flavor": {"name": "f", "id": "f", "ram": 64, "vcpus": 1,
+                                         "disk": 1}}).raise_for_status()
+    image = os.path.join(str(deployment[2]), "tiny.qcow2")
+    subprocess.run(["qemu-img", "create", "-f", "qcow2", image, "10M"], check=True,
+                   capture_output=True, timeout=60)
+    images = cloud.url + "/image/v2/images"
+    headers = {"X-Auth-Token": compute.token}
+    compute.image_id = requests.post(images, headers=headers, timeout=30, json={
+        "name": "tiny", "disk_format": "qcow2", "container_format": "bare"}).json()["id"]
+    with open(image, "rb") as data:
+        requests.put(f"{images}/{compute.image_id}/file", data=data, timeout=60,
+                     headers=dict(headers, **{"Content-Type": "application/octet-stream"})
+                     ).raise_for_status()
+    return compute
+
+
+def _restart_api(cloud):
+    cloud.process = subprocess.Popen(
+        [sys.executable, "-m", "controller.cmd.controller", "--config-file",
+         cloud.config_file, "--roles", "api"], cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=open(os.path.join(cloud.workdir, "stderr.log"), "a"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(cloud.auth_url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError("the API did not come back:\n" + cloud.log_tail())
+
+
+def _create(session, name):
+    try:
+        resp = session.post("/servers", {"server": {
+            "name": name, "imageRef": session.image_id, "flavorRef": "f",
+            "networks": "none"}})
+    except requests.RequestException:
+        return None                   # the API died under this request
+    return resp.json()["server"]["id"] if resp.status_code == 202 else None
+
+
+@pytest.mark.parametrize("service", ["conductor", "scheduler", *AGENTS, "api"])
+def test_kill_9_during_ten_builds_then_restart(deployment, session, service):
+    cloud, processes, root = deployment
+    with concurrent.futures.ThreadPoolExecutor(BUILDS) as pool:
+        futures = [pool.submit(_create, session, f"{service}-{i}") for i in range(BUILDS)]
+        # Builds under way: the first accepted, the others on their way or in flight.
+        concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+        if service == "api":
+            cloud.process.kill()
+            cloud.process.wait()
+        else:
+            processes.kill(service)
+        ids = [future.result() for future in futures]
+    time.sleep(1)
+    if service == "api":
+        _restart_api(cloud)
+    elif service in AGENTS:
+        processes.start(service, "agent.cmd", str(root / f"{service}.conf"))
+    else:
+        processes.start(service, "controller.cmd.controller", str(root / f"{service}.conf"),
+                        "--roles", service)
+    # Every server that exists, also one whose 202 was lost with a killed API.
+    listed = session.get("/servers", params={"name": f"^{service}-"}).json()["servers"]
+    accepted = sorted({server["id"] for server in listed})
+    assert set(filter(None, ids)) <= set(accepted) and accepted, (ids, listed)
+    servers = [session.wait_for_server(i, timeout=SETTLE_SECONDS) for i in accepted]
+    for server in servers:
+        assert server["status"] == "ACTIVE" or server.get("fault", {}).get("message"), server
+    active = sum(server["status"] == "ACTIVE" for server in servers)
+    assert _vcpus_used(session, active) == active, [s["status"] for s in servers]
+
+    for server_id in accepted:
+        assert session.delete(f"/servers/{server_id}").status_code == 204
+    for server_id in accepted:
+        session.wait_for_server(server_id, (None,), timeout=SETTLE_SECONDS)
+    assert _vcpus_used(session, 0) == 0
+    processes.check_alive()
+
+
+def _vcpus_used(session, expected, timeout=15):
+    """vCPUs claimed across the hypervisors (each server of flavor f claims one), once
+    it is ``expected`` or ``timeout`` has passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        nodes = session.get("/os-hypervisors/detail").json()["hypervisors"]
+        used = sum(node["vcpus_used"] for node in nodes)
+        if used == expected or time.monotonic() > deadline:
+            return used
+        time.sleep(0.5)

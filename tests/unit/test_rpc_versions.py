@@ -1,0 +1,152 @@
+"""The RPC contract's versions: each client is capped by ``[upgrade_levels]``, sends the
+version a method came in (or the older form the cap allows), refuses what the cap cannot
+carry, and each manager serves the newest version its client knows."""
+import threading
+
+import oslo_messaging as messaging
+import pytest
+
+from agent import rpcapi as agent_rpcapi
+from agent.manager import AgentManager
+import conf
+from contract import objects
+from contract import rpc
+from controller.conductor import rpcapi as conductor_rpcapi
+from controller.conductor.manager import ConductorManager
+from controller.scheduler import rpcapi as scheduler_rpcapi
+from controller.scheduler.manager import SchedulerManager
+from tests.unit.test_contract_objects import INSTANCE, UUID
+
+
+@pytest.fixture(autouse=True)
+def upgrade_levels():
+    """The clients read their caps from the global configuration, as the services do."""
+    conf.register(rpc.CONF, ["DEFAULT", "upgrade_levels"])
+
+
+@pytest.fixture
+def bus(monkeypatch):
+    """A private in-memory bus: ``serve(topic, server, endpoint)`` starts a server."""
+    # oslo.messaging's own fake driver: its exchanges belong to this transport alone.
+    transport = messaging.get_rpc_transport(rpc.CONF, url="fake://")
+    monkeypatch.setattr(rpc, "get_transport", lambda url=None: transport)
+    servers = []
+
+    def serve(topic, server, endpoint):
+        rpc_server = rpc.get_server(topic, server, [endpoint], transport=transport)
+        rpc_server.start()
+        servers.append(rpc_server)
+
+    yield serve
+    for rpc_server in servers:
+        rpc_server.stop()
+        rpc_server.wait()
+    transport.cleanup()
+
+
+class Conductor12:
+    """A conductor of the release before objects: instances as dicts."""
+    target = messaging.Target(version="1.2")
+
+    def __init__(self):
+        self.faults = []
+
+    def instance_get(self, ctxt, instance_uuid):
+        return dict(INSTANCE)
+
+    def instance_fault_create(self, ctxt, instance_uuid, host, fault):
+        self.faults.append(fault)
+
+
+class Conductor13(Conductor12):
+    target = messaging.Target(version="1.3")
+
+    def __init__(self):
+        super().__init__()
+        self.asked = []
+
+    def instance_get(self, ctxt, instance_uuid, object_versions=None):
+        self.asked.append(object_versions)
+        return objects.backport(objects.Instance.from_dict(INSTANCE), object_versions)
+
+
+class Agent12:
+    target = messaging.Target(version="1.2")
+
+    def __init__(self):
+        self.received = []
+        self.arrived = threading.Event()
+
+    def _record(self, name, **kwargs):
+        self.received.append((name, kwargs))
+        self.arrived.set()
+
+    def attach_volume(self, ctxt, instance_uuid, volume_id):
+        self._record("attach_volume", instance_uuid=instance_uuid, volume_id=volume_id)
+
+    def pause_instance(self, ctxt, instance_uuid):
+        self._record("pause_instance", instance_uuid=instance_uuid)
+
+
+def ctxt():
+    return rpc.RequestContext(overwrite=False)
+
+
+def test_managers_serve_the_newest_version_their_clients_send():
+    assert AgentManager.target.version == agent_rpcapi.LATEST_VERSION
+    assert ConductorManager.target.version == conductor_rpcapi.LATEST_VERSION
+    assert SchedulerManager.target.version == scheduler_rpcapi.LATEST_VERSION
+
+
+def test_the_conductor_answers_objects_in_the_callers_versions(bus):
+    conductor = Conductor13()
+    bus(rpc.CONDUCTOR_TOPIC, "c1", conductor)
+    instance = conductor_rpcapi.ConductorAPI(timeout=10).instance_get(ctxt(), UUID)
+    assert isinstance(instance, objects.Instance) and instance["uuid"] == UUID
+    assert conductor.asked == [objects.versions()]
+
+
+def test_capped_below_objects_the_agent_reads_an_older_conductors_dicts(bus):
+    bus(rpc.CONDUCTOR_TOPIC, "c1", Conductor12())
+    capped = conductor_rpcapi.ConductorAPI(timeout=10, version_cap="1.2")
+    instance = capped.instance_get(ctxt(), UUID)
+    assert not isinstance(instance, objects.Instance) and instance["uuid"] == UUID
+
+
+def test_uncapped_the_newer_call_is_refused_by_an_older_conductor(bus):
+    bus(rpc.CONDUCTOR_TOPIC, "c1", Conductor12())
+    with pytest.raises(Exception, match="does not support RPC version 1.3"):
+        conductor_rpcapi.ConductorAPI(timeout=10).instance_get(ctxt(), UUID)
+
+
+def test_a_conductor_capped_below_faults_gets_none(bus):
+    conductor = Conductor12()
+    bus(rpc.CONDUCTOR_TOPIC, "c1", conductor)
+    fault = {"code": 500, "message": "boom"}
+    conductor_rpcapi.ConductorAPI(timeout=10, version_cap="1.1").instance_fault_create(
+        ctxt(), UUID, "host-a", fault)
+    assert conductor.faults == []
+    conductor_rpcapi.ConductorAPI(timeout=10, version_cap="1.2").instance_fault_create(
+        ctxt(), UUID, "host-a", fault)
+    assert conductor.faults == [fault]
+
+
+def test_a_capped_agent_client_refuses_the_methods_the_cap_cannot_carry(bus):
+    agent = Agent12()
+    bus(rpc.AGENT_TOPIC, "host-a", agent)
+    capped = agent_rpcapi.AgentAPI(version_cap="1.1")
+    with pytest.raises(messaging.RPCVersionCapError):
+        capped.pause_instance(ctxt(), "host-a", UUID)
+    capped.attach_volume(ctxt(), "host-a", UUID, "vol-1")
+    assert agent.arrived.wait(10)
+    assert agent.received == [("attach_volume", {"instance_uuid": UUID,
+                                                 "volume_id": "vol-1"})]
+
+
+def test_the_cap_comes_from_upgrade_levels():
+    rpc.CONF.set_override("agent", "1.1", group="upgrade_levels")
+    try:
+        assert agent_rpcapi.AgentAPI().version_cap == "1.1"
+    finally:
+        rpc.CONF.clear_override("agent", group="upgrade_levels")
+    assert agent_rpcapi.AgentAPI().version_cap == agent_rpcapi.LATEST_VERSION
