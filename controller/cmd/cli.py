@@ -4,6 +4,8 @@ Each subcommand lives with the service it belongs to and takes the remaining arg
 ``pocketstack SUBCOMMAND --help`` explains it.
 """
 import importlib
+import os
+import shutil
 import sys
 
 COMMANDS = {
@@ -29,6 +31,10 @@ COMMANDS = {
     "config-sample": ("controller.cmd.config_sample:main",
                       "print a documented sample configuration file"),
 }
+# Commands that drive libvirt, bridges and namespaces or read the all-in-one's state and
+# secrets: a user who is not root runs them through sudo, as the README's commands are
+# written.
+AS_ROOT = {"up", "down", "status", "ssh", "exec", "l3-cleanup", "trace"}
 
 
 def usage():
@@ -47,6 +53,8 @@ def main(argv=None):
     if name not in COMMANDS:
         print(f"pocketstack: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    if name in AS_ROOT and os.geteuid() != 0 and shutil.which("sudo"):
+        os.execvp("sudo", ["sudo", "--", sys.executable, "-m", "controller.cmd.cli", *argv])
     module, function = COMMANDS[name][0].split(":")
     return getattr(importlib.import_module(module), function)(rest) or 0
 

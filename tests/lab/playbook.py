@@ -1,6 +1,6 @@
 """Running the project's playbooks (ansible/) from tests, with the Ansible of
-``.venv-ansible`` (tools/install.sh makes it; POCKETSTACK_ANSIBLE_VENV points elsewhere),
-and reading the PLAY RECAP."""
+``.venv-ansible`` (tools/install.sh --multi-host or tools/test.sh makes it;
+POCKETSTACK_ANSIBLE_VENV points elsewhere), and reading the PLAY RECAP."""
 import fcntl
 import os
 import re
@@ -24,7 +24,7 @@ def ansible_venv():
 def ansible_bin(name):
     path = ansible_venv() / "bin" / name
     if not path.exists():
-        raise RuntimeError(f"{path} is missing: run tools/install.sh "
+        raise RuntimeError(f"{path} is missing: run tools/install.sh --multi-host "
                            f"(or set POCKETSTACK_ANSIBLE_VENV)")
     return path
 

@@ -5,6 +5,7 @@ network interface at all; every fixture cleans up what it made, even when
 the test fails. PS_TEST_VIRT_TYPE (default ``qemu``: KVM guests hang on
 these machines) and PS_TEST_GUEST_MIB (default 96) tune the guests.
 """
+import fcntl
 import os
 import re
 import secrets
@@ -16,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import boots_guests
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO / "images" / "build.sh"
@@ -227,3 +230,37 @@ def boot_tiny(libvirt_conn, tiny_image):
             _drop_domain(dom)
         for workdir in workdirs:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+# At most this many modules that boot guests run at once across the xdist workers of one
+# run: TCG guests need the cores, and tools/test.sh runs two workers per core so that the
+# other workers' waiting tests fill the gaps.
+GUEST_SLOTS = int(os.environ.get("PS_TEST_GUEST_SLOTS", str(os.cpu_count() or 2)))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def guest_slot(request):
+    """Holds one of GUEST_SLOTS slots (a file lock shared by the run's workers) while a
+    module whose tests boot guests runs; other modules pass straight through."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    prefix = request.node.nodeid + "::"
+    if run is None or not boots_guests([item for item in request.session.items
+                                        if item.nodeid.startswith(prefix)]):
+        yield
+        return
+    slots = Path(tempfile.gettempdir()) / f"pocketstack-guest-slots-{run}"
+    slots.mkdir(exist_ok=True)
+    while True:
+        for index in range(GUEST_SLOTS):
+            lock = open(slots / str(index), "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            try:
+                yield
+            finally:
+                lock.close()
+            return
+        time.sleep(0.2)

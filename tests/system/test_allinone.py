@@ -16,7 +16,7 @@ import pytest
 from tests.lib.cloud import REPO, client_bin, free_port
 from tests.system.conftest import VIRT_TYPE
 
-pytestmark = [pytest.mark.system, pytest.mark.slow]
+pytestmark = [pytest.mark.system, pytest.mark.slow, pytest.mark.guests]
 
 
 def run(*cmd, timeout=300, check=True, env=None):

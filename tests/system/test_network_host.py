@@ -397,6 +397,7 @@ echo "peer {peer} silent"
 """
 
 
+@pytest.mark.guests
 def test_two_tiny_guests_get_dhcp_addresses_and_reach_each_other(
         client, host_conf, networks, boot_on_network):
     plugger = plug.NetworkPlugger(host_conf)

@@ -5,6 +5,7 @@ import os
 import falcon
 
 from controller.api import errors
+from controller.api.chunked import unchunked
 from controller.image import transfer
 from controller.image.store import FileChunks
 
@@ -61,7 +62,7 @@ class ImageFile:
                 f"Image data must be sent as {UPLOAD_MEDIA_TYPE}, not {req.content_type!r}.")
         # cheroot's wsgi.input ends where the body ends, chunked or not; read_chunks
         # checks that a Content-Length body really was that long.
-        chunks = transfer.read_chunks(req.stream, req.content_length)
+        chunks = transfer.read_chunks(unchunked(req.stream), req.content_length)
         self.data.upload(req.context.auth, image_id, chunks, announced_size(req))
         resp.status = falcon.HTTP_204
 
