@@ -22,7 +22,9 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from controller.cmd.allinone import Api, Layout, load_secrets, running_pid  # noqa: E402
+from controller.cmd.allinone_files import Layout, load_secrets  # noqa: E402
+from controller.cmd.allinone_process import running  # noqa: E402
+from controller.cmd.allinone_setup import Api  # noqa: E402
 from tests.lib.cloud import free_port  # noqa: E402
 
 import report  # noqa: E402
@@ -140,7 +142,7 @@ def main():
     lines = []
     try:
         first_up = bench.up()
-        pid = running_pid(bench.layout)
+        pid = running(bench.layout).pid
         time.sleep(5)
         idle_rss = rss_mib(pid)
         api = bench.api()
@@ -165,7 +167,7 @@ def main():
         restart_up = bench.up()
         bench.down()
     finally:
-        if running_pid(bench.layout):
+        if running(bench.layout):
             bench.down()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -42,7 +42,7 @@ sys.path.insert(0, BENCH)
 
 import report  # noqa: E402
 from bench_allinone import Bench, refs_of  # noqa: E402
-from controller.cmd.allinone import running_pid  # noqa: E402
+from controller.cmd.allinone_process import running  # noqa: E402
 
 HEADING = "## Zero to pingable VM"
 INSTALL = os.path.join(REPO, "tools", "install.sh")
@@ -170,7 +170,7 @@ def first_ping():
         api = bench.api()
         _, timings = bench.one_server(api, refs_of(api), "first")
     finally:
-        if running_pid(bench.layout):
+        if running(bench.layout):
             bench.down()
         shutil.rmtree(workdir, ignore_errors=True)
     return up, timings["active"], timings["ping"]

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 
-from controller.cmd import allinone
+from controller.cmd import allinone_files, allinone_setup
 
 SHARED_NETWORK = "tempest-shared"
 SHARED_CIDR = "10.90.0.0/24"
@@ -68,12 +68,12 @@ def ensure_shared_network(admin):
 
 
 def build_conf(config_dir, workdir):
-    layout = allinone.Layout(config_dir)
-    passwords = allinone.load_secrets(layout)
-    url = allinone.api_url(layout)
-    admin = allinone.Api(url, "admin", passwords["admin_password"], "admin")
+    layout = allinone_files.Layout(config_dir)
+    passwords = allinone_files.load_secrets(layout)
+    url = allinone_files.api_url(layout)
+    admin = allinone_setup.Api(url, "admin", passwords["admin_password"], "admin")
     flavors = {f["name"]: f["id"] for f in admin.get("compute", "/flavors")["flavors"]}
-    image = admin.get("image", "/v2/images", name=allinone.IMAGE_NAME)["images"][0]
+    image = admin.get("image", "/v2/images", name=allinone_files.IMAGE_NAME)["images"][0]
     ensure_shared_network(admin)
     compute_min, compute_max = _version_range(admin, "compute", "/")
     volume_min, volume_max = _version_range(admin, "block-storage", "/")

@@ -14,15 +14,17 @@ import requests
 from pyroute2 import netns
 
 from controller.cmd import allinone
+from controller.cmd.allinone_files import Layout, api_url, load_secrets
+from controller.cmd.allinone_process import UpError, running
+from controller.cmd.allinone_setup import Api, find_ssh_public_key, invoking_user
 
 
 def _admin(args):
-    layout = allinone.Layout(args.config_dir, args.state_path)
-    if allinone.running(layout) is None:
-        raise allinone.UpError("pocketstack is not running")
-    passwords = allinone.load_secrets(layout)
-    return allinone.Api(allinone.api_url(layout), "admin", passwords["admin_password"],
-                        "admin")
+    layout = Layout(args.config_dir, args.state_path)
+    if running(layout) is None:
+        raise UpError("pocketstack is not running")
+    passwords = load_secrets(layout)
+    return Api(api_url(layout), "admin", passwords["admin_password"], "admin")
 
 
 def _server(admin, name_or_id):
@@ -32,8 +34,8 @@ def _server(admin, name_or_id):
     servers = [server for server in admin.get("compute", "/servers", all_tenants=1)["servers"]
                if server["name"] == name_or_id]
     if len(servers) != 1:
-        raise allinone.UpError(f"{'no' if not servers else 'more than one'} server named "
-                               f"{name_or_id!r}")
+        raise UpError(f"{'no' if not servers else 'more than one'} server named "
+                      f"{name_or_id!r}")
     return servers[0]
 
 
@@ -56,13 +58,13 @@ def locate(admin, server_id, namespaces, prefer_fixed=False):
     for namespace, address in candidates:
         if namespace in namespaces:
             return namespace, address
-    raise allinone.UpError(f"no namespace on this host reaches server {server_id} "
-                           f"(no port, or its network is served elsewhere)")
+    raise UpError(f"no namespace on this host reaches server {server_id} "
+                  f"(no port, or its network is served elsewhere)")
 
 
 def _private_key():
     """The invoking user's SSH key, the one ``up`` imported as keypair ``default``."""
-    public = allinone.find_ssh_public_key(allinone.invoking_user())
+    public = find_ssh_public_key(invoking_user())
     return public[:-len(".pub")] if public and os.path.exists(public[:-4]) else None
 
 
@@ -94,7 +96,7 @@ def main_ssh(argv):
     args = p.parse_args(argv)
     try:
         namespace, address = _target(args)
-    except (allinone.UpError, requests.RequestException) as exc:
+    except (UpError, requests.RequestException) as exc:
         print(f"pocketstack ssh: {exc}", file=sys.stderr)
         return 1
     key = args.identity or _private_key()
@@ -115,7 +117,7 @@ def main_exec(argv):
         p.error("a command is needed after --")
     try:
         namespace, address = _target(args)
-    except (allinone.UpError, requests.RequestException) as exc:
+    except (UpError, requests.RequestException) as exc:
         print(f"pocketstack exec: {exc}", file=sys.stderr)
         return 1
     os.environ["SERVER_IP"] = address

@@ -1,4 +1,5 @@
-"""Networks, subnets and ports in the database: what Neutron's core plugin does.
+"""Networks and subnets in the database, and the transaction and visibility rules that
+ports, routers and floating IPs share: what Neutron's core plugin does.
 
 Every change runs in one transaction. The database's unique constraints decide races
 for an address, a MAC or a VNI: the losing transaction fails with an IntegrityError and
@@ -18,11 +19,11 @@ from sqlalchemy.orm import contains_eager, selectinload
 from controller.api import errors
 from controller.network import ipam, l3_rules, quotas, segments
 from controller.network.models import IPAllocation, Network, Port, Subnet
-from controller.network.security_groups import set_port_groups
+from controller.network.port_addresses import (DHCP_OWNER, add_dhcp_address, ipam_call,
+                                               remove_dhcp_address)
 
 LOG = logging.getLogger(__name__)
 
-DHCP_OWNER = "network:dhcp"
 MAX_DNS_NAMESERVERS = 5
 MAX_HOST_ROUTES = 20
 _ATTEMPTS = 40
@@ -45,25 +46,12 @@ def not_found(kind, resource_id):
                            f"{kind.capitalize()}NotFound")
 
 
-def _ipam_call(function, *args):
-    """Run an ipam/segments check, turning its error into the API's."""
-    try:
-        return function(*args)
-    except ipam.IpamError as exc:
-        raise _api_error(exc) from None
-
-
-def _api_error(exc):
-    error = errors.ApiError(str(exc), exc.error_type)
-    error.status = exc.status
-    return error
-
 
 class NetworkCore:
     def __init__(self, db, conf):
         self.db = db
         self.conf = conf.network
-        self.vni_ranges = _ipam_call(segments.parse_vni_ranges, self.conf.vni_ranges)
+        self.vni_ranges = ipam_call(segments.parse_vni_ranges, self.conf.vni_ranges)
 
     # --- transactions -------------------------------------------------------------
 
@@ -165,9 +153,9 @@ class NetworkCore:
     def create_network(self, project_id, *, name="", description="", admin_state_up=True,
                        shared=False, router_external=False, network_type=None,
                        segmentation_id=None, physical_network=None, mtu=None):
-        network_type = _ipam_call(segments.check_network_type,
+        network_type = ipam_call(segments.check_network_type,
                                   network_type or self.conf.default_network_type)
-        segmentation_id, physical_network = _ipam_call(
+        segmentation_id, physical_network = ipam_call(
             segments.check_segment, network_type, segmentation_id, physical_network)
         max_mtu = segments.mtu_for(network_type, self.conf.global_physnet_mtu)
         if mtu is None:
@@ -184,7 +172,7 @@ class NetworkCore:
                 used = set(session.scalars(select(Network.segmentation_id).where(
                     Network.network_type == "vxlan")))
                 if vni is None:
-                    vni = _ipam_call(segments.next_free_vni, self.vni_ranges, used)
+                    vni = ipam_call(segments.next_free_vni, self.vni_ranges, used)
                 elif vni in used:
                     raise errors.Conflict(f"Unable to create the network. The tunnel ID "
                                           f"{vni} is in use.", "TunnelIdInUse")
@@ -252,12 +240,12 @@ class NetworkCore:
     def create_subnet(self, project_id, network_id, scope, *, cidr, name="",
                       description="", gateway_ip=UNSET, allocation_pools=None,
                       dns_nameservers=(), host_routes=(), enable_dhcp=True):
-        net = _ipam_call(ipam.parse_cidr, cidr)
+        net = ipam_call(ipam.parse_cidr, cidr)
         gateway = self._gateway(net, gateway_ip)
         if allocation_pools is None:
             pools = ipam.default_pools(net, gateway)
         else:
-            pools = _ipam_call(ipam.parse_pools, net, allocation_pools, gateway)
+            pools = ipam_call(ipam.parse_pools, net, allocation_pools, gateway)
         dns = self._nameservers(dns_nameservers)
         routes = self._host_routes(host_routes)
 
@@ -279,7 +267,7 @@ class NetworkCore:
             session.add(subnet)
             session.flush()
             if enable_dhcp:
-                self._add_dhcp_address(session, network, subnet)
+                add_dhcp_address(session, network, subnet)
             return subnet
 
         return self.run(work)
@@ -293,11 +281,11 @@ class NetworkCore:
             gateway = (self._gateway(net, changes["gateway_ip"]) if "gateway_ip" in changes
                        else subnet.gateway_ip and ipaddress.ip_address(subnet.gateway_ip))
             if "allocation_pools" in changes:
-                pools = _ipam_call(ipam.parse_pools, net, changes["allocation_pools"],
+                pools = ipam_call(ipam.parse_pools, net, changes["allocation_pools"],
                                    gateway)
                 subnet.allocation_pools = [pool.as_dict() for pool in pools]
             elif "gateway_ip" in changes:
-                _ipam_call(ipam.parse_pools, net, subnet.allocation_pools, gateway)
+                ipam_call(ipam.parse_pools, net, subnet.allocation_pools, gateway)
             if "gateway_ip" in changes:
                 if gateway is not None and session.scalar(select(exists().where(
                         IPAllocation.subnet_id == subnet.id,
@@ -315,9 +303,9 @@ class NetworkCore:
             if "enable_dhcp" in changes and changes["enable_dhcp"] != subnet.enable_dhcp:
                 subnet.enable_dhcp = changes["enable_dhcp"]
                 if subnet.enable_dhcp:
-                    self._add_dhcp_address(session, subnet.network, subnet)
+                    add_dhcp_address(session, subnet.network, subnet)
                 else:
-                    self._remove_dhcp_address(session, subnet)
+                    remove_dhcp_address(session, subnet)
             subnet.revision_number += 1
             return subnet
 
@@ -334,7 +322,7 @@ class NetworkCore:
                 raise errors.Conflict(f"Unable to complete operation on subnet "
                                       f"{subnet.id}: One or more ports have an IP "
                                       f"allocation from this subnet.", "SubnetInUse")
-            self._remove_dhcp_address(session, subnet)
+            remove_dhcp_address(session, subnet)
             session.flush()
             session.delete(subnet)
 
@@ -346,15 +334,15 @@ class NetworkCore:
             return ipam.default_gateway(net)
         if gateway_ip is None:
             return None
-        address = _ipam_call(ipam.parse_address, gateway_ip, "gateway IP")
-        return _ipam_call(ipam.check_gateway, net, address)
+        address = ipam_call(ipam.parse_address, gateway_ip, "gateway IP")
+        return ipam_call(ipam.check_gateway, net, address)
 
     @staticmethod
     def _nameservers(values):
         if len(values) > MAX_DNS_NAMESERVERS:
             raise errors.BadRequest(f"Number of DNS nameservers exceeds the limit "
                                     f"{MAX_DNS_NAMESERVERS}.", "DNSNameServersExhausted")
-        servers = [str(_ipam_call(ipam.parse_address, value, "DNS nameserver"))
+        servers = [str(ipam_call(ipam.parse_address, value, "DNS nameserver"))
                    for value in values]
         if len(set(servers)) != len(servers):
             raise errors.BadRequest("Duplicate DNS nameserver.", "InvalidInput")
@@ -375,197 +363,6 @@ class NetworkCore:
             except ValueError:
                 raise errors.BadRequest(f"'{route['destination']}' is not a valid "
                                         f"destination CIDR.", "InvalidInput") from None
-            nexthop = _ipam_call(ipam.parse_address, route["nexthop"], "nexthop")
+            nexthop = ipam_call(ipam.parse_address, route["nexthop"], "nexthop")
             routes.append({"destination": str(destination), "nexthop": str(nexthop)})
         return routes
-
-    # --- the DHCP port ------------------------------------------------------------
-
-    def _add_dhcp_address(self, session, network, subnet):
-        """Give the network's DHCP port (created with the first DHCP-enabled subnet) an
-        address on ``subnet``, the first free one, as Neutron's DHCP agent takes."""
-        port = session.scalars(select(Port).where(Port.network_id == network.id,
-                                                  Port.device_owner == DHCP_OWNER)).first()
-        address = self._next_address(session, subnet, set())
-        allocation = IPAllocation(subnet_id=subnet.id, network_id=network.id,
-                                  ip_address=address)
-        if port is None:
-            session.add(Port(project_id=network.project_id, network=network,
-                             mac_address=self._new_mac(session, network.id),
-                             device_owner=DHCP_OWNER, device_id=f"dhcp-{network.id}",
-                             binding_profile={}, fixed_ips=[allocation]))
-        else:
-            port.fixed_ips.append(allocation)
-            port.revision_number += 1
-        session.flush()
-
-    @staticmethod
-    def _remove_dhcp_address(session, subnet):
-        """Take the DHCP port's address on ``subnet`` away; the port goes with its last."""
-        port = session.scalars(select(Port).where(Port.network_id == subnet.network_id,
-                                                  Port.device_owner == DHCP_OWNER)).first()
-        if port is None:
-            return
-        port.fixed_ips = [ip for ip in port.fixed_ips if ip.subnet_id != subnet.id]
-        port.revision_number += 1
-        if not port.fixed_ips:
-            session.delete(port)
-        session.flush()
-
-    # --- ports --------------------------------------------------------------------
-
-    def create_port(self, project_id, network_id, scope, *, name="", description="",
-                    admin_state_up=True, mac_address=None, fixed_ips=None, device_id="",
-                    device_owner="", binding_host_id="", binding_profile=None,
-                    security_groups=None, port_security_enabled=True):
-        """``fixed_ips``: None (one address from the first subnet with room) or a list of
-        {"subnet_id"?, "ip_address"?}; ``security_groups``: None (the project's default
-        group) or a list of ids."""
-        if mac_address is not None:
-            mac_address = _ipam_call(ipam.parse_mac, mac_address)
-
-        def work(session):
-            network = self.get_network(network_id, scope, session)
-            quotas.check_room(session, self.conf, project_id, "port")
-            if mac_address is None:
-                mac = self._new_mac(session, network.id)
-            elif session.scalar(select(exists().where(Port.network_id == network.id,
-                                                      Port.mac_address == mac_address))):
-                raise errors.Conflict(f"Unable to complete operation for network "
-                                      f"{network.id}. The mac address {mac_address} is in "
-                                      f"use.", "MacAddressInUse")
-            else:
-                mac = mac_address
-            port = Port(project_id=project_id, network=network, mac_address=mac, name=name,
-                        description=description, admin_state_up=admin_state_up,
-                        device_id=device_id, device_owner=device_owner,
-                        binding_host_id=binding_host_id or "",
-                        binding_profile=binding_profile or {},
-                        port_security_enabled=port_security_enabled, fixed_ips=[])
-            port.fixed_ips = self._allocate(session, network, fixed_ips, [])
-            set_port_groups(session, port, security_groups, port_security_enabled,
-                            creating=True)
-            session.add(port)
-            session.flush()
-            return port
-
-        return self.run(work)
-
-    def update_port(self, port_id, scope, changes):
-        """``changes``: name, description, admin_state_up, device_id, device_owner,
-        binding_host_id, binding_profile, fixed_ips, security_groups,
-        port_security_enabled."""
-        def work(session):
-            port = self.get_port(port_id, scope, session)
-            if "fixed_ips" in changes:
-                port.fixed_ips = self._allocate(session, port.network, changes["fixed_ips"],
-                                                list(port.fixed_ips))
-            if "security_groups" in changes or "port_security_enabled" in changes:
-                set_port_groups(
-                    session, port, changes.get("security_groups"),
-                    changes.get("port_security_enabled", port.port_security_enabled),
-                    creating=False)
-            for key, value in changes.items():
-                if key not in ("fixed_ips", "security_groups"):
-                    setattr(port, key, value)
-            port.revision_number += 1
-            session.flush()
-            return port
-
-        return self.run(work)
-
-    def delete_port(self, port_id, scope):
-        def work(session):
-            port = self.get_port(port_id, scope, session)
-            l3_rules.before_port_delete(session, port)
-            session.delete(port)
-
-        self.run(work)
-
-    @staticmethod
-    def _new_mac(session, network_id):
-        used = set(session.scalars(select(Port.mac_address)
-                                   .where(Port.network_id == network_id)))
-        while True:
-            mac = ipam.generate_mac()
-            if mac not in used:
-                return mac
-
-    @staticmethod
-    def _used(session, subnet_id):
-        return set(session.scalars(select(IPAllocation.ip_address)
-                                   .where(IPAllocation.subnet_id == subnet_id)))
-
-    def _next_address(self, session, subnet, taken):
-        pools = ipam.pools_from_dicts(subnet.allocation_pools)
-        return _ipam_call(ipam.next_free, pools, self._used(session, subnet.id) | taken)
-
-    def _allocate(self, session, network, requested, current):
-        """The port's allocations for ``requested`` fixed IPs: the ``current`` ones still
-        asked for are kept, new ones taken from the pools or as given."""
-        subnets = {subnet.id: subnet for subnet in network.subnets}
-        if requested is None:
-            for subnet in network.subnets:
-                try:
-                    address = self._next_address(session, subnet, set())
-                except errors.ApiError:
-                    continue
-                return [IPAllocation(subnet_id=subnet.id, network_id=network.id,
-                                     ip_address=address)]
-            if subnets:
-                raise errors.Conflict(f"No more IP addresses available on network "
-                                      f"{network.id}.", "IpAddressGenerationFailure")
-            return []
-        spare = list(current)
-        result, taken = [], {}
-        for entry in requested:
-            subnet = self._subnet_for(network, subnets, entry)
-            address = entry.get("ip_address")
-            if address is not None:
-                gateway = subnet.gateway_ip and ipaddress.ip_address(subnet.gateway_ip)
-                address = _ipam_call(ipam.check_fixed_address,
-                                     ipaddress.ip_network(subnet.cidr), gateway, address)
-            kept = next((ip for ip in spare if ip.subnet_id == subnet.id
-                         and (address is None or ip.ip_address == address)), None)
-            if kept is not None:
-                spare.remove(kept)
-                allocation = kept
-            else:
-                if address is None:
-                    address = self._next_address(session, subnet,
-                                                 taken.get(subnet.id, set()))
-                elif address in (self._used(session, subnet.id)
-                                 - {ip.ip_address for ip in spare}):
-                    raise errors.Conflict(f"IP address {address} already allocated in "
-                                          f"subnet {subnet.id}", "IpAddressAlreadyAllocated")
-                allocation = IPAllocation(subnet_id=subnet.id, network_id=network.id,
-                                          ip_address=address)
-            if allocation.ip_address in taken.setdefault(subnet.id, set()):
-                raise errors.BadRequest(f"Duplicate IP address {allocation.ip_address} "
-                                        f"in fixed_ips.", "InvalidInput")
-            taken[subnet.id].add(allocation.ip_address)
-            result.append(allocation)
-        if spare:
-            # Freed addresses go before new ones are inserted, so one may be re-taken.
-            for allocation in spare:
-                session.delete(allocation)
-            session.flush()
-        return result
-
-    @staticmethod
-    def _subnet_for(network, subnets, entry):
-        if "subnet_id" in entry:
-            subnet = subnets.get(entry["subnet_id"])
-            if subnet is None:
-                raise errors.BadRequest(f"Invalid input for operation: Failed to create "
-                                        f"port on network {network.id}, because fixed_ips "
-                                        f"included invalid subnet {entry['subnet_id']}.",
-                                        "InvalidInput")
-            return subnet
-        address = _ipam_call(ipam.parse_address, entry.get("ip_address"))
-        for subnet in network.subnets:
-            if address in ipaddress.ip_network(subnet.cidr):
-                return subnet
-        raise errors.BadRequest(f"Invalid input for operation: IP address {address} is "
-                                f"not a valid IP for any of the subnets on the specified "
-                                f"network.", "InvalidInput")

@@ -71,7 +71,7 @@ class FloatingIpOperations:
             if floating_ip_address is not None:
                 wanted["ip_address"] = floating_ip_address
             row_id = str(uuid.uuid4())
-            port = service_port(self.core, session, network, "", FLOATINGIP, row_id,
+            port = service_port(session, network, "", FLOATINGIP, row_id,
                                 [wanted] if wanted else None)
             if not port.fixed_ips:
                 raise bad_request("floatingip", f"No IPs available for external network "

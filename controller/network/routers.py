@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from controller.api import errors
-from controller.network import quotas
+from controller.network import port_addresses, quotas
 from controller.network.l3_models import FloatingIP, Router
 from controller.network.l3_rules import ROUTER_GATEWAY, ROUTER_INTERFACE
 from controller.network.models import IPAllocation, Port, Subnet
@@ -31,13 +31,13 @@ def bad_request(resource, message):
     return errors.BadRequest(f"Bad {resource} request: {message}.", "BadRequest")
 
 
-def service_port(core, session, network, project_id, owner, device_id, fixed_ips):
+def service_port(session, network, project_id, owner, device_id, fixed_ips):
     """A port the L3 service makes for itself (gateway, interface, floating IP): no
     quota, as Neutron's plugins create them below the API."""
     port = Port(project_id=project_id, network=network,
-                mac_address=core._new_mac(session, network.id), device_owner=owner,
-                device_id=device_id, binding_profile={}, fixed_ips=[])
-    port.fixed_ips = core._allocate(session, network, fixed_ips, [])
+                mac_address=port_addresses.new_mac(session, network.id),
+                device_owner=owner, device_id=device_id, binding_profile={}, fixed_ips=[])
+    port.fixed_ips = port_addresses.allocate(session, network, fixed_ips, [])
     session.add(port)
     session.flush()
     return port
@@ -145,7 +145,7 @@ class RouterOperations:
             self._clear_gateway(session, router)
         fixed_ips = info.get("external_fixed_ips")
         if router.gw_port is None:
-            port = service_port(self.core, session, network, "", ROUTER_GATEWAY,
+            port = service_port(session, network, "", ROUTER_GATEWAY,
                                 router.id, fixed_ips or None)
             if not port.fixed_ips:
                 raise bad_request("router", f"No IPs available for external network "
@@ -155,8 +155,8 @@ class RouterOperations:
             session.refresh(router)
         elif fixed_ips is not None:
             port = router.gw_port
-            port.fixed_ips = self.core._allocate(session, network, fixed_ips,
-                                                 list(port.fixed_ips))
+            port.fixed_ips = port_addresses.allocate(session, network, fixed_ips,
+                                                     list(port.fixed_ips))
             port.revision_number += 1
         self._check_overlap(session, router, self._subnets(session, [router.gw_port]),
                             exclude_port=router.gw_port)
@@ -275,10 +275,10 @@ class RouterOperations:
     def _gateway_address_port(self, session, router, subnet):
         """The interface on ``subnet``: a port holding the subnet's gateway address,
         which IPAM gives no other port."""
-        if subnet.gateway_ip in self.core._used(session, subnet.id):
+        if subnet.gateway_ip in port_addresses.used_addresses(session, subnet.id):
             raise errors.Conflict(f"IP address {subnet.gateway_ip} already allocated in "
                                   f"subnet {subnet.id}", "IpAddressAlreadyAllocated")
-        port = service_port(self.core, session, subnet.network, subnet.project_id,
+        port = service_port(session, subnet.network, subnet.project_id,
                             ROUTER_INTERFACE, router.id, [])
         port.fixed_ips = [IPAllocation(subnet_id=subnet.id, network_id=subnet.network_id,
                                        ip_address=subnet.gateway_ip)]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from controller.cmd import allinone
+from controller.cmd import allinone_files, allinone_process
 from tests.lib.cloud import ADMIN_PASSWORD, REPO, Cloud
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ def layout(tmp_path):
     with open(tmp_path / "secrets.json", "w") as f:
         json.dump({"admin_password": ADMIN_PASSWORD, "demo_password": "x",
                    "service_password": "y"}, f)
-    layout = allinone.Layout(str(tmp_path))
+    layout = allinone_files.Layout(str(tmp_path))
     yield layout
     record = layout.lock.holder()
     if record is not None and record.pid:
@@ -40,7 +40,7 @@ def cli(layout, command):
 
 
 def test_kill_9_then_start_within_a_second_then_down_cleans_up(layout):
-    pid = allinone.start_process(layout)
+    pid = allinone_process.start_process(layout)
     status = cli(layout, "status")
     assert status.returncode == 0 and f"running (pid {pid})" in status.stdout
 
@@ -48,7 +48,7 @@ def test_kill_9_then_start_within_a_second_then_down_cleans_up(layout):
     time.sleep(0.3)
     os.kill(pid, 0)
     assert layout.lock.holder() is None   # what "up" asks: nothing runs, start afresh
-    second = allinone.start_process(layout)
+    second = allinone_process.start_process(layout)
     assert second != pid and layout.lock.holder().pid == second
 
     os.kill(second, signal.SIGKILL)

@@ -14,6 +14,7 @@ from controller.db import migration
 from controller.db.engine import Database
 from controller.network import quotas
 from controller.network.core import NetworkCore, Scope
+from controller.network.ports import PortOperations
 from tests.lib import services
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud
 
@@ -277,6 +278,7 @@ def test_concurrent_creates_of_two_projects_each_stop_at_their_quota(db):
     conf.register_opts(network_conf.server_opts, group="network")
     conf([], default_config_files=[])
     core = NetworkCore(db, conf)
+    port_ops = PortOperations(core)
     networks = {}
     for project in ("p1", "p2"):
         with db.session() as session:
@@ -286,7 +288,7 @@ def test_concurrent_creates_of_two_projects_each_stop_at_their_quota(db):
     def create(index):
         project = ("p1", "p2")[index % 2]
         try:
-            core.create_port(project, networks[project], Scope(project))
+            port_ops.create_port(project, networks[project], Scope(project))
             return project
         except errors.ApiError as exc:
             return exc.status, exc.error_type

@@ -1,7 +1,7 @@
 """The start-up check that QEMU's user can reach the instance and image directories."""
 import os
 
-from agent.virt.libvirt.driver import first_unsearchable_dir, qemu_identity
+from agent.virt.libvirt.host_checks import first_unsearchable_dir, qemu_identity
 
 CAPABILITIES = """<capabilities><host>
   <secmodel><model>none</model><doi>0</doi></secmodel>

@@ -1,7 +1,7 @@
 """Which namespace ``pocketstack ssh``/``exec`` use to reach a server."""
 import pytest
 
-from controller.cmd import allinone, reach
+from controller.cmd import allinone_process, reach
 
 SERVER = "server-1"
 PORT = {"id": "port-1", "network_id": "net-1",
@@ -40,5 +40,5 @@ def test_fixed_ip_from_dhcp_or_router_namespace():
 
 
 def test_no_namespace_here_is_a_clear_error():
-    with pytest.raises(allinone.UpError, match="no namespace on this host reaches"):
+    with pytest.raises(allinone_process.UpError, match="no namespace on this host reaches"):
         reach.locate(FakeAdmin(), SERVER, set())

@@ -7,12 +7,9 @@ on whatever part of them exists, so the manager can reconcile after a crash.
 """
 import logging
 import os
-import pwd
 import shutil
-import stat
 import threading
 import time
-import xml.etree.ElementTree as ET
 
 import libvirt
 
@@ -20,7 +17,7 @@ from agent.image.cache import ImageCache
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
-from agent.virt.libvirt import events, power, snapshot
+from agent.virt.libvirt import events, host_checks, power, snapshot
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
 from contract.clients.image import ImageClient, ImageError, image_endpoint
@@ -39,40 +36,6 @@ def _is_error(exc, *codes):
     return isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes
 
 
-def supports_direct_io(path):
-    """Whether files in ``path`` can be opened with O_DIRECT (tmpfs cannot), which disk
-    cache mode ``none`` needs."""
-    probe = os.path.join(path, ".direct_io.test")
-    try:
-        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o600)
-    except OSError:
-        return False
-    os.close(fd)
-    os.unlink(probe)
-    return True
-
-
-def first_unsearchable_dir(path, uid, gids):
-    """The first directory on the way to ``path`` that user ``uid`` (in groups ``gids``)
-    may not enter, or None."""
-    current = "/"
-    for part in os.path.abspath(path).split(os.sep)[1:]:
-        current = os.path.join(current, part)
-        try:
-            st = os.stat(current)
-        except FileNotFoundError:
-            return None  # not created yet: the agent creates it searchable
-        if st.st_uid == uid:
-            allowed = st.st_mode & stat.S_IXUSR
-        elif st.st_gid in gids:
-            allowed = st.st_mode & stat.S_IXGRP
-        else:
-            allowed = st.st_mode & stat.S_IXOTH
-        if not allowed:
-            return current
-    return None
-
-
 def disk_of_volume(bdm):
     """The Disk of a volume BDM whose export this host was given."""
     data = bdm["connection_info"].get("data", {})
@@ -80,21 +43,6 @@ def disk_of_volume(bdm):
                 path=f"nbd://{data.get('host')}:{data.get('port')}/{data.get('export_name')}",
                 format="raw", source_type="network", serial=bdm["volume_id"],
                 connection_info=bdm["connection_info"])
-
-
-def qemu_identity(capabilities_xml):
-    """(uid, gids) that libvirt runs QEMU as (its DAC base label), or None if it does
-    not say (then QEMU runs as root)."""
-    label = ET.fromstring(capabilities_xml).find(
-        "host/secmodel[model='dac']/baselabel[@type='qemu']")
-    if label is None:
-        return None
-    uid, gid = (int(part.lstrip("+")) for part in label.text.split(":"))
-    try:
-        gids = set(os.getgrouplist(pwd.getpwuid(uid).pw_name, gid))
-    except KeyError:
-        gids = {gid}
-    return uid, gids
 
 
 class LibvirtDriver(driver.ComputeDriver):
@@ -135,41 +83,20 @@ class LibvirtDriver(driver.ComputeDriver):
         self._events = events.LifecycleEventDispatcher(owns=self._owns_domain_named)
         conn = self._connection()
         self.arch = conn.getInfo()[0]
-        if self.virt_type == "kvm" and not self._kvm_usable(conn):
+        if self.virt_type == "kvm" and not host_checks.kvm_usable(conn, self.arch):
             LOG.warning("[libvirt] virt_type is kvm but KVM is not usable on this host; "
                         "guests run under qemu emulation (slow)")
             self.virt_type = "qemu"
-        self._check_qemu_can_reach(conn)
+        host_checks.check_qemu_can_reach(
+            conn, (self.instances_path, self.image_cache.cache_dir))
         os.makedirs(self.instances_path, exist_ok=True)
         os.chmod(self.instances_path, 0o755)  # qemu runs as its own user
-        if not supports_direct_io(self.instances_path):
+        if not host_checks.supports_direct_io(self.instances_path):
             LOG.info("%s does not support O_DIRECT; disks use cache mode writeback",
                      self.instances_path)
             self.disk_cache = "writeback"
         LOG.info("libvirt driver ready on %s: %s domains, instances in %s",
                  self.conf.libvirt.connection_uri, self.virt_type, self.instances_path)
-
-    def _check_qemu_can_reach(self, conn):
-        """Fail now, not at every spawn, if QEMU's user cannot open the disks."""
-        identity = qemu_identity(conn.getCapabilities())
-        if identity is None or identity[0] == 0:
-            return
-        for path in (self.instances_path, self.image_cache.cache_dir):
-            blocked = first_unsearchable_dir(path, *identity)
-            if blocked:
-                raise driver.VirtError(
-                    f"QEMU runs as uid {identity[0]} and cannot enter {blocked}, so it "
-                    f"could not open disks in {path}: allow it (chmod o+x {blocked}) or "
-                    f"move [libvirt] instances_path / image_cache_path.")
-
-    def _kvm_usable(self, conn):
-        if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-            return False
-        try:
-            conn.getDomainCapabilities(None, self.arch, None, "kvm")
-        except libvirt.libvirtError:
-            return False
-        return True
 
     def register_event_listener(self, callback):
         self._events.add_listener(callback)

@@ -4,6 +4,7 @@ from controller.network.api import (extensions, floatingips, networks, ports, qu
                                     routers, security_groups, subnets, versions)
 from controller.network.core import NetworkCore
 from controller.network.floating_ips import FloatingIpOperations
+from controller.network.ports import PortOperations
 from controller.network.routers import RouterOperations
 from controller.network.security_groups import SecurityGroupOperations
 
@@ -25,8 +26,9 @@ def create_app(runtime):
     app.add_route("/v2.0/networks/{network_id}", networks.Network(runtime, core))
     app.add_route("/v2.0/subnets", subnets.Subnets(runtime, core))
     app.add_route("/v2.0/subnets/{subnet_id}", subnets.Subnet(runtime, core))
-    app.add_route("/v2.0/ports", ports.Ports(runtime, core))
-    app.add_route("/v2.0/ports/{port_id}", ports.Port(runtime, core))
+    port_ops = PortOperations(core)
+    app.add_route("/v2.0/ports", ports.Ports(runtime, core, port_ops))
+    app.add_route("/v2.0/ports/{port_id}", ports.Port(runtime, core, port_ops))
     app.add_route("/v2.0/security-groups", security_groups.SecurityGroups(runtime, groups))
     app.add_route("/v2.0/security-groups/{group_id}",
                   security_groups.SecurityGroup(runtime, groups))

@@ -3,6 +3,7 @@ import falcon
 
 from controller import policy
 from controller.network import core as network_core
+from controller.network.port_addresses import DHCP_OWNER
 from controller.network.api import attributes, common, query, views
 
 GUARDED = ("device_owner", "mac_address", "binding:host_id", "binding:profile")
@@ -18,7 +19,7 @@ def target(auth, port=None, network=None, device_owner=None, project_id=None):
             "network:project_id": network.project_id,
             "network_device": device_owner.startswith("network:"),
             "dhcp_port_of_visible_network":
-                device_owner == network_core.DHCP_OWNER and network_visible}
+                device_owner == DHCP_OWNER and network_visible}
 
 
 def render(port, params):
@@ -37,9 +38,10 @@ def _single(params, key):
 
 
 class Ports:
-    def __init__(self, runtime, core):
+    def __init__(self, runtime, core, port_ops):
         self.runtime = runtime
         self.core = core
+        self.port_ops = port_ops
 
     def on_get(self, req, resp):
         auth = req.context.auth
@@ -63,15 +65,16 @@ class Ports:
         fields = attributes.fields_of(values, attributes.PORT)
         for key in ("project_id", "network_id", "vnic_type"):
             fields.pop(key, None)
-        port = self.core.create_port(project_id, network.id, scope, **fields)
+        port = self.port_ops.create_port(project_id, network.id, scope, **fields)
         resp.status = falcon.HTTP_201
         resp.media = {"port": render(port, {})}
 
 
 class Port:
-    def __init__(self, runtime, core):
+    def __init__(self, runtime, core, port_ops):
         self.runtime = runtime
         self.core = core
+        self.port_ops = port_ops
 
     def _find(self, auth, port_id):
         port = self.core.get_port(port_id, common.scope_of(auth))
@@ -92,11 +95,11 @@ class Port:
         _authorize_change(auth, "update_port", policy_target, values)
         changes = attributes.fields_of(values, attributes.PORT)
         changes.pop("vnic_type", None)
-        port = self.core.update_port(port_id, common.scope_of(auth), changes)
+        port = self.port_ops.update_port(port_id, common.scope_of(auth), changes)
         resp.media = {"port": render(port, {})}
 
     def on_delete(self, req, resp, port_id):
         auth = req.context.auth
         policy.authorize(auth, "delete_port", target(auth, self._find(auth, port_id)))
-        self.core.delete_port(port_id, common.scope_of(auth))
+        self.port_ops.delete_port(port_id, common.scope_of(auth))
         resp.status = falcon.HTTP_204

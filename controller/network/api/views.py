@@ -4,7 +4,7 @@ Each resource is a table of attribute → how to read it from the row, so the sa
 table tells the query code which attributes may be filtered and sorted on.
 """
 from controller.db.base import isotime
-from controller.network.core import DHCP_OWNER
+from controller.network.port_addresses import DHCP_OWNER
 
 PROVIDER_ATTRIBUTES = ("provider:network_type", "provider:physical_network",
                        "provider:segmentation_id")
