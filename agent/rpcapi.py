@@ -13,13 +13,24 @@ brought the method):
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
-than sent to an agent that could not serve it.
+than sent to an agent that could not serve it. The compute API asks ``check_can_send``
+first, as Nova's asks ``can_send_version``, so that it refuses the action (409) before
+it changes anything.
 """
 from conf import CONF
-from contract import rpc
+from contract import exception, rpc
 
 BASE_VERSION = "1.0"
 LATEST_VERSION = "1.2"
+
+# method → the version that brought it (the list above, as the methods send it).
+METHOD_VERSIONS = {
+    "build_and_run_instance": "1.0", "stop_instance": "1.0", "start_instance": "1.0",
+    "reboot_instance": "1.0", "terminate_instance": "1.0", "get_console_output": "1.0",
+    "attach_volume": "1.1", "detach_volume": "1.1",
+    "pause_instance": "1.2", "unpause_instance": "1.2", "suspend_instance": "1.2",
+    "resume_instance": "1.2", "snapshot_instance": "1.2", "rebuild_instance": "1.2",
+}
 
 
 class AgentAPI:
@@ -32,6 +43,20 @@ class AgentAPI:
     def _client(self, host, timeout=None):
         return rpc.get_client(rpc.AGENT_TOPIC, BASE_VERSION, server=host,
                               timeout=timeout or self.timeout, version_cap=self.version_cap)
+
+    def _for(self, host, method):
+        """The client of ``host``, sending ``method`` in the version that brought it."""
+        return self._client(host).prepare(version=METHOD_VERSIONS[method])
+
+    def check_can_send(self, method):
+        """Refuse (``AgentTooOld``, a 409) what the version cap cannot carry, before the
+        caller changes any state for it."""
+        version = METHOD_VERSIONS[method]
+        if not self._client(None).can_send_version(version):
+            raise exception.AgentTooOld(
+                f"This action is not available yet: it needs version {version} of the "
+                f"agents' RPC API ({method}), and [upgrade_levels] agent caps messages "
+                f"to agents at {self.version_cap} until every agent is upgraded.")
 
     def build_and_run_instance(self, ctxt, host, instance_uuid):
         """Build the (claimed) instance on ``host``; progress and the result come back
@@ -59,40 +84,40 @@ class AgentAPI:
     def attach_volume(self, ctxt, host, instance_uuid, volume_id):
         """Plug into the server the volume its BDM has reserved; the outcome is the
         action's event (and the volume's status)."""
-        self._client(host).prepare(version="1.1").cast(
+        self._for(host, "attach_volume").cast(
             ctxt, "attach_volume", instance_uuid=instance_uuid, volume_id=volume_id)
 
     def detach_volume(self, ctxt, host, instance_uuid, volume_id):
         """Unplug the volume from the server and end its attachment."""
-        self._client(host).prepare(version="1.1").cast(
+        self._for(host, "detach_volume").cast(
             ctxt, "detach_volume", instance_uuid=instance_uuid, volume_id=volume_id)
 
     def pause_instance(self, ctxt, host, instance_uuid):
         """Freeze the guest in memory (its vCPUs stop; nothing is written out)."""
-        self._client(host).prepare(version="1.2").cast(ctxt, "pause_instance",
-                                                       instance_uuid=instance_uuid)
+        self._for(host, "pause_instance").cast(
+            ctxt, "pause_instance", instance_uuid=instance_uuid)
 
     def unpause_instance(self, ctxt, host, instance_uuid):
-        self._client(host).prepare(version="1.2").cast(ctxt, "unpause_instance",
-                                                       instance_uuid=instance_uuid)
+        self._for(host, "unpause_instance").cast(
+            ctxt, "unpause_instance", instance_uuid=instance_uuid)
 
     def suspend_instance(self, ctxt, host, instance_uuid):
         """Save the guest's memory to disk and end its process (resume restores it)."""
-        self._client(host).prepare(version="1.2").cast(ctxt, "suspend_instance",
-                                                       instance_uuid=instance_uuid)
+        self._for(host, "suspend_instance").cast(
+            ctxt, "suspend_instance", instance_uuid=instance_uuid)
 
     def resume_instance(self, ctxt, host, instance_uuid):
-        self._client(host).prepare(version="1.2").cast(ctxt, "resume_instance",
-                                                       instance_uuid=instance_uuid)
+        self._for(host, "resume_instance").cast(
+            ctxt, "resume_instance", instance_uuid=instance_uuid)
 
     def snapshot_instance(self, ctxt, host, instance_uuid, image_id):
         """Copy the server's root disk into the queued image ``image_id`` (uploaded with
         the caller's token)."""
-        self._client(host).prepare(version="1.2").cast(
+        self._for(host, "snapshot_instance").cast(
             ctxt, "snapshot_instance", instance_uuid=instance_uuid, image_id=image_id)
 
     def rebuild_instance(self, ctxt, host, instance_uuid):
         """Replace the guest by a new one from the image the API recorded, on the same
         ports."""
-        self._client(host).prepare(version="1.2").cast(ctxt, "rebuild_instance",
-                                                       instance_uuid=instance_uuid)
+        self._for(host, "rebuild_instance").cast(
+            ctxt, "rebuild_instance", instance_uuid=instance_uuid)

@@ -37,3 +37,10 @@ class ServiceUnavailable(ComputeError):
     """Another service this request needs (image, network) did not answer."""
 
     code = 503
+
+
+class AgentTooOld(ComputeError):
+    """``[upgrade_levels] agent`` caps messages below the version an action needs (as
+    Nova's ``MultiattachSupportNotYetAvailable`` while computes are too old)."""
+
+    code = 409

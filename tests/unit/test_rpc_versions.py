@@ -9,7 +9,7 @@ import pytest
 from agent import rpcapi as agent_rpcapi
 from agent.manager import AgentManager
 import conf
-from contract import objects
+from contract import exception, objects
 from contract import rpc
 from controller.conductor import rpcapi as conductor_rpcapi
 from controller.conductor.manager import ConductorManager
@@ -150,3 +150,42 @@ def test_the_cap_comes_from_upgrade_levels():
     finally:
         rpc.CONF.clear_override("agent", group="upgrade_levels")
     assert agent_rpcapi.AgentAPI().version_cap == agent_rpcapi.LATEST_VERSION
+
+
+def test_every_agent_method_has_the_version_that_brought_it():
+    methods = {name for name in vars(agent_rpcapi.AgentAPI)
+               if not name.startswith("_") and name != "check_can_send"}
+    assert methods == set(agent_rpcapi.METHOD_VERSIONS)
+    assert max(agent_rpcapi.METHOD_VERSIONS.values()) == agent_rpcapi.LATEST_VERSION
+
+
+NEW_IN_1_2 = {"pause_instance", "unpause_instance", "suspend_instance", "resume_instance",
+              "snapshot_instance", "rebuild_instance"}
+
+
+@pytest.mark.parametrize("cap, refused", [
+    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2),
+    ("1.1", NEW_IN_1_2),
+    ("1.2", set()),
+    (None, set()),
+])
+def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):
+    agents = agent_rpcapi.AgentAPI(version_cap=cap)
+    for method, version in agent_rpcapi.METHOD_VERSIONS.items():
+        if method in refused:
+            with pytest.raises(exception.AgentTooOld) as caught:
+                agents.check_can_send(method)
+            assert caught.value.code == 409
+            assert f"needs version {version}" in str(caught.value)
+            assert f"at {cap} until every agent is upgraded" in str(caught.value)
+        else:
+            agents.check_can_send(method)
+
+
+def test_what_check_can_send_refuses_the_client_would_refuse_to_send(bus):
+    bus(rpc.AGENT_TOPIC, "host-a", Agent12())
+    capped = agent_rpcapi.AgentAPI(version_cap="1.1")
+    with pytest.raises(exception.AgentTooOld):
+        capped.check_can_send("snapshot_instance")
+    with pytest.raises(messaging.RPCVersionCapError):
+        capped.snapshot_instance(ctxt(), "host-a", UUID, "image-1")

@@ -9,10 +9,12 @@ from controller.compute import (actions, block_devices, instances, models, quota
                                 snapshots, states)
 from controller.compute.operations.servers import authorized, public_key_of
 
-# power action → the agent's method that carries it out
+# action → the agent's method that carries it out
 AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
+                 "reboot": "reboot_instance", "reboot_hard": "reboot_instance",
                  "pause": "pause_instance", "unpause": "unpause_instance",
-                 "suspend": "suspend_instance", "resume": "resume_instance"}
+                 "suspend": "suspend_instance", "resume": "resume_instance",
+                 "createImage": "snapshot_instance", "rebuild": "rebuild_instance"}
 
 
 class ServerActions:
@@ -25,15 +27,17 @@ class ServerActions:
     # --- power actions --------------------------------------------------------------------
 
     def _begin(self, auth, request_id, instance_uuid, action, record_as, authorize=None):
-        """Check the server against the rule of ``action`` (409 if it forbids it), set
-        the action's task_state and record the action; returns the server's host.
-        ``authorize``: the policy check, when not done yet."""
+        """Check the server against the rule of ``action`` and the agents' version cap
+        (409 if either forbids it), set the action's task_state and record the action;
+        returns the server's host. ``authorize``: the policy check, when not done yet."""
         with self.db.session() as session:
             if authorize is None:
                 instance = instances.get(session, instance_uuid, lock=True)
             else:
                 instance = authorized(session, auth, instance_uuid, authorize, lock=True)
-            instance.task_state = states.check_action(action, instance, auth.is_admin)
+            task_state = states.check_action(action, instance, auth.is_admin)
+            self.handles.agents.check_can_send(AGENT_METHODS[action])
+            instance.task_state = task_state
             actions.record(session, instance.uuid, record_as, request_id, auth.user_id,
                            auth.project_id)
             return instance.host
@@ -71,6 +75,7 @@ class ServerActions:
             # The host is checked as the action starts, once the image exists.
             states.check_action("createImage", instance, auth.is_admin, skip=(states.HOST,))
             self._check_local_disks(instance, "createImage")
+            self.handles.agents.check_can_send(AGENT_METHODS["createImage"])
             document = snapshots.image_document(instance, name, metadata, auth.user_id,
                                                 auth.project_id)
         image_id = self.handles.image.create_queued(auth.token, document)
@@ -95,6 +100,7 @@ class ServerActions:
             # The host is checked as the action starts, once the image is known good.
             states.check_action("rebuild", instance, auth.is_admin, skip=(states.HOST,))
             self._check_local_disks(instance, "rebuild")
+            self.handles.agents.check_can_send(AGENT_METHODS["rebuild"])
             key_data = (public_key_of(session, auth, rebuild["key_name"])
                         if rebuild.get("key_name") else None)
             metadata_limit = quota.limits(session, self.conf,

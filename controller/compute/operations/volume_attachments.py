@@ -38,7 +38,9 @@ class VolumeAttachments:
         self.conf = handles.conf
         self.db = handles.db
 
-    def _check_agent(self, host):
+    def _check_agent(self, host, method):
+        """The agent must be up, and the version cap must let ``method`` reach it."""
+        self.handles.agents.check_can_send(method)
         if not agent_is_up(self.db, self.conf, host):
             raise exception.ServiceUnavailable(
                 f"The agent of host {host} is down; try again when it is back.")
@@ -63,7 +65,7 @@ class VolumeAttachments:
             if any(bdm.volume_id == volume_id for bdm in instance.block_device_mappings):
                 raise exception.InvalidRequest(f"Invalid volume: volume {volume_id} is "
                                                f"already attached to this server.")
-        self._check_agent(instance.host)
+        self._check_agent(instance.host, "attach_volume")
         volume = self.handles.volume.get(auth.token, volume_id)
         if volume["status"] != "available":
             raise exception.InvalidRequest(
@@ -111,7 +113,7 @@ class VolumeAttachments:
                 raise exception.InvalidRequest("Cannot detach a root device volume.")
             states.check_action("detach_volume", instance, auth.is_admin,
                                 skip=(states.LOCK,))
-        self._check_agent(instance.host)
+        self._check_agent(instance.host, "detach_volume")
         try:
             status = self.handles.volume.get(auth.token, volume_id)["status"]
         except VolumeNotFound:
