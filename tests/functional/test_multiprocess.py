@@ -2,10 +2,7 @@
 conductor and the scheduler each alone, and two fake agents, talking over a real RabbitMQ
 and storing in PostgreSQL. The agents' configuration names no database at all."""
 import collections
-import os
-import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -13,58 +10,13 @@ import requests
 
 from tests.conftest import ComputeSession
 from tests.lib import services
-from tests.lib.cloud import REPO, Cloud
+from tests.lib.cloud import Cloud
+from tests.lib.multiprocess import AGENTS, Processes, start_services, wait_until_up
 
 pytestmark = pytest.mark.skipif(not services.rabbitmq_installed(),
                                 reason="rabbitmq-server is not installed")
 
-AGENTS = ("agent-a", "agent-b")
 DOWN_AFTER_SECONDS = 5
-
-
-def write_ini(path, sections):
-    with open(path, "w") as f:
-        for section, values in sections.items():
-            f.write(f"[{section}]\n")
-            f.writelines(f"{key} = {value}\n" for key, value in values.items())
-            f.write("\n")
-
-
-class Processes:
-    """Background processes of one deployment, stopped (and reaped) together."""
-
-    def __init__(self, workdir):
-        self.workdir = workdir
-        self.running = {}
-
-    def start(self, name, module, config_file, *args):
-        stderr = open(os.path.join(self.workdir, f"{name}.stderr"), "w")
-        self.running[name] = subprocess.Popen(
-            [sys.executable, "-m", module, "--config-file", config_file, *args],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
-
-    def kill(self, name):
-        self.running[name].kill()
-        self.running.pop(name).wait()
-
-    def check_alive(self):
-        for name, process in self.running.items():
-            assert process.poll() is None, f"{name} exited:\n{self.log(name)}"
-
-    def log(self, name):
-        with open(os.path.join(self.workdir, f"{name}.log")) as f:
-            return "".join(f.readlines()[-40:])
-
-    def stop(self):
-        for process in self.running.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.running.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -84,21 +36,7 @@ def deployment(backends, tmp_path_factory):
     processes = Processes(str(root))
     try:
         api.start()
-        for role in ("conductor", "scheduler"):
-            sections = {section: dict(values) for section, values in api.sections.items()}
-            sections["DEFAULT"].update(host=f"{role}-host",
-                                       log_file=str(root / f"{role}.log"))
-            config = str(root / f"{role}.conf")
-            write_ini(config, sections)
-            processes.start(role, "controller.cmd.controller", config, "--roles", role)
-        for host in AGENTS:
-            config = str(root / f"{host}.conf")
-            write_ini(config, {
-                "DEFAULT": {"host": host, "transport_url": rabbit, "debug": "true",
-                            "state_path": str(root / host),
-                            "log_file": str(root / f"{host}.log")},
-                "agent": {"virt_driver": "fake", "report_interval": "1"}})
-            processes.start(host, "agent.cmd", config)
+        start_services(api, processes, root, rabbit)
         yield api, processes, root
     finally:
         processes.stop()
@@ -109,15 +47,8 @@ def deployment(backends, tmp_path_factory):
 def api(deployment):
     cloud, processes, _ = deployment
     session = ComputeSession(cloud)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        processes.check_alive()
-        services_up = {(s["binary"], s["host"]) for s in
-                       session.get("/os-services").json()["services"] if s["state"] == "up"}
-        if len(services_up) == len(AGENTS) + 2:
-            return session
-        time.sleep(0.5)
-    raise AssertionError(f"services not up: {services_up}")
+    wait_until_up(session, processes)
+    return session
 
 
 def test_agents_configuration_names_no_database(deployment):

@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from tests.conftest import ComputeSession
-from tests.functional.test_multiprocess import AGENTS, Processes, write_ini
 from tests.lib import services
 from tests.lib.cloud import REPO, Cloud
+from tests.lib.multiprocess import AGENTS, Processes, start_services, wait_until_up
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not services.rabbitmq_installed(),
@@ -41,20 +41,7 @@ def deployment(tmp_path_factory):
         processes = Processes(str(root))
         try:
             api.start()
-            for role in ("conductor", "scheduler"):
-                sections = {section: dict(values) for section, values in api.sections.items()}
-                sections["DEFAULT"].update(host=f"{role}-host",
-                                           log_file=str(root / f"{role}.log"))
-                write_ini(str(root / f"{role}.conf"), sections)
-                processes.start(role, "controller.cmd.controller", str(root / f"{role}.conf"),
-                                "--roles", role)
-            for host in AGENTS:
-                write_ini(str(root / f"{host}.conf"), {
-                    "DEFAULT": {"host": host, "transport_url": rabbit, "debug": "true",
-                                "state_path": str(root / host),
-                                "log_file": str(root / f"{host}.log")},
-                    "agent": {"virt_driver": "fake", "report_interval": "1"}})
-                processes.start(host, "agent.cmd", str(root / f"{host}.conf"))
+            start_services(api, processes, root, rabbit)
             yield api, processes, root
         finally:
             processes.stop()
@@ -65,15 +52,7 @@ def deployment(tmp_path_factory):
 def session(deployment):
     cloud, processes, _ = deployment
     compute = ComputeSession(cloud)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        processes.check_alive()
-        up = [s for s in compute.get("/os-services").json()["services"] if s["state"] == "up"]
-        if len(up) == len(AGENTS) + 2:
-            break
-        time.sleep(0.5)
-    else:
-        raise AssertionError("services did not come up")
+    wait_until_up(compute, processes)
     compute.post("/flavors", {"flavor": {"name": "f", "id": "f", "ram": 64, "vcpus": 1,
                                          "disk": 1}}).raise_for_status()
     image = os.path.join(str(deployment[2]), "tiny.qcow2")

@@ -5,7 +5,6 @@ core on SQLite and on PostgreSQL)."""
 import concurrent.futures
 
 import pytest
-import requests
 from oslo_config import cfg
 
 from conf import network as network_conf
@@ -15,8 +14,9 @@ from controller.db.engine import Database
 from controller.network import quotas
 from controller.network.core import NetworkCore, Scope
 from controller.network.ports import PortOperations
-from tests.lib import services
+from tests.lib import networking, services
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud
+from tests.lib.networking import error
 
 PASSWORD = "quota-secret"
 SUBNET_DEFAULT = 7  # not Neutron's 100: shows the limit comes from [network] quota_subnet
@@ -35,30 +35,8 @@ def cloud(tmp_path_factory):
         instance.stop()
 
 
-class Networking:
-    """Raw requests to /networking/v2.0 with one user's project-scoped token."""
-
-    def __init__(self, cloud, user, password, project):
-        body = {"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": user, "domain": {"id": "default"}, "password": password}}},
-            "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}
-        response = requests.post(cloud.auth_url + "/auth/tokens", json=body, timeout=30)
-        assert response.status_code == 201, response.text
-        self.token = response.headers["X-Subject-Token"]
-        self.project_id = response.json()["token"]["project"]["id"]
-        self.base = cloud.url + "/networking/v2.0"
-
-    def request(self, method, path, body=None):
-        """A request in its own session, so that threads may share this object."""
-        with requests.Session() as session:
-            return session.request(method, self.base + path, json=body, timeout=60,
-                                   headers={"X-Auth-Token": self.token})
-
-    def create(self, resource, expect=201, **attributes):
-        response = self.request("POST", f"/{resource}s", {resource: attributes})
-        assert response.status_code == expect, response.text
-        return response.json()[resource] if expect == 201 else response.json()
+class Networking(networking.Networking):
+    """The networking client, with Neutron's quota requests."""
 
     def quota(self, project_id, suffix="", expect=200):
         response = self.request("GET", f"/quotas/{project_id}{suffix}")
@@ -80,10 +58,6 @@ def member_project(cloud, name):
     """A new project whose user (of the same name) is a plain member; its client."""
     cloud.add_member_project(name, PASSWORD)
     return Networking(cloud, name, PASSWORD, name)
-
-
-def error(response_body):
-    return response_body["NeutronError"]
 
 
 # --- the API --------------------------------------------------------------------------

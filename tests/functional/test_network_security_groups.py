@@ -3,9 +3,9 @@ default group made on first need, groups and rules with every field, list querie
 ports' groups, quotas, and each bad input as Neutron refuses it."""
 import openstack
 import pytest
-import requests
 
 from tests.lib.cloud import ADMIN_PASSWORD, Cloud
+from tests.lib.networking import Networking, error, member_project
 
 PASSWORD = "sg-secret"
 
@@ -19,44 +19,8 @@ def cloud(tmp_path_factory):
         instance.stop()
 
 
-class Networking:
-    """Raw requests to /networking/v2.0 with one user's project-scoped token."""
-
-    def __init__(self, cloud, user, password, project):
-        body = {"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": user, "domain": {"id": "default"}, "password": password}}},
-            "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}
-        response = requests.post(cloud.auth_url + "/auth/tokens", json=body, timeout=30)
-        assert response.status_code == 201, response.text
-        self.session = requests.Session()
-        self.session.headers["X-Auth-Token"] = response.headers["X-Subject-Token"]
-        self.project_id = response.json()["token"]["project"]["id"]
-        self.base = cloud.url + "/networking/v2.0"
-
-    def request(self, method, path, body=None, params=None):
-        return self.session.request(method, self.base + path, json=body, params=params,
-                                    timeout=60)
-
-    def create(self, resource, expect=201, **attributes):
-        collection = resource.replace("_", "-") + "s"
-        response = self.request("POST", f"/{collection}", {resource: attributes})
-        assert response.status_code == expect, response.text
-        return response.json()[resource] if expect == 201 else response.json()
-
-    def get(self, path, expect=200, **params):
-        response = self.request("GET", path, params=params)
-        assert response.status_code == expect, response.text
-        return response.json()
-
-
 def member(cloud, name):
-    cloud.add_member_project(name, PASSWORD)
-    return Networking(cloud, name, PASSWORD, name)
-
-
-def error(body):
-    return body["NeutronError"]
+    return member_project(cloud, name, PASSWORD)
 
 
 def default_group(client):

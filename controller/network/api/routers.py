@@ -2,13 +2,10 @@
 actions (Neutron's router, ext-gw-mode and extraroute extensions)."""
 import ipaddress
 
-import falcon
-
 from controller import policy
 from controller.api import body as api_body
 from controller.api import errors
-from controller.db.base import isotime
-from controller.network.api import attributes, common, query
+from controller.network.api import attributes, common, owned
 from controller.network.routers import router_not_found
 
 GATEWAY = "external_gateway_info"
@@ -72,8 +69,7 @@ ROUTER = [
     attributes.Attribute("routes", "routes", routes, post=False),
 ]
 
-VIEW = {
-    "id": lambda row: row.id,
+VIEW = owned.standard_view(**{
     "name": lambda row: row.name,
     "description": lambda row: row.description,
     "tenant_id": lambda row: row.project_id,
@@ -85,18 +81,8 @@ VIEW = {
         "external_fixed_ips": [{"subnet_id": ip.subnet_id, "ip_address": ip.ip_address}
                                for ip in row.gw_port.fixed_ips]},
     "routes": lambda row: list(row.routes),
-    "created_at": lambda row: isotime(row.created_at),
-    "updated_at": lambda row: isotime(row.updated_at or row.created_at),
-    "revision_number": lambda row: row.revision_number,
-}
-
-
-def render(row, params):
-    return query.trim({name: read(row) for name, read in VIEW.items()}, params)
-
-
-def target(row):
-    return {"project_id": row.project_id}
+})
+KIND = owned.Kind("router", "routers", VIEW, router_not_found)
 
 
 def _authorize(auth, action, policy_target, values):
@@ -116,11 +102,8 @@ class Routers:
         self.operations = operations
 
     def on_get(self, req, resp):
-        auth = req.context.auth
-        rows = [row for row in self.operations.list_routers(common.scope_of(auth))
-                if policy.allowed(auth, "get_router", target(row))]
-        resp.media = query.apply([render(row, {}) for row in rows], req.params, "routers",
-                                 common.collection_url(self.runtime, "routers"), VIEW)
+        resp.media = KIND.listing(self.runtime, req, self.operations.list_routers(
+            common.scope_of(req.context.auth)))
 
     def on_post(self, req, resp):
         auth = req.context.auth
@@ -129,9 +112,8 @@ class Routers:
         _authorize(auth, "create_router", {"project_id": project_id}, values)
         fields = attributes.fields_of(values, ROUTER)
         fields.pop("project_id", None)
-        row = self.operations.create_router(project_id, common.scope_of(auth), **fields)
-        resp.status = falcon.HTTP_201
-        resp.media = {"router": render(row, {})}
+        KIND.created(resp, self.operations.create_router(project_id, common.scope_of(auth),
+                                                         **fields))
 
 
 class Router:
@@ -139,29 +121,22 @@ class Router:
         self.runtime = runtime
         self.operations = operations
 
-    def _find(self, auth, router_id):
-        row = self.operations.get_router(router_id, common.scope_of(auth))
-        if not policy.allowed(auth, "get_router", target(row)):
-            raise router_not_found(router_id)
-        return row
-
     def on_get(self, req, resp, router_id):
-        resp.media = {"router": render(self._find(req.context.auth, router_id),
-                                       req.params)}
+        KIND.show(req, resp, router_id, self.operations.get_router)
 
     def on_put(self, req, resp, router_id):
         auth = req.context.auth
         values = attributes.read_body(req, "router", ROUTER, "PUT")
-        _authorize(auth, "update_router", target(self._find(auth, router_id)), values)
+        _authorize(auth, "update_router",
+                   owned.target(KIND.find(auth, router_id, self.operations.get_router)),
+                   values)
         row = self.operations.update_router(router_id, common.scope_of(auth),
                                             attributes.fields_of(values, ROUTER))
-        resp.media = {"router": render(row, {})}
+        resp.media = {"router": KIND.render(row, {})}
 
     def on_delete(self, req, resp, router_id):
-        auth = req.context.auth
-        policy.authorize(auth, "delete_router", target(self._find(auth, router_id)))
-        self.operations.delete_router(router_id, common.scope_of(auth))
-        resp.status = falcon.HTTP_204
+        KIND.delete(req, resp, router_id, self.operations.get_router,
+                    self.operations.delete_router)
 
 
 def _interface_body(req):
@@ -192,8 +167,8 @@ class RouterInterface:
     def on_put(self, req, resp, router_id):
         auth = req.context.auth
         wanted = _interface_body(req)
-        row = Router(self.runtime, self.operations)._find(auth, router_id)
-        policy.authorize(auth, self.action, target(row))
+        row = KIND.find(auth, router_id, self.operations.get_router)
+        policy.authorize(auth, self.action, owned.target(row))
         operation = (self.operations.add_interface if self.action == "add_router_interface"
                      else self.operations.remove_interface)
         resp.media = operation(router_id, common.scope_of(auth), **wanted)

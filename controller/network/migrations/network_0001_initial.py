@@ -7,26 +7,18 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
+from controller.db.migration_columns import neutron_standard
+
 revision = "network_0001"
 down_revision = None
 branch_labels = ("network",)
 depends_on = None
 
 
-def _common():
-    return [sa.Column("id", sa.String(36), nullable=False),
-            sa.Column("project_id", sa.String(64), nullable=False),
-            sa.Column("name", sa.String(255), nullable=False),
-            sa.Column("description", sa.String(255), nullable=False),
-            sa.Column("revision_number", sa.Integer(), nullable=False),
-            sa.Column("created_at", sa.DateTime(), nullable=False),
-            sa.Column("updated_at", sa.DateTime(), nullable=True)]
-
-
 def upgrade():
     op.create_table(
         "networks",
-        *_common(),
+        *neutron_standard(with_name=True),
         sa.Column("admin_state_up", sa.Boolean(), nullable=False),
         sa.Column("shared", sa.Boolean(), nullable=False),
         sa.Column("mtu", sa.Integer(), nullable=False),
@@ -42,7 +34,7 @@ def upgrade():
     op.create_index(op.f("ix_networks_project_id"), "networks", ["project_id"])
     op.create_table(
         "subnets",
-        *_common(),
+        *neutron_standard(with_name=True),
         sa.Column("network_id", sa.String(36), nullable=False),
         sa.Column("ip_version", sa.Integer(), nullable=False),
         sa.Column("cidr", sa.String(64), nullable=False),
@@ -59,7 +51,7 @@ def upgrade():
     op.create_index(op.f("ix_subnets_network_id"), "subnets", ["network_id"])
     op.create_table(
         "ports",
-        *_common(),
+        *neutron_standard(with_name=True),
         sa.Column("network_id", sa.String(36), nullable=False),
         sa.Column("mac_address", sa.String(32), nullable=False),
         sa.Column("admin_state_up", sa.Boolean(), nullable=False),

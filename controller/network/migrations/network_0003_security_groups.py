@@ -8,25 +8,18 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
+from controller.db.migration_columns import neutron_standard
+
 revision = "network_0003"
 down_revision = "network_0002"
 branch_labels = None
 depends_on = None
 
 
-def _standard():
-    return [sa.Column("id", sa.String(36), nullable=False),
-            sa.Column("project_id", sa.String(64), nullable=False),
-            sa.Column("description", sa.String(255), nullable=False),
-            sa.Column("revision_number", sa.Integer(), nullable=False),
-            sa.Column("created_at", sa.DateTime(), nullable=False),
-            sa.Column("updated_at", sa.DateTime(), nullable=True)]
-
-
 def upgrade():
     op.create_table(
         "security_groups",
-        *_standard(),
+        *neutron_standard(),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("stateful", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_security_groups")),
@@ -35,7 +28,7 @@ def upgrade():
                     ["project_id"])
     op.create_table(
         "security_group_rules",
-        *_standard(),
+        *neutron_standard(),
         sa.Column("security_group_id", sa.String(36), nullable=False),
         sa.Column("remote_group_id", sa.String(36), nullable=True),
         sa.Column("direction", sa.String(16), nullable=False),

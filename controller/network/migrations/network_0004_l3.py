@@ -7,19 +7,12 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
+from controller.db.migration_columns import neutron_standard
+
 revision = "network_0004"
 down_revision = "network_0003"
 branch_labels = None
 depends_on = None
-
-
-def _standard():
-    return [sa.Column("id", sa.String(36), nullable=False),
-            sa.Column("project_id", sa.String(64), nullable=False),
-            sa.Column("description", sa.String(255), nullable=False),
-            sa.Column("revision_number", sa.Integer(), nullable=False),
-            sa.Column("created_at", sa.DateTime(), nullable=False),
-            sa.Column("updated_at", sa.DateTime(), nullable=True)]
 
 
 def upgrade():
@@ -28,7 +21,7 @@ def upgrade():
                                    server_default=sa.false()))
     op.create_table(
         "routers",
-        *_standard(),
+        *neutron_standard(),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("admin_state_up", sa.Boolean(), nullable=False),
         sa.Column("gw_port_id", sa.String(36), nullable=True),
@@ -41,7 +34,7 @@ def upgrade():
     op.create_index(op.f("ix_routers_project_id"), "routers", ["project_id"])
     op.create_table(
         "floatingips",
-        *_standard(),
+        *neutron_standard(),
         sa.Column("floating_network_id", sa.String(36), nullable=False),
         sa.Column("floating_port_id", sa.String(36), nullable=False),
         sa.Column("floating_ip_address", sa.String(64), nullable=False),
