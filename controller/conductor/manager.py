@@ -320,13 +320,16 @@ class ConductorManager:
                 .where(models.Instance.vm_state == states.BUILDING,
                        models.Instance.task_state != states.DELETING,
                        models.Instance.deleted_at.is_(None))).all()
+        any_agent_up = any(placement.is_up(service, now, down_after)
+                           for service in agents.values())
         done = {}
         for uuid, host, task_state, created_at, updated_at in building:
             service = agents.get(host) if host else None
             action = recovery.stuck_build_action(
                 task_state, host,
                 agent_up=service is None or placement.is_up(service, now, down_after),
-                stale=(now - (updated_at or created_at)).total_seconds() > timeout)
+                stale=(now - (updated_at or created_at)).total_seconds() > timeout,
+                any_agent_up=any_agent_up)
             if action == recovery.REDRIVE:
                 done_now = self._redrive(uuid, updated_at)
             elif action == recovery.RESCHEDULE:

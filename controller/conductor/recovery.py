@@ -17,10 +17,15 @@ RESCHEDULE = "reschedule"    # its host cannot finish it: another host, without 
 FAIL = "fail"                # its host's agent is alive but the build does not move
 
 
-def stuck_build_action(task_state, host, agent_up, stale):
+def stuck_build_action(task_state, host, agent_up, stale, any_agent_up=True):
     """What to do with a building instance in ``task_state`` on ``host`` (None while it
     is being scheduled) whose host's agent is ``agent_up``, and which has made no
-    progress for ``[compute] build_timeout`` when ``stale``; None: leave it."""
+    progress for ``[compute] build_timeout`` when ``stale``; None: leave it. While no
+    agent at all is up (``any_agent_up``), the fault is the control plane's (the broker
+    or the conductor was away, and the heartbeats with it): nothing is sent anywhere,
+    where it could only fail, until the agents report again."""
+    if not any_agent_up:
+        return FAIL if stale and host is not None and agent_up else None
     if host is None:
         return REDRIVE if stale else None
     if not agent_up:

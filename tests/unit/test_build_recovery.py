@@ -50,6 +50,18 @@ def test_stuck_build_action(task_state, host, agent_up, stale, action):
     assert recovery.stuck_build_action(task_state, host, agent_up, stale) == action
 
 
+@pytest.mark.parametrize("task_state, host, agent_up, stale, action", [
+    # Every agent looks down (the broker or the conductor was away): wait for them.
+    (states.SCHEDULING, None, True, True, None),
+    (states.SPAWNING, "h", False, True, None),
+    (states.SCHEDULING, "h", False, False, None),
+])
+def test_nothing_is_sent_while_every_agent_looks_down(task_state, host, agent_up, stale,
+                                                     action):
+    assert recovery.stuck_build_action(task_state, host, agent_up, stale,
+                                       any_agent_up=False) == action
+
+
 def test_a_build_goes_on_with_the_users_context():
     user = RequestContext(auth_token="user-token", user_id="u", project_id="p",
                           request_id="req-1", overwrite=False)

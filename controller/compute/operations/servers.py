@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 
+import oslo_messaging as messaging
 from sqlalchemy import select
 
 from contract import exception
@@ -236,8 +237,15 @@ class ServerOperations:
                 created.append(instance)
         uuids = [instance.uuid for instance in created]
         self._recheck_quota(auth, uuids, count, flavor)
-        self.handles.conductor.build_instances(
-            ctxt, uuids, dict(request_spec, instance_uuid=uuids[0], num_instances=count))
+        try:
+            self.handles.conductor.build_instances(
+                ctxt, uuids, dict(request_spec, instance_uuid=uuids[0],
+                                  num_instances=count))
+        except messaging.MessageDeliveryFailure:
+            # Recorded with their request's context: the conductor's check of stuck
+            # builds sends them once the bus is back (controller.conductor.recovery).
+            LOG.warning("Message bus unreachable: the build of %s waits for the "
+                        "conductor's check of stuck builds", ", ".join(uuids))
         self._record_api_steps(created, context)
         return created, reservation_id
 
