@@ -75,12 +75,22 @@ class ConductorManager:
     # --- building ------------------------------------------------------------------------
 
     def build_instances(self, ctxt, instance_uuids, request_spec):
+        self._schedule_and_send(ctxt, instance_uuids, request_spec)
+
+    def _schedule_and_send(self, ctxt, instance_uuids, request_spec,
+                           fail_without_host=True):
+        """Ask the scheduler for hosts and send each build to its host; without one,
+        ERROR — or, unless ``fail_without_host``, leave the builds for the next check
+        (a build sent again after the broker was away finds every agent down until
+        their heartbeats come back)."""
         scheduling_started = utcnow()
         try:
             selections = self.scheduler.select_destinations(
                 ctxt, request_spec, instance_uuids, return_alternates=True)
         except NoValidHost as exc:
             LOG.info("No host for %s: %s", ", ".join(instance_uuids), exc)
+            if not fail_without_host:
+                return
             for uuid in instance_uuids:
                 self._fail(uuid, str(exc), scheduling=(ctxt.request_id, scheduling_started))
             return
@@ -359,7 +369,8 @@ class ConductorManager:
 
     def _redrive(self, uuid, updated_at):
         """Schedule again a build nobody has (its message was lost with a conductor, an
-        API or the broker), at most ``[scheduler] max_attempts`` times."""
+        API or the broker), at most ``[scheduler] max_attempts`` times; only the last
+        time does "no valid host" make it ERROR."""
         with self.db.session() as session:
             instance = instances.get(session, uuid)
             retry = dict(instance.retry or {})
@@ -372,7 +383,9 @@ class ConductorManager:
                                         retry=dict(retry, sent_again=sent_again + 1)):
             return None
         LOG.warning("Build of %s was lost on its way: scheduling it again", uuid)
-        self.build_instances(recovery.build_context(retry), [uuid], request_spec)
+        self._schedule_and_send(
+            recovery.build_context(retry), [uuid], request_spec,
+            fail_without_host=sent_again + 1 >= self.conf.scheduler.max_attempts)
         return recovery.REDRIVE
 
     def _reschedule_stuck(self, uuid, host, updated_at, service, timeout, now, down_after):

@@ -249,20 +249,39 @@ def test_stuck_builds_are_rescheduled_sent_again_or_failed(db, conductor, conf):
     assert conductor.check_stuck_builds() == {}   # nothing twice
 
 
+def _stalled(db, server, conf):
+    long_ago = utcnow() - datetime.timedelta(seconds=conf.compute.build_timeout + 1)
+    with db.session() as session:
+        session.execute(update(models.Instance).where(models.Instance.uuid == server)
+                        .values(updated_at=long_ago))
+
+
 def test_a_lost_build_is_sent_again_at_most_max_attempts_times(db, conductor, conf):
     lost = add_instance(db)
+    conductor._schedule_and_send = lambda *args, **kwargs: None   # lost every time
     for attempt in range(conf.scheduler.max_attempts + 1):
-        long_ago = utcnow() - datetime.timedelta(seconds=conf.compute.build_timeout + 1)
-        with db.session() as session:
-            session.execute(update(models.Instance).where(models.Instance.uuid == lost)
-                            .values(updated_at=long_ago))
-        conductor.build_instances = lambda *args: None   # lost again, every time
+        _stalled(db, lost, conf)
         expected = "fail" if attempt == conf.scheduler.max_attempts else "redrive"
         assert conductor.check_stuck_builds() == {lost: expected}
     instance = load(db, lost)
     assert instance.vm_state == states.ERROR
     assert instance.faults[-1].message == (
         "The build was lost on its way to a host too many times.")
+
+
+def test_a_build_sent_again_without_a_host_waits_for_the_next_check(db, conductor, conf):
+    """Every agent looks down (their heartbeats were lost with the broker): only the
+    last attempt's "no valid host" is the fault."""
+    lost = add_instance(db)
+    for attempt in range(conf.scheduler.max_attempts):
+        _stalled(db, lost, conf)
+        conductor.scheduler.answers = [NoValidHost("every host is down")]
+        assert conductor.check_stuck_builds() == {lost: "redrive"}
+        instance = load(db, lost)
+        if attempt < conf.scheduler.max_attempts - 1:
+            assert (instance.vm_state, instance.faults) == (states.BUILDING, [])
+    assert instance.vm_state == states.ERROR
+    assert instance.faults[-1].message == "No valid host was found. every host is down"
 
 
 def test_a_report_from_a_host_the_build_left_is_ignored(db, conductor):

@@ -35,13 +35,13 @@ FAST_FAILURE = {"compute": {"build_timeout": "15", "build_check_interval": "2"},
 
 
 @contextlib.contextmanager
-def multiprocess_deployment(root, rabbit, database):
+def multiprocess_deployment(root, rabbit, database, fast_failure=FAST_FAILURE):
     """The API (``Cloud``), the conductor, the scheduler and two fake agents as
     separate processes (``Processes``) on ``rabbit`` and ``database``; all stopped
     afterwards."""
     api = Cloud(root / "api", roles=["api"], with_agent=False, conf={
         "DEFAULT": {"transport_url": rabbit, "host": "api-host"},
-        "database": {"connection": database}, **FAST_FAILURE})
+        "database": {"connection": database}, **fast_failure})
     processes = Processes(str(root))
     try:
         api.start()
