@@ -112,6 +112,11 @@ class ConductorManager:
                 instance = None
             sent = (instance is not None and instance.task_state == states.SCHEDULING
                     and instance.host is None)
+            # Sent already by another conductor (or an earlier check): that host keeps
+            # the build, and the claim this scheduling moved goes back to it.
+            owner = (instance.host if instance is not None and not sent
+                     and instance.vm_state == states.BUILDING
+                     and instance.task_state != states.DELETING else None)
             if sent:
                 if scheduling_started is not None:
                     actions.event_start(session, uuid, ctxt.request_id, SCHEDULE_EVENT,
@@ -134,6 +139,10 @@ class ConductorManager:
                 instance.retry = retry
                 instance.updated_at = utcnow()
                 actions.event_start(session, uuid, ctxt.request_id, BUILD_EVENT, host)
+        if owner is not None:
+            LOG.info("Build of %s was sent to %s already", uuid, owner)
+            placement.claim(self.db, owner, uuid, selection["resources"])
+            return
         if not sent:
             LOG.info("Instance %s went away while scheduled to %s", uuid, host)
             placement.release(self.db, uuid)

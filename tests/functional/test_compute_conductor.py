@@ -284,6 +284,19 @@ def test_a_build_sent_again_without_a_host_waits_for_the_next_check(db, conducto
     assert instance.faults[-1].message == "No valid host was found. every host is down"
 
 
+def test_a_build_scheduled_twice_is_sent_once_and_keeps_its_claim(db, conductor):
+    """The original message and a check's second sending both reach a conductor (the
+    first was slow, not lost): the second finds the build sent, and gives the claim
+    it moved back to the host that has the build."""
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0"], ["h1"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    assert conductor.agents.builds == [("h0", server)]
+    assert load(db, server).host == "h0"
+    assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
+
+
 def test_a_report_from_a_host_the_build_left_is_ignored(db, conductor):
     server = add_instance(db)
     conductor.scheduler.answers = [["h0", "h1"]]
