@@ -2,15 +2,15 @@
 → ERROR), and is the agents' only way to the database.
 
 Every piece of a build's state lives in the instance row (host, attempts, alternates), so
-any conductor can pick up where another left off, and a periodic check fails builds that
-stopped making progress is sent again, rescheduled or failed (``recovery``).
+any conductor can pick up where another left off, and a periodic check sends again,
+reschedules or fails a build that stopped making progress (``recovery``).
 """
 import json
 import logging
 import threading
 
 import oslo_messaging as messaging
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from agent.rpcapi import AgentAPI
 from contract import exception, guest_metadata, objects, rpc
@@ -337,7 +337,8 @@ class ConductorManager:
                        models.Instance.task_state, models.Instance.created_at,
                        models.Instance.updated_at)
                 .where(models.Instance.vm_state == states.BUILDING,
-                       models.Instance.task_state != states.DELETING,
+                       or_(models.Instance.task_state.is_(None),
+                           models.Instance.task_state != states.DELETING),
                        models.Instance.deleted_at.is_(None))).all()
         any_agent_up = any(placement.is_up(service, now, down_after)
                            for service in agents.values())
@@ -349,16 +350,21 @@ class ConductorManager:
                 agent_up=service is None or placement.is_up(service, now, down_after),
                 stale=(now - (updated_at or created_at)).total_seconds() > timeout,
                 any_agent_up=any_agent_up)
-            if action == recovery.REDRIVE:
-                done_now = self._redrive(uuid, updated_at)
-            elif action == recovery.RESCHEDULE:
-                done_now = self._reschedule_stuck(uuid, host, updated_at, service, timeout,
-                                                  now, down_after)
-            elif action == recovery.FAIL:
-                done_now = self._fail_if_unchanged(
-                    uuid, updated_at, f"The build made no progress for {timeout} seconds.",
-                    host) and action
-            else:
+            try:
+                if action == recovery.REDRIVE:
+                    done_now = self._redrive(uuid, updated_at)
+                elif action == recovery.RESCHEDULE:
+                    done_now = self._reschedule_stuck(uuid, host, updated_at, service,
+                                                      timeout, now, down_after)
+                elif action == recovery.FAIL:
+                    done_now = self._fail_if_unchanged(
+                        uuid, updated_at,
+                        f"The build made no progress for {timeout} seconds.",
+                        host) and action
+                else:
+                    continue
+            except Exception:   # e.g. the scheduler does not answer: the next check
+                LOG.exception("Recovering the build of %s failed", uuid)
                 continue
             if done_now:
                 done[uuid] = done_now
