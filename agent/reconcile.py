@@ -3,6 +3,7 @@ the database expects with what the host has; periodically, report, sync power st
 refresh networks and prune the image cache. Mixed into ``AgentManager``."""
 import logging
 
+from agent import interrupted
 from agent.build import BUILD_STEPS
 from agent.virt import driver as virt_driver
 from agent.virt import power_state
@@ -39,9 +40,9 @@ class HostReconciliation:
 
     def init_host(self):
         """Connect the driver and the host network, register the host, and reconcile
-        what the database expects with what this host has: finish deletes, fail
-        interrupted builds, remove guests and ports whose instances are gone, rewire the
-        ports of the rest."""
+        what the database expects with what this host has: finish deletes, finish or
+        reschedule interrupted builds (``agent.interrupted``), remove guests and ports
+        whose instances are gone, rewire the ports of the rest."""
         self.driver.init_host(self.host)
         self.host_network.init_host()
         self.driver.register_event_listener(self.handle_lifecycle_event)
@@ -57,32 +58,21 @@ class HostReconciliation:
                 self.terminate_instance(ctxt, instance["uuid"])
             elif instance["task_state"] in BUILD_STEPS:
                 # A build still in "scheduling" may have its message waiting in the
-                # queue; the conductor's build timeout covers a lost one.
-                self._fail_interrupted_build(ctxt, instance)
+                # queue; the conductor's check of stuck builds covers a lost one.
+                finished = interrupted.recover(self, ctxt, instance,
+                                               self._current_power_state(instance))
+                if finished is not None:
+                    kept[instance["uuid"]] = finished
             else:
                 kept[instance["uuid"]] = instance
         self._remove_leftovers(ctxt, kept)
         self.ports.rewire([instance for instance in kept.values()
                            if instance["vm_state"] in GUEST_VM_STATES])
 
-    def _fail_interrupted_build(self, ctxt, instance):
-        """A build this agent had begun when it stopped: remove what it made and set
-        ERROR. Not rescheduled: the build's user token died with the process, and a
-        build on another host would need it for the image and the ports."""
-        uuid = instance["uuid"]
-        LOG.warning("Build of %s was interrupted by a restart of the agent", uuid)
-        try:
-            self.driver.destroy(ctxt, instance, instance["network_info"])
-            self.ports.release_all(ctxt, instance)
-        except Exception:
-            LOG.exception("Cleaning up the interrupted build of %s", uuid)
-        self.conductor.claim_release(ctxt, uuid)
-        self.conductor.build_failed(ctxt, uuid, self.host, {
-            "code": 500, "message": "The agent restarted during the build."}, retry=False)
-
     def _remove_leftovers(self, ctxt, kept):
         """Remove what belongs to no instance kept on this host: guests, wired ports, and
-        (with the service user) ports of instances deleted while this agent was away."""
+        (with the service user) ports of instances deleted, or rescheduled to another
+        host, while this agent was away."""
         for uuid in self.driver.list_instance_uuids():
             if uuid not in kept:
                 LOG.warning("Destroying guest %s: no instance of this host has it", uuid)
@@ -100,11 +90,20 @@ class HostReconciliation:
                         or port["device_id"] in kept):
                     continue
                 try:
-                    self.conductor.instance_get(ctxt, port["device_id"])
+                    instance = self.conductor.instance_get(ctxt, port["device_id"])
                 except exception.InstanceNotFound:
                     LOG.warning("Deleting port %s of deleted instance %s", port["id"],
                                 port["device_id"])
                     network.release_port(client, port["id"], preserve=False)
+                    continue
+                if instance["host"] != self.host:
+                    # A build rescheduled while this agent was down: a port the user
+                    # brought is only unbound.
+                    LOG.warning("Releasing port %s of instance %s, which left this host",
+                                port["id"], port["device_id"])
+                    network.release_port(client, port["id"], preserve=port["id"] in {
+                        request.get("port_id")
+                        for request in instance["requested_networks"]})
         except Exception:  # best effort: the next start tries again
             LOG.exception("Could not clean up the ports of deleted instances")
 

@@ -8,9 +8,12 @@ compute_opts = [
                help="Availability zone of hosts that name none, and of servers created "
                     "without one."),
     cfg.IntOpt("build_timeout", default=300, min=10,
-               help="Seconds a building server may go without progress (or whose host's "
-                    "agent is down) before the conductor sets it to ERROR and releases "
-                    "its claim."),
+               help="Seconds a building server may go without progress before the "
+                    "conductor acts: a build nobody has (its message was lost) is "
+                    "scheduled again, one its host's agent never took is rescheduled, "
+                    "one that stalled on its host is set to ERROR and its claim "
+                    "released. A build whose host's agent is down is rescheduled at "
+                    "once."),
     cfg.IntOpt("build_check_interval", default=30, min=1,
                help="How often the conductor looks for stuck builds, in seconds."),
     cfg.IntOpt("report_interval", default=10, min=1,

@@ -32,6 +32,19 @@ def _parse_time(value):
     return datetime.datetime.fromisoformat(value.rstrip("Z"))
 
 
+# The key of ``Instance.retry`` that keeps the context (with the user's token) of the
+# request that asked for a build, so that a build lost with a process or a message can be
+# sent again on the user's behalf (``controller.conductor.recovery``); dropped once the
+# build is over.
+BUILD_CONTEXT = "context"
+
+
+def forget_build_context(instance):
+    if instance.retry and BUILD_CONTEXT in instance.retry:
+        instance.retry = {key: value for key, value in instance.retry.items()
+                          if key != BUILD_CONTEXT}
+
+
 def update(session, instance_uuid, updates, expected_task_state=None, expected_host=None):
     """Apply an agent's ``updates`` if the task_state is still one it expected and (when
     given) the instance is still on the agent's host."""
@@ -45,6 +58,8 @@ def update(session, instance_uuid, updates, expected_task_state=None, expected_h
             f"Instance {instance_uuid} is on host {instance.host}, not {expected_host}.")
     for key, value in updates.items():
         setattr(instance, key, _parse_time(value) if key == "launched_at" else value)
+    if instance.vm_state != states.BUILDING:
+        forget_build_context(instance)
     instance.updated_at = utcnow()
     return instance
 
@@ -59,6 +74,7 @@ def set_error(session, instance, message, details=None, host=None, code=500):
     instance.vm_state = states.ERROR
     instance.task_state = None
     instance.updated_at = utcnow()
+    forget_build_context(instance)
     add_fault(session, instance, code, message, details, host or instance.host)
 
 
@@ -67,6 +83,7 @@ def mark_deleted(session, instance):
     now = utcnow()
     instance.vm_state = states.DELETED
     instance.task_state = None
+    forget_build_context(instance)
     instance.power_state = 0
     instance.deleted_at = now
     instance.terminated_at = now

@@ -2,20 +2,21 @@
 → ERROR), and is the agents' only way to the database.
 
 Every piece of a build's state lives in the instance row (host, attempts, alternates), so
-any conductor can pick up where another left off, and a periodic check fails builds that
-stopped making progress.
+any conductor can pick up where another left off, and a periodic check sends again,
+reschedules or fails a build that stopped making progress (``recovery``).
 """
 import json
 import logging
 import threading
 
 import oslo_messaging as messaging
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from agent.rpcapi import AgentAPI
 from contract import exception, guest_metadata, objects, rpc
 from controller.compute import (actions, aggregates, block_devices, instances, models,
                                 states)
+from controller.conductor import recovery
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
 from controller.scheduler.rpcapi import SchedulerAPI
@@ -50,7 +51,7 @@ class ConductorManager:
                              args=(self.conf.compute.report_interval, self._heartbeat)),
             threading.Thread(target=self._every, name="conductor-build-check", daemon=True,
                              args=(self.conf.compute.build_check_interval,
-                                   self.fail_stuck_builds))]
+                                   self.check_stuck_builds))]
         for thread in self._periodic:
             thread.start()
 
@@ -74,12 +75,22 @@ class ConductorManager:
     # --- building ------------------------------------------------------------------------
 
     def build_instances(self, ctxt, instance_uuids, request_spec):
+        self._schedule_and_send(ctxt, instance_uuids, request_spec)
+
+    def _schedule_and_send(self, ctxt, instance_uuids, request_spec,
+                           fail_without_host=True):
+        """Ask the scheduler for hosts and send each build to its host; without one,
+        ERROR — or, unless ``fail_without_host``, leave the builds for the next check
+        (a build sent again after the broker was away finds every agent down until
+        their heartbeats come back)."""
         scheduling_started = utcnow()
         try:
             selections = self.scheduler.select_destinations(
                 ctxt, request_spec, instance_uuids, return_alternates=True)
         except NoValidHost as exc:
             LOG.info("No host for %s: %s", ", ".join(instance_uuids), exc)
+            if not fail_without_host:
+                return
             for uuid in instance_uuids:
                 self._fail(uuid, str(exc), scheduling=(ctxt.request_id, scheduling_started))
             return
@@ -91,14 +102,21 @@ class ConductorManager:
                       scheduling_started=None):
         """Record the claimed host on the instance (with the scheduling step and the start
         of the build on that host) and ask its agent to build — unless the server was
-        deleted meanwhile, in which case the claim goes back."""
+        deleted meanwhile (or another conductor sent it first, see ``recovery``), in
+        which case the claim goes back."""
         host = selection["host"]
         with self.db.session() as session:
             try:
                 instance = instances.get(session, uuid, lock=True)
             except exception.InstanceNotFound:
                 instance = None
-            sent = instance is not None and instance.task_state == states.SCHEDULING
+            sent = (instance is not None and instance.task_state == states.SCHEDULING
+                    and instance.host is None)
+            # Sent already by another conductor (or an earlier check): that host keeps
+            # the build, and the claim this scheduling moved goes back to it.
+            owner = (instance.host if instance is not None and not sent
+                     and instance.vm_state == states.BUILDING
+                     and instance.task_state != states.DELETING else None)
             if sent:
                 if scheduling_started is not None:
                     actions.event_start(session, uuid, ctxt.request_id, SCHEDULE_EVENT,
@@ -114,9 +132,17 @@ class ConductorManager:
                         self.conf.compute.default_availability_zone)
                 instance.host = host
                 instance.node = selection.get("nodename") or host
-                instance.retry = {"hosts": tried + [host], "alternates": alternates}
+                retry = {"hosts": tried + [host], "alternates": alternates}
+                context = recovery.build_context(instance.retry, ctxt)
+                if context.auth_token:
+                    retry[instances.BUILD_CONTEXT] = context.to_dict()
+                instance.retry = retry
                 instance.updated_at = utcnow()
                 actions.event_start(session, uuid, ctxt.request_id, BUILD_EVENT, host)
+        if owner is not None:
+            LOG.info("Build of %s was sent to %s already", uuid, owner)
+            placement.claim(self.db, owner, uuid, selection["resources"])
+            return
         if not sent:
             LOG.info("Instance %s went away while scheduled to %s", uuid, host)
             placement.release(self.db, uuid)
@@ -126,14 +152,19 @@ class ConductorManager:
     def build_failed(self, ctxt, instance_uuid, host, fault, retry=True):
         """A build failed on ``host`` (its claim already released): retry on an
         alternate, claimed first, or a freshly scheduled host, at most
-        ``[scheduler] max_attempts`` times in all; then ERROR with the fault."""
+        ``[scheduler] max_attempts`` times in all; then ERROR with the fault. A report
+        from a host the build has left already is ignored. The next host acts with the
+        context of the request that asked for the build (an agent restarted, or this
+        conductor's check of stuck builds, has no user token)."""
         with self.db.session() as session:
             try:
                 instance = instances.get(session, instance_uuid, lock=True)
             except exception.InstanceNotFound:
                 return
-            if instance.vm_state != states.BUILDING or instance.task_state == states.DELETING:
+            if (instance.vm_state != states.BUILDING or instance.task_state == states.DELETING
+                    or instance.host != host):
                 return
+            ctxt = recovery.build_context(instance.retry, ctxt)
             # The agent released the ports along with the rest of the failed build.
             instance.network_info = []
             instance.task_state = states.SCHEDULING
@@ -291,9 +322,10 @@ class ConductorManager:
 
     # --- builds that stopped --------------------------------------------------------------
 
-    def fail_stuck_builds(self, now=None):
-        """ERROR every build whose host's agent is down, or that has not moved for
-        ``[compute] build_timeout`` seconds; returns their UUIDs."""
+    def check_stuck_builds(self, now=None):
+        """Periodic: send again, reschedule or fail (``recovery.stuck_build_action``)
+        every build that is lost, whose host's agent is down, or that has not moved for
+        ``[compute] build_timeout`` seconds; returns {uuid: what was done}."""
         now = now or utcnow()
         timeout = self.conf.compute.build_timeout
         down_after = self.conf.scheduler.service_down_time
@@ -302,40 +334,101 @@ class ConductorManager:
         with self.db.session() as session:
             building = session.execute(
                 select(models.Instance.uuid, models.Instance.host,
-                       models.Instance.created_at, models.Instance.updated_at)
+                       models.Instance.task_state, models.Instance.created_at,
+                       models.Instance.updated_at)
                 .where(models.Instance.vm_state == states.BUILDING,
+                       or_(models.Instance.task_state.is_(None),
+                           models.Instance.task_state != states.DELETING),
                        models.Instance.deleted_at.is_(None))).all()
-        failed = []
-        for uuid, host, created_at, updated_at in building:
-            last_progress = updated_at or created_at
+        any_agent_up = any(placement.is_up(service, now, down_after)
+                           for service in agents.values())
+        done = {}
+        for uuid, host, task_state, created_at, updated_at in building:
             service = agents.get(host) if host else None
-            if service is not None and not placement.is_up(service, now, down_after):
-                reason = f"The agent of host {host} went down during the build."
-            elif (now - last_progress).total_seconds() > timeout:
-                reason = f"The build made no progress for {timeout} seconds."
-            else:
+            action = recovery.stuck_build_action(
+                task_state, host,
+                agent_up=service is None or placement.is_up(service, now, down_after),
+                stale=(now - (updated_at or created_at)).total_seconds() > timeout,
+                any_agent_up=any_agent_up)
+            try:
+                if action == recovery.REDRIVE:
+                    done_now = self._redrive(uuid, updated_at)
+                elif action == recovery.RESCHEDULE:
+                    done_now = self._reschedule_stuck(uuid, host, updated_at, service,
+                                                      timeout, now, down_after)
+                elif action == recovery.FAIL:
+                    done_now = self._fail_if_unchanged(
+                        uuid, updated_at,
+                        f"The build made no progress for {timeout} seconds.",
+                        host) and action
+                else:
+                    continue
+            except Exception:   # e.g. the scheduler does not answer: the next check
+                LOG.exception("Recovering the build of %s failed", uuid)
                 continue
-            if self._fail_if_unchanged(uuid, updated_at, reason, host):
-                failed.append(uuid)
-        return failed
+            if done_now:
+                done[uuid] = done_now
+        return done
 
-    def _fail_if_unchanged(self, uuid, updated_at, reason, host):
-        """Set ERROR only if nobody touched the build since we looked (another conductor
-        or a late agent report wins)."""
+    def _touch_if_unchanged(self, uuid, updated_at, **values):
+        """Take a stuck build for this check (no other conductor, no late report of its
+        agent, touched it since we looked): True if it was ours to take."""
         with self.db.session() as session:
-            changed = session.execute(
+            return bool(session.execute(
                 update(models.Instance)
                 .where(models.Instance.uuid == uuid,
                        models.Instance.vm_state == states.BUILDING,
                        (models.Instance.updated_at.is_(None) if updated_at is None
                         else models.Instance.updated_at == updated_at))
-                .values(vm_state=states.ERROR, task_state=None, updated_at=utcnow())
-            ).rowcount
-            if changed:
-                session.add(models.InstanceFault(instance_uuid=uuid, code=500,
-                                                 message=reason, host=host))
+                .values(updated_at=utcnow(), **values)).rowcount)
+
+    def _redrive(self, uuid, updated_at):
+        """Schedule again a build nobody has (its message was lost with a conductor, an
+        API or the broker), at most ``[scheduler] max_attempts`` times; only the last
+        time does "no valid host" make it ERROR."""
+        with self.db.session() as session:
+            instance = instances.get(session, uuid)
+            retry = dict(instance.retry or {})
+            request_spec = dict(instance.request_spec)
+        sent_again = retry.get("sent_again", 0)
+        if sent_again >= self.conf.scheduler.max_attempts:
+            reason = "The build was lost on its way to a host too many times."
+            return self._fail_if_unchanged(uuid, updated_at, reason, None) and recovery.FAIL
+        if not self._touch_if_unchanged(uuid, updated_at,
+                                        retry=dict(retry, sent_again=sent_again + 1)):
+            return None
+        LOG.warning("Build of %s was lost on its way: scheduling it again", uuid)
+        self._schedule_and_send(
+            recovery.build_context(retry), [uuid], request_spec,
+            fail_without_host=sent_again + 1 >= self.conf.scheduler.max_attempts)
+        return recovery.REDRIVE
+
+    def _reschedule_stuck(self, uuid, host, updated_at, service, timeout, now, down_after):
+        if service is not None and not placement.is_up(service, now, down_after):
+            reason = f"The agent of host {host} went down during the build."
+        else:
+            reason = f"The agent of host {host} did not take the build for {timeout} seconds."
+        if not self._touch_if_unchanged(uuid, updated_at):
+            return None
+        LOG.warning("Build of %s stopped on %s (%s): rescheduling it", uuid, host, reason)
+        self.build_failed(None, uuid, host, {"code": 500, "message": reason})
+        return recovery.RESCHEDULE
+
+    def _fail_if_unchanged(self, uuid, updated_at, reason, host):
+        """Set ERROR only if nobody touched the build since we looked (another conductor
+        or a late agent report wins)."""
+        with self.db.session() as session:
+            instance = session.execute(
+                select(models.Instance)
+                .where(models.Instance.uuid == uuid,
+                       models.Instance.vm_state == states.BUILDING,
+                       (models.Instance.updated_at.is_(None) if updated_at is None
+                        else models.Instance.updated_at == updated_at))
+                .with_for_update()).scalar_one_or_none()
+            if instance is not None:
+                instances.set_error(session, instance, reason, host=host)
                 actions.finish_open_events(session, uuid, actions.ERROR, reason)
-        if changed:
+        if instance is not None:
             LOG.warning("Build of %s failed: %s", uuid, reason)
             placement.release(self.db, uuid)
-        return bool(changed)
+        return instance is not None

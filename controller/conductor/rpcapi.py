@@ -30,6 +30,12 @@ LOG = logging.getLogger(__name__)
 
 BASE_VERSION = "1.0"
 LATEST_VERSION = "1.3"
+# Reconnection attempts a build's cast makes before it gives up (about 1 + 3 s).
+BUILD_CAST_RETRIES = 2
+# Seconds an agent's heartbeat (or inventory report) waits for its answer: one lost
+# with a restarting broker or conductor must not hold back the next, or the agent
+# would look down long after they are back.
+HEARTBEAT_TIMEOUT = 10
 
 
 class ConductorAPI:
@@ -49,9 +55,14 @@ class ConductorAPI:
     # --- from the compute API ---------------------------------------------------------
 
     def build_instances(self, ctxt, instance_uuids, request_spec):
-        """Schedule and build servers the API has recorded as building/scheduling."""
-        self.client.cast(ctxt, "build_instances", instance_uuids=instance_uuids,
-                         request_spec=request_spec)
+        """Schedule and build servers the API has recorded as building/scheduling.
+        While the message bus is unreachable this gives up after a few reconnection
+        attempts (``oslo_messaging.MessageDeliveryFailure``) rather than hold the API
+        request: the build is recorded, and the conductor's check of stuck builds sends
+        it again."""
+        self.client.prepare(retry=BUILD_CAST_RETRIES).cast(
+            ctxt, "build_instances", instance_uuids=instance_uuids,
+            request_spec=request_spec)
 
     # --- from agents: instances ---------------------------------------------------------
 
@@ -112,13 +123,14 @@ class ConductorAPI:
 
     def service_heartbeat(self, ctxt, host, availability_zone=None):
         """The agent on ``host`` is alive (its compute service is up)."""
-        self.client.call(ctxt, "service_heartbeat", host=host,
-                         availability_zone=availability_zone)
+        self.client.prepare(timeout=HEARTBEAT_TIMEOUT).call(
+            ctxt, "service_heartbeat", host=host, availability_zone=availability_zone)
 
     def report_inventory(self, ctxt, host, resources, availability_zone=None):
         """The host's capacity as its driver reports it (get_available_resource)."""
-        self.client.call(ctxt, "report_inventory", host=host, resources=resources,
-                         availability_zone=availability_zone)
+        self.client.prepare(timeout=HEARTBEAT_TIMEOUT).call(
+            ctxt, "report_inventory", host=host, resources=resources,
+            availability_zone=availability_zone)
 
     def claim_release(self, ctxt, instance_uuid):
         """Give back the resources claimed for the instance. Idempotent."""

@@ -199,25 +199,115 @@ def test_server_deleted_while_scheduling_gives_its_claim_back(db, conductor):
     assert set(used_memory(db).values()) == {0}
 
 
-def test_stuck_builds_end_in_error(db, conductor, conf):
+def test_stuck_builds_are_rescheduled_sent_again_or_failed(db, conductor, conf):
     long_ago = utcnow() - datetime.timedelta(seconds=conf.compute.build_timeout + 1)
+    user = RequestContext(auth_token="user-token", request_id="req-user", overwrite=False)
+    kept = {instances.BUILD_CONTEXT: user.to_dict()}
     stalled = add_instance(db, host="h0", task_state=states.SPAWNING)
-    on_dead_host = add_instance(db, host="h1", task_state=states.NETWORKING)
+    on_dead_host = add_instance(db, host="h1", task_state=states.NETWORKING,
+                                retry=dict(kept, hosts=["h1"]))
     fresh = add_instance(db, host="h2", task_state=states.SPAWNING)
-    for server, host in ((stalled, "h0"), (on_dead_host, "h1"), (fresh, "h2")):
+    not_taken = add_instance(db, host="h3", task_state=states.SCHEDULING)
+    lost = add_instance(db, retry=kept)            # its message died with a conductor
+    for server, host in ((stalled, "h0"), (on_dead_host, "h1"), (fresh, "h2"),
+                         (not_taken, "h3")):
         assert placement.claim(db, host, server, RESOURCES)
     with db.session() as session:
-        session.execute(update(models.Instance).where(models.Instance.uuid == stalled)
+        session.execute(update(models.Instance)
+                        .where(models.Instance.uuid.in_([stalled, not_taken, lost]))
                         .values(updated_at=long_ago, created_at=long_ago))
     placement.set_service_status(db, "h1", AGENT_BINARY, forced_down=True)
-    assert sorted(conductor.fail_stuck_builds()) == sorted([stalled, on_dead_host])
+    chosen = {on_dead_host: ["h2"], not_taken: ["h0"], lost: ["h3"]}
+    scheduler = conductor.scheduler
+    answer = scheduler.select_destinations
+
+    def select_destinations(ctxt, request_spec, instance_uuids, return_alternates=True):
+        scheduler.answers = [chosen[instance_uuids[0]]]
+        return answer(ctxt, request_spec, instance_uuids, return_alternates)
+
+    scheduler.select_destinations = select_destinations
+    done = conductor.check_stuck_builds()
+    assert done == {stalled: "fail", on_dead_host: "reschedule", not_taken: "reschedule",
+                    lost: "redrive"}
     assert load(db, stalled).faults[-1].message == (
         f"The build made no progress for {conf.compute.build_timeout} seconds.")
-    assert load(db, on_dead_host).faults[-1].message == (
-        "The agent of host h1 went down during the build.")
+    assert load(db, stalled).vm_state == states.ERROR
+    # Rescheduled without the host that failed it; sent again from the start.
+    sent = dict((server, host) for host, server in conductor.agents.builds)
+    assert sent == {on_dead_host: "h2", not_taken: "h0", lost: "h3"}
+    ignored = [request.get("ignore_hosts") for request in conductor.scheduler.requests]
+    assert sorted(map(tuple, filter(None, ignored))) == [("h1",), ("h3",)]
+    for server in (on_dead_host, not_taken, lost):
+        instance = load(db, server)
+        assert (instance.vm_state, instance.task_state) == (states.BUILDING,
+                                                            states.SCHEDULING)
+    # The next host builds for the user whose request it was.
+    assert load(db, on_dead_host).retry[instances.BUILD_CONTEXT]["auth_token"] == \
+        "user-token"
     assert load(db, fresh).vm_state == states.BUILDING
-    assert used_memory(db) == {"h0": 0, "h1": 0, "h2": 512, "h3": 0}
-    assert conductor.fail_stuck_builds() == []   # nothing twice
+    assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 1024, "h3": 512}
+    assert conductor.check_stuck_builds() == {}   # nothing twice
+
+
+def _stalled(db, server, conf):
+    long_ago = utcnow() - datetime.timedelta(seconds=conf.compute.build_timeout + 1)
+    with db.session() as session:
+        session.execute(update(models.Instance).where(models.Instance.uuid == server)
+                        .values(updated_at=long_ago))
+
+
+def test_a_lost_build_is_sent_again_at_most_max_attempts_times(db, conductor, conf):
+    lost = add_instance(db)
+    conductor._schedule_and_send = lambda *args, **kwargs: None   # lost every time
+    for attempt in range(conf.scheduler.max_attempts + 1):
+        _stalled(db, lost, conf)
+        expected = "fail" if attempt == conf.scheduler.max_attempts else "redrive"
+        assert conductor.check_stuck_builds() == {lost: expected}
+    instance = load(db, lost)
+    assert instance.vm_state == states.ERROR
+    assert instance.faults[-1].message == (
+        "The build was lost on its way to a host too many times.")
+
+
+def test_a_build_sent_again_without_a_host_waits_for_the_next_check(db, conductor, conf):
+    """Every agent looks down (their heartbeats were lost with the broker): only the
+    last attempt's "no valid host" is the fault."""
+    lost = add_instance(db)
+    for attempt in range(conf.scheduler.max_attempts):
+        _stalled(db, lost, conf)
+        conductor.scheduler.answers = [NoValidHost("every host is down")]
+        assert conductor.check_stuck_builds() == {lost: "redrive"}
+        instance = load(db, lost)
+        if attempt < conf.scheduler.max_attempts - 1:
+            assert (instance.vm_state, instance.faults) == (states.BUILDING, [])
+    assert instance.vm_state == states.ERROR
+    assert instance.faults[-1].message == "No valid host was found. every host is down"
+
+
+def test_a_build_scheduled_twice_is_sent_once_and_keeps_its_claim(db, conductor):
+    """The original message and a check's second sending both reach a conductor (the
+    first was slow, not lost): the second finds the build sent, and gives the claim
+    it moved back to the host that has the build."""
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0"], ["h1"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    assert conductor.agents.builds == [("h0", server)]
+    assert load(db, server).host == "h0"
+    assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
+
+
+def test_a_report_from_a_host_the_build_left_is_ignored(db, conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0", "h1"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    placement.release(db, server)
+    conductor.build_failed(ctxt(), server, "h0", {"message": "boom"})
+    assert load(db, server).host == "h1"
+    conductor.build_failed(ctxt(), server, "h0", {"message": "late"})   # again, late
+    instance = load(db, server)
+    assert (instance.host, instance.vm_state) == ("h1", states.BUILDING)
+    assert conductor.agents.builds == [("h0", server), ("h1", server)]
 
 
 def test_agent_updates_are_compare_and_swap(db, conductor):

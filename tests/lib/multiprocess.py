@@ -58,9 +58,10 @@ class Processes:
                 process.wait()
 
 
-def start_services(api, processes, root, rabbit):
+def start_services(api, processes, root, rabbit, agent_conf=None):
     """Start the conductor and the scheduler (the API's configuration, each its own
-    host) and the fake agents; ``api`` is a started ``Cloud``."""
+    host) and the fake agents (``agent_conf``: more sections of their configuration);
+    ``api`` is a started ``Cloud``."""
     for role in ("conductor", "scheduler"):
         sections = {section: dict(values) for section, values in api.sections.items()}
         sections["DEFAULT"].update(host=f"{role}-host", log_file=str(root / f"{role}.log"))
@@ -72,7 +73,8 @@ def start_services(api, processes, root, rabbit):
             "DEFAULT": {"host": host, "transport_url": rabbit, "debug": "true",
                         "state_path": str(root / host),
                         "log_file": str(root / f"{host}.log")},
-            "agent": {"virt_driver": "fake", "report_interval": "1"}})
+            "agent": {"virt_driver": "fake", "report_interval": "1"},
+            **(agent_conf or {})})
         processes.start(host, "agent.cmd", str(root / f"{host}.conf"))
 
 

@@ -346,7 +346,8 @@ def test_init_host_reconciles_with_the_database():
     assert conductor.deleted == ["d1"]
     assert ("build_failed", "b1", HOST,
             "The agent restarted during the build.") in conductor.calls
-    assert conductor.retries == [False]   # the user's token is gone: no reschedule
+    assert ("claim_release", "b1") in conductor.calls
+    assert conductor.retries == [True]   # another host, with the conductor's context
     assert not [c for c in conductor.calls if c[0] == "build_failed" and c[1] == "q1"]
     assert hypervisor.list_instance_uuids() == []
     assert ("heartbeat", HOST) in conductor.calls
@@ -377,6 +378,69 @@ def test_restart_removes_ports_nobody_recorded_or_kept():
                                                                  (USER_TOKEN, "create")}
     assert conductor.instances["r1"]["vm_state"] == states.ACTIVE
     assert hypervisor.list_instance_uuids() == ["r1"]
+
+
+def test_restart_finishes_a_build_whose_guest_started():
+    """Killed between the guest's start and its report: the build is finished, its
+    ports stay wired, nothing is rescheduled."""
+    manager, conductor, hypervisor = make_manager()
+    conductor.instances["s1"] = on_lan("s1")
+    manager.build_and_run_instance(user_context(), "s1")
+    instance = conductor.instances["s1"]
+    port = instance["network_info"][0]["id"]
+    config_drive = instance["config_drive"]
+    instance.update(vm_state=states.BUILDING, task_state=states.SPAWNING,
+                    launched_at=None, config_drive=False)   # as the database has it: ACTIVE never recorded
+    manager.host_network.unplug(port)   # the host rebooted: the wires are gone too
+    manager.init_host()
+    assert (instance["vm_state"], instance["task_state"], instance["power_state"]) == (
+        states.ACTIVE, None, power_state.RUNNING)
+    assert instance["launched_at"] and instance["config_drive"] == config_drive
+    assert hypervisor.list_instance_uuids() == ["s1"]
+    assert manager.host_network.plugged_port_ids() == {port} and port in NETWORKS.ports
+    assert not [call for call in conductor.calls if call[0] == "build_failed"]
+
+
+def test_restart_reschedules_a_build_without_its_guest():
+    """Killed while wiring the ports (or with a guest that never started): what the
+    build made goes, with the service user's token, and the conductor reschedules."""
+    user = NETWORKS.client(USER_TOKEN)
+    spawning = on_lan("s2", task_state=states.SPAWNING)
+    networking = on_lan("n2", task_state=states.NETWORKING)
+    manager, conductor, hypervisor = make_manager(spawning, networking)
+    for uuid in ("s2", "n2"):
+        port = user.create_port(NETWORK, uuid, "compute:nova", host=HOST)
+        manager.host_network.plug(port, user)
+    conductor.instances["s2"]["network_info"] = [{"id": port["id"]}]
+    hypervisor.spawn(None, spawning, {}, [], [], None, None)
+    hypervisor.power_off(spawning)               # defined, but not running
+    manager.init_host()
+    assert NETWORKS.ports == {} and manager.host_network.plugged_port_ids() == set()
+    assert hypervisor.list_instance_uuids() == []
+    assert sorted(call[1] for call in conductor.calls if call[0] == "build_failed") == [
+        "n2", "s2"]
+    assert conductor.retries == [True, True]
+    assert {call[1] for call in conductor.calls if call[0] == "claim_release"} == {"n2",
+                                                                                   "s2"}
+
+
+def test_restart_releases_the_ports_of_a_build_rescheduled_meanwhile():
+    """The agent was down long enough for the conductor to send its build elsewhere:
+    the port it had made here goes; the one the user brought is only unbound."""
+    user = NETWORKS.client(USER_TOKEN)
+    brought = user.create_port(NETWORK, "m1", "compute:nova", host=HOST)
+    moved = instance_dict("m1", "host-b", task_state=states.NETWORKING,
+                          requested_networks=[{"network_id": NETWORK},
+                                              {"port_id": brought["id"]}])
+    manager, conductor, hypervisor = make_manager(moved)
+    made = user.create_port(NETWORK, "m1", "compute:nova", host=HOST)
+    for port in (brought, made):
+        manager.host_network.plug(port, user)
+    manager.init_host()
+    assert set(NETWORKS.ports) == {brought["id"]}
+    assert NETWORKS.ports[brought["id"]]["binding:host_id"] == ""
+    assert manager.host_network.plugged_port_ids() == set()
+    assert not [call for call in conductor.calls if call[0] == "build_failed"]
 
 
 def test_without_service_credentials_a_restart_leaves_the_ports_to_the_api():

@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 
+import oslo_messaging as messaging
 from sqlalchemy import select
 
 from contract import exception
@@ -188,6 +189,7 @@ class ServerOperations:
             raise exception.InvalidRequest("A volume can boot only one server; ask for one "
                                            "server (max_count 1) per volume.")
         reservation_id = "r-" + uuid.uuid4().hex[:8]
+        ctxt = auth.rpc_context(request_id)
         request_spec = {
             "project_id": auth.project_id, "user_id": auth.user_id,
             # A volume-backed server takes no local root disk from its host.
@@ -220,7 +222,9 @@ class ServerOperations:
                     requested_networks=networks, network_info=[],
                     request_spec=dict(request_spec, instance_uuid=instance_uuid,
                                       num_instances=1),
-                    retry={}, reservation_id=reservation_id, launch_index=index,
+                    # A build lost on its way can be sent again for the user.
+                    retry={instances.BUILD_CONTEXT: ctxt.to_dict()},
+                    reservation_id=reservation_id, launch_index=index,
                     block_device_mappings=disks.rows(),
                     metadata_items=[models.InstanceMetadata(key=k, value=v)
                                     for k, v in metadata.items()])
@@ -233,9 +237,15 @@ class ServerOperations:
                 created.append(instance)
         uuids = [instance.uuid for instance in created]
         self._recheck_quota(auth, uuids, count, flavor)
-        ctxt = auth.rpc_context(request_id)
-        self.handles.conductor.build_instances(
-            ctxt, uuids, dict(request_spec, instance_uuid=uuids[0], num_instances=count))
+        try:
+            self.handles.conductor.build_instances(
+                ctxt, uuids, dict(request_spec, instance_uuid=uuids[0],
+                                  num_instances=count))
+        except messaging.MessageDeliveryFailure:
+            # Recorded with their request's context: the conductor's check of stuck
+            # builds sends them once the bus is back (controller.conductor.recovery).
+            LOG.warning("Message bus unreachable: the build of %s waits for the "
+                        "conductor's check of stuck builds", ", ".join(uuids))
         self._record_api_steps(created, context)
         return created, reservation_id
 
