@@ -1,5 +1,5 @@
-"""Identity's tables: domains, projects, users, roles and their assignments, the catalog,
-and revocation events. IDs are 32-digit hex UUIDs, as Keystone's are."""
+"""Identity's tables: domains, projects, users, groups, roles and their assignments, the
+catalog, credentials and revocation events. IDs are 32-digit hex UUIDs, as Keystone's are."""
 import datetime
 import uuid
 
@@ -56,12 +56,35 @@ class User(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
+class Group(TimestampMixin, Base):
+    __tablename__ = "identity_groups"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+
+    id: Mapped[str] = _id_pk()
+    name: Mapped[str] = mapped_column(String(64))
+    domain_id: Mapped[str] = mapped_column(ForeignKey("identity_domains.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class GroupMember(Base):
+    __tablename__ = "identity_group_members"
+
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_groups.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class Role(TimestampMixin, Base):
+    """A global role (``domain_id`` None) or one defined in a domain (Keystone's domain
+    roles: never in a token by themselves, only through what they imply)."""
+
     __tablename__ = "identity_roles"
 
     id: Mapped[str] = _id_pk()
     name: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+    domain_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ImpliedRole(Base):
@@ -75,17 +98,48 @@ class ImpliedRole(Base):
         ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True)
 
 
-class RoleAssignment(Base):
-    """A user holds a role on a project."""
+# Who holds a role (actor_type) and where (target_type); the system's target_id is "all".
+ACTORS = ("user", "group")
+TARGETS = ("project", "domain", "system")
+SYSTEM_ID = "all"
 
-    __tablename__ = "identity_role_assignments"
 
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True)
-    project_id: Mapped[str] = mapped_column(
-        ForeignKey("identity_projects.id", ondelete="CASCADE"), primary_key=True, index=True)
+class Assignment(Base):
+    """A user or a group holds a role on a project, a domain or the system. Actor and
+    target are polymorphic, as in Keystone: deleting one deletes its assignments in the
+    same transaction (``records.delete_assignments``)."""
+
+    __tablename__ = "identity_assignments"
+    __table_args__ = (Index("ix_identity_assignments_target", "target_type", "target_id"),)
+
+    actor_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    target_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    target_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     role_id: Mapped[str] = mapped_column(
         ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Region(TimestampMixin, Base):
+    __tablename__ = "identity_regions"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True, default=new_id)
+    description: Mapped[str] = mapped_column(Text, default="")
+    parent_region_id: Mapped[str | None] = mapped_column(
+        ForeignKey("identity_regions.id"), nullable=True)
+
+
+class Credential(TimestampMixin, Base):
+    """Keystone's generic credential: an opaque blob of a type, owned by a user."""
+
+    __tablename__ = "identity_credentials"
+
+    id: Mapped[str] = _id_pk()
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
 
 
 class Service(TimestampMixin, Base):

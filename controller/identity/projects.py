@@ -62,4 +62,5 @@ def update_project(db, tokens, project_id, data, changes):
 def delete_project(db, tokens, project_id):
     with db.session() as session:
         session.delete(records.get_or_404(session, models.Project, project_id, "project"))
+        records.delete_assignments(session, target=("project", project_id))
     tokens.revoke_project(project_id)

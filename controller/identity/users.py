@@ -73,6 +73,7 @@ def update_user(db, tokens, user_id, changes):
 def delete_user(db, tokens, user_id):
     with db.session() as session:
         session.delete(records.get_or_404(session, models.User, user_id, "user"))
+        records.delete_assignments(session, actor=("user", user_id))
     tokens.revoke_user(user_id)
 
 

@@ -84,3 +84,8 @@ def collection(req, key, items):
 
 def self_link(req, path):
     return {"self": f"{identity_url(req)}/v3/{path}"}
+
+
+def is_hex_id(value):
+    """A Keystone ID: 32 lowercase hexadecimal digits."""
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)

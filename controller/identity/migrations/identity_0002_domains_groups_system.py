@@ -1,0 +1,78 @@
+"""Identity: groups and their members; role assignments of users or groups on projects,
+domains or the system (one polymorphic table, as Keystone's, replacing the user-on-project
+one); domain-specific roles; regions; credentials.
+
+Revision ID: identity_0002
+Revises: identity_0001
+Create Date: 2026-12-04
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "identity_0002"
+down_revision = "identity_0001"
+branch_labels = None
+depends_on = None
+
+
+def _timestamps():
+    return [sa.Column("created_at", sa.DateTime(), nullable=False),
+            sa.Column("updated_at", sa.DateTime(), nullable=True)]
+
+
+def upgrade():
+    op.create_table(
+        "identity_groups",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("domain_id", sa.String(64), sa.ForeignKey("identity_domains.id"),
+                  nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        *_timestamps(),
+        sa.UniqueConstraint("domain_id", "name"))
+    op.create_table(
+        "identity_group_members",
+        sa.Column("group_id", sa.String(64),
+                  sa.ForeignKey("identity_groups.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("user_id", sa.String(64),
+                  sa.ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True))
+    op.create_index("ix_identity_group_members_user_id", "identity_group_members", ["user_id"])
+    assignments = op.create_table(
+        "identity_assignments",
+        sa.Column("actor_type", sa.String(8), primary_key=True),
+        sa.Column("actor_id", sa.String(64), primary_key=True),
+        sa.Column("target_type", sa.String(8), primary_key=True),
+        sa.Column("target_id", sa.String(64), primary_key=True),
+        sa.Column("role_id", sa.String(64),
+                  sa.ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True))
+    op.create_index("ix_identity_assignments_actor_id", "identity_assignments", ["actor_id"])
+    op.create_index("ix_identity_assignments_target", "identity_assignments",
+                    ["target_type", "target_id"])
+    old = sa.table("identity_role_assignments", sa.column("user_id"), sa.column("project_id"),
+                   sa.column("role_id"))
+    rows = op.get_bind().execute(sa.select(old.c.user_id, old.c.project_id, old.c.role_id))
+    op.bulk_insert(assignments, [
+        {"actor_type": "user", "actor_id": user_id, "target_type": "project",
+         "target_id": project_id, "role_id": role_id} for user_id, project_id, role_id in rows])
+    op.drop_index("ix_identity_role_assignments_project_id", "identity_role_assignments")
+    op.drop_table("identity_role_assignments")
+    with op.batch_alter_table("identity_roles") as batch:
+        batch.add_column(sa.Column("domain_id", sa.String(64), nullable=True))
+    op.create_table(
+        "identity_regions",
+        sa.Column("id", sa.String(255), primary_key=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("parent_region_id", sa.String(255), sa.ForeignKey("identity_regions.id"),
+                  nullable=True),
+        *_timestamps())
+    op.create_table(
+        "identity_credentials",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("user_id", sa.String(64),
+                  sa.ForeignKey("identity_users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("project_id", sa.String(64), nullable=True),
+        sa.Column("type", sa.String(255), nullable=False),
+        sa.Column("blob", sa.Text(), nullable=False),
+        *_timestamps())
+    op.create_index("ix_identity_credentials_user_id", "identity_credentials", ["user_id"])
+
