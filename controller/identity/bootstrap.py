@@ -110,6 +110,7 @@ def bootstrap(db, *, admin_password, admin_user="admin", admin_project="admin",
             service_password = generated = secrets.token_urlsafe(18)
         if service_password is not None:
             _set_password(session, agent_user, service_password, hasher)
+        _get_or_create(session, models.Region, {"description": ""}, id=region)
         for service_type, name, path in CATALOG:
             service = _get_or_create(session, models.Service, type=service_type, name=name)
             for interface in INTERFACES:

@@ -2,7 +2,7 @@
 disabled before it is deleted, and then takes its projects, users, groups, domain roles
 and every assignment on them along (as Keystone does). Tokens of a disabled domain stop
 validating at once: validation checks the domain."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from controller.api import errors
 from controller.identity import models, records
@@ -50,6 +50,9 @@ def delete_domain(db, tokens, domain_id):
             raise errors.Forbidden("Cannot delete a domain that is enabled, please disable "
                                    "it first.")
         owned = {}
+        # Projects nest: unhook them from each other before they go.
+        session.execute(update(models.Project).where(models.Project.domain_id == domain_id)
+                        .values(parent_id=None))
         for kind, model in (("project", models.Project), ("user", models.User),
                             ("group", models.Group)):
             owned[kind] = session.scalars(select(model).where(model.domain_id == domain_id)

@@ -86,9 +86,13 @@ def revoke(db, tokens, grant, role_id):
         session.delete(row)
     if grant.actor_type == "user" and grant.target_type == "project":
         tokens.revoke_grant(grant.actor_id, grant.target_id)
+    elif grant.actor_type == "user":
+        # Revocation events name a user and a project; for a domain or the system the
+        # user's tokens all go (Keystone's revoke_by_grant), so caches drop them at once.
+        tokens.revoke_user(grant.actor_id)
 
 
-@dataclasses.dataclass(frozen=True, order=True)
+@dataclasses.dataclass(frozen=True)
 class Listed:
     """One row of ``/v3/role_assignments``: the grant, its role, and for an effective
     listing the group it came through and the role that implied it."""
@@ -120,7 +124,12 @@ def list_assignments(db, filters, effective=False, include_names=False):
             rows = _effective(session, rows, filters.get("user_id"))
         if filters.get("role_id"):
             rows = [row for row in rows if row.role_id == filters["role_id"]]
-        return sorted(set(rows)), Names(session) if include_names else None
+        return sorted(set(rows), key=_order), Names(session) if include_names else None
+
+
+def _order(row):
+    return (dataclasses.astuple(row.grant), row.role_id, row.via_group or "",
+            row.prior_role_id or "")
 
 
 def _effective(session, rows, user_id):

@@ -16,8 +16,9 @@ def _duplicate_check(session, name, domain_id, exclude_id=None):
                                   statement)
 
 
-def create_group(db, name, domain_id, description):
-    group = models.Group(name=name, domain_id=domain_id, description=description)
+def create_group(db, name, domain_id, description, extra):
+    group = models.Group(name=name, domain_id=domain_id, description=description,
+                         extra=extra)
     with db.session() as session:
         records.domain_or_404(session, domain_id)
         _duplicate_check(session, name, domain_id)
@@ -48,6 +49,8 @@ def update_group(db, group_id, changes):
             _duplicate_check(session, group.name, group.domain_id, group.id)
         if "description" in changes:
             group.description = changes["description"]
+        if "extra" in changes:
+            group.extra = {**(group.extra or {}), **changes["extra"]}
         records.flush(session, "group")
     return group
 

@@ -3,7 +3,7 @@ catalog, credentials and revocation events. IDs are 32-digit hex UUIDs, as Keyst
 import datetime
 import uuid
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,11 @@ class Project(TimestampMixin, Base):
     domain_id: Mapped[str] = mapped_column(ForeignKey("identity_domains.id"))
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Nested under another project of the domain; None: directly under the domain.
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("identity_projects.id"),
+                                                  nullable=True, index=True)
+    # Attributes Keystone does not know are kept and shown back, as Keystone does.
+    extra: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
 
 class User(TimestampMixin, Base):
@@ -54,6 +59,7 @@ class User(TimestampMixin, Base):
     default_project_id: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
 
 class Group(TimestampMixin, Base):
@@ -64,6 +70,7 @@ class Group(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(64))
     domain_id: Mapped[str] = mapped_column(ForeignKey("identity_domains.id"))
     description: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
 
 class GroupMember(Base):

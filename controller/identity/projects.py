@@ -1,19 +1,14 @@
-"""Projects: created, changed and deleted each in one transaction. Projects hang directly
-off their domain, and disabling or deleting one revokes the tokens scoped to it."""
+"""Projects: created, changed and deleted each in one transaction. A project hangs off its
+domain or off another project of the same domain (Keystone's hierarchy, at most
+``MAX_DEPTH`` deep); one with children cannot be deleted. Disabling or deleting a project
+revokes the tokens scoped to it."""
 from sqlalchemy import select
 
 from controller.api import errors
 from controller.identity import models, records
 
-
-def check_flat(data, domain_id):
-    """Projects hang directly off their domain; there are no project domains."""
-    if data.get("is_domain"):
-        raise errors.BadRequest("Projects acting as domains are not supported.")
-    parent_id = data.get("parent_id")
-    if parent_id is not None and parent_id != domain_id:
-        raise errors.BadRequest("Nested projects are not supported: parent_id must be "
-                                "the project's domain.")
+# Keystone's [DEFAULT] max_project_tree_depth.
+MAX_DEPTH = 5
 
 
 def _duplicate_check(session, name, domain_id, exclude_id=None):
@@ -25,26 +20,59 @@ def _duplicate_check(session, name, domain_id, exclude_id=None):
                                   statement)
 
 
-def create_project(db, name, domain_id, description, enabled):
+def _parent(session, parent_id, domain_id):
+    """The stored parent: None for the domain itself, else a project of the domain."""
+    if parent_id is None or parent_id == domain_id:
+        return None
+    parent = session.get(models.Project, parent_id)
+    if parent is None:
+        raise errors.NotFound(f"Could not find project: {parent_id}.")
+    if parent.domain_id != domain_id:
+        raise errors.BadRequest("Cannot create project, the parent is in another domain.")
+    depth, current = 1, parent
+    while current.parent_id is not None:
+        depth += 1
+        current = session.get(models.Project, current.parent_id)
+    if depth >= MAX_DEPTH:
+        raise errors.Forbidden(f"Max hierarchy depth reached for {parent_id} branch.")
+    return parent_id
+
+
+def create_project(db, name, domain_id, description, enabled, parent_id=None, extra=None):
     project = models.Project(name=name, domain_id=domain_id, description=description,
-                             enabled=enabled)
+                             enabled=enabled, extra=extra or {})
     with db.session() as session:
         records.domain_or_400(session, domain_id)
+        project.parent_id = _parent(session, parent_id, domain_id)
         _duplicate_check(session, name, domain_id)
         session.add(project)
         records.flush(session, "project")
     return project
 
 
-def update_project(db, tokens, project_id, data, changes):
-    """Apply ``changes`` (parsed from the request body ``data``); revoke the project's
-    tokens if it was disabled."""
+def list_projects(db, filters, parent_id=None):
+    """Projects matching ``filters``; the children of ``parent_id`` (a project or a domain)
+    when given."""
+    statement = records.apply_filters(select(models.Project), models.Project, filters)
+    if parent_id is not None:
+        statement = statement.where(
+            (models.Project.parent_id == parent_id)
+            | (models.Project.parent_id.is_(None) & (models.Project.domain_id == parent_id)))
+    with db.session() as session:
+        return session.scalars(statement.order_by(models.Project.name)).all()
+
+
+def update_project(db, tokens, project_id, changes):
+    """Apply ``changes`` (parsed from the request body); revoke the project's tokens if it
+    was disabled. Neither its domain nor its parent can change."""
     disabled = False
     with db.session() as session:
         project = records.get_or_404(session, models.Project, project_id, "project")
-        if data.get("domain_id", project.domain_id) != project.domain_id:
+        if changes.get("domain_id", project.domain_id) != project.domain_id:
             raise errors.BadRequest("A project cannot move to another domain.")
-        check_flat(data, project.domain_id)
+        parent = project.parent_id or project.domain_id
+        if changes.get("parent_id", parent) != parent:
+            raise errors.Forbidden("Update of parent_id is not allowed.")
         if "name" in changes:
             project.name = changes["name"]
             _duplicate_check(session, project.name, project.domain_id, project.id)
@@ -53,6 +81,8 @@ def update_project(db, tokens, project_id, data, changes):
         if "enabled" in changes:
             disabled = project.enabled and not changes["enabled"]
             project.enabled = changes["enabled"]
+        if "extra" in changes:
+            project.extra = {**(project.extra or {}), **changes["extra"]}
         records.flush(session, "project")
     if disabled:
         tokens.revoke_project(project_id)
@@ -61,6 +91,11 @@ def update_project(db, tokens, project_id, data, changes):
 
 def delete_project(db, tokens, project_id):
     with db.session() as session:
-        session.delete(records.get_or_404(session, models.Project, project_id, "project"))
+        project = records.get_or_404(session, models.Project, project_id, "project")
+        if session.scalar(select(models.Project.id)
+                          .where(models.Project.parent_id == project_id).limit(1)):
+            raise errors.Forbidden(f"Cannot delete the project {project_id}, since it is "
+                                   f"not a leaf in the hierarchy.")
+        session.delete(project)
         records.delete_assignments(session, target=("project", project_id))
     tokens.revoke_project(project_id)

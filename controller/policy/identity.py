@@ -45,9 +45,6 @@ RULES = [
     _rule("create_user", ADMIN, "Create a user.", "POST", "/v3/users"),
     _rule("update_user", ADMIN, "Update a user.", "PATCH", "/v3/users/{user_id}"),
     _rule("delete_user", ADMIN, "Delete a user.", "DELETE", "/v3/users/{user_id}"),
-    _rule("change_password", "user_id:%(user_id)s",
-          "Change one's own password, giving the current one.",
-          "POST", "/v3/users/{user_id}/password"),
     _rule("list_groups", DOMAIN_OBJECT_READER, "List groups.", "GET", "/v3/groups"),
     _rule("get_group", READER, "Show a group.", "GET", "/v3/groups/{group_id}"),
     _rule("create_group", ADMIN, "Create a group.", "POST", "/v3/groups"),
@@ -106,4 +103,19 @@ RULES = [
     _rule("list_services", READER, "List catalog services.", "GET", "/v3/services"),
     _rule("get_endpoint", READER, "Show an endpoint.", "GET", "/v3/endpoints/{endpoint_id}"),
     _rule("list_endpoints", READER, "List endpoints.", "GET", "/v3/endpoints"),
+    *[rule for kind, path in (("service", "services"), ("endpoint", "endpoints"),
+                              ("region", "regions")) for rule in (
+        _rule(f"create_{kind}", ADMIN, f"Create a catalog {kind}.", "POST", f"/v3/{path}"),
+        _rule(f"update_{kind}", ADMIN, f"Update a catalog {kind}.", "PATCH",
+              f"/v3/{path}/{{{kind}_id}}"),
+        _rule(f"delete_{kind}", ADMIN, f"Delete a catalog {kind}.", "DELETE",
+              f"/v3/{path}/{{{kind}_id}}"))],
+    _rule("list_credentials", READER, "List every user's credentials (others see "
+          "their own).", "GET", "/v3/credentials"),
+    _rule("get_credential", f"{ADMIN_OR_SELF} or {SYSTEM_READER}", "Show a credential.",
+          "GET", "/v3/credentials/{credential_id}"),
+    _rule("create_credential", ADMIN_OR_SELF, "Create a credential (for oneself, or for "
+          "anyone as an admin).", "POST", "/v3/credentials"),
+    _rule("get_region", "", "Show a region (anyone).", "GET", "/v3/regions/{region_id}"),
+    _rule("list_regions", "", "List regions (anyone).", "GET", "/v3/regions"),
 ]

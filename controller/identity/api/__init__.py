@@ -1,7 +1,7 @@
 """The identity API (Keystone v3 subset), mounted at ``/identity``."""
 from controller.api.app import make_service_app
-from controller.identity.api import (auth_tokens, catalog, common, domains, grants, groups,
-                                     projects, roles, users, versions)
+from controller.identity.api import (auth_tokens, catalog, common, credentials, domains,
+                                     grants, groups, projects, roles, users, versions)
 from controller.identity.token_service import TokenService
 from controller.identity.validation import LocalValidator
 
@@ -45,6 +45,10 @@ def create_app(runtime):
         "/v3/services/{service_id}": catalog.Service(db),
         "/v3/endpoints": catalog.Endpoints(db),
         "/v3/endpoints/{endpoint_id}": catalog.Endpoint(db),
+        "/v3/credentials": credentials.Credentials(db),
+        "/v3/credentials/{credential_id}": credentials.Credential(db),
+        "/v3/regions": catalog.Regions(db),
+        "/v3/regions/{region_id}": catalog.Region(db),
     }
     for path, target, actor in grants.grant_paths():
         routes[path] = grants.Grants(db, tokens, target, actor)

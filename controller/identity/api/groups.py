@@ -11,9 +11,9 @@ FIELDS = ("name", "domain_id", "description")
 
 
 def group_view(req, group):
-    return {"id": group.id, "name": group.name, "domain_id": group.domain_id,
-            "description": group.description,
-            "links": common.self_link(req, f"groups/{group.id}")}
+    return common.with_extra({"id": group.id, "name": group.name,
+                              "domain_id": group.domain_id, "description": group.description,
+                              "links": common.self_link(req, f"groups/{group.id}")}, group)
 
 
 class Groups:
@@ -28,12 +28,14 @@ class Groups:
 
     def on_post(self, req, resp):
         data = common.read_json(req, "group")
-        common.check_fields(data, FIELDS, ("name",), "group")
+        extra = common.extra_attributes(data, FIELDS, "group")
+        common.check_fields(data, FIELDS + tuple(extra), ("name",), "group")
         domain_id = data.get("domain_id") or req.context.auth.domain_id \
             or models.DEFAULT_DOMAIN_ID
         policy.authorize(req.context.auth, "identity:create_group", {"domain_id": domain_id})
         group = groups.create_group(self.db, common.string(data, "name", "group", 64),
-                                    domain_id, common.text(data, "description", "group") or "")
+                                    domain_id, common.text(data, "description", "group") or "",
+                                    extra)
         resp.status = falcon.HTTP_201
         resp.media = {"group": group_view(req, group)}
 
@@ -50,8 +52,9 @@ class Group:
     def on_patch(self, req, resp, group_id):
         policy.authorize(req.context.auth, "identity:update_group")
         data = common.read_json(req, "group")
-        common.check_fields(data, FIELDS, where="group")
-        changes = {}
+        extra = common.extra_attributes(data, FIELDS, "group", group_id)
+        common.check_fields(data, FIELDS + tuple(extra) + ("id",), where="group")
+        changes = {"extra": extra} if extra else {}
         if "domain_id" in data:
             changes["domain_id"] = data["domain_id"]
         if "name" in data:

@@ -1,7 +1,9 @@
-"""``/v3/projects``: create, list, show, update and delete projects."""
+"""``/v3/projects``: create, list, show, update and delete projects (the rules are in
+``controller.identity.projects``)."""
 import falcon
 
 from controller import policy
+from controller.api import errors
 from controller.identity import models, projects, records
 from controller.identity.api import common
 
@@ -9,10 +11,26 @@ FIELDS = ("name", "domain_id", "description", "enabled", "parent_id", "is_domain
 
 
 def project_view(req, project):
-    return {"id": project.id, "name": project.name, "domain_id": project.domain_id,
-            "description": project.description, "enabled": project.enabled,
-            "parent_id": project.domain_id, "is_domain": False, "tags": [], "options": {},
-            "links": common.self_link(req, f"projects/{project.id}")}
+    return common.with_extra({
+        "id": project.id, "name": project.name, "domain_id": project.domain_id,
+        "description": project.description, "enabled": project.enabled,
+        "parent_id": project.parent_id or project.domain_id, "is_domain": False,
+        "tags": [], "options": {},
+        "links": common.self_link(req, f"projects/{project.id}")}, project)
+
+
+def _changes(data):
+    changes = {key: data[key] for key in ("domain_id", "parent_id") if key in data}
+    if data.get("is_domain"):
+        raise errors.BadRequest("Projects acting as domains are not supported: create a "
+                                "domain.")
+    if "name" in data:
+        changes["name"] = common.string(data, "name", "project", max_length=64)
+    if "description" in data:
+        changes["description"] = common.text(data, "description", "project") or ""
+    if "enabled" in data:
+        changes["enabled"] = common.boolean(data, "enabled", "project")
+    return changes
 
 
 class Projects:
@@ -21,22 +39,23 @@ class Projects:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "identity:list_projects")
-        rows = records.list_rows(self.db, models.Project,
-                                 common.filters(req, ("name", "domain_id", "enabled")),
-                                 models.Project.name)
+        rows = projects.list_projects(self.db,
+                                      common.filters(req, ("name", "domain_id", "enabled")),
+                                      req.get_param("parent_id"))
         resp.media = common.collection(req, "projects", [project_view(req, p) for p in rows])
 
     def on_post(self, req, resp):
         policy.authorize(req.context.auth, "identity:create_project")
         data = common.read_json(req, "project")
-        common.check_fields(data, FIELDS, ("name",), "project")
-        name = common.string(data, "name", "project", max_length=64)
-        domain_id = data.get("domain_id") or models.DEFAULT_DOMAIN_ID
-        projects.check_flat(data, domain_id)
+        extra = common.extra_attributes(data, FIELDS, "project")
+        common.check_fields(data, FIELDS + tuple(extra), ("name",), "project")
+        changes = _changes(data)
+        domain_id = changes.get("domain_id") or models.DEFAULT_DOMAIN_ID
         project = projects.create_project(
-            self.db, name, domain_id,
-            description=common.text(data, "description", "project") or "",
-            enabled=common.boolean(data, "enabled", "project") if "enabled" in data else True)
+            self.db, changes["name"], domain_id,
+            description=changes.get("description", ""),
+            enabled=changes.get("enabled", True), parent_id=changes.get("parent_id"),
+            extra=extra)
         resp.status = falcon.HTTP_201
         resp.media = {"project": project_view(req, project)}
 
@@ -54,15 +73,12 @@ class Project:
     def on_patch(self, req, resp, project_id):
         policy.authorize(req.context.auth, "identity:update_project")
         data = common.read_json(req, "project")
-        common.check_fields(data, FIELDS, where="project")
-        changes = {}
-        if "name" in data:
-            changes["name"] = common.string(data, "name", "project", max_length=64)
-        if "description" in data:
-            changes["description"] = common.text(data, "description", "project") or ""
-        if "enabled" in data:
-            changes["enabled"] = common.boolean(data, "enabled", "project")
-        project = projects.update_project(self.db, self.tokens, project_id, data, changes)
+        extra = common.extra_attributes(data, FIELDS, "project", project_id)
+        common.check_fields(data, FIELDS + tuple(extra) + ("id",), where="project")
+        changes = _changes(data)
+        if extra:
+            changes["extra"] = extra
+        project = projects.update_project(self.db, self.tokens, project_id, changes)
         resp.media = {"project": project_view(req, project)}
 
     def on_delete(self, req, resp, project_id):

@@ -1,11 +1,14 @@
 """Identity: groups and their members; role assignments of users or groups on projects,
 domains or the system (one polymorphic table, as Keystone's, replacing the user-on-project
-one); domain-specific roles; regions; credentials.
+one); domain-specific roles; nested projects; the attributes Keystone keeps for users, projects
+and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials.
 
 Revision ID: identity_0002
 Revises: identity_0001
 Create Date: 2026-12-04
 """
+import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,6 +31,7 @@ def upgrade():
         sa.Column("domain_id", sa.String(64), sa.ForeignKey("identity_domains.id"),
                   nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=True),
         *_timestamps(),
         sa.UniqueConstraint("domain_id", "name"))
     op.create_table(
@@ -58,13 +62,26 @@ def upgrade():
     op.drop_table("identity_role_assignments")
     with op.batch_alter_table("identity_roles") as batch:
         batch.add_column(sa.Column("domain_id", sa.String(64), nullable=True))
-    op.create_table(
+    with op.batch_alter_table("identity_users") as batch:
+        batch.add_column(sa.Column("extra", sa.JSON(), nullable=True))
+    with op.batch_alter_table("identity_projects") as batch:
+        batch.add_column(sa.Column("extra", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("parent_id", sa.String(64), nullable=True))
+        batch.create_foreign_key("fk_identity_projects_parent_id_identity_projects",
+                                 "identity_projects", ["parent_id"], ["id"])
+        batch.create_index("ix_identity_projects_parent_id", ["parent_id"])
+    regions = op.create_table(
         "identity_regions",
         sa.Column("id", sa.String(255), primary_key=True),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("parent_region_id", sa.String(255), sa.ForeignKey("identity_regions.id"),
                   nullable=True),
         *_timestamps())
+    endpoints = sa.table("identity_endpoints", sa.column("region_id"))
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    op.bulk_insert(regions, [
+        {"id": region_id, "description": "", "created_at": now}
+        for (region_id,) in op.get_bind().execute(sa.select(endpoints.c.region_id).distinct())])
     op.create_table(
         "identity_credentials",
         sa.Column("id", sa.String(64), primary_key=True),
