@@ -1,9 +1,11 @@
 """Generic credentials: an opaque ``blob`` of a ``type``, owned by a user (and for ``ec2``
-a project), each change in one transaction. An ec2 credential's blob is JSON with an
+a project), each change in one transaction; and EC2 key pairs (``OS-EC2``), ec2 credentials
+whose blob holds the access and secret keys. An ec2 credential's blob is JSON with an
 ``access`` key, and its ID is the SHA-256 of that key, as Keystone makes it. Blobs are
 stored as given (Keystone encrypts them at rest; pocketstack does not yet)."""
 import hashlib
 import json
+import uuid
 
 from sqlalchemy import select
 
@@ -74,3 +76,39 @@ def delete_credential(db, credential_id, owner_id=None):
         if owner_id is not None and credential.user_id != owner_id:
             raise errors.NotFound(f"Could not find credential: {credential_id}.")
         session.delete(credential)
+
+
+def create_ec2(db, user_id, project_id):
+    """A new EC2 key pair of the user for the project; (credential, its blob)."""
+    blob = {"access": uuid.uuid4().hex, "secret": uuid.uuid4().hex, "trust_id": None}
+    with db.session() as session:
+        records.get_or_404(session, models.User, user_id, "user")
+        records.get_or_404(session, models.Project, project_id, "project")
+    return create_credential(db, {"user_id": user_id, "project_id": project_id,
+                                  "type": "ec2", "blob": json.dumps(blob)})
+
+
+def list_ec2(db, user_id):
+    with db.session() as session:
+        records.get_or_404(session, models.User, user_id, "user")
+        return session.scalars(select(models.Credential)
+                               .where(models.Credential.user_id == user_id,
+                                      models.Credential.type == "ec2")
+                               .order_by(models.Credential.id)).all()
+
+
+def _ec2_of(session, user_id, access):
+    credential = session.get(models.Credential, hashlib.sha256(access.encode()).hexdigest())
+    if credential is None or credential.user_id != user_id or credential.type != "ec2":
+        raise errors.NotFound(f"Could not find credential: {access}.")
+    return credential
+
+
+def show_ec2(db, user_id, access):
+    with db.session() as session:
+        return _ec2_of(session, user_id, access)
+
+
+def delete_ec2(db, user_id, access):
+    with db.session() as session:
+        session.delete(_ec2_of(session, user_id, access))

@@ -5,7 +5,7 @@ import uuid
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controller.db.base import Base, TimestampMixin, utcnow
 
@@ -43,6 +43,20 @@ class Project(TimestampMixin, Base):
                                                   nullable=True, index=True)
     # Attributes Keystone does not know are kept and shown back, as Keystone does.
     extra: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    tag_rows: Mapped[list["ProjectTag"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ProjectTag.name")
+
+    @property
+    def tags(self):
+        return [row.name for row in self.tag_rows]
+
+
+class ProjectTag(Base):
+    __tablename__ = "identity_project_tags"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_projects.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
 
 
 class User(TimestampMixin, Base):

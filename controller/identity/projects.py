@@ -1,14 +1,15 @@
 """Projects: created, changed and deleted each in one transaction. A project hangs off its
 domain or off another project of the same domain (Keystone's hierarchy, at most
 ``MAX_DEPTH`` deep); one with children cannot be deleted. Disabling or deleting a project
-revokes the tokens scoped to it."""
+revokes the tokens scoped to it. Projects carry tags (Keystone's, at most ``MAX_TAGS``)."""
 from sqlalchemy import select
 
 from controller.api import errors
 from controller.identity import models, records
 
-# Keystone's [DEFAULT] max_project_tree_depth.
+# Keystone's [DEFAULT] max_project_tree_depth, and its limit of tags per project.
 MAX_DEPTH = 5
+MAX_TAGS = 80
 
 
 def _duplicate_check(session, name, domain_id, exclude_id=None):
@@ -38,9 +39,11 @@ def _parent(session, parent_id, domain_id):
     return parent_id
 
 
-def create_project(db, name, domain_id, description, enabled, parent_id=None, extra=None):
+def create_project(db, name, domain_id, description, enabled, parent_id=None, extra=None,
+                   tags=()):
     project = models.Project(name=name, domain_id=domain_id, description=description,
-                             enabled=enabled, extra=extra or {})
+                             enabled=enabled, extra=extra or {},
+                             tag_rows=[models.ProjectTag(name=tag) for tag in tags])
     with db.session() as session:
         records.domain_or_400(session, domain_id)
         project.parent_id = _parent(session, parent_id, domain_id)
@@ -50,10 +53,33 @@ def create_project(db, name, domain_id, description, enabled, parent_id=None, ex
     return project
 
 
-def list_projects(db, filters, parent_id=None):
-    """Projects matching ``filters``; the children of ``parent_id`` (a project or a domain)
-    when given."""
+def _tagged(tags):
+    return select(models.ProjectTag.project_id).where(models.ProjectTag.name.in_(tags))
+
+
+def _tag_filters(statement, tag_filters):
+    """Keystone's ``tags`` (all of), ``tags-any``, ``not-tags`` (not all of) and
+    ``not-tags-any`` (none of) filters, each a list of tags."""
+    Project = models.Project
+    for tag in tag_filters.get("tags", ()):
+        statement = statement.where(Project.id.in_(_tagged([tag])))
+    if tag_filters.get("tags-any"):
+        statement = statement.where(Project.id.in_(_tagged(tag_filters["tags-any"])))
+    if tag_filters.get("not-tags"):
+        has_all = True
+        for tag in tag_filters["not-tags"]:
+            has_all = has_all & Project.id.in_(_tagged([tag]))
+        statement = statement.where(~has_all)
+    if tag_filters.get("not-tags-any"):
+        statement = statement.where(Project.id.not_in(_tagged(tag_filters["not-tags-any"])))
+    return statement
+
+
+def list_projects(db, filters, parent_id=None, tag_filters=None):
+    """Projects matching ``filters`` and ``tag_filters``; the children of ``parent_id`` (a
+    project or a domain) when given."""
     statement = records.apply_filters(select(models.Project), models.Project, filters)
+    statement = _tag_filters(statement, tag_filters or {})
     if parent_id is not None:
         statement = statement.where(
             (models.Project.parent_id == parent_id)
@@ -83,6 +109,8 @@ def update_project(db, tokens, project_id, changes):
             project.enabled = changes["enabled"]
         if "extra" in changes:
             project.extra = {**(project.extra or {}), **changes["extra"]}
+        if "tags" in changes:
+            _set_tags(project, changes["tags"])
         records.flush(session, "project")
     if disabled:
         tokens.revoke_project(project_id)
@@ -99,3 +127,49 @@ def delete_project(db, tokens, project_id):
         session.delete(project)
         records.delete_assignments(session, target=("project", project_id))
     tokens.revoke_project(project_id)
+
+
+def _set_tags(project, tags):
+    if len(tags) > MAX_TAGS:
+        raise errors.BadRequest(f"A project has at most {MAX_TAGS} tags.")
+    kept = {row.name: row for row in project.tag_rows}
+    project.tag_rows = [kept.get(tag) or models.ProjectTag(name=tag) for tag in tags]
+
+
+def replace_tags(db, project_id, tags):
+    """The project's tags become ``tags``; returns them."""
+    with db.session() as session:
+        project = records.get_or_404(session, models.Project, project_id, "project")
+        _set_tags(project, tags)
+        session.flush()
+        return project.tags
+
+
+def list_tags(db, project_id):
+    with db.session() as session:
+        return records.get_or_404(session, models.Project, project_id, "project").tags
+
+
+def add_tag(db, project_id, tag):
+    with db.session() as session:
+        project = records.get_or_404(session, models.Project, project_id, "project")
+        if tag not in project.tags:
+            _set_tags(project, project.tags + [tag])
+
+
+def _tag_or_404(project, tag):
+    for row in project.tag_rows:
+        if row.name == tag:
+            return row
+    raise errors.NotFound(f"Could not find project tag: {tag}.")
+
+
+def check_tag(db, project_id, tag):
+    with db.session() as session:
+        _tag_or_404(records.get_or_404(session, models.Project, project_id, "project"), tag)
+
+
+def delete_tag(db, project_id, tag):
+    with db.session() as session:
+        project = records.get_or_404(session, models.Project, project_id, "project")
+        project.tag_rows.remove(_tag_or_404(project, tag))

@@ -285,3 +285,82 @@ def test_credentials(api):
     api.call("DELETE", f"/credentials/{created['id']}", token, 204)
     api.admin("DELETE", f"/credentials/{other['id']}", 204)
     error(api.admin("GET", f"/credentials/{other['id']}"), 404)
+
+
+def test_nested_projects_tags_and_extra_attributes_with_openstacksdk(cloud, api):
+    conn = openstack.connect(auth_url=cloud.auth_url, username="admin",
+                             password=ADMIN_PASSWORD, project_name="admin",
+                             user_domain_name="Default", project_domain_name="Default",
+                             region_name="RegionOne", load_yaml_config=False,
+                             load_envvars=False)
+    try:
+        root = conn.identity.create_project(name="root", domain_id="default",
+                                            tags=["blue", "prod"])
+        assert root.parent_id == "default" and sorted(root.tags) == ["blue", "prod"]
+        child = conn.identity.create_project(name="child", parent_id=root.id)
+        assert conn.identity.get_project(child.id).parent_id == root.id
+        assert [p.id for p in conn.identity.projects(parent_id=root.id)] == [child.id]
+        assert [p.name for p in conn.identity.projects(tags="blue,prod")] == ["root"]
+        assert "root" not in {p.name for p in conn.identity.projects(**{
+            "not-tags-any": "blue"})}
+    finally:
+        conn.close()
+    # A project with children stays; the hierarchy has Keystone's depth limit.
+    error(api.admin("DELETE", f"/projects/{root.id}"), 403)
+    parent = child.id
+    for depth in range(3):
+        parent = api.admin("POST", "/projects", 201, json={"project": {
+            "name": f"level{depth}", "parent_id": parent}}).json()["project"]["id"]
+    error(api.admin("POST", "/projects", json={"project": {"name": "deep",
+                                                          "parent_id": parent}}), 403)
+    error(api.admin("POST", "/projects", json={"project": {"name": "orphan",
+                                                          "parent_id": "nope"}}), 404)
+    # The tag API.
+    tags = f"/projects/{root.id}/tags"
+    api.admin("PUT", f"{tags}/green", 201)
+    api.admin("GET", f"{tags}/green", 204)
+    assert api.admin("GET", tags, 200).json()["tags"] == ["blue", "green", "prod"]
+    assert api.admin("PUT", tags, 200, json={"tags": ["a", "b"]}).json()["tags"] == ["a", "b"]
+    api.admin("DELETE", f"{tags}/a", 204)
+    error(api.admin("GET", f"{tags}/a"), 404)
+    error(api.admin("PUT", tags, json={"tags": ["x/y"]}), 400)
+    error(api.admin("PUT", tags, json={"tags": ["dup", "dup"]}), 400)
+    error(api.admin("PUT", tags, json={"tags": [str(i) for i in range(81)]}), 400)
+    api.admin("DELETE", tags, 204)
+    assert api.admin("GET", tags, 200).json()["tags"] == []
+    # Attributes Keystone does not know are kept and shown back; the ID never changes.
+    user = api.admin("POST", "/users", 201, json={"user": {
+        "name": "extra", "project_id": root.id, "team": "blue"}}).json()["user"]
+    assert user["project_id"] == root.id and user["team"] == "blue"
+    changed = api.admin("PATCH", f"/users/{user['id']}", 200, json={"user": {
+        "id": user["id"], "team": "red"}}).json()["user"]
+    assert changed["team"] == "red" and changed["project_id"] == root.id
+    assert api.admin("GET", f"/users/{user['id']}", 200).json()["user"]["team"] == "red"
+    error(api.admin("PATCH", f"/users/{user['id']}", json={"user": {"id": "other"}}), 400)
+    group = api.admin("POST", "/groups", 201, json={"group": {
+        "name": "extra", "project_id": root.id}}).json()["group"]
+    assert group["project_id"] == root.id
+
+
+def test_ec2_credentials(api):
+    project, user = make_member(api, "ec2user")
+    token = password_token(api, "ec2user", {"project": {"id": project["id"]}})[0]
+    path = f"/users/{user['id']}/credentials/OS-EC2"
+    created = api.call("POST", path, token, 201, json={"tenant_id": project["id"]}
+                       ).json()["credential"]
+    assert created["user_id"] == user["id"] and created["tenant_id"] == project["id"]
+    assert created["access"] and created["secret"] and created["trust_id"] is None
+    assert [c["access"] for c in api.call("GET", path, token, 200).json()["credentials"]] \
+        == [created["access"]]
+    shown = api.call("GET", f"{path}/{created['access']}", token, 200).json()["credential"]
+    assert shown["secret"] == created["secret"]
+    # The same key pair is a generic credential of type ec2.
+    generic = api.admin("GET", "/credentials", 200, params={"user_id": user["id"]}).json()
+    assert [c["type"] for c in generic["credentials"]] == ["ec2"]
+    admin_id = api.admin("GET", "/users", 200, params={"name": "admin"}).json()["users"][0]
+    api.call("POST", f"/users/{admin_id['id']}/credentials/OS-EC2", token, 403,
+             json={"tenant_id": project["id"]})
+    error(api.call("POST", path, token, json={"tenant_id": "nope"}), 404)
+    error(api.call("POST", path, token, json={}), 400)
+    api.call("DELETE", f"{path}/{created['access']}", token, 204)
+    error(api.call("GET", f"{path}/{created['access']}", token), 404)

@@ -1,6 +1,9 @@
 """``/v3/credentials``: a user's generic credentials (the rules are in
 ``controller.identity.credentials``). Admins and system readers see every credential; a
-user sees and changes only their own."""
+user sees and changes only their own. Also ``/v3/users/{id}/credentials/OS-EC2``: EC2 key
+pairs."""
+import json
+
 import falcon
 
 from controller import policy
@@ -74,4 +77,52 @@ class Credential:
 
     def on_delete(self, req, resp, credential_id):
         credentials.delete_credential(self.db, credential_id, _owner(req))
+        resp.status = falcon.HTTP_204
+
+
+def ec2_view(req, credential):
+    blob = json.loads(credential.blob)
+    return {"user_id": credential.user_id, "tenant_id": credential.project_id,
+            "access": blob.get("access"), "secret": blob.get("secret"),
+            "trust_id": blob.get("trust_id"),
+            "links": common.self_link(req, f"users/{credential.user_id}/credentials/OS-EC2/"
+                                           f"{blob.get('access')}")}
+
+
+class Ec2Credentials:
+    """``/v3/users/{user_id}/credentials/OS-EC2``: a user's EC2 key pairs."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp, user_id):
+        policy.authorize(req.context.auth, "identity:ec2_list_credentials",
+                         {"user_id": user_id})
+        rows = credentials.list_ec2(self.db, user_id)
+        resp.media = common.collection(req, "credentials", [ec2_view(req, c) for c in rows])
+
+    def on_post(self, req, resp, user_id):
+        policy.authorize(req.context.auth, "identity:ec2_create_credential",
+                         {"user_id": user_id})
+        data = common.read_json(req)
+        common.check_fields(data, ("tenant_id",), ("tenant_id",), "request")
+        credential = credentials.create_ec2(self.db, user_id,
+                                            common.string(data, "tenant_id", "request", 64))
+        resp.status = falcon.HTTP_201
+        resp.media = {"credential": ec2_view(req, credential)}
+
+
+class Ec2Credential:
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp, user_id, access):
+        policy.authorize(req.context.auth, "identity:ec2_get_credential", {"user_id": user_id})
+        resp.media = {"credential": ec2_view(req, credentials.show_ec2(self.db, user_id,
+                                                                       access))}
+
+    def on_delete(self, req, resp, user_id, access):
+        policy.authorize(req.context.auth, "identity:ec2_delete_credential",
+                         {"user_id": user_id})
+        credentials.delete_ec2(self.db, user_id, access)
         resp.status = falcon.HTTP_204

@@ -7,7 +7,8 @@ from controller.api import errors
 from controller.identity import models, projects, records
 from controller.identity.api import common
 
-FIELDS = ("name", "domain_id", "description", "enabled", "parent_id", "is_domain")
+FIELDS = ("name", "domain_id", "description", "enabled", "parent_id", "is_domain", "tags")
+TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
 
 
 def project_view(req, project):
@@ -15,7 +16,7 @@ def project_view(req, project):
         "id": project.id, "name": project.name, "domain_id": project.domain_id,
         "description": project.description, "enabled": project.enabled,
         "parent_id": project.parent_id or project.domain_id, "is_domain": False,
-        "tags": [], "options": {},
+        "tags": project.tags, "options": {},
         "links": common.self_link(req, f"projects/{project.id}")}, project)
 
 
@@ -30,7 +31,29 @@ def _changes(data):
         changes["description"] = common.text(data, "description", "project") or ""
     if "enabled" in data:
         changes["enabled"] = common.boolean(data, "enabled", "project")
+    if "tags" in data:
+        changes["tags"] = tag_list(data["tags"])
     return changes
+
+
+def tag(value):
+    """A Keystone project tag: 1 to 255 characters, neither ',' nor '/'."""
+    if (not isinstance(value, str) or not 0 < len(value) <= 255 or "," in value
+            or "/" in value):
+        raise errors.BadRequest(f"Invalid project tag {value!r}: expecting 1 to 255 "
+                                f"characters, without ',' or '/'.")
+    return value
+
+
+def tag_list(value):
+    if not isinstance(value, list):
+        raise errors.BadRequest("Invalid input for field 'tags': expecting a list.")
+    tags = [tag(item) for item in value]
+    if len(set(tags)) != len(tags):
+        raise errors.BadRequest("Invalid input for field 'tags': tags must be unique.")
+    if len(tags) > projects.MAX_TAGS:
+        raise errors.BadRequest(f"A project has at most {projects.MAX_TAGS} tags.")
+    return tags
 
 
 class Projects:
@@ -39,9 +62,11 @@ class Projects:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "identity:list_projects")
+        tag_filters = {name: [tag(t) for t in req.get_param(name).split(",")]
+                       for name in TAG_FILTERS if req.get_param(name)}
         rows = projects.list_projects(self.db,
                                       common.filters(req, ("name", "domain_id", "enabled")),
-                                      req.get_param("parent_id"))
+                                      req.get_param("parent_id"), tag_filters)
         resp.media = common.collection(req, "projects", [project_view(req, p) for p in rows])
 
     def on_post(self, req, resp):
@@ -55,7 +80,7 @@ class Projects:
             self.db, changes["name"], domain_id,
             description=changes.get("description", ""),
             enabled=changes.get("enabled", True), parent_id=changes.get("parent_id"),
-            extra=extra)
+            extra=extra, tags=changes.get("tags", ()))
         resp.status = falcon.HTTP_201
         resp.media = {"project": project_view(req, project)}
 
@@ -84,4 +109,55 @@ class Project:
     def on_delete(self, req, resp, project_id):
         policy.authorize(req.context.auth, "identity:delete_project")
         projects.delete_project(self.db, self.tokens, project_id)
+        resp.status = falcon.HTTP_204
+
+
+class ProjectTags:
+    """``/v3/projects/{project_id}/tags``: all of a project's tags at once."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp, project_id):
+        policy.authorize(req.context.auth, "identity:get_project_tags",
+                         {"project_id": project_id})
+        resp.media = {"tags": projects.list_tags(self.db, project_id),
+                      "links": common.self_link(req, f"projects/{project_id}/tags")}
+
+    def on_put(self, req, resp, project_id):
+        policy.authorize(req.context.auth, "identity:update_project_tags")
+        data = common.read_json(req)
+        common.check_fields(data, ("tags",), ("tags",), "request")
+        tags = projects.replace_tags(self.db, project_id, tag_list(data["tags"]))
+        resp.media = {"tags": tags,
+                      "links": common.self_link(req, f"projects/{project_id}/tags")}
+
+    def on_delete(self, req, resp, project_id):
+        policy.authorize(req.context.auth, "identity:delete_project_tags")
+        projects.replace_tags(self.db, project_id, [])
+        resp.status = falcon.HTTP_204
+
+
+class ProjectTag:
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp, project_id, value):
+        policy.authorize(req.context.auth, "identity:get_project_tag",
+                         {"project_id": project_id})
+        projects.check_tag(self.db, project_id, value)
+        resp.status = falcon.HTTP_204
+
+    on_head = on_get
+
+    def on_put(self, req, resp, project_id, value):
+        policy.authorize(req.context.auth, "identity:create_project_tag")
+        projects.add_tag(self.db, project_id, tag(value))
+        resp.status = falcon.HTTP_201
+        resp.set_header("Location", f"{common.identity_url(req)}/v3/projects/{project_id}"
+                                    f"/tags/{value}")
+
+    def on_delete(self, req, resp, project_id, value):
+        policy.authorize(req.context.auth, "identity:delete_project_tag")
+        projects.delete_tag(self.db, project_id, value)
         resp.status = falcon.HTTP_204

@@ -1,6 +1,6 @@
 """Identity: groups and their members; role assignments of users or groups on projects,
 domains or the system (one polymorphic table, as Keystone's, replacing the user-on-project
-one); domain-specific roles; nested projects; the attributes Keystone keeps for users, projects
+one); domain-specific roles; nested projects and project tags; the attributes Keystone keeps for users, projects
 and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials.
 
 Revision ID: identity_0002
@@ -70,6 +70,11 @@ def upgrade():
         batch.create_foreign_key("fk_identity_projects_parent_id_identity_projects",
                                  "identity_projects", ["parent_id"], ["id"])
         batch.create_index("ix_identity_projects_parent_id", ["parent_id"])
+    op.create_table(
+        "identity_project_tags",
+        sa.Column("project_id", sa.String(64),
+                  sa.ForeignKey("identity_projects.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("name", sa.String(255), primary_key=True))
     regions = op.create_table(
         "identity_regions",
         sa.Column("id", sa.String(255), primary_key=True),
