@@ -41,11 +41,38 @@ def held_by(user_id):
                and_(A.actor_type == "group", A.actor_id.in_(groups)))
 
 
+def ancestors(session, project):
+    """The IDs of the projects above ``project``, nearest first."""
+    found = []
+    while project.parent_id is not None:
+        found.append(project.parent_id)
+        project = session.get(models.Project, project.parent_id)
+    return found
+
+
+def _on(target_type, target_id, session):
+    """The assignments that hold on the target: direct ones, and for a project those
+    inherited from its domain and the projects above it (OS-INHERIT)."""
+    A = models.Assignment
+    direct = and_(A.target_type == target_type, A.target_id == target_id,
+                  A.inherited.is_(False))
+    if target_type != "project":
+        return direct
+    project = session.get(models.Project, target_id)
+    if project is None:
+        return direct
+    return or_(direct,
+               and_(A.inherited.is_(True), A.target_type == "domain",
+                    A.target_id == project.domain_id),
+               and_(A.inherited.is_(True), A.target_type == "project",
+                    A.target_id.in_(ancestors(session, project))))
+
+
 def direct_role_ids(session, user_id, target_type, target_id):
+    """The roles assigned to the user (or its groups) that hold on the target."""
     A = models.Assignment
     return set(session.scalars(
-        select(A.role_id).where(held_by(user_id), A.target_type == target_type,
-                                A.target_id == target_id)))
+        select(A.role_id).where(held_by(user_id), _on(target_type, target_id, session))))
 
 
 def effective_roles(session, user_id, target_type, target_id):
@@ -60,9 +87,32 @@ def effective_roles(session, user_id, target_type, target_id):
     return sorted(roles, key=lambda role: role.name)
 
 
-def _targets_of(user_id, target_type):
+def _targets_of(user_id, target_type, inherited=False):
     A = models.Assignment
-    return select(A.target_id).where(held_by(user_id), A.target_type == target_type)
+    return select(A.target_id).where(held_by(user_id), A.target_type == target_type,
+                                     A.inherited.is_(inherited))
+
+
+def _project_ids_of(session, user_id):
+    """Projects where the user holds a role: directly, or inherited from a domain or a
+    project above."""
+    Project = models.Project
+    ids = set(session.scalars(_targets_of(user_id, "project")))
+    ids.update(session.scalars(select(Project.id).where(
+        Project.domain_id.in_(_targets_of(user_id, "domain", inherited=True)))))
+    ids.update(descendants(session, session.scalars(
+        _targets_of(user_id, "project", inherited=True))))
+    return ids
+
+
+def descendants(session, project_ids):
+    """The IDs of every project below ``project_ids``."""
+    found, frontier = set(), set(project_ids)
+    while frontier:
+        frontier = set(session.scalars(select(models.Project.id)
+                                       .where(models.Project.parent_id.in_(frontier)))) - found
+        found |= frontier
+    return found
 
 
 def projects_of_user(session, user_id):
@@ -70,7 +120,7 @@ def projects_of_user(session, user_id):
     return session.scalars(
         select(models.Project)
         .join(models.Domain, models.Domain.id == models.Project.domain_id)
-        .where(models.Project.id.in_(_targets_of(user_id, "project")),
+        .where(models.Project.id.in_(_project_ids_of(session, user_id)),
                models.Project.enabled.is_(True), models.Domain.enabled.is_(True))
         .order_by(models.Project.name)).all()
 

@@ -16,12 +16,14 @@ ACTOR_MODELS = {"user": models.User, "group": models.Group}
 
 @dataclasses.dataclass(frozen=True)
 class Grant:
-    """Where a role is held: ``target_type``/``target_id`` (the system's ID is "all")
-    and by whom: ``actor_type``/``actor_id``."""
+    """Where a role is held: ``target_type``/``target_id`` (the system's ID is "all"), by
+    whom: ``actor_type``/``actor_id``, and whether only the projects below the target
+    inherit it (OS-INHERIT)."""
     target_type: str
     target_id: str
     actor_type: str
     actor_id: str
+    inherited: bool = False
 
 
 def _check(session, grant, role_id=None):
@@ -38,7 +40,8 @@ def _check(session, grant, role_id=None):
 def _row(session, grant, role_id):
     _check(session, grant, role_id)
     return session.get(models.Assignment, (grant.actor_type, grant.actor_id,
-                                           grant.target_type, grant.target_id, role_id))
+                                           grant.target_type, grant.target_id, role_id,
+                                           grant.inherited))
 
 
 def _no_grant(grant, role_id):
@@ -55,7 +58,8 @@ def list_roles(db, grant):
         return session.scalars(
             select(models.Role).join(A, A.role_id == models.Role.id)
             .where(A.actor_type == grant.actor_type, A.actor_id == grant.actor_id,
-                   A.target_type == grant.target_type, A.target_id == grant.target_id)
+                   A.target_type == grant.target_type, A.target_id == grant.target_id,
+                   A.inherited.is_(grant.inherited))
             .order_by(models.Role.name)).all()
 
 
@@ -75,7 +79,8 @@ def create(db, grant, role_id):
                                        "system.")
             session.add(models.Assignment(
                 actor_type=grant.actor_type, actor_id=grant.actor_id,
-                target_type=grant.target_type, target_id=grant.target_id, role_id=role_id))
+                target_type=grant.target_type, target_id=grant.target_id, role_id=role_id,
+                inherited=grant.inherited))
 
 
 def revoke(db, tokens, grant, role_id):
@@ -84,11 +89,11 @@ def revoke(db, tokens, grant, role_id):
         if row is None:
             raise _no_grant(grant, role_id)
         session.delete(row)
-    if grant.actor_type == "user" and grant.target_type == "project":
+    if grant.actor_type == "user" and grant.target_type == "project" and not grant.inherited:
         tokens.revoke_grant(grant.actor_id, grant.target_id)
     elif grant.actor_type == "user":
-        # Revocation events name a user and a project; for a domain or the system the
-        # user's tokens all go (Keystone's revoke_by_grant), so caches drop them at once.
+        # Revocation events name a user and a project; for a domain, the system or the
+        # projects below a target the user's tokens all go, so caches drop them at once.
         tokens.revoke_user(grant.actor_id)
 
 
@@ -100,36 +105,62 @@ class Listed:
     role_id: str
     via_group: str | None = None
     prior_role_id: str | None = None
+    source: Grant | None = None  # the inherited grant an effective row comes from
 
 
-def list_assignments(db, filters, effective=False, include_names=False):
+def list_assignments(db, filters, effective=False, include_names=False,
+                     inherited_only=False):
     """Sorted Listed rows matching ``filters`` (user_id, group_id, role_id, project_id,
     domain_id, system: each None or a value); and the Names to show with them when
-    ``include_names`` (else None)."""
+    ``include_names`` (else None). Effective: group grants become their members', implied
+    roles are added and inherited grants land on the projects below their target."""
     A = models.Assignment
     statement = select(A)
     if filters.get("group_id"):
         statement = statement.where(A.actor_type == "group", A.actor_id == filters["group_id"])
     if filters.get("user_id") and not effective:
         statement = statement.where(A.actor_type == "user", A.actor_id == filters["user_id"])
-    for target_type, key in (("project", "project_id"), ("domain", "domain_id"),
-                             ("system", "system")):
-        if filters.get(key):
-            statement = statement.where(A.target_type == target_type,
-                                        A.target_id == filters[key])
+    if inherited_only:
+        statement = statement.where(A.inherited.is_(True))
     with db.session() as session:
-        rows = [Listed(Grant(a.target_type, a.target_id, a.actor_type, a.actor_id), a.role_id)
+        rows = [Listed(Grant(a.target_type, a.target_id, a.actor_type, a.actor_id,
+                             a.inherited), a.role_id)
                 for a in session.scalars(statement)]
         if effective:
-            rows = _effective(session, rows, filters.get("user_id"))
-        if filters.get("role_id"):
-            rows = [row for row in rows if row.role_id == filters["role_id"]]
+            rows = _effective(session, _inherit(session, rows), filters.get("user_id"))
+        targets = [(kind, filters[key]) for kind, key in (
+            ("project", "project_id"), ("domain", "domain_id"), ("system", "system"))
+            if filters.get(key)]
+        rows = [row for row in rows
+                if all((row.grant.target_type, row.grant.target_id) == target
+                       for target in targets)
+                and (not filters.get("role_id") or row.role_id == filters["role_id"])]
         return sorted(set(rows), key=_order), Names(session) if include_names else None
+
+
+def _inherit(session, rows):
+    """Inherited grants become grants on each project below their target (the source
+    grant kept in ``source``)."""
+    result = []
+    for row in rows:
+        grant = row.grant
+        if not grant.inherited:
+            result.append(row)
+            continue
+        if grant.target_type == "domain":
+            projects = session.scalars(select(models.Project.id).where(
+                models.Project.domain_id == grant.target_id)).all()
+        else:
+            projects = assignments.descendants(session, [grant.target_id])
+        for project_id in projects:
+            result.append(Listed(Grant("project", project_id, grant.actor_type,
+                                       grant.actor_id), row.role_id, source=grant))
+    return result
 
 
 def _order(row):
     return (dataclasses.astuple(row.grant), row.role_id, row.via_group or "",
-            row.prior_role_id or "")
+            row.prior_role_id or "", row.source is not None)
 
 
 def _effective(session, rows, user_id):
@@ -155,7 +186,8 @@ def _effective(session, rows, user_id):
             for role_id in assignments.expand_implied([row.role_id], implied):
                 if role_id not in domain_roles:
                     result.append(Listed(as_user, role_id, via,
-                                         row.role_id if role_id != row.role_id else None))
+                                         row.role_id if role_id != row.role_id else None,
+                                         row.source))
     return result
 
 

@@ -126,7 +126,8 @@ SYSTEM_ID = "all"
 
 
 class Assignment(Base):
-    """A user or a group holds a role on a project, a domain or the system. Actor and
+    """A user or a group holds a role on a project, a domain or the system (or, inherited,
+    on the projects below a domain or project). Actor and
     target are polymorphic, as in Keystone: deleting one deletes its assignments in the
     same transaction (``records.delete_assignments``)."""
 
@@ -139,6 +140,8 @@ class Assignment(Base):
     target_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     role_id: Mapped[str] = mapped_column(
         ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True)
+    # OS-INHERIT: held not on the target itself but on every project below it.
+    inherited: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=False)
 
 
 class Region(TimestampMixin, Base):

@@ -119,7 +119,7 @@ def test_groups_membership_and_group_grants_with_the_cli(cloud, api):
     error(api.admin("POST", "/groups", json={"group": {"name": "x", "domain_id": "nope"}}),
           404)
     error(api.admin("PUT", f"/groups/{group_id}/users/nobody"), 404)
-    error(api.admin("HEAD" if False else "GET", f"/groups/{group_id}/users/{user['id']}"), 404)
+    error(api.admin("GET", f"/groups/{group_id}/users/{user['id']}"), 404)
     error(api.admin("PUT", f"/projects/{project['id']}/groups/nogroup/roles/"
                            f"{role_id(api, 'member')}"), 404)
     error(api.admin("GET", "/role_assignments", params={"group.id": group_id,
@@ -364,3 +364,47 @@ def test_ec2_credentials(api):
     error(api.call("POST", path, token, json={}), 400)
     api.call("DELETE", f"{path}/{created['access']}", token, 204)
     error(api.call("GET", f"{path}/{created['access']}", token), 404)
+
+
+def test_inherited_grants_reach_the_projects_below(api):
+    domain = api.admin("POST", "/domains", 201, json={"domain": {"name": "inherit"}}
+                       ).json()["domain"]
+    top = api.admin("POST", "/projects", 201, json={"project": {
+        "name": "top", "domain_id": domain["id"]}}).json()["project"]
+    leaf = api.admin("POST", "/projects", 201, json={"project": {
+        "name": "leaf", "domain_id": domain["id"], "parent_id": top["id"]}}).json()["project"]
+    user = api.admin("POST", "/users", 201, json={"user": {
+        "name": "heir", "domain_id": domain["id"], "password": DEMO_PASSWORD}}).json()["user"]
+    member = role_id(api, "member")
+    inherited = (f"/OS-INHERIT/projects/{top['id']}/users/{user['id']}/roles/{member}"
+                 f"/inherited_to_projects")
+    api.admin("PUT", inherited, 204)
+    api.admin("HEAD", inherited, 204)
+    # Not on the project itself, but on the one below it.
+    password_token(api, "heir", {"project": {"id": top["id"]}}, domain=domain["id"],
+                   expect=401)
+    body = password_token(api, "heir", {"project": {"id": leaf["id"]}},
+                          domain=domain["id"])[1]
+    assert {r["name"] for r in body["token"]["roles"]} == {"member", "reader"}
+    listed = api.admin("GET", "/role_assignments", 200, params={
+        "user.id": user["id"], "scope.OS-INHERIT:inherited_to": "projects"}).json()
+    assert listed["role_assignments"][0]["scope"] == {
+        "project": {"id": top["id"]}, "OS-INHERIT:inherited_to": "projects"}
+    effective = api.admin("GET", "/role_assignments", 200, params={
+        "user.id": user["id"], "scope.project.id": leaf["id"], "effective": ""}).json()
+    assert {a["role"]["id"] for a in effective["role_assignments"]} >= {member}
+    assert effective["role_assignments"][0]["links"]["assignment"].endswith(inherited)
+    api.admin("DELETE", inherited, 204)
+    error(api.admin("GET", inherited), 404)
+    # From a domain, to every project in it.
+    domain_wide = (f"/OS-INHERIT/domains/{domain['id']}/users/{user['id']}/roles/{member}"
+                   f"/inherited_to_projects")
+    api.admin("PUT", domain_wide, 204)
+    assert [r["id"] for r in api.admin(
+        "GET", f"/OS-INHERIT/domains/{domain['id']}/users/{user['id']}/roles"
+               f"/inherited_to_projects", 200).json()["roles"]] == [member]
+    password_token(api, "heir", {"project": {"id": top["id"]}}, domain=domain["id"])
+    password_token(api, "heir", {"domain": {"id": domain["id"]}}, domain=domain["id"],
+                   expect=401)
+    error(api.admin("GET", "/role_assignments", params={
+        "scope.OS-INHERIT:inherited_to": "domains"}), 400)

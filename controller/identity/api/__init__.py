@@ -54,9 +54,9 @@ def create_app(runtime):
         "/v3/regions": catalog.Regions(db),
         "/v3/regions/{region_id}": catalog.Region(db),
     }
-    for path, target, actor in grants.grant_paths():
-        routes[path] = grants.Grants(db, tokens, target, actor)
-        routes[path + "/{role_id}"] = grants.Grant(db, tokens, target, actor)
+    for collection, member, target, actor, inherited in grants.grant_routes():
+        routes[collection] = grants.Grants(db, tokens, target, actor, inherited)
+        routes[member] = grants.Grant(db, tokens, target, actor, inherited)
     for path, resource in routes.items():
         app.add_route(path, resource)
     return app

@@ -13,34 +13,44 @@ from controller.identity.api.roles import role_view
 PLURAL = {"project": "projects", "domain": "domains", "user": "users", "group": "groups"}
 
 
-def grant_paths():
-    """(path, target type, actor type) of every grant collection."""
+INHERITED = "/inherited_to_projects"
+
+
+def grant_routes():
+    """(collection path, member path, target type, actor type, inherited) of every grant
+    collection, OS-INHERIT's among them."""
     for target in ("project", "domain", "system"):
         prefix = ("/v3/system" if target == "system"
                   else f"/v3/{PLURAL[target]}/{{{target}_id}}")
         for actor in ("user", "group"):
-            yield f"{prefix}/{PLURAL[actor]}/{{{actor}_id}}/roles", target, actor
+            path = f"{prefix}/{PLURAL[actor]}/{{{actor}_id}}/roles"
+            yield path, path + "/{role_id}", target, actor, False
+            if target != "system":
+                path = "/v3/OS-INHERIT" + path[3:]
+                yield path + INHERITED, path + "/{role_id}" + INHERITED, target, actor, True
 
 
 def _path(grant, role_id):
     target = ("system" if grant.target_type == "system"
               else f"{PLURAL[grant.target_type]}/{grant.target_id}")
-    return f"v3/{target}/{PLURAL[grant.actor_type]}/{grant.actor_id}/roles/{role_id}"
+    path = f"{target}/{PLURAL[grant.actor_type]}/{grant.actor_id}/roles/{role_id}"
+    return f"v3/OS-INHERIT/{path}{INHERITED}" if grant.inherited else f"v3/{path}"
 
 
 class _GrantResource:
-    def __init__(self, db, token_service, target_type, actor_type):
+    def __init__(self, db, token_service, target_type, actor_type, inherited=False):
         self.db = db
         self.tokens = token_service
         self.target_type = target_type
         self.actor_type = actor_type
+        self.inherited = inherited
 
     def _grant(self, ids):
         """The Grant the path's IDs (``project_id``/``domain_id``, ``user_id``/``group_id``)
         name."""
         return grants.Grant(self.target_type,
                             ids.get(f"{self.target_type}_id", models.SYSTEM_ID),
-                            self.actor_type, ids[f"{self.actor_type}_id"])
+                            self.actor_type, ids[f"{self.actor_type}_id"], self.inherited)
 
     def _authorize(self, req, verb, grant):
         """Keystone's rule names: ``identity:list_grants``, ``identity:create_grant``…,
@@ -107,13 +117,13 @@ class RoleAssignments:
             raise errors.BadRequest("Specify a domain or project, not both.")
         if filters["system"] not in (None, models.SYSTEM_ID):
             raise errors.BadRequest("scope.system must be 'all'.")
-        if req.get_param("scope.OS-INHERIT:inherited_to"):
-            # pocketstack has no inherited grants (OS-INHERIT).
-            resp.media = common.collection(req, "role_assignments", [])
-            return
+        inherited_to = req.get_param("scope.OS-INHERIT:inherited_to")
+        if inherited_to not in (None, "projects"):
+            raise errors.BadRequest("scope.OS-INHERIT:inherited_to must be 'projects'.")
         rows, names = grants.list_assignments(
             self.db, filters, effective=effective,
-            include_names=common.query_flag(req, "include_names"))
+            include_names=common.query_flag(req, "include_names"),
+            inherited_only=inherited_to is not None)
         resp.media = common.collection(req, "role_assignments",
                                        [self._view(req, row, names) for row in rows])
 
@@ -126,8 +136,12 @@ class RoleAssignments:
             scope = {"system": {"all": True}}
         else:
             scope = {grant.target_type: {"id": grant.target_id}}
+        if grant.inherited:
+            scope["OS-INHERIT:inherited_to"] = "projects"
         role = {"id": row.role_id}
-        if row.via_group:
+        if row.source:
+            source = row.source
+        elif row.via_group:
             source = grants.Grant(grant.target_type, grant.target_id, "group", row.via_group)
         else:
             source = grant

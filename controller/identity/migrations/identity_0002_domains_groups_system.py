@@ -1,5 +1,5 @@
 """Identity: groups and their members; role assignments of users or groups on projects,
-domains or the system (one polymorphic table, as Keystone's, replacing the user-on-project
+domains or the system, or inherited by the projects below (OS-INHERIT) (one polymorphic table, as Keystone's, replacing the user-on-project
 one); domain-specific roles; nested projects and project tags; the attributes Keystone keeps for users, projects
 and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials.
 
@@ -48,7 +48,8 @@ def upgrade():
         sa.Column("target_type", sa.String(8), primary_key=True),
         sa.Column("target_id", sa.String(64), primary_key=True),
         sa.Column("role_id", sa.String(64),
-                  sa.ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True))
+                  sa.ForeignKey("identity_roles.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("inherited", sa.Boolean(), primary_key=True, nullable=False))
     op.create_index("ix_identity_assignments_actor_id", "identity_assignments", ["actor_id"])
     op.create_index("ix_identity_assignments_target", "identity_assignments",
                     ["target_type", "target_id"])
@@ -57,7 +58,8 @@ def upgrade():
     rows = op.get_bind().execute(sa.select(old.c.user_id, old.c.project_id, old.c.role_id))
     op.bulk_insert(assignments, [
         {"actor_type": "user", "actor_id": user_id, "target_type": "project",
-         "target_id": project_id, "role_id": role_id} for user_id, project_id, role_id in rows])
+         "target_id": project_id, "role_id": role_id, "inherited": False}
+        for user_id, project_id, role_id in rows])
     op.drop_index("ix_identity_role_assignments_project_id", "identity_role_assignments")
     op.drop_table("identity_role_assignments")
     with op.batch_alter_table("identity_roles") as batch:
