@@ -202,3 +202,15 @@ class RevocationEvent(Base):
     project_id: Mapped[str | None] = mapped_column(String(64))
     issued_before: Mapped[datetime.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Policy(TimestampMixin, Base):
+    """Keystone's (deprecated) policy store: a blob of a type that services may fetch;
+    Keystone enforces nothing from it, and neither does pocketstack."""
+
+    __tablename__ = "identity_policies"
+
+    id: Mapped[str] = _id_pk()
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict | None] = mapped_column(JSON, default=dict)

@@ -136,6 +136,13 @@ RULES = [
           "POST", "/v3/users/{user_id}/credentials/OS-EC2"),
     _rule("ec2_delete_credential", ADMIN_OR_SELF, "Delete an EC2 key pair.",
           "DELETE", "/v3/users/{user_id}/credentials/OS-EC2/{access}"),
+    _rule("list_policies", READER, "List policy blobs.", "GET", "/v3/policies"),
+    _rule("get_policy", READER, "Show a policy blob.", "GET", "/v3/policies/{policy_id}"),
+    _rule("create_policy", ADMIN, "Store a policy blob.", "POST", "/v3/policies"),
+    _rule("update_policy", ADMIN, "Update a policy blob.", "PATCH",
+          "/v3/policies/{policy_id}"),
+    _rule("delete_policy", ADMIN, "Delete a policy blob.", "DELETE",
+          "/v3/policies/{policy_id}"),
     _rule("get_region", "", "Show a region (anyone).", "GET", "/v3/regions/{region_id}"),
     _rule("list_regions", "", "List regions (anyone).", "GET", "/v3/regions"),
 ]

@@ -408,3 +408,21 @@ def test_inherited_grants_reach_the_projects_below(api):
                    expect=401)
     error(api.admin("GET", "/role_assignments", params={
         "scope.OS-INHERIT:inherited_to": "domains"}), 400)
+
+
+def test_policy_blob_store(api):
+    created = api.admin("POST", "/policies", 201, json={"policy": {
+        "type": "application/json", "blob": "{}", "owner": "ops"}}).json()["policy"]
+    assert created["owner"] == "ops" and created["blob"] == "{}"
+    updated = api.admin("PATCH", f"/policies/{created['id']}", 200, json={"policy": {
+        "type": "text/plain"}}).json()["policy"]
+    assert updated["type"] == "text/plain" and updated["owner"] == "ops"
+    assert created["id"] in {p["id"] for p in api.admin("GET", "/policies", 200, params={
+        "type": "text/plain"}).json()["policies"]}
+    error(api.admin("POST", "/policies", json={"policy": {"type": "x"}}), 400)
+    _, user = make_member(api, "policy-reader")
+    token = password_token(api, "policy-reader", {"project": {"name": "policy-reader",
+                                                              "domain": {"id": "default"}}})[0]
+    api.call("POST", "/policies", token, 403, json={"policy": {"type": "x", "blob": "y"}})
+    api.admin("DELETE", f"/policies/{created['id']}", 204)
+    error(api.admin("GET", f"/policies/{created['id']}"), 404)

@@ -1,7 +1,8 @@
 """The identity API (Keystone v3 subset), mounted at ``/identity``."""
 from controller.api.app import make_service_app
 from controller.identity.api import (auth_tokens, catalog, common, credentials, domains,
-                                     grants, groups, projects, roles, users, versions)
+                                     grants, groups, policies, projects, roles, users,
+                                     versions)
 from controller.identity.token_service import TokenService
 from controller.identity.validation import LocalValidator
 
@@ -51,6 +52,8 @@ def create_app(runtime):
         "/v3/users/{user_id}/credentials/OS-EC2": credentials.Ec2Credentials(db),
         "/v3/users/{user_id}/credentials/OS-EC2/{access}": credentials.Ec2Credential(db),
         "/v3/credentials/{credential_id}": credentials.Credential(db),
+        "/v3/policies": policies.Policies(db),
+        "/v3/policies/{policy_id}": policies.Policy(db),
         "/v3/regions": catalog.Regions(db),
         "/v3/regions/{region_id}": catalog.Region(db),
     }

@@ -1,7 +1,7 @@
 """Identity: groups and their members; role assignments of users or groups on projects,
 domains or the system, or inherited by the projects below (OS-INHERIT) (one polymorphic table, as Keystone's, replacing the user-on-project
 one); domain-specific roles; nested projects and project tags; the attributes Keystone keeps for users, projects
-and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials.
+and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials; the policy blob store.
 
 Revision ID: identity_0002
 Revises: identity_0001
@@ -99,4 +99,10 @@ def upgrade():
         sa.Column("blob", sa.Text(), nullable=False),
         *_timestamps())
     op.create_index("ix_identity_credentials_user_id", "identity_credentials", ["user_id"])
-
+    op.create_table(
+        "identity_policies",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("type", sa.String(255), nullable=False),
+        sa.Column("blob", sa.Text(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=True),
+        *_timestamps())
