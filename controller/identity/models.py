@@ -214,3 +214,24 @@ class Policy(TimestampMixin, Base):
     type: Mapped[str] = mapped_column(String(255))
     blob: Mapped[str] = mapped_column(Text)
     extra: Mapped[dict | None] = mapped_column(JSON, default=dict)
+
+
+class ApplicationCredential(Base):
+    """A user's delegation of some of its roles on one project to an application, which
+    authenticates with the ID (or name) and a secret, kept as a hash only."""
+
+    __tablename__ = "identity_application_credentials"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[str] = _id_pk()
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_projects.id", ondelete="CASCADE"))
+    description: Mapped[str | None] = mapped_column(Text)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    unrestricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    role_ids: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from controller.api import errors
 from controller.db.base import utcnow
-from controller.identity import assignments, keys, models, passwords, revocation, tokens
+from controller.identity import (app_credentials, assignments, keys, models, passwords,
+                                 revocation, tokens)
 
 LOG = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class ValidToken:
     roles: tuple  # of Named, sorted by name
     domain: Named | None = None
     system: bool = False
+    app_credential: models.ApplicationCredential | None = None
 
 
 def _body(data, *path):
@@ -74,24 +76,35 @@ class TokenService:
         methods = _body(identity, "methods")
         if (not isinstance(methods, list) or not methods
                 or any(m not in tokens.METHODS for m in methods)):
-            raise errors.BadRequest("auth.identity.methods must list 'password' and/or "
-                                    "'token'.")
+            raise errors.BadRequest("auth.identity.methods must list 'password', 'token' "
+                                    "or 'application_credential'.")
         user_ids = set()
         parent = None
+        app_cred = None
+        scope = body["auth"].get("scope")
         if "password" in methods:
             user_ids.add(self._check_password(_body(identity, "password", "user")))
+        if "application_credential" in methods:
+            app_cred = self._check_app_cred(_body(identity, "application_credential"))
+            user_ids.add(app_cred.user_id)
+            # An application credential's token is always scoped to its project.
+            scope = {"project": {"id": app_cred.project_id}}
         if "token" in methods:
             parent = self.validate(_string(_body(identity, "token"), "id",
                                            "auth.identity.token"))
             user_ids.add(parent.payload.user_id)
+            if parent.payload.app_cred_id:
+                raise errors.Forbidden("A token made from an application credential cannot "
+                                       "be rescoped.")
         if len(user_ids) != 1:
             raise errors.Unauthorized(AUTH_REQUIRED)
         user_id = user_ids.pop()
-        scope = body["auth"].get("scope")
         now = utcnow()
         expires_at = now + datetime.timedelta(seconds=self.conf.identity.token_expiration)
         audit_ids = (tokens.new_audit_id(),)
         all_methods = set(methods)
+        if app_cred is not None and app_cred.expires_at is not None:
+            expires_at = min(expires_at, app_cred.expires_at)
         if parent is not None:
             expires_at = min(expires_at, parent.payload.expires_at)
             audit_ids += (parent.payload.audit_ids[-1],)
@@ -101,7 +114,7 @@ class TokenService:
         payload = tokens.TokenPayload(
             user_id=user_id, methods=tuple(m for m in tokens.METHODS if m in all_methods),
             project_id=project_id, issued_at=now, expires_at=expires_at, audit_ids=audit_ids,
-            domain_id=domain_id, system=system)
+            domain_id=domain_id, system=system, app_cred_id=app_cred.id if app_cred else None)
         token = self.formatter.create(payload)
         LOG.info("issued token %s for user %s, project %s, domain %s, system %s",
                  payload.audit_id, user_id, project_id, domain_id, system)
@@ -124,6 +137,18 @@ class TokenService:
             raise errors.Unauthorized("The password is expired and needs to be changed "
                                       f"for user: {user.id}.")
         return user.id
+
+    def _check_app_cred(self, ref):
+        secret = ref.get("secret") if isinstance(ref, dict) else None
+        if not isinstance(secret, str) or not ({"id", "name"} & ref.keys()):
+            raise errors.BadRequest("Expecting an id (or a name and user) and a secret in "
+                                    "auth.identity.application_credential.")
+        with self.db.session() as session:
+            credential = app_credentials.find(session, ref, self._find_user)
+        secret_ok = self.hasher.verify(credential.secret_hash if credential else None, secret)
+        if not (secret_ok and app_credentials.usable(credential)):
+            raise errors.Unauthorized(AUTH_REQUIRED)
+        return credential
 
     def _find_user(self, session, user_ref):
         if "id" in user_ref:
@@ -250,16 +275,25 @@ class TokenService:
                 target = ("system", models.SYSTEM_ID)
             else:
                 target = None
+            app_cred = None
+            if payload.app_cred_id is not None:
+                app_cred = session.get(models.ApplicationCredential, payload.app_cred_id)
+                if not app_credentials.usable(app_cred):
+                    raise errors.Unauthorized(AUTH_REQUIRED)
             if target is not None:
                 roles = tuple(Named(r.id, r.name) for r in assignments.effective_roles(
                     session, user.id, *target))
+                if app_cred is not None:
+                    delegated = assignments.expand_implied(app_cred.role_ids,
+                                                           assignments.implications(session))
+                    roles = tuple(role for role in roles if role.id in delegated)
                 if not roles:
                     raise errors.Unauthorized(f"User {user.id} has no access to "
                                               f"{target[0]} {target[1]}.")
             return ValidToken(token=token, payload=payload, user=user,
                               password_expires_at=row.User.password_expires_at,
                               project=project, roles=roles, domain=domain,
-                              system=payload.system)
+                              system=payload.system, app_credential=app_cred)
 
     # -- revoking ----------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ import uuid
 import msgpack
 from cryptography.fernet import InvalidToken as FernetInvalidToken
 
-# 2 added domain and system scope; 1 (project scope only) is still read.
+# 2 added domain and system scope and application credentials; 1 (project scope only) is
+# still read.
 PAYLOAD_VERSION = 2
-METHODS = ("password", "token")
+METHODS = ("password", "token", "application_credential")
 
 
 class InvalidToken(Exception):
@@ -48,6 +49,7 @@ class TokenPayload:
     audit_ids: tuple               # (this token's, the token it was rescoped from, if any)
     domain_id: str | None = None
     system: bool = False
+    app_cred_id: str | None = None
 
     @property
     def audit_id(self):
@@ -89,7 +91,8 @@ def pack(payload):
         PAYLOAD_VERSION, _pack_id(payload.user_id), methods, _pack_id(payload.project_id),
         _timestamp(payload.issued_at), _timestamp(payload.expires_at),
         [_pack_audit_id(a) for a in payload.audit_ids],
-        _pack_id(payload.domain_id), payload.system], use_bin_type=True)
+        _pack_id(payload.domain_id), payload.system, _pack_id(payload.app_cred_id)],
+        use_bin_type=True)
 
 
 def unpack(data):
@@ -98,18 +101,19 @@ def unpack(data):
         fields = msgpack.unpackb(data, raw=False)
         version = fields[0]
         if version == 1:
-            fields = fields + [None, False]
+            fields = fields + [None, False, None]
         elif version != PAYLOAD_VERSION:
             raise InvalidToken(f"unknown token payload version {version}")
         (_, user_id, methods, project_id, issued_at, expires_at, audit_ids, domain_id,
-         system) = fields
+         system, app_cred_id) = fields
         return TokenPayload(
             user_id=_unpack_id(user_id),
             methods=tuple(m for i, m in enumerate(METHODS) if methods & (1 << i)),
             project_id=_unpack_id(project_id),
             issued_at=_utc(issued_at), expires_at=_utc(expires_at),
             audit_ids=tuple(_unpack_audit_id(a) for a in audit_ids),
-            domain_id=_unpack_id(domain_id), system=bool(system))
+            domain_id=_unpack_id(domain_id), system=bool(system),
+            app_cred_id=_unpack_id(app_cred_id))
     except InvalidToken:
         raise
     except (ValueError, TypeError, IndexError, msgpack.UnpackException,

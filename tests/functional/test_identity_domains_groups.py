@@ -426,3 +426,58 @@ def test_policy_blob_store(api):
     api.call("POST", "/policies", token, 403, json={"policy": {"type": "x", "blob": "y"}})
     api.admin("DELETE", f"/policies/{created['id']}", 204)
     error(api.admin("GET", f"/policies/{created['id']}"), 404)
+
+
+def test_application_credentials_with_the_cli_and_openstacksdk(cloud, api):
+    project, user = make_member(api, "appowner")
+    extra_role = api.admin("POST", "/roles", 201, json={"role": {"name": "deployer"}}
+                           ).json()["role"]
+    api.admin("PUT", f"/projects/{project['id']}/users/{user['id']}/roles/"
+                     f"{extra_role['id']}", 204)
+    shown = cloud.openstack("application", "credential", "create", "--role", "deployer",
+                            "--description", "CI", "ci", user="appowner",
+                            password=DEMO_PASSWORD, project="appowner")
+    created = {key.lower().replace(" ", "_"): value for key, value in shown.items()}
+    assert created["secret"] and created["project_id"] == project["id"], shown
+    listed = cloud.openstack("application", "credential", "list", user="appowner",
+                             password=DEMO_PASSWORD, project="appowner")
+    assert [c["Name"] for c in listed] == ["ci"]
+    conn = openstack.connect(auth_url=cloud.auth_url, auth_type="v3applicationcredential",
+                             application_credential_id=created["id"],
+                             application_credential_secret=created["secret"],
+                             region_name="RegionOne", load_yaml_config=False,
+                             load_envvars=False)
+    try:
+        assert conn.current_project_id == project["id"]
+        token = conn.auth_token
+    finally:
+        conn.close()
+    body = api.admin("GET", "/auth/tokens", 200, headers={"X-Subject-Token": token}).json()
+    # Only the delegated role, and the methods and credential say where it came from.
+    assert [r["name"] for r in body["token"]["roles"]] == ["deployer"]
+    assert body["token"]["methods"] == ["application_credential"]
+    assert body["token"]["application_credential"] == {"id": created["id"], "name": "ci",
+                                                       "restricted": True}
+    # A restricted credential's token cannot make another credential or be rescoped.
+    api.call("POST", f"/users/{user['id']}/application_credentials", token, 403,
+             json={"application_credential": {"name": "more"}})
+    path = f"/users/{user['id']}/application_credentials"
+    member_token = password_token(api, "appowner", {"project": {"id": project["id"]}})[0]
+    error(api.call("POST", path, member_token, json={"application_credential": {
+        "name": "admin-please", "roles": [{"id": role_id(api, "admin")}]}}), 404)
+    error(api.call("POST", path, member_token, json={"application_credential": {
+        "name": "ci"}}), 409)
+    error(api.call("POST", path, member_token, json={"application_credential": {
+        "name": "late", "expires_at": "yesterday"}}), 400)
+    shown = api.call("GET", f"{path}/{created['id']}", member_token, 200).json()
+    assert "secret" not in shown["application_credential"]
+    wrong = {"auth": {"identity": {"methods": ["application_credential"],
+                                   "application_credential": {"id": created["id"],
+                                                              "secret": "wrong"}}}}
+    assert requests.post(cloud.auth_url + "/auth/tokens", json=wrong,
+                         timeout=10).status_code == 401
+    # Losing the role takes it out of the credential's tokens; deleting the credential
+    # ends them.
+    cloud.openstack("application", "credential", "delete", "ci", user="appowner",
+                    password=DEMO_PASSWORD, project="appowner", parse=False)
+    api.admin("GET", "/auth/tokens", 404, headers={"X-Subject-Token": token})

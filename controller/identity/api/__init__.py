@@ -1,8 +1,8 @@
 """The identity API (Keystone v3 subset), mounted at ``/identity``."""
 from controller.api.app import make_service_app
-from controller.identity.api import (auth_tokens, catalog, common, credentials, domains,
-                                     grants, groups, policies, projects, roles, users,
-                                     versions)
+from controller.identity.api import (app_credentials, auth_tokens, catalog, common,
+                                     credentials, domains, grants, groups, policies, projects,
+                                     roles, users, versions)
 from controller.identity.token_service import TokenService
 from controller.identity.validation import LocalValidator
 
@@ -34,6 +34,10 @@ def create_app(runtime):
         "/v3/users/{user_id}/password": users.UserPassword(db, tokens),
         "/v3/users/{user_id}/projects": users.UserProjects(db),
         "/v3/users/{user_id}/groups": groups.UserGroups(db),
+        "/v3/users/{user_id}/application_credentials":
+            app_credentials.ApplicationCredentials(db, tokens),
+        "/v3/users/{user_id}/application_credentials/{credential_id}":
+            app_credentials.ApplicationCredential(db, tokens),
         "/v3/groups": groups.Groups(db),
         "/v3/groups/{group_id}": groups.Group(db),
         "/v3/groups/{group_id}/users": groups.GroupUsers(db),

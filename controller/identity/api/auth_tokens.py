@@ -37,6 +37,10 @@ def token_view(valid, service_catalog=None):
         body["domain"] = {"id": valid.domain.id, "name": valid.domain.name}
     elif valid.system:
         body["system"] = {"all": True}
+    if valid.app_credential is not None:
+        body["application_credential"] = {"id": valid.app_credential.id,
+                                          "name": valid.app_credential.name,
+                                          "restricted": not valid.app_credential.unrestricted}
     if valid.roles:
         body["roles"] = [{"id": role.id, "name": role.name} for role in valid.roles]
         if service_catalog is not None:

@@ -1,7 +1,7 @@
 """Identity: groups and their members; role assignments of users or groups on projects,
 domains or the system, or inherited by the projects below (OS-INHERIT) (one polymorphic table, as Keystone's, replacing the user-on-project
 one); domain-specific roles; nested projects and project tags; the attributes Keystone keeps for users, projects
-and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials; the policy blob store.
+and groups without knowing them ("extra"); regions (one for each region endpoints name); credentials; the policy blob store; application credentials.
 
 Revision ID: identity_0002
 Revises: identity_0001
@@ -106,3 +106,20 @@ def upgrade():
         sa.Column("blob", sa.Text(), nullable=False),
         sa.Column("extra", sa.JSON(), nullable=True),
         *_timestamps())
+    op.create_table(
+        "identity_application_credentials",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("user_id", sa.String(64),
+                  sa.ForeignKey("identity_users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("project_id", sa.String(64),
+                  sa.ForeignKey("identity_projects.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("secret_hash", sa.String(255), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("unrestricted", sa.Boolean(), nullable=False),
+        sa.Column("role_ids", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("user_id", "name"))
+    op.create_index("ix_identity_application_credentials_user_id",
+                    "identity_application_credentials", ["user_id"])
