@@ -92,7 +92,7 @@ def build_conf(config_dir, workdir):
         "identity-feature-enabled": {"api_v2": "false", "api_v3": "true",
                                      "security_compliance": "false",
                                      "project_tags": "true", "application_credentials":
-                                     "false", "access_rules": "false", "trust": "false"},
+                                     "true", "access_rules": "false", "trust": "false"},
         "service_available": {"nova": "true", "glance": "true", "neutron": "true",
                               "cinder": "true", "swift": "false", "heat": "false",
                               "horizon": "false", "placement": "false"},
