@@ -70,7 +70,9 @@ def create_rule(db, prior_id, implied_id):
     """``prior`` implies ``implied`` from now on; (prior, implied) Role rows."""
     with db.session() as session:
         prior, implied = _rule_roles(session, prior_id, implied_id)
-        if implied.domain_id is not None or implied.name in PROHIBITED_IMPLIED:
+        # A domain role may imply any role; a global one only global roles (Keystone).
+        if ((implied.domain_id is not None and prior.domain_id is None)
+                or implied.name in PROHIBITED_IMPLIED):
             raise errors.Forbidden(f"{implied_id} cannot be an implied role.")
         if session.get(models.ImpliedRole, (prior_id, implied_id)) is None:
             session.add(models.ImpliedRole(prior_role_id=prior_id,

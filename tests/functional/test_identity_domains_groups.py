@@ -194,11 +194,14 @@ def test_implied_and_domain_roles(api):
         "name": "local", "domain_id": "default"}}).json()["role"]
     assert domain_role["domain_id"] == "default"
     assert [r["id"] for r in api.admin("GET", "/roles", 200, params={
-        "domain_id": "default"}).json()["roles"]] == [domain_role["id"]]
+        "domain_id": "default"}).json()["roles"]] == [domain_role["id"]]  # before local2
     assert domain_role["id"] not in {r["id"] for r in api.admin("GET", "/roles", 200
                                                                ).json()["roles"]}
     error(api.admin("PUT", f"/roles/{prior['id']}/implies/{domain_role['id']}"), 403)
     api.admin("PUT", f"/roles/{domain_role['id']}/implies/{prior['id']}", 201)
+    other_local = api.admin("POST", "/roles", 201, json={"role": {
+        "name": "local2", "domain_id": "default"}}).json()["role"]
+    api.admin("PUT", f"/roles/{domain_role['id']}/implies/{other_local['id']}", 201)
     project, user = make_member(api, "implied-user", role="reader")
     api.admin("PUT", f"/projects/{project['id']}/users/{user['id']}/roles/"
                      f"{domain_role['id']}", 204)
