@@ -91,8 +91,8 @@ def build_conf(config_dir, workdir):
                      "disable_ssl_certificate_validation": "true"},
         "identity-feature-enabled": {"api_v2": "false", "api_v3": "true",
                                      "security_compliance": "false",
-                                     "project_tags": "false", "application_credentials":
-                                     "false", "access_rules": "false", "trust": "false"},
+                                     "project_tags": "true", "application_credentials":
+                                     "true", "access_rules": "false", "trust": "false"},
         "service_available": {"nova": "true", "glance": "true", "neutron": "true",
                               "cinder": "true", "swift": "false", "heat": "false",
                               "horizon": "false", "placement": "false"},

@@ -79,8 +79,8 @@ def _admin_of(session, domain, user_name, project_name, admin_role):
     user.enabled = True
     if user.default_project_id is None:
         user.default_project_id = project.id
-    _get_or_create(session, models.RoleAssignment, user_id=user.id, project_id=project.id,
-                   role_id=admin_role.id)
+    _get_or_create(session, models.Assignment, actor_type="user", actor_id=user.id,
+                   target_type="project", target_id=project.id, role_id=admin_role.id)
     return user
 
 
@@ -101,12 +101,16 @@ def bootstrap(db, *, admin_password, admin_user="admin", admin_project="admin",
             _get_or_create(session, models.ImpliedRole, prior_role_id=prior.id,
                            implied_role_id=implied.id)
         user = _admin_of(session, domain, admin_user, admin_project, roles[0])
+        # As keystone-manage bootstrap: the cloud admin is admin on the system too.
+        _get_or_create(session, models.Assignment, actor_type="user", actor_id=user.id,
+                       target_type="system", target_id=models.SYSTEM_ID, role_id=roles[0].id)
         _set_password(session, user, admin_password, hasher)
         agent_user = _admin_of(session, domain, service_user, service_project, roles[0])
         if service_password is None and agent_user.password_hash is None:
             service_password = generated = secrets.token_urlsafe(18)
         if service_password is not None:
             _set_password(session, agent_user, service_password, hasher)
+        _get_or_create(session, models.Region, {"description": ""}, id=region)
         for service_type, name, path in CATALOG:
             service = _get_or_create(session, models.Service, type=service_type, name=name)
             for interface in INTERFACES:

@@ -1,6 +1,6 @@
 """Lookups and writes every identity operation shares, failing as Keystone does: 404 for
 a missing object, 409 for a duplicate name (checked, and again at the flush for a race)."""
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from controller.api import errors
@@ -64,3 +64,15 @@ def show(db, model, object_id, kind):
     """The row ``object_id`` of ``model``; 404 naming ``kind`` when there is none."""
     with db.session() as session:
         return get_or_404(session, model, object_id, kind)
+
+
+def delete_assignments(session, *, actor=None, target=None):
+    """Delete, in ``session``, the role assignments of ``actor`` or on ``target`` (each an
+    (type, id) pair): Keystone's assignments go with their user, group, project or domain."""
+    A = models.Assignment
+    statement = delete(A)
+    if actor is not None:
+        statement = statement.where(A.actor_type == actor[0], A.actor_id == actor[1])
+    if target is not None:
+        statement = statement.where(A.target_type == target[0], A.target_id == target[1])
+    session.execute(statement)

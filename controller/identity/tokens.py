@@ -15,8 +15,10 @@ import uuid
 import msgpack
 from cryptography.fernet import InvalidToken as FernetInvalidToken
 
-PAYLOAD_VERSION = 1
-METHODS = ("password", "token")
+# 2 added domain and system scope and application credentials; 1 (project scope only) is
+# still read.
+PAYLOAD_VERSION = 2
+METHODS = ("password", "token", "application_credential")
 
 
 class InvalidToken(Exception):
@@ -45,6 +47,9 @@ class TokenPayload:
     issued_at: datetime.datetime   # naive UTC, microseconds kept
     expires_at: datetime.datetime  # naive UTC
     audit_ids: tuple               # (this token's, the token it was rescoped from, if any)
+    domain_id: str | None = None
+    system: bool = False
+    app_cred_id: str | None = None
 
     @property
     def audit_id(self):
@@ -85,25 +90,34 @@ def pack(payload):
     return msgpack.packb([
         PAYLOAD_VERSION, _pack_id(payload.user_id), methods, _pack_id(payload.project_id),
         _timestamp(payload.issued_at), _timestamp(payload.expires_at),
-        [_pack_audit_id(a) for a in payload.audit_ids]], use_bin_type=True)
+        [_pack_audit_id(a) for a in payload.audit_ids],
+        _pack_id(payload.domain_id), payload.system, _pack_id(payload.app_cred_id)],
+        use_bin_type=True)
 
 
 def unpack(data):
     """Bytes → TokenPayload; InvalidToken for anything that is not a payload we made."""
     try:
-        (version, user_id, methods, project_id, issued_at, expires_at,
-         audit_ids) = msgpack.unpackb(data, raw=False)
-        if version != PAYLOAD_VERSION:
+        fields = msgpack.unpackb(data, raw=False)
+        version = fields[0]
+        if version == 1:
+            fields = fields + [None, False, None]
+        elif version != PAYLOAD_VERSION:
             raise InvalidToken(f"unknown token payload version {version}")
+        (_, user_id, methods, project_id, issued_at, expires_at, audit_ids, domain_id,
+         system, app_cred_id) = fields
         return TokenPayload(
             user_id=_unpack_id(user_id),
             methods=tuple(m for i, m in enumerate(METHODS) if methods & (1 << i)),
             project_id=_unpack_id(project_id),
             issued_at=_utc(issued_at), expires_at=_utc(expires_at),
-            audit_ids=tuple(_unpack_audit_id(a) for a in audit_ids))
+            audit_ids=tuple(_unpack_audit_id(a) for a in audit_ids),
+            domain_id=_unpack_id(domain_id), system=bool(system),
+            app_cred_id=_unpack_id(app_cred_id))
     except InvalidToken:
         raise
-    except (ValueError, TypeError, msgpack.UnpackException, binascii.Error) as exc:
+    except (ValueError, TypeError, IndexError, msgpack.UnpackException,
+            binascii.Error) as exc:
         raise InvalidToken("malformed token payload") from exc
 
 

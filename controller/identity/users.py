@@ -28,7 +28,7 @@ def _hash(tokens, password):
 
 
 def create_user(db, tokens, name, domain_id, password, default_project_id=None, **fields):
-    """A new user; ``fields``: enabled, email, description."""
+    """A new user; ``fields``: enabled, email, description, extra."""
     user = models.User(name=name, domain_id=domain_id,
                        password_hash=_hash(tokens, password), **fields)
     with db.session() as session:
@@ -64,6 +64,8 @@ def update_user(db, tokens, user_id, changes):
         for optional in ("email", "description"):
             if optional in changes:
                 setattr(user, optional, changes[optional])
+        if "extra" in changes:
+            user.extra = {**(user.extra or {}), **changes["extra"]}
         records.flush(session, "user")
     if revoke:
         tokens.revoke_user(user_id)
@@ -73,6 +75,7 @@ def update_user(db, tokens, user_id, changes):
 def delete_user(db, tokens, user_id):
     with db.session() as session:
         session.delete(records.get_or_404(session, models.User, user_id, "user"))
+        records.delete_assignments(session, actor=("user", user_id))
     tokens.revoke_user(user_id)
 
 

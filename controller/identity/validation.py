@@ -27,7 +27,9 @@ def request_auth(valid_token):
         project_name=project.name if project else None,
         project_domain_id=project.domain_id if project else None,
         roles=frozenset(role.name for role in valid_token.roles),
-        expires_at=valid_token.payload.expires_at)
+        expires_at=valid_token.payload.expires_at,
+        domain_id=valid_token.domain.id if valid_token.domain else None,
+        system_scope=valid_token.system)
 
 
 def _parse_time(value):
@@ -46,7 +48,9 @@ def request_auth_from_body(token, body):
         project_name=project["name"] if project else None,
         project_domain_id=project["domain"]["id"] if project else None,
         roles=frozenset(role["name"] for role in data.get("roles", ())),
-        expires_at=_parse_time(data["expires_at"]))
+        expires_at=_parse_time(data["expires_at"]),
+        domain_id=data["domain"]["id"] if "domain" in data else None,
+        system_scope=bool(data.get("system", {}).get("all")))
 
 
 class LocalValidator:

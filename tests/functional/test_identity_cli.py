@@ -82,10 +82,12 @@ def test_user_create_and_show(cloud, demo):
 
 def test_role_assignment_list_names(cloud, demo):
     rows = cloud.openstack("role", "assignment", "list", "--names")
-    triples = {(r["Role"], r["User"], r["Project"]) for r in rows}
-    assert triples == {("admin", "admin@Default", "admin@Default"),
-                       ("admin", "pocketstack-agent@Default", "service@Default"),
-                       ("member", "demo@Default", "demo@Default")}
+    triples = {(r["Role"], r["User"], r["Project"], r["System"]) for r in rows}
+    # As keystone-manage bootstrap makes it, the cloud admin is admin of the system too.
+    assert triples == {("admin", "admin@Default", "admin@Default", ""),
+                       ("admin", "admin@Default", "", "all"),
+                       ("admin", "pocketstack-agent@Default", "service@Default", ""),
+                       ("member", "demo@Default", "demo@Default", "")}
     effective = cloud.openstack("role", "assignment", "list", "--user", "demo",
                                 "--project", "demo", "--effective", "--names")
     assert sorted(r["Role"] for r in effective) == ["member", "reader"]

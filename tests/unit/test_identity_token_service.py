@@ -82,8 +82,9 @@ def make_user(db, service, name, project_name, role="member"):
         session.add_all([project, user])
         session.flush()
         role_id = session.scalar(select(models.Role.id).where(models.Role.name == role))
-        session.add(models.RoleAssignment(user_id=user.id, project_id=project.id,
-                                          role_id=role_id))
+        session.add(models.Assignment(actor_type="user", actor_id=user.id,
+                                      target_type="project", target_id=project.id,
+                                      role_id=role_id))
         return user.id, project.id
 
 
@@ -102,12 +103,36 @@ def test_no_scope_uses_default_project_and_unscoped_means_unscoped(service):
     assert unscoped.project is None and unscoped.roles == ()
 
 
+def test_system_and_domain_scope_need_a_role_there(db, service):
+    system = service.authenticate(password_auth(scope={"system": {"all": True}}))
+    assert system.system and system.project is None and system.domain is None
+    assert [r.name for r in system.roles] == ["admin", "member", "reader"]
+    assert service.validate(system.token) == system
+    with pytest.raises(errors.Unauthorized):
+        service.authenticate(password_auth(scope={"domain": {"id": "default"}}))
+    user_id, _ = make_user(db, service, "dora", "dora-project")
+    with pytest.raises(errors.Unauthorized):
+        service.authenticate(password_auth("dora", "pw", {"system": {"all": True}}))
+    with db.session() as session:
+        reader = session.scalar(select(models.Role.id).where(models.Role.name == "reader"))
+        session.add(models.Assignment(actor_type="user", actor_id=user_id,
+                                      target_type="domain", target_id="default",
+                                      role_id=reader))
+    domain = service.authenticate(password_auth("dora", "pw", {"domain": {"name": "Default"}}))
+    assert domain.domain.id == "default" and [r.name for r in domain.roles] == ["reader"]
+    with db.session() as session:
+        session.execute(delete(models.Assignment).where(
+            models.Assignment.actor_id == user_id, models.Assignment.target_type == "domain"))
+    with pytest.raises(errors.Unauthorized):
+        service.validate(domain.token)
+
+
 def test_default_project_without_roles_gives_unscoped(db, service):
     user_id, project_id = make_user(db, service, "alice", "alice-project")
     with db.session() as session:
         session.get(models.User, user_id).default_project_id = project_id
-        session.execute(delete(models.RoleAssignment)
-                        .where(models.RoleAssignment.user_id == user_id))
+        session.execute(delete(models.Assignment)
+                        .where(models.Assignment.actor_id == user_id))
     assert service.authenticate(password_auth("alice", "pw")).project is None
 
 
@@ -132,8 +157,8 @@ def test_bad_credentials_all_get_the_same_401(service, body):
     {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin"}}}}},
     {"auth": {"identity": {"methods": ["token"], "token": {}}}},
     password_auth(domain={"nothing": 1}),
-    password_auth(scope={"domain": {"id": "default"}}),
-    password_auth(scope={"system": {"all": True}}),
+    password_auth(scope={"system": {"all": False}}),
+    password_auth(scope={"system": {"all": True}, "domain": {"id": "default"}}),
     password_auth(scope={"project": "admin"}),
     password_auth(scope={"project": {"name": "admin"}}),
 ])
@@ -237,13 +262,14 @@ def test_bootstrap_is_idempotent(db, service):
         with db.session() as session:
             return [session.query(model).count() for model in (
                 models.Domain, models.Project, models.User, models.Role, models.ImpliedRole,
-                models.RoleAssignment, models.Service, models.Endpoint)]
+                models.Assignment, models.Service, models.Endpoint)]
 
     before = counts()
     bootstrap.bootstrap(db, admin_password=PASSWORD, public_url="http://other",
                         hasher=service.hasher)
-    # Projects, users and assignments: the admin's and the agents' service user's.
-    assert counts() == before == [1, 2, 2, 3, 2, 2, len(bootstrap.CATALOG),
+    # Projects, users and assignments: the admin's (on its project and the system) and
+    # the agents' service user's.
+    assert counts() == before == [1, 2, 2, 3, 2, 3, len(bootstrap.CATALOG),
                                   3 * len(bootstrap.CATALOG)]
     with db.session() as session:
         assert {e.url.split("/")[2] for e in session.query(models.Endpoint)} == {"other"}
@@ -262,7 +288,7 @@ def test_bootstrap_makes_the_agents_service_user_an_admin_of_project_service(db,
     assert run() is None        # no password given: the one it has stays
     service.authenticate(password_auth(bootstrap.SERVICE_USER, "agent-pw"))
     with db.session() as session:
-        session.execute(delete(models.RoleAssignment))
+        session.execute(delete(models.Assignment))
         session.execute(delete(models.User).where(
             models.User.name == bootstrap.SERVICE_USER))
     generated = run()           # a new user with no password given gets one

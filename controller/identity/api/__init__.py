@@ -1,7 +1,8 @@
 """The identity API (Keystone v3 subset), mounted at ``/identity``."""
 from controller.api.app import make_service_app
-from controller.identity.api import (auth_tokens, catalog, common, domains, projects, roles,
-                                     users, versions)
+from controller.identity.api import (app_credentials, auth_tokens, catalog, common,
+                                     credentials, domains, grants, groups, policies, projects,
+                                     roles, users, versions)
 from controller.identity.token_service import TokenService
 from controller.identity.validation import LocalValidator
 
@@ -18,26 +19,51 @@ def create_app(runtime):
         "/": versions.Versions(),
         "/v3": versions.Version(),
         "/v3/auth/tokens": auth_tokens.Tokens(tokens),
-        "/v3/auth/projects": auth_tokens.AuthProjects(db),
+        "/v3/auth/projects": auth_tokens.AuthScopes(db, "projects"),
+        "/v3/auth/domains": auth_tokens.AuthScopes(db, "domains"),
+        "/v3/auth/system": auth_tokens.AuthScopes(db, "system"),
         "/v3/auth/catalog": auth_tokens.AuthCatalog(db),
         "/v3/domains": domains.Domains(db),
-        "/v3/domains/{domain_id}": domains.Domain(db),
+        "/v3/domains/{domain_id}": domains.Domain(db, tokens),
         "/v3/projects": projects.Projects(db),
         "/v3/projects/{project_id}": projects.Project(db, tokens),
-        "/v3/projects/{project_id}/users/{user_id}/roles": roles.Grants(db),
-        "/v3/projects/{project_id}/users/{user_id}/roles/{role_id}": roles.Grant(db, tokens),
+        "/v3/projects/{project_id}/tags": projects.ProjectTags(db),
+        "/v3/projects/{project_id}/tags/{value}": projects.ProjectTag(db),
         "/v3/users": users.Users(db, tokens),
         "/v3/users/{user_id}": users.User(db, tokens),
         "/v3/users/{user_id}/password": users.UserPassword(db, tokens),
         "/v3/users/{user_id}/projects": users.UserProjects(db),
+        "/v3/users/{user_id}/groups": groups.UserGroups(db),
+        "/v3/users/{user_id}/application_credentials":
+            app_credentials.ApplicationCredentials(db, tokens),
+        "/v3/users/{user_id}/application_credentials/{credential_id}":
+            app_credentials.ApplicationCredential(db, tokens),
+        "/v3/groups": groups.Groups(db),
+        "/v3/groups/{group_id}": groups.Group(db),
+        "/v3/groups/{group_id}/users": groups.GroupUsers(db),
+        "/v3/groups/{group_id}/users/{user_id}": groups.GroupUser(db),
         "/v3/roles": roles.Roles(db),
         "/v3/roles/{role_id}": roles.Role(db),
-        "/v3/role_assignments": roles.RoleAssignments(db),
+        "/v3/roles/{role_id}/implies": roles.ImpliedRoles(db),
+        "/v3/roles/{role_id}/implies/{implied_role_id}": roles.ImpliedRole(db),
+        "/v3/role_inferences": roles.RoleInferences(db),
+        "/v3/role_assignments": grants.RoleAssignments(db),
         "/v3/services": catalog.Services(db),
         "/v3/services/{service_id}": catalog.Service(db),
         "/v3/endpoints": catalog.Endpoints(db),
         "/v3/endpoints/{endpoint_id}": catalog.Endpoint(db),
+        "/v3/credentials": credentials.Credentials(db),
+        "/v3/users/{user_id}/credentials/OS-EC2": credentials.Ec2Credentials(db),
+        "/v3/users/{user_id}/credentials/OS-EC2/{access}": credentials.Ec2Credential(db),
+        "/v3/credentials/{credential_id}": credentials.Credential(db),
+        "/v3/policies": policies.Policies(db),
+        "/v3/policies/{policy_id}": policies.Policy(db),
+        "/v3/regions": catalog.Regions(db),
+        "/v3/regions/{region_id}": catalog.Region(db),
     }
+    for collection, member, target, actor, inherited in grants.grant_routes():
+        routes[collection] = grants.Grants(db, tokens, target, actor, inherited)
+        routes[member] = grants.Grant(db, tokens, target, actor, inherited)
     for path, resource in routes.items():
         app.add_route(path, resource)
     return app

@@ -5,6 +5,7 @@ from controller import policy
 from controller.api import errors
 from controller.identity import assignments, catalog
 from controller.identity.api import common
+from controller.identity.api.domains import domain_view
 from controller.identity.api.projects import project_view
 
 
@@ -32,6 +33,15 @@ def token_view(valid, service_catalog=None):
     if valid.project is not None:
         body["project"] = _named(valid.project)
         body["is_domain"] = False
+    elif valid.domain is not None:
+        body["domain"] = {"id": valid.domain.id, "name": valid.domain.name}
+    elif valid.system:
+        body["system"] = {"all": True}
+    if valid.app_credential is not None:
+        body["application_credential"] = {"id": valid.app_credential.id,
+                                          "name": valid.app_credential.name,
+                                          "restricted": not valid.app_credential.unrestricted}
+    if valid.roles:
         body["roles"] = [{"id": role.id, "name": role.name} for role in valid.roles]
         if service_catalog is not None:
             body["catalog"] = service_catalog
@@ -45,7 +55,7 @@ class Tokens:
         self.tokens = token_service
 
     def _catalog(self, req, valid):
-        if valid.project is None or common.query_flag(req, "nocatalog"):
+        if not valid.roles or common.query_flag(req, "nocatalog"):
             return None
         return catalog.read_catalog(self.tokens.db)
 
@@ -81,16 +91,25 @@ class Tokens:
         resp.status = falcon.HTTP_204
 
 
-class AuthProjects:
-    """The projects the caller's token may be scoped to."""
+class AuthScopes:
+    """What the caller's token may be scoped to: ``kind`` is projects, domains or system."""
 
-    def __init__(self, db):
+    def __init__(self, db, kind):
         self.db = db
+        self.kind = kind
 
     def on_get(self, req, resp):
-        projects = assignments.scoping_projects(self.db, req.context.auth.user_id)
-        resp.media = common.collection(req, "projects",
-                                       [project_view(req, p) for p in projects])
+        projects, domains, system = assignments.scoping_targets(self.db,
+                                                                req.context.auth.user_id)
+        if self.kind == "system":
+            resp.media = {"system": [{"all": True}] if system else [],
+                          "links": {"self": req.url, "previous": None, "next": None}}
+        elif self.kind == "domains":
+            resp.media = common.collection(req, "domains",
+                                           [domain_view(req, d) for d in domains])
+        else:
+            resp.media = common.collection(req, "projects",
+                                           [project_view(req, p) for p in projects])
 
 
 class AuthCatalog:
@@ -98,7 +117,7 @@ class AuthCatalog:
         self.db = db
 
     def on_get(self, req, resp):
-        if req.context.auth.project_id is None:
-            raise errors.Forbidden("The service catalog needs a project-scoped token.")
+        if not req.context.auth.scoped:
+            raise errors.Forbidden("The service catalog needs a scoped token.")
         resp.media = {"catalog": catalog.read_catalog(self.db),
                       "links": {"self": req.url, "previous": None, "next": None}}

@@ -42,6 +42,21 @@ def check_fields(data, allowed, required=(), where="request"):
             raise errors.BadRequest(f"Expecting to find {key} in {where}.")
 
 
+def extra_attributes(data, known, where, path_id=None):
+    """The attributes of ``data`` Keystone does not know: it keeps them ("extra") and
+    shows them back. An ``id`` may only repeat the path's."""
+    if "id" in data and (path_id is None or data["id"] != path_id):
+        raise errors.BadRequest(f"Invalid input for field 'id' in {where}: the ID cannot "
+                                f"be given or changed.")
+    return {k: v for k, v in data.items()
+            if k not in known and k not in ("id", "options", "tags", "links")}
+
+
+def with_extra(view, row):
+    """``view`` with the row's extra attributes (never hiding a real one)."""
+    return {**(row.extra or {}), **view}
+
+
 def string(data, key, where, max_length=255):
     value = data.get(key)
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
@@ -84,3 +99,8 @@ def collection(req, key, items):
 
 def self_link(req, path):
     return {"self": f"{identity_url(req)}/v3/{path}"}
+
+
+def is_hex_id(value):
+    """A Keystone ID: 32 lowercase hexadecimal digits."""
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)

@@ -1,22 +1,32 @@
-"""``/v3/roles``, grants of roles to users on projects, and ``/v3/role_assignments``
-(the rules, token revocation among them, are in ``controller.identity.roles``)."""
+"""``/v3/roles`` and the inference rules between roles (``/v3/roles/{id}/implies``,
+``/v3/role_inferences``); the rules are in ``controller.identity.roles``."""
 import falcon
 
 from controller import policy
-from controller.api import errors
 from controller.identity import models, records, roles
 from controller.identity.api import common
 
-# Assignment filters of kinds that pocketstack has none of (groups, domain and system
-# scope, inheritance): asking for them matches nothing.
-UNSUPPORTED_FILTERS = ("group.id", "scope.domain.id", "scope.system",
-                       "scope.OS-INHERIT:inherited_to")
-
 
 def role_view(req, role):
-    return {"id": role.id, "name": role.name, "domain_id": None,
+    return {"id": role.id, "name": role.name, "domain_id": role.domain_id,
             "description": role.description, "options": {},
             "links": common.self_link(req, f"roles/{role.id}")}
+
+
+def _role_ref(req, role):
+    return {"id": role.id, "name": role.name,
+            "links": common.self_link(req, f"roles/{role.id}")}
+
+
+def _changes(data):
+    changes = {}
+    if "name" in data:
+        changes["name"] = common.string(data, "name", "role")
+    if "description" in data:
+        changes["description"] = common.text(data, "description", "role")
+    if "domain_id" in data:
+        changes["domain_id"] = data["domain_id"]
+    return changes
 
 
 class Roles:
@@ -33,10 +43,9 @@ class Roles:
         policy.authorize(req.context.auth, "identity:create_role")
         data = common.read_json(req, "role")
         common.check_fields(data, ("name", "description", "domain_id"), ("name",), "role")
-        if data.get("domain_id") is not None:
-            raise errors.BadRequest("Domain-specific roles are not supported.")
-        role = roles.create_role(self.db, common.string(data, "name", "role"),
-                                 common.text(data, "description", "role"))
+        changes = _changes(data)
+        role = roles.create_role(self.db, changes["name"], changes.get("description"),
+                                 changes.get("domain_id"))
         resp.status = falcon.HTTP_201
         resp.media = {"role": role_view(req, role)}
 
@@ -50,75 +59,80 @@ class Role:
         resp.media = {"role": role_view(req, records.show(self.db, models.Role, role_id,
                                                           "role"))}
 
+    def on_patch(self, req, resp, role_id):
+        policy.authorize(req.context.auth, "identity:update_role")
+        data = common.read_json(req, "role")
+        common.check_fields(data, ("name", "description", "domain_id"), where="role")
+        resp.media = {"role": role_view(req, roles.update_role(self.db, role_id,
+                                                               _changes(data)))}
+
     def on_delete(self, req, resp, role_id):
         policy.authorize(req.context.auth, "identity:delete_role")
         roles.delete_role(self.db, role_id)
         resp.status = falcon.HTTP_204
 
 
-class Grants:
-    """The roles a user holds directly on a project."""
+class ImpliedRole:
+    """One inference rule: ``role_id`` implies ``implied_role_id``."""
 
     def __init__(self, db):
         self.db = db
 
-    def on_get(self, req, resp, project_id, user_id):
-        policy.authorize(req.context.auth, "identity:list_grants")
-        rows = roles.list_grants(self.db, project_id, user_id)
-        resp.media = common.collection(req, "roles", [role_view(req, r) for r in rows])
+    def _view(self, req, prior, implied):
+        return {"role_inference": {"prior_role": _role_ref(req, prior),
+                                   "implies": _role_ref(req, implied)},
+                "links": common.self_link(req, f"roles/{prior.id}/implies/{implied.id}")}
+
+    def on_put(self, req, resp, role_id, implied_role_id):
+        policy.authorize(req.context.auth, "identity:create_implied_role")
+        prior, implied = roles.create_rule(self.db, role_id, implied_role_id)
+        resp.status = falcon.HTTP_201
+        resp.media = self._view(req, prior, implied)
+
+    def on_get(self, req, resp, role_id, implied_role_id):
+        policy.authorize(req.context.auth, "identity:get_implied_role")
+        resp.media = self._view(req, *roles.show_rule(self.db, role_id,
+                                                      implied_role_id))
+
+    def on_head(self, req, resp, role_id, implied_role_id):
+        policy.authorize(req.context.auth, "identity:check_implied_role")
+        roles.show_rule(self.db, role_id, implied_role_id)
+        resp.status = falcon.HTTP_204
+
+    def on_delete(self, req, resp, role_id, implied_role_id):
+        policy.authorize(req.context.auth, "identity:delete_implied_role")
+        roles.delete_rule(self.db, role_id, implied_role_id)
+        resp.status = falcon.HTTP_204
 
 
-class Grant:
-    def __init__(self, db, token_service):
+def _inference(req, prior, implied):
+    return {"prior_role": _role_ref(req, prior),
+            "implies": [_role_ref(req, role) for role in implied]}
+
+
+class ImpliedRoles:
+    """The rules of one prior role."""
+
+    def __init__(self, db):
         self.db = db
-        self.tokens = token_service
 
-    def on_head(self, req, resp, project_id, user_id, role_id):
-        policy.authorize(req.context.auth, "identity:check_grant")
-        roles.check_grant(self.db, project_id, user_id, role_id)
-        resp.status = falcon.HTTP_204
+    def on_get(self, req, resp, role_id):
+        policy.authorize(req.context.auth, "identity:list_implied_roles")
+        [(prior, implied)] = roles.list_rules(self.db, role_id)
+        resp.media = {"role_inference": _inference(req, prior, implied),
+                      "links": common.self_link(req, f"roles/{role_id}/implies")}
 
-    on_get = on_head
-
-    def on_put(self, req, resp, project_id, user_id, role_id):
-        policy.authorize(req.context.auth, "identity:create_grant")
-        roles.create_grant(self.db, project_id, user_id, role_id)
-        resp.status = falcon.HTTP_204
-
-    def on_delete(self, req, resp, project_id, user_id, role_id):
-        policy.authorize(req.context.auth, "identity:revoke_grant")
-        roles.revoke_grant(self.db, self.tokens, project_id, user_id, role_id)
-        resp.status = falcon.HTTP_204
+    on_head = on_get
 
 
-class RoleAssignments:
+class RoleInferences:
     def __init__(self, db):
         self.db = db
 
     def on_get(self, req, resp):
-        user_id = req.get_param("user.id")
-        policy.authorize(req.context.auth, "identity:list_role_assignments",
-                         {"user_id": user_id} if user_id else {})
-        if any(req.get_param(name) for name in UNSUPPORTED_FILTERS):
-            resp.media = common.collection(req, "role_assignments", [])
-            return
-        rows, names = roles.list_assignments(
-            self.db, user_id=user_id, project_id=req.get_param("scope.project.id"),
-            role_id=req.get_param("role.id"),
-            effective=common.query_flag(req, "effective"),
-            include_names=common.query_flag(req, "include_names"))
-        resp.media = common.collection(req, "role_assignments",
-                                       [self._view(req, row, names) for row in rows])
+        policy.authorize(req.context.auth, "identity:list_role_inference_rules")
+        resp.media = {"role_inferences": [_inference(req, prior, implied) for prior, implied
+                                          in roles.list_rules(self.db)],
+                      "links": common.self_link(req, "role_inferences")}
 
-    @staticmethod
-    def _view(req, row, names):
-        user_id, project_id, role_id = row
-        view = {"user": {"id": user_id}, "scope": {"project": {"id": project_id}},
-                "role": {"id": role_id},
-                "links": {"assignment": f"{common.identity_url(req)}/v3/projects/"
-                                        f"{project_id}/users/{user_id}/roles/{role_id}"}}
-        if names is not None:
-            view["user"].update(names.user(user_id))
-            view["scope"]["project"].update(names.project(project_id))
-            view["role"]["name"] = names.role(role_id)
-        return view
+    on_head = on_get

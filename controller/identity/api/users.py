@@ -14,9 +14,9 @@ MAX_PASSWORD = 4096
 
 
 def user_view(req, user):
-    view = {"id": user.id, "name": user.name, "domain_id": user.domain_id,
+    view = common.with_extra({"id": user.id, "name": user.name, "domain_id": user.domain_id,
             "enabled": user.enabled, "password_expires_at": None, "options": {},
-            "links": common.self_link(req, f"users/{user.id}")}
+            "links": common.self_link(req, f"users/{user.id}")}, user)
     for optional in ("default_project_id", "email", "description"):
         if getattr(user, optional) is not None:
             view[optional] = getattr(user, optional)
@@ -46,7 +46,8 @@ class Users:
     def on_post(self, req, resp):
         policy.authorize(req.context.auth, "identity:create_user")
         data = common.read_json(req, "user")
-        common.check_fields(data, FIELDS, ("name",), "user")
+        extra = common.extra_attributes(data, FIELDS, "user")
+        common.check_fields(data, FIELDS + tuple(extra), ("name",), "user")
         name = common.string(data, "name", "user")
         domain_id = data.get("domain_id") or models.DEFAULT_DOMAIN_ID
         user = users.create_user(
@@ -54,7 +55,7 @@ class Users:
             default_project_id=data.get("default_project_id"),
             enabled=common.boolean(data, "enabled", "user") if "enabled" in data else True,
             email=common.text(data, "email", "user", 255),
-            description=common.text(data, "description", "user"))
+            description=common.text(data, "description", "user"), extra=extra)
         resp.status = falcon.HTTP_201
         resp.media = {"user": user_view(req, user)}
 
@@ -72,9 +73,12 @@ class User:
     def on_patch(self, req, resp, user_id):
         policy.authorize(req.context.auth, "identity:update_user")
         data = common.read_json(req, "user")
-        common.check_fields(data, FIELDS, where="user")
+        extra = common.extra_attributes(data, FIELDS, "user", user_id)
+        common.check_fields(data, FIELDS + tuple(extra) + ("id",), where="user")
         changes = {key: data[key] for key in ("domain_id", "default_project_id")
                    if key in data}
+        if extra:
+            changes["extra"] = extra
         if "password" in data:
             changes["password"] = _password(data)
         if "name" in data:
@@ -94,14 +98,16 @@ class User:
 
 
 class UserPassword:
-    """A user changes their own password by giving the current one."""
+    """Anyone who knows a user's current password may change it, as in Keystone: the
+    original password authenticates the request, so it needs no token."""
+
+    public_methods = {"POST"}
 
     def __init__(self, db, token_service):
         self.db = db
         self.tokens = token_service
 
     def on_post(self, req, resp, user_id):
-        policy.authorize(req.context.auth, "identity:change_password", {"user_id": user_id})
         data = common.read_json(req, "user")
         common.check_fields(data, ("password", "original_password"),
                             ("password", "original_password"), "user")
