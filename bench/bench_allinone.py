@@ -37,6 +37,12 @@ def pocketstack(*args, **kwargs):
                           cwd=REPO, capture_output=True, text=True, check=True, **kwargs)
 
 
+def running_pid(layout):
+    """The pid of the all-in-one running in ``layout``, or None."""
+    record = running(layout)
+    return record.pid if record else None
+
+
 def rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
