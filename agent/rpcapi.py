@@ -10,6 +10,10 @@ brought the method):
 - 1.1: attach_volume, detach_volume
 - 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
   snapshot_instance, rebuild_instance
+- 1.3, 1.4: numbers held for the branches merged alongside this one (their methods
+  come with them)
+- 1.5: get_console_connect_info (where the proxy reaches a guest's VNC or serial
+  console)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -19,7 +23,8 @@ from conf import CONF
 from contract import rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.2"
+LATEST_VERSION = "1.5"
+CONSOLE_VERSION = "1.5"
 
 
 class AgentAPI:
@@ -28,6 +33,10 @@ class AgentAPI:
         ``[upgrade_levels] agent``, else the newest."""
         self.timeout = timeout
         self.version_cap = version_cap or CONF.upgrade_levels.agent or LATEST_VERSION
+
+    def can_send_version(self, version):
+        """Whether the cap lets ``version`` through (every agent serves it)."""
+        return self._client(None).can_send_version(version)
 
     def _client(self, host, timeout=None):
         return rpc.get_client(rpc.AGENT_TOPIC, BASE_VERSION, server=host,
@@ -96,3 +105,12 @@ class AgentAPI:
         ports."""
         self._client(host).prepare(version="1.2").cast(ctxt, "rebuild_instance",
                                                        instance_uuid=instance_uuid)
+
+    def get_console_connect_info(self, ctxt, host, instance_uuid, console_kind,
+                                 timeout=None):
+        """Where the server's ``console_kind`` ("vnc" or "serial") console listens on
+        its host: ``{"host", "port", "internal_access_path"}`` (a call). Raises
+        ``InstanceNotReady`` when the guest is not running."""
+        return self._client(host, timeout).prepare(version=CONSOLE_VERSION).call(
+            ctxt, "get_console_connect_info", instance_uuid=instance_uuid,
+            console_kind=console_kind)

@@ -37,3 +37,15 @@ class ServiceUnavailable(ComputeError):
     """Another service this request needs (image, network) did not answer."""
 
     code = 503
+
+
+class ConsoleTypeUnavailable(ComputeError):
+    """The console asked for is not offered (its kind is disabled, or unknown)."""
+
+    code = 400
+
+
+class InstanceNotReady(ComputeError):
+    """The server's guest is not running, so it has no console to open (Nova's 409)."""
+
+    code = 409

@@ -40,6 +40,8 @@ FLAVORS = (
     ("m1.small", 2048, 1, 20),
 )
 PRIVATE_CIDR = "10.0.0.0/24"
+# The console proxy listens next to the APIs: 6080 beside 5000, as in DevStack.
+CONSOLE_PROXY_PORT_OFFSET = 1080
 
 
 class UpError(Exception):
@@ -138,6 +140,7 @@ def write_config(layout, args, passwords):
     os.makedirs(layout.config_dir, exist_ok=True)
     virt_type = args.virt_type if args.virt_type != "auto" else probe_virt_type()
     state_path = args.state_path or DEFAULT_STATE_PATH
+    public = f"http://{args.public_host or _public_host(args.bind_host)}"
     text = f"""\
 # pocketstack all-in-one, written by `pocketstack up`. Every option is documented in
 # `pocketstack config-sample`. Edit, then `pocketstack down && pocketstack up`.
@@ -164,6 +167,16 @@ virt_type = {virt_type}
 
 [l3]
 enabled = true
+
+[console_proxy]
+host = {args.bind_host}
+port = {args.port + CONSOLE_PROXY_PORT_OFFSET}
+
+[vnc]
+novncproxy_base_url = {public}:{args.port + CONSOLE_PROXY_PORT_OFFSET}/vnc_lite.html
+
+[serial_console]
+base_url = {public.replace("http", "ws", 1)}:{args.port + CONSOLE_PROXY_PORT_OFFSET}/
 """
     _write_private(layout.config_file, text)
     return True
