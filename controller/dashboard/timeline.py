@@ -5,6 +5,8 @@ import datetime
 from controller.cmd import trace
 
 ROW_HEIGHT, LABEL_WIDTH, CHART_WIDTH = 26, 380, 460
+# an event's result → how its bar is drawn
+STATES = {"Success": "ok", "running": "running", None: "running"}
 
 
 def _time(value):
@@ -39,5 +41,5 @@ def bars(server, action):
         shaped.append(dict(row, y=ROW_HEIGHT * (i + 1), x=round(x, 1),
                            width=round(width, 1), label=trace._ms(row["duration"]),
                            at=trace._ms(row["offset"]),
-                           ok=row["result"] == "Success"))
+                           state=STATES.get(row["result"], "failed")))
     return shaped, trace._ms(total), ROW_HEIGHT * (len(table) + 1) + 10
