@@ -115,6 +115,9 @@ class Base:
         return session, form
 
     def page(self, req, resp, template, session, **values):
+        """A whole page (with the project switcher), or for htmx just the fragment."""
+        if is_htmx(req):
+            return render(resp, template, session=session, csrf=session.csrf, **values)
         try:
             projects = self.identity.projects(session.token)
         except ClientError:
