@@ -46,8 +46,8 @@ PACKAGES=(
     mtools syslinux syslinux-common dosfstools fdisk cpio busybox-static zstd xz-utils
     # reaching guests over SSH
     openssh-client
-    # the console proxy serves noVNC; the dashboard's serial console is xterm.js
-    novnc libjs-xterm
+    # the console proxy serves noVNC; the dashboard's serial console is term.js
+    novnc libjs-term.js
 )
 MULTI_HOST_PACKAGES=(
     # message queue and database of a multi-process deployment

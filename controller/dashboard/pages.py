@@ -21,13 +21,13 @@ TEMPLATES = jinja2.Environment(
     autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 # name → file served under /dashboard/static: htmx from the PyPI wheel that ships it,
-# xterm.js from Debian's libjs-xterm, our own script and style.
-XTERM_DIR = "/usr/share/javascript/xterm"
+# term.js (the terminal Horizon's serial console used) from Debian's libjs-term.js, our
+# own script and style. (Debian 12's libjs-xterm ships a CommonJS stub no browser runs.)
+TERM_JS = "/usr/share/javascript/term.js/term.js"
 STATIC = {
     "htmx.min.js": lambda: importlib.resources.files("js_lib_htmx").joinpath(
         "static/htmx/htmx.min.js"),
-    "xterm.js": lambda: os.path.join(XTERM_DIR, "xterm.js"),
-    "xterm.css": lambda: os.path.join(XTERM_DIR, "xterm.css"),
+    "term.js": lambda: TERM_JS,
     "dashboard.js": lambda: importlib.resources.files("controller.dashboard").joinpath(
         "static/dashboard.js"),
     "dashboard.css": lambda: importlib.resources.files("controller.dashboard").joinpath(

@@ -124,7 +124,7 @@ def test_every_page_renders(admin):
         assert page.status_code == 200, (path, page.text[:500])
         assert "pocketstack" in page.text
     assert admin.get("/static/htmx.min.js").status_code == 200
-    assert admin.get("/static/xterm.js").status_code == 200
+    assert admin.get("/static/term.js").status_code == 200
     assert admin.get("/nothing-here").status_code == 404
 
 

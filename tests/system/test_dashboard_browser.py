@@ -2,27 +2,24 @@
 driven by Selenium) against a cloud that boots real guests: sign in, create a server
 from the form, watch it become ACTIVE, its serial console shows the login banner, its
 VNC console draws the screen, its build timeline shows, delete it; another project's
-member sees none of it. Screenshots of each page go to ``ARTIFACTS``."""
+member sees none of it. Screenshots of each page go to ``tests.lib.browser.ARTIFACTS``."""
 import os
 import shutil
 import time
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 
+from tests.lib import browser as web
 from tests.lib.cloud import ADMIN_PASSWORD
 from tests.system.test_compute_libvirt import BOOT_TIMEOUT, libvirt_cloud
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-ARTIFACTS = os.environ.get("POCKETSTACK_TEST_ARTIFACTS",
-                           "/var/tmp/pocketstack-test-artifacts") + "/dashboard"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 DEMO_PASSWORD = "demo-secret"
+SHOTS = "dashboard"
 
 
 @pytest.fixture(scope="module")
@@ -34,46 +31,24 @@ def cloud(libvirt_conn, tiny_image):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.fail("chromium and chromium-driver are missing: run tools/install.sh --test")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1280,1100", "--disable-gpu"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(CHROMEDRIVER))
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    try:
+    with web.chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def shot(driver, name, element=None):
-    path = os.path.join(ARTIFACTS, name + ".png")
-    (element or driver).screenshot(path) if element else driver.save_screenshot(path)
-    return path
+    return web.shot(driver, SHOTS, name, element)
 
 
 def wait(driver, timeout=30):
-    return WebDriverWait(driver, timeout, poll_frequency=0.5)
+    return web.wait(driver, timeout)
 
 
 def no_script_errors(driver):
-    errors = [entry["message"] for entry in driver.get_log("browser")
-              if entry["level"] == "SEVERE" and "favicon" not in entry["message"]]
-    assert errors == []
+    assert web.script_errors(driver) == []
 
 
 def sign_in(driver, cloud, user, password):
-    driver.delete_all_cookies()
-    driver.get(cloud.url + "/dashboard/login")
-    driver.find_element(By.ID, "username").send_keys(user)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "sign-in").click()
-    wait(driver).until(EC.presence_of_element_located((By.ID, "servers")))
+    web.sign_in(driver, cloud.url, user, password)
 
 
 def test_a_server_from_sign_in_to_deletion(cloud, browser):
@@ -169,6 +144,6 @@ def teardown_module():
     target = os.environ.get("POCKETSTACK_DOCS_SCREENSHOTS")
     if target:
         for name in ("07-servers", "03-timeline"):
-            source = os.path.join(ARTIFACTS, name + ".png")
+            source = os.path.join(web.ARTIFACTS, SHOTS, name + ".png")
             if os.path.exists(source):
                 shutil.copy(source, os.path.join(target, f"dashboard-{name[3:]}.png"))

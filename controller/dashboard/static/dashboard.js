@@ -1,5 +1,5 @@
-// The dashboard's only script of its own: a serial console in the page, xterm.js
-// (Debian's libjs-xterm) on the console proxy's WebSocket. Everything else is htmx.
+// The dashboard's only script of its own: a serial console in the page, term.js
+// (Debian's libjs-term.js) on the console proxy's WebSocket. Everything else is htmx.
 "use strict";
 
 function attachSerialConsole(element) {
@@ -7,7 +7,7 @@ function attachSerialConsole(element) {
     return;
   }
   element.dataset.attached = "yes";
-  const term = new Terminal({convertEol: false, rows: 24, cols: 80});
+  const term = new Terminal({cols: 100, rows: 24, useStyle: true, screenKeys: true});
   term.open(element);
   const socket = new WebSocket(element.dataset.url, ["binary"]);
   socket.binaryType = "arraybuffer";
@@ -28,11 +28,7 @@ function attachSerialConsole(element) {
       socket.send(encoder.encode(data));
     }
   };
-  if (typeof term.onData === "function") {
-    term.onData(send);
-  } else {
-    term.on("data", send);
-  }
+  term.on("data", send);
   element.sendLine = (line) => send(line + "\r");
   term.focus();
 }
