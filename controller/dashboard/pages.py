@@ -231,8 +231,14 @@ class ServerAction(Base):
 class ConsoleLog(Base):
     def on_get(self, req, resp, server_id):
         session = self.session(req)
-        render(resp, "console_log.html",
-               log=self.cloud(session).console_log(server_id))
+        try:
+            log = self.cloud(session).console_log(server_id)
+        except ClientError as exc:
+            if exc.status != 409:
+                raise
+            # Still building (or being deleted): no console yet, the next poll shows it.
+            log = None
+        render(resp, "console_log.html", log=log)
 
 
 class Console(Base):

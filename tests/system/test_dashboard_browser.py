@@ -69,8 +69,10 @@ def test_a_server_from_sign_in_to_deletion(cloud, browser):
     shot(driver, "02-server-active")
 
     # The build timeline, drawn from the create action's events.
-    timeline = wait(driver).until(EC.presence_of_element_located((By.ID, "timeline-svg")))
-    assert "scheduling" in timeline.text and "boot" in timeline.text
+    # It is redrawn every 5 s: the build's last steps come in as the agent reports them.
+    wait(driver, 60).until(lambda d: "boot: domain defined and started" in d.find_element(
+        By.ID, "timeline").text)
+    assert "scheduling: filter, weigh, claim" in driver.find_element(By.ID, "timeline").text
     shot(driver, "03-timeline", driver.find_element(By.ID, "timeline"))
 
     # The serial console: the banner the guest printed (its debug shell shows it again).
