@@ -46,7 +46,7 @@ def delete_image_on_error(function):
 
 
 class AgentManager(HostReconciliation):
-    target = messaging.Target(version="1.2")  # see agent.rpcapi
+    target = messaging.Target(version="1.5")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):
@@ -231,6 +231,15 @@ class AgentManager(HostReconciliation):
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         try:
             return self.driver.get_console_output(instance)
+        except virt_driver.InstanceNotOnHost as exc:
+            raise exception.InstanceNotFound(str(exc)) from exc
+
+    def get_console_connect_info(self, ctxt, instance_uuid, console_kind):
+        """Where the guest's ``console_kind`` console listens (1.5): the API turns it
+        into a one-time token for the console proxy."""
+        instance = self.conductor.instance_get(ctxt, instance_uuid)
+        try:
+            return self.driver.get_console_connect_info(instance, console_kind)
         except virt_driver.InstanceNotOnHost as exc:
             raise exception.InstanceNotFound(str(exc)) from exc
 

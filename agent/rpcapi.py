@@ -10,6 +10,10 @@ brought the method):
 - 1.1: attach_volume, detach_volume
 - 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
   snapshot_instance, rebuild_instance
+- 1.3, 1.4: numbers held for the branches merged alongside this one (their methods
+  come with them)
+- 1.5: get_console_connect_info (where the proxy reaches a guest's VNC or serial
+  console)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -21,7 +25,7 @@ from conf import CONF
 from contract import exception, rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.2"
+LATEST_VERSION = "1.5"
 
 # method → the version that brought it (the list above, as the methods send it).
 METHOD_VERSIONS = {
@@ -30,6 +34,7 @@ METHOD_VERSIONS = {
     "attach_volume": "1.1", "detach_volume": "1.1",
     "pause_instance": "1.2", "unpause_instance": "1.2", "suspend_instance": "1.2",
     "resume_instance": "1.2", "snapshot_instance": "1.2", "rebuild_instance": "1.2",
+    "get_console_connect_info": "1.5",
 }
 
 
@@ -121,3 +126,13 @@ class AgentAPI:
         ports."""
         self._for(host, "rebuild_instance").cast(
             ctxt, "rebuild_instance", instance_uuid=instance_uuid)
+
+    def get_console_connect_info(self, ctxt, host, instance_uuid, console_kind,
+                                 timeout=None):
+        """Where the server's ``console_kind`` ("vnc" or "serial") console listens on
+        its host: ``{"host", "port", "internal_access_path"}`` (a call). Raises
+        ``InstanceNotReady`` when the guest is not running."""
+        return self._client(host, timeout).prepare(
+            version=METHOD_VERSIONS["get_console_connect_info"]).call(
+            ctxt, "get_console_connect_info", instance_uuid=instance_uuid,
+            console_kind=console_kind)

@@ -7,26 +7,28 @@ configuration. ``pocketstack config-sample`` lists every group of the table.
 """
 from oslo_config import cfg
 
-from conf import (agent, api, compute, database, default, fake_driver, identity, image,
-                  l3, libvirt, network, quota, scheduler, service_credentials,
-                  upgrade_levels, volume)
+from conf import (agent, api, compute, console_proxy, consoleauth, database, default,
+                  fake_driver, identity, image, l3, libvirt, network, quota, scheduler,
+                  serial_console, service_credentials, upgrade_levels, vnc, volume)
 
 CONF = cfg.CONF
 
 _MODULES = {module.GROUP: module for module in (
     default, database, api, identity, image, compute, quota, scheduler, network, volume,
-    agent, fake_driver, service_credentials, libvirt, upgrade_levels, l3)}
+    agent, fake_driver, service_credentials, libvirt, upgrade_levels, l3, vnc,
+    serial_console, consoleauth, console_proxy)}
 
 _CONTROLLER_BASE = ("DEFAULT", "database", "api", "upgrade_levels")
 
 # Service (a controller role, the agent, or the operator's commands) → groups it reads.
 SERVICE_GROUPS = {
     "api": _CONTROLLER_BASE + ("identity", "image", "compute", "quota", "scheduler",
-                               "network", "volume"),
+                               "network", "volume", "vnc", "serial_console", "consoleauth"),
     "conductor": _CONTROLLER_BASE + ("compute", "quota", "scheduler", "network"),
     "scheduler": _CONTROLLER_BASE + ("compute", "scheduler"),
     "agent": ("DEFAULT", "api", "upgrade_levels", "compute", "network", "agent", "fake_driver",
-              "service_credentials", "libvirt", "l3"),
+              "service_credentials", "libvirt", "l3", "vnc", "serial_console"),
+    "console_proxy": _CONTROLLER_BASE + ("console_proxy",),
     "manage": _CONTROLLER_BASE + ("identity", "service_credentials"),
 }
 

@@ -44,3 +44,15 @@ class AgentTooOld(ComputeError):
     Nova's ``MultiattachSupportNotYetAvailable`` while computes are too old)."""
 
     code = 409
+
+
+class ConsoleTypeUnavailable(ComputeError):
+    """The console asked for is not offered (its kind is disabled, or unknown)."""
+
+    code = 400
+
+
+class InstanceNotReady(ComputeError):
+    """The server's guest is not running, so it has no console to open (Nova's 409)."""
+
+    code = 409

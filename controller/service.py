@@ -1,5 +1,5 @@
-"""Runs the controller's services in this process: the HTTP APIs, the conductor and the
-scheduler, each optional, so one host can run all of them or each can run alone."""
+"""Runs the controller's services in this process: the HTTP APIs, the conductor, the
+scheduler and the console proxy, each optional, so one host can run all of them or each can run alone."""
 import importlib
 import logging
 import os
@@ -13,7 +13,7 @@ from controller.db.engine import Database, default_url
 
 LOG = logging.getLogger(__name__)
 
-ROLES = ("api", "conductor", "scheduler")
+ROLES = ("api", "conductor", "scheduler", "console_proxy")
 
 # role → (topic, "module:ManagerClass"); a manager takes the Runtime and may define
 # start() and stop() for periodic work.
@@ -39,6 +39,7 @@ class ControllerService:
         self.db = Database(conf.database.connection or default_url(conf))
         self.runtime = api_app.Runtime(conf=conf, db=self.db)
         self.http = None
+        self.console_proxy = None
         self.managers = []
         self.rpc_servers = []
         self.stopped = threading.Event()
@@ -66,10 +67,16 @@ class ControllerService:
             self.http = HttpServer(wsgi_app, self.conf.api.bind_host,
                                    self.conf.api.bind_port, self.conf.api.threads)
             self.http.start()
+        if "console_proxy" in self.roles:
+            from controller.consoleproxy.proxy import ConsoleProxy
+            self.console_proxy = ConsoleProxy(self.conf, self.db)
+            self.console_proxy.start()
 
     def stop(self):
         if self.http is not None:
             self.http.stop()
+        if self.console_proxy is not None:
+            self.console_proxy.stop()
         for manager in self.managers:
             if hasattr(manager, "stop"):
                 manager.stop()

@@ -46,6 +46,8 @@ PACKAGES=(
     mtools syslinux syslinux-common dosfstools fdisk cpio busybox-static zstd xz-utils
     # reaching guests over SSH
     openssh-client
+    # the console proxy serves noVNC; the dashboard's serial console is term.js
+    novnc libjs-term.js
 )
 MULTI_HOST_PACKAGES=(
     # message queue and database of a multi-process deployment
@@ -54,7 +56,10 @@ MULTI_HOST_PACKAGES=(
     # Ansible's modules import
     openssh-server sudo python3-apt python3-psycopg2 python3-requests
 )
+# the dashboard's browser tests: headless Chromium driven by Selenium
+TEST_PACKAGES=(chromium chromium-driver)
 [ "$MULTI_HOST" = 1 ] && PACKAGES+=("${MULTI_HOST_PACKAGES[@]}")
+[ "$TEST" = 1 ] && PACKAGES+=("${TEST_PACKAGES[@]}")
 
 # Debian's own Python, the one python3-venv and libvirt-dev are installed for (not
 # whatever python3 comes first on PATH, such as a pyenv shim).

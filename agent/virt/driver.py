@@ -129,6 +129,14 @@ class ComputeDriver(abc.ABC):
         """The guest's serial console log so far, as text."""
 
     @abc.abstractmethod
+    def get_console_connect_info(self, instance, console_kind):
+        """Where the running guest's ``console_kind`` console ("vnc": its VNC server,
+        "serial": its first serial port, raw TCP) listens on this host's management
+        address: ``{"host", "port", "internal_access_path"}``. Raises
+        ``contract.exception.InstanceNotReady`` when the guest is not running,
+        ``ConsoleTypeUnavailable`` when it has no such console."""
+
+    @abc.abstractmethod
     def register_event_listener(self, callback):
         """Call ``callback(LifecycleEvent)`` whenever a guest changes state on its own."""
 

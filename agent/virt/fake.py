@@ -7,14 +7,20 @@ makes spawn fail on those hosts, which is how reschedules are tested; a flavor e
 ``fake:fail_attach`` ("true") makes every volume attach of its servers fail, and
 ``fake:fail_snapshot`` ("true") every snapshot of them. A snapshot uploads a small raw
 disk naming its guest.
+
+A guest's console, once asked for, is a real TCP listener on loopback: its serial port
+sends the console log and echoes what it gets; its VNC server greets with the RFB
+protocol version, as a real one does, so the console proxy can be tested end to end.
 """
 import os
+import socket
 import string
 import tempfile
 import threading
 import time
 
 from agent.virt import driver, power_state
+from contract import exception
 
 FAIL_ON_HOST = "fake:fail_on_host"
 FAIL_ATTACH = "fake:fail_attach"
@@ -83,7 +89,9 @@ class FakeDriver(driver.ComputeDriver):
 
     def destroy(self, context, instance, network_info, block_device_info=None):
         with self._lock:
-            self._guests.pop(instance["uuid"], None)
+            guest = self._guests.pop(instance["uuid"], None)
+        for listener in (guest or {}).get("listeners", {}).values():
+            listener.close()
 
     def power_off(self, instance, timeout=0):
         with self._lock:
@@ -150,6 +158,20 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             return "\n".join(self._guest(instance)["console"]) + "\n"
 
+    def get_console_connect_info(self, instance, console_kind):
+        with self._lock:
+            guest = self._guest(instance)
+            if guest["power_state"] != power_state.RUNNING:
+                raise exception.InstanceNotReady(f"Instance {instance['uuid']} is not "
+                                                 f"ready")
+            listeners = guest.setdefault("listeners", {})
+            if console_kind not in listeners:
+                greeting = (b"RFB 003.008\n" if console_kind == "vnc" else
+                            ("\r\n".join(guest["console"]) + "\r\n").encode())
+                listeners[console_kind] = _ConsoleListener(greeting)
+            port = listeners[console_kind].port
+        return {"host": "127.0.0.1", "port": port, "internal_access_path": None}
+
     def register_event_listener(self, callback):
         self._listeners.append(callback)
 
@@ -186,3 +208,39 @@ class FakeDriver(driver.ComputeDriver):
             self._guests[instance_uuid]["power_state"] = power_state.SHUTDOWN
         for callback in self._listeners:
             callback(driver.LifecycleEvent(instance_uuid, power_state.SHUTDOWN))
+
+
+class _ConsoleListener:
+    """A fake guest's console port on loopback: each connection gets ``greeting``,
+    then an echo of what it sends."""
+
+    def __init__(self, greeting):
+        self.greeting = greeting
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            try:
+                conn.sendall(self.greeting)
+                while data := conn.recv(4096):
+                    conn.sendall(data)
+            except OSError:
+                pass
+
+    def close(self):
+        # shutdown() wakes the thread blocked in accept(); close() alone would not.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()

@@ -80,10 +80,16 @@ class PrefixDispatcher:
         return [body]
 
 
+# Web pages on the same port, not in the catalog: path prefix → package with create_app.
+PAGES = (("/dashboard", "controller.dashboard"),)
+
+
 def create_wsgi_app(runtime):
     apps = {}
     for prefix, package, _service_type in SERVICES:
         module = importlib.import_module(f"controller.{package}.api")
         apps[prefix] = module.create_app(runtime)
+    for prefix, package in PAGES:
+        apps[prefix] = importlib.import_module(package).create_app(runtime)
     runtime.wsgi_app = PrefixDispatcher(apps)
     return runtime.wsgi_app

@@ -14,6 +14,8 @@ from controller.cmd import process_lock
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(controller.__file__)))
 DEFAULT_CONFIG_DIR = "/etc/pocketstack"
 DEFAULT_STATE_PATH = "/var/lib/pocketstack"
+# The console proxy listens next to the APIs: 6080 beside 5000, as in DevStack.
+CONSOLE_PROXY_PORT_OFFSET = 1080
 IMAGE_NAME = "pocketstack-tiny"
 IMAGE_FILE = os.path.join(REPO, "images", "build", "pocketstack-tiny.qcow2")
 
@@ -112,6 +114,7 @@ def write_config(layout, args, passwords):
     os.makedirs(layout.config_dir, exist_ok=True)
     virt_type = args.virt_type if args.virt_type != "auto" else probe_virt_type()
     state_path = args.state_path or DEFAULT_STATE_PATH
+    public = f"http://{args.public_host or _public_host(args.bind_host)}"
     text = f"""\
 # pocketstack all-in-one, written by `pocketstack up`. Every option is documented in
 # `pocketstack config-sample`. Edit, then `pocketstack down && pocketstack up`.
@@ -138,6 +141,16 @@ virt_type = {virt_type}
 
 [l3]
 enabled = true
+
+[console_proxy]
+host = {args.bind_host}
+port = {args.port + CONSOLE_PROXY_PORT_OFFSET}
+
+[vnc]
+novncproxy_base_url = {public}:{args.port + CONSOLE_PROXY_PORT_OFFSET}/vnc_lite.html
+
+[serial_console]
+base_url = {public.replace("http", "ws", 1)}:{args.port + CONSOLE_PROXY_PORT_OFFSET}/
 """
     _write_private(layout.config_file, text)
     return True

@@ -1,6 +1,7 @@
 """``pocketstack-controller``: the controller's services in one process.
 
-``--roles api,conductor,scheduler`` picks which to run (default: all three);
+``--roles api,conductor,scheduler,console_proxy`` picks which to run (default: all of
+them; a multi-host deployment runs the console proxy as a process of its own);
 ``--with-agent`` adds a compute agent in the same process (the all-in-one, which may then
 use the in-process ``fake://`` transport).
 """
@@ -16,7 +17,8 @@ from controller.cmd import process_lock
 
 CLI_OPTS = [
     cfg.ListOpt("roles", default=list(service.ROLES),
-                help="Controller services to run here: api, conductor, scheduler."),
+                help="Controller services to run here: api, conductor, scheduler, "
+                     "console_proxy."),
     cfg.BoolOpt("with-agent", default=False,
                 help="Also run a compute agent in this process (all-in-one)."),
     cfg.StrOpt("lock-file",

@@ -2,7 +2,7 @@
 through the conductor, faults, deletion, and the dict an instance travels as."""
 import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from contract import exception
 from controller.compute import models, states
@@ -91,6 +91,8 @@ def mark_deleted(session, instance):
         models.ServerGroupMember.instance_uuid == instance.uuid)).first()
     if membership is not None:
         session.delete(membership)
+    session.execute(delete(models.ConsoleAuthToken).where(
+        models.ConsoleAuthToken.instance_uuid == instance.uuid))
 
 
 def on_host(session, host):

@@ -277,3 +277,21 @@ class AggregateMetadata(Base):
         Integer, ForeignKey("aggregates.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(255), index=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class ConsoleAuthToken(Base):
+    """A remote console's one-time token (Nova's ``console_auth_tokens``): only its
+    SHA-256 is kept; it opens the console of one server at ``host``:``port`` once,
+    before ``expires``."""
+
+    __tablename__ = "console_auth_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    console_type: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    internal_access_path: Mapped[str | None] = mapped_column(String(255))
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    expires: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)

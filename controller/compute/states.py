@@ -102,6 +102,10 @@ ACTIONS = {
     "update_metadata": Rule(
         ANY, AllBut({DELETING}), guards=(LOCK, STATE),
         refusal="Cannot change the metadata of instance {uuid} while it is being deleted"),
+    # Nova's check_instance_host and reject_instance_state(DELETING) of get_*_console.
+    "get_remote_console": Rule(
+        ANY, AllBut({DELETING}), guards=(HOST, STATE),
+        refusal="Instance {uuid} is not ready"),
     "get_console_output": Rule(
         {ACTIVE, STOPPED}, ANY, guards=(STATE, HOST),
         refusal="Cannot get the console of instance {uuid} while it is in vm_state "

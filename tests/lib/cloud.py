@@ -44,6 +44,7 @@ class Cloud:
     def __init__(self, workdir, conf=None, roles=None, with_agent=True):
         self.workdir = str(workdir)
         self.port = free_port()
+        self.console_port = free_port()
         self.roles = roles
         self.with_agent = with_agent
         self.sections = {
@@ -53,6 +54,11 @@ class Cloud:
                         "debug": "true",
                         "log_file": os.path.join(self.workdir, "controller.log")},
             "api": {"bind_host": "127.0.0.1", "bind_port": str(self.port)},
+            # The console proxy of this cloud alone, on loopback.
+            "console_proxy": {"host": "127.0.0.1", "port": str(self.console_port)},
+            "vnc": {"novncproxy_base_url":
+                    f"http://127.0.0.1:{self.console_port}/vnc_lite.html"},
+            "serial_console": {"base_url": f"ws://127.0.0.1:{self.console_port}/"},
             # The agent's service user; bootstrap creates it with this password.
             "service_credentials": {"username": "pocketstack-agent",
                                     "password": SERVICE_PASSWORD},

@@ -148,7 +148,7 @@ def unregistered_reads(packages, services, exclude=()):
     return missing
 
 
-CONTROLLER_SERVICES = ("api", "conductor", "scheduler", "manage")
+CONTROLLER_SERVICES = ("api", "conductor", "scheduler", "console_proxy", "manage")
 
 
 @pytest.mark.parametrize("packages, services", [

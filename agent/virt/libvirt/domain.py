@@ -73,7 +73,7 @@ def _sub(parent, tag, text=None, **attrs):
 
 
 def build_domain_xml(*, instance, host, virt_type, arch, disks, network_info,
-                     console_log, image_properties, disk_cache="none"):
+                     console_log, image_properties, disk_cache="none", consoles=None):
     """The domain XML (a string) for ``instance`` (the conductor's instance dict) on
     agent ``host``.
 
@@ -129,18 +129,38 @@ def build_domain_xml(*, instance, host, virt_type, arch, disks, network_info,
         _sub(interface, "model", type=vif_model)
         if vif["network"].get("mtu"):
             _sub(interface, "mtu", size=vif["network"]["mtu"])
-    # A pty for `virsh console`, logged by virtlogd to the file the API reads.
-    serial = _sub(devices, "serial", type="pty")
-    _sub(serial, "log", file=console_log, append="on")
-    _sub(serial, "target", port="0")
-    console = _sub(devices, "console", type="pty")
-    _sub(console, "target", type="serial", port="0")
+    _add_consoles(devices, console_log, consoles)
     rng = _sub(devices, "rng", model="virtio")
     _sub(rng, "backend", "/dev/urandom", model="random")
     _sub(devices, "memballoon", model="virtio")
     _sub(devices, "controller", type="usb", model="none")
 
     return ET.tostring(domain, encoding="unicode")
+
+
+def _add_consoles(devices, console_log, consoles):
+    """The serial port, logged by virtlogd to the file the API reads: raw TCP on the
+    management address when the console proxy is to reach it, else a pty (``virsh
+    console``); and VNC graphics on the management address (autoport)."""
+    if consoles is not None and consoles.serial_port is not None:
+        for tag, extra in (("serial", {}), ("console", {"type": "serial"})):
+            chardev = _sub(devices, tag, type="tcp")
+            _sub(chardev, "source", mode="bind", host=consoles.serial_host,
+                 service=consoles.serial_port)
+            _sub(chardev, "protocol", type="raw")
+            if tag == "serial":
+                _sub(chardev, "log", file=console_log, append="on")
+            _sub(chardev, "target", port="0", **extra)
+    else:
+        serial = _sub(devices, "serial", type="pty")
+        _sub(serial, "log", file=console_log, append="on")
+        _sub(serial, "target", port="0")
+        console = _sub(devices, "console", type="pty")
+        _sub(console, "target", type="serial", port="0")
+    if consoles is not None and consoles.vnc_listen:
+        graphics = _sub(devices, "graphics", type="vnc", autoport="yes",
+                        listen=consoles.vnc_listen)
+        _sub(graphics, "listen", type="address", address=consoles.vnc_listen)
 
 
 def _add_disks(devices, disks, bus, cache):

@@ -17,10 +17,11 @@ from agent.image.cache import ImageCache
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
-from agent.virt.libvirt import events, host_checks, power, snapshot
+from agent.virt.libvirt import consoles, events, host_checks, power, snapshot
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
 from contract.clients.image import ImageClient, ImageError, image_endpoint
+from contract.exception import ComputeError, InstanceNotReady
 
 LOG = logging.getLogger(__name__)
 
@@ -193,22 +194,40 @@ class LibvirtDriver(driver.ComputeDriver):
                 if config_drive_meta is not None:
                     disks.append(self._build_config_drive(instance_dir, config_drive_meta))
                 disks += [disk_of_volume(bdm) for bdm in volumes if bdm is not root_volume]
-            xml = domain_xml.build_domain_xml(
-                instance=instance, host=self.host, virt_type=self.virt_type,
-                arch=self.arch, disks=disks, network_info=network_info,
-                console_log=os.path.join(instance_dir, CONSOLE_LOG),
-                image_properties=image_meta.get("properties"), disk_cache=self.disk_cache)
             with step("spawn"):
-                dom = self._connection().defineXML(xml)
+                conn = self._connection()
+                with consoles.PORT_LOCK:
+                    xml = domain_xml.build_domain_xml(
+                        instance=instance, host=self.host, virt_type=self.virt_type,
+                        arch=self.arch, disks=disks, network_info=network_info,
+                        console_log=os.path.join(instance_dir, CONSOLE_LOG),
+                        image_properties=image_meta.get("properties"),
+                        disk_cache=self.disk_cache,
+                        consoles=consoles.devices_for(
+                            self.conf, self._domain_xmls(conn)))
+                    dom = conn.defineXML(xml)
                 dom.create()
         except (ImageError, ephemeral.StorageError, domain_xml.InvalidImageProperty,
-                nbd.UnsupportedVolume, libvirt.libvirtError) as exc:
+                nbd.UnsupportedVolume, libvirt.libvirtError, ValueError,
+                ComputeError) as exc:
             self._remove_after_failure(uuid)
             raise driver.VirtError(str(exc)) from exc
         except BaseException:
             self._remove_after_failure(uuid)
             raise
         LOG.info("Started guest %s (%s)", dom.name(), self.virt_type)
+
+    @staticmethod
+    def _domain_xmls(conn):
+        """The XML of every domain on this libvirtd (one deleted meanwhile is left out)."""
+        xmls = []
+        for dom in conn.listAllDomains(0):
+            try:
+                xmls.append(dom.XMLDesc(0))
+            except libvirt.libvirtError as exc:
+                if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                    raise
+        return xmls
 
     def _remove_after_failure(self, uuid):
         try:
@@ -377,6 +396,12 @@ class LibvirtDriver(driver.ComputeDriver):
                 return f.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
+
+    def get_console_connect_info(self, instance, console_kind):
+        dom = self._domain(instance)
+        if not dom.isActive():
+            raise InstanceNotReady(f"Instance {instance['uuid']} is not ready")
+        return consoles.connect_info(self.conf, dom.XMLDesc(0), console_kind)
 
     # --- volumes ----------------------------------------------------------------------
 

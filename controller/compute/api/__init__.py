@@ -9,7 +9,7 @@ from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     floating_ips,
                                     hypervisors, instance_actions, keypairs, limits,
-                                    microversion, quota_sets, server_actions,
+                                    microversion, quota_sets, remote_consoles, server_actions,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
 from controller.compute.image import ImageAPI
@@ -57,6 +57,8 @@ def create_app(runtime):
         "/v2.1/servers/detail": servers.ServersDetail(svc),
         "/v2.1/servers/{server_id}": servers.Server(svc),
         "/v2.1/servers/{server_id}/action": server_actions.ServerAction(svc),
+        "/v2.1/servers/{server_id}/remote-consoles":
+            remote_consoles.RemoteConsolesResource(svc),
         "/v2.1/servers/{server_id}/metadata": server_metadata.Metadata(svc),
         "/v2.1/servers/{server_id}/metadata/{key}": server_metadata.MetadataItem(svc),
         "/v2.1/servers/{server_id}/os-instance-actions": instance_actions.Actions(svc),

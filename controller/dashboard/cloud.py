@@ -1,0 +1,131 @@
+"""The dashboard's view of the cloud: every call goes to the services' public APIs
+with the signed-in user's token, through the clients of ``contract.clients`` (in this
+very process when it serves those APIs), so the API's policy decides what a user sees.
+"""
+from contract.clients.base import ClientError
+from contract.clients.compute import ComputeClient
+from contract.clients.image import ImageClient
+from contract.clients.network import NetworkClient
+from contract.clients.volume import VolumeClient
+
+__all__ = ["Cloud", "ClientError"]
+
+
+def endpoints(catalog):
+    """{service type: public URL} of a token's catalog."""
+    found = {}
+    for entry in catalog or ():
+        for endpoint in entry.get("endpoints", ()):
+            if endpoint.get("interface") == "public":
+                found[entry["type"]] = endpoint["url"].rstrip("/")
+    return found
+
+
+class Cloud:
+    """One request's calls, as the user of ``token`` (scoped to a project)."""
+
+    def __init__(self, token, catalog, transport=None):
+        self.token = token
+        self.urls = endpoints(catalog)
+        self.compute = ComputeClient(self.urls["compute"], token, transport=transport)
+        self.transport = transport
+
+    def _client(self, service_type, factory):
+        client = factory(self.urls[service_type])
+        if self.transport is not None:
+            client.session.mount(client.endpoint + "/", self.transport)
+        return client
+
+    def _get(self, service_type, factory, path, key, **params):
+        client = self._client(service_type, factory)
+        return client.request("GET", path, token=self.token,
+                              params=params or None).json()[key]
+
+    def _delete(self, service_type, factory, path):
+        self._client(service_type, factory).request("DELETE", path, token=self.token)
+
+    # --- compute ------------------------------------------------------------------------
+
+    def servers(self):
+        return self.compute.get("/servers/detail")["servers"]
+
+    def server(self, server_id):
+        return self.compute.get(f"/servers/{server_id}")["server"]
+
+    def create_server(self, name, image_id, flavor_id, network_id=None, key_name=None,
+                      volume_size=None):
+        server = {"name": name, "flavorRef": flavor_id,
+                  "networks": [{"uuid": network_id}] if network_id else "none"}
+        if volume_size:
+            server["block_device_mapping_v2"] = [{
+                "boot_index": 0, "uuid": image_id, "source_type": "image",
+                "destination_type": "volume", "volume_size": int(volume_size),
+                "delete_on_termination": True}]
+        else:
+            server["imageRef"] = image_id
+        if key_name:
+            server["key_name"] = key_name
+        return self.compute.post("/servers", {"server": server})["server"]
+
+    def server_action(self, server_id, action):
+        body = {"reboot": {"type": "SOFT"}} if action == "reboot" else {action: None}
+        self.compute.post(f"/servers/{server_id}/action", body)
+
+    def delete_server(self, server_id):
+        self.compute.delete(f"/servers/{server_id}")
+
+    def console_log(self, server_id, length=200):
+        return self.compute.post(f"/servers/{server_id}/action",
+                                 {"os-getConsoleOutput": {"length": length}})["output"]
+
+    def console_url(self, server_id, protocol, console_type):
+        return self.compute.post(f"/servers/{server_id}/remote-consoles", {
+            "remote_console": {"protocol": protocol, "type": console_type}}
+        )["remote_console"]["url"]
+
+    def create_action(self, server_id):
+        """The server's create action with its events (None if it has none)."""
+        actions = self.compute.get(f"/servers/{server_id}/os-instance-actions")
+        for action in actions["instanceActions"]:
+            if action["action"] == "create":
+                return self.compute.get(f"/servers/{server_id}/os-instance-actions/"
+                                        f"{action['request_id']}")["instanceAction"]
+        return None
+
+    def flavors(self):
+        return self.compute.get("/flavors/detail")["flavors"]
+
+    def keypairs(self):
+        return [entry["keypair"] for entry in self.compute.get("/os-keypairs")["keypairs"]]
+
+    def hypervisors(self):
+        return self.compute.get("/os-hypervisors/detail")["hypervisors"]
+
+    def all_servers(self):
+        return self.compute.get("/servers/detail", all_tenants="1")["servers"]
+
+    # --- image, network, volume -------------------------------------------------------
+
+    def images(self):
+        return self._get("image", ImageClient, "/v2/images", "images")
+
+    def delete_image(self, image_id):
+        self._delete("image", ImageClient, f"/v2/images/{image_id}")
+
+    def _network(self, path, key):
+        return self._get("network", lambda url: NetworkClient(url, None), path, key)
+
+    def networks(self):
+        return self._network("/networks", "networks")
+
+    def subnets(self):
+        return self._network("/subnets", "subnets")
+
+    def security_groups(self):
+        return self._network("/security-groups", "security_groups")
+
+    def floating_ips(self):
+        return self._network("/floatingips", "floatingips")
+
+    def volumes(self):
+        return self._get("block-storage", VolumeClient, "/volumes/detail", "volumes")
