@@ -62,6 +62,12 @@ class Instance(TimestampMixin, Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     locked_by: Mapped[str | None] = mapped_column(String(16))
     locked_reason: Mapped[str | None] = mapped_column(Text)
+    # What the user says the server is reached at (Nova stores, never checks them).
+    access_ip_v4: Mapped[str | None] = mapped_column(String(39))
+    access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    # OS-DCF:diskConfig AUTO: the guest's root partition grows to the disk.
+    auto_disk_config: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
 
     metadata_items: Mapped[list["InstanceMetadata"]] = relationship(
         back_populates="instance", cascade="all, delete-orphan", lazy="selectin")

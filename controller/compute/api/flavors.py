@@ -23,7 +23,8 @@ CREATE = {
         "type": "object",
         "properties": {
             "name": common.NAME,
-            "id": {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
+            # Nova takes a number too, and keeps its text.
+            "id": {"type": ["string", "number", "null"], "minLength": 1, "maxLength": 255,
                    "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"},
             "ram": dict(common.POSITIVE_INT),
             "vcpus": dict(common.POSITIVE_INT),
@@ -75,6 +76,14 @@ def detail(req, flavor):
     return body
 
 
+def _flavor_id(requested):
+    """The id a new flavor gets: the one asked for, as text (a JSON number as Nova
+    writes it: ``str()``), else a new UUID."""
+    if requested is None or requested == "":
+        return str(uuid.uuid4())
+    return str(requested)
+
+
 class _FlavorList:
     def __init__(self, svc):
         self.svc = svc
@@ -120,7 +129,7 @@ class Flavors(_FlavorList):
                                     "properties are not allowed ('description' was "
                                     "unexpected)")
         flavor = flavors.create(
-            self.svc.db, spec.get("id") or str(uuid.uuid4()), spec["name"],
+            self.svc.db, _flavor_id(spec.get("id")), spec["name"],
             memory_mb=common.to_int(spec["ram"], "ram", 1),
             vcpus=common.to_int(spec["vcpus"], "vcpus", 1),
             root_gb=common.to_int(spec["disk"], "disk"),

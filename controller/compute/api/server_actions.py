@@ -5,7 +5,7 @@ import falcon
 
 from controller.api import errors
 from controller.compute import actions
-from controller.compute.operations import server_actions
+from controller.compute.operations import server_actions, servers
 from controller.compute.api import common, floating_ips, security_groups, server_views
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
@@ -31,6 +31,8 @@ ACTIONS = {
     "os-getConsoleOutput": {"type": "object",
                             "properties": {"length": _LENGTH},
                             "additionalProperties": False},
+    "forceDelete": _ANY,
+    "restore": _ANY,
     "createImage": {"type": "object",
                     "properties": {"name": common.NAME, "metadata": common.METADATA},
                     "required": ["name"], "additionalProperties": False},
@@ -95,6 +97,8 @@ class ServerAction:
         if name == "lock" and req.context.microversion >= (2, 73):
             schema = LOCK_2_73
         common.check(argument, schema, name)
+        if name == "rebuild":
+            common.check_access_ips(argument)
         ops = server_actions.ServerActions(self.svc)
         request_id = req.context.request_id
         if name == "os-getConsoleOutput":
@@ -124,7 +128,22 @@ class ServerAction:
             instance = ops.rebuild(auth, request_id, server_id, argument, common.authorizer(
                 auth, "os_compute_api:servers:rebuild",
                 then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
-            resp.media = {"server": server_views.detail(req, instance, auth)}
+            if req.context.microversion >= (2, 75):
+                view = server_views.detail(req, instance, auth)
+            else:
+                view = server_views.base(req, instance)
+            password = common.admin_password(argument, self.svc.conf)
+            if password is not None:
+                view["adminPass"] = password
+            resp.media = {"server": view}
+        elif name == "forceDelete":
+            servers.ServerOperations(self.svc).delete(
+                auth, request_id, server_id,
+                common.authorizer(auth, "os_compute_api:os-deferred-delete:force"),
+                action="force_delete")
+        elif name == "restore":
+            ops.restore(auth, request_id, server_id,
+                        common.authorizer(auth, "os_compute_api:os-deferred-delete:restore"))
         elif name == "lock":
             reason = argument.get("locked_reason") if schema is LOCK_2_73 and argument else None
             ops.lock(auth, request_id, server_id,

@@ -7,7 +7,7 @@ from contract import exception
 from controller import policy
 from controller.compute import (actions, block_devices, instances, models, quota,
                                 snapshots, states)
-from controller.compute.operations.servers import authorized, public_key_of
+from controller.compute.operations.servers import apply_changes, authorized, public_key_of
 
 # power action → the agent's method that carries it out
 AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
@@ -112,10 +112,7 @@ class ServerActions:
             instance.image_meta = image_meta
             instance.request_spec = dict(instance.request_spec, image={
                 "id": image_id, "properties": image_meta["properties"]})
-            if "name" in rebuild:
-                instance.name = rebuild["name"]
-            if "description" in rebuild:
-                instance.description = rebuild["description"]
+            apply_changes(instance, rebuild)
             if rebuild.get("key_name"):
                 instance.key_name, instance.key_data = rebuild["key_name"], key_data
             if metadata is not None:
@@ -125,6 +122,14 @@ class ServerActions:
                                              instance_uuid)
         with self.db.session() as session:
             return instances.get(session, instance_uuid)
+
+    def restore(self, auth, request_id, instance_uuid, authorize):
+        """Restore a soft-deleted server. Servers are deleted at once here (no
+        reclaim interval), so none is ever soft-deleted: the state rule refuses (409)
+        whatever server is named, as Nova does with reclaim_instance_interval 0."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            states.check_action("restore", instance, auth.is_admin)
 
     # --- locking --------------------------------------------------------------------------
 
