@@ -205,3 +205,44 @@ def test_images_proxy(api, old_api, compute_session, image_id):
     assert old_api.delete(f"/images/{missing}").status_code == 404
     assert old_api.delete(f"/images/{image_id}").status_code == 204
     assert old_api.get(f"/images/{image_id}").status_code == 404
+
+
+def test_private_flavor_access(cloud, compute_session, image_id):
+    cloud.add_member_project("guests", "guests-secret")
+    guest = {"user": "guests", "password": "guests-secret", "project": "guests"}
+    member = compute_session(user="guests", password="guests-secret", project="guests")
+    admin = compute_session(microversion="2.1")
+    created = cloud.openstack("flavor", "create", "--private", "--project", "guests",
+                              "--ram", "64", "--vcpus", "1", "--disk", "1", "--id", "9001",
+                              "shared-private")
+    assert created["os-flavor-access:is_public"] is False
+    shown = cloud.openstack("flavor", "show", "9001")
+    assert shown["access_project_ids"] == [member.project_id]
+    listed = {f["ID"] for f in cloud.openstack("flavor", "list", **guest)}
+    assert "9001" in listed
+    assert member.get("/flavors/9001").status_code == 200
+    booted = member.post("/servers", {"server": {"name": "on-private", "imageRef": image_id,
+                                                 "flavorRef": "9001", "networks": "none"}})
+    assert booted.status_code == 202, booted.text
+    access = admin.get("/flavors/9001/os-flavor-access").json()
+    assert access == {"flavor_access": [{"flavor_id": "9001",
+                                         "tenant_id": member.project_id}]}
+    again = admin.post("/flavors/9001/action", {"addTenantAccess": {"tenant":
+                                                                     member.project_id}})
+    assert again.status_code == 409 and "conflictingRequest" in again.json()
+    refused = member.post("/flavors/9001/action", {"addTenantAccess": {"tenant": "x"}})
+    assert refused.status_code == 403
+    cloud.openstack("flavor", "unset", "--project", "guests", "9001", parse=False)
+    assert member.get("/flavors/9001").status_code == 404
+    assert "9001" not in {f["id"] for f in member.get("/flavors").json()["flavors"]}
+    gone = admin.post("/flavors/9001/action", {"removeTenantAccess": {"tenant": "x"}})
+    assert gone.status_code == 404 and "itemNotFound" in gone.json()
+    bad = admin.post("/flavors/9001/action", {"addTenantAccess": {}})
+    assert bad.status_code == 400 and "badRequest" in bad.json()
+    public = admin.post("/flavors", {"flavor": {"name": "open", "ram": 64, "vcpus": 1,
+                                                "disk": 1}}).json()["flavor"]["id"]
+    assert admin.get(f"/flavors/{public}/os-flavor-access").status_code == 404
+    assert compute_session(microversion="2.7").post(
+        f"/flavors/{public}/action",
+        {"addTenantAccess": {"tenant": member.project_id}}).status_code == 409
+    member.delete(f"/servers/{booted.json()['server']['id']}")

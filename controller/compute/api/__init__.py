@@ -70,6 +70,8 @@ def create_app(runtime):
         "/v2.1/flavors/detail": flavors.FlavorsDetail(svc),
         "/v2.1/flavors/{flavor_id}": flavors.Flavor(svc),
         "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors.ExtraSpecs(svc),
+        "/v2.1/flavors/{flavor_id}/os-flavor-access": flavors.FlavorAccess(svc),
+        "/v2.1/flavors/{flavor_id}/action": flavors.FlavorAction(svc),
         "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}": flavors.ExtraSpec(svc),
         "/v2.1/images": images.Images(svc),
         "/v2.1/images/detail": images.ImagesDetail(svc),

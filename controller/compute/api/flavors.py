@@ -106,7 +106,8 @@ class _FlavorList:
         if sort_key not in flavors.SORT_KEYS:
             raise errors.BadRequest(f"Invalid sort_key {sort_key!r}")
         found = flavors.list_flavors(self.svc.db, visibility, min_ram, min_disk, sort_key,
-                                     descending=params.get("sort_dir") == "desc")
+                                     descending=params.get("sort_dir") == "desc",
+                                     project_id=None if auth.is_admin else auth.project_id)
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
         page = common.paginate(found, limit, marker, lambda f: f.id)
         body = {"flavors": [view(req, flavor) for flavor in page]}
@@ -211,3 +212,42 @@ class ExtraSpec:
         policy.authorize(auth, "os_compute_api:os-flavor-manage")
         flavors.delete_extra_spec(self.svc.db, auth, flavor_id, key)
         resp.status = falcon.HTTP_202
+
+
+_TENANT = {"type": "object", "properties": {"tenant": {"type": "string", "minLength": 1,
+                                                        "maxLength": 255}},
+           "required": ["tenant"], "additionalProperties": False}
+ACCESS_ACTIONS = {"type": "object",
+                  "properties": {"addTenantAccess": _TENANT, "removeTenantAccess": _TENANT},
+                  "minProperties": 1, "maxProperties": 1, "additionalProperties": False}
+
+
+class FlavorAccess:
+    """``/flavors/{id}/os-flavor-access``: the projects a private flavor is open to."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def on_get(self, req, resp, flavor_id):
+        auth = req.context.auth
+        policy.authorize(auth, "os_compute_api:os-flavor-access")
+        resp.media = {"flavor_access": flavors.list_access(self.svc.db, auth, flavor_id)}
+
+
+class FlavorAction:
+    """``/flavors/{id}/action``: addTenantAccess and removeTenantAccess."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def on_post(self, req, resp, flavor_id):
+        auth = req.context.auth
+        name, argument = next(iter(common.body(req, ACCESS_ACTIONS).items()))
+        if name == "addTenantAccess":
+            policy.authorize(auth, "os_compute_api:os-flavor-access:add_tenant_access")
+            found = flavors.add_access(self.svc.db, auth, flavor_id, argument["tenant"],
+                                       refuse_public=req.context.microversion >= (2, 7))
+        else:
+            policy.authorize(auth, "os_compute_api:os-flavor-access:remove_tenant_access")
+            found = flavors.remove_access(self.svc.db, auth, flavor_id, argument["tenant"])
+        resp.media = {"flavor_access": found}
