@@ -246,3 +246,30 @@ def test_private_flavor_access(cloud, compute_session, image_id):
         f"/flavors/{public}/action",
         {"addTenantAccess": {"tenant": member.project_id}}).status_code == 409
     member.delete(f"/servers/{booted.json()['server']['id']}")
+
+
+def test_x509_key_pairs(api, old_api):
+    generated = api.post("/os-keypairs", {"keypair": {"name": "cert", "type": "x509"}})
+    assert generated.status_code == 201, generated.text
+    pair = generated.json()["keypair"]
+    assert pair["type"] == "x509"
+    assert pair["public_key"].startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE KEY-----" in pair["private_key"]
+    assert len(pair["fingerprint"].split(":")) == 20     # SHA-1, as Nova
+    shown = api.get("/os-keypairs/cert").json()["keypair"]
+    assert (shown["type"], shown["fingerprint"]) == ("x509", pair["fingerprint"])
+    listed = {k["keypair"]["name"]: k["keypair"]["type"]
+              for k in api.get("/os-keypairs").json()["keypairs"]}
+    assert listed["cert"] == "x509"
+    imported = api.post("/os-keypairs", {"keypair": {
+        "name": "imported", "type": "x509", "public_key": pair["public_key"]}})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["keypair"]["fingerprint"] == pair["fingerprint"]
+    assert "private_key" not in imported.json()["keypair"]
+    bad = api.post("/os-keypairs", {"keypair": {"name": "bad", "type": "x509",
+                                                "public_key": "not a certificate"}})
+    assert bad.status_code == 400 and "X509 fingerprint" in bad.json()["badRequest"]["message"]
+    too_old = old_api.post("/os-keypairs", {"keypair": {"name": "old", "type": "ssh"}})
+    assert too_old.status_code == 400
+    for name in ("cert", "imported"):
+        assert api.delete(f"/os-keypairs/{name}").status_code == 204
