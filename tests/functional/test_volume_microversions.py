@@ -199,3 +199,16 @@ def test_lists_take_offset_and_an_empty_limit(cloud):
         assert [v["id"] for v in rest] == [listed[2]["id"]]
         assert caller.call("GET", collection + "?offset=-1").status_code == 400
     assert caller.call("GET", "/snapshots?limit=0").json() == {"snapshots": []}
+
+
+def test_volume_type_create_answers_without_qos_specs_id(admin, member):
+    created = admin.call("POST", "/types", {"volume_type": {
+        "name": "gold", "extra_specs": {"tier": "1"}}})
+    assert created.status_code == 200, created.text
+    body = created.json()["volume_type"]
+    assert set(body) == {"id", "name", "description", "is_public",
+                         "os-volume-type-access:is_public", "extra_specs"}
+    shown = admin.call("GET", f"/types/{body['id']}").json()["volume_type"]
+    assert shown["qos_specs_id"] is None and shown["extra_specs"] == {"tier": "1"}
+    assert member.call("POST", "/types", {"volume_type": {"name": "x"}}).status_code == 403
+    assert admin.call("DELETE", f"/types/{body['id']}").status_code == 202
