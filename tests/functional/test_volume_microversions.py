@@ -212,3 +212,35 @@ def test_volume_type_create_answers_without_qos_specs_id(admin, member):
     assert shown["qos_specs_id"] is None and shown["extra_specs"] == {"tier": "1"}
     assert member.call("POST", "/types", {"volume_type": {"name": "x"}}).status_code == 403
     assert admin.call("DELETE", f"/types/{body['id']}").status_code == 202
+
+
+def test_force_delete_from_any_status_but_attached(cloud, admin):
+    cloud.add_member_project("forcing-member", MEMBER_PASSWORD)
+    member = Caller(cloud, "forcing-member", MEMBER_PASSWORD, "forcing-member")
+    volume = member.available_volume(name="stuck")
+    path = f"/volumes/{volume['id']}/action"
+    bootable = member.call("POST", path, {"os-set_bootable": {"bootable": True}})
+    assert bootable.status_code == 200, bootable.text
+    assert member.call("POST", path, {"os-force_delete": {}}).status_code == 403
+    for status in ("maintenance", "attaching", "creating"):
+        assert admin.call("POST", path, {"os-reset_status": {"status": status}}
+                          ).status_code == 202
+    refused = member.call("DELETE", f"/volumes/{volume['id']}")
+    assert refused.status_code == 400
+    snapshot_volume = member.available_volume(name="with-snapshot")
+    snapshot = member.call("POST", "/snapshots", {"snapshot": {
+        "volume_id": snapshot_volume["id"]}}).json()["snapshot"]
+    deadline = time.monotonic() + 30
+    while member.call("GET", f"/snapshots/{snapshot['id']}").json()["snapshot"][
+            "status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    snap_path = f"/snapshots/{snapshot['id']}/action"
+    assert admin.call("POST", snap_path, {"os-reset_status": {"status": "creating"}}
+                      ).status_code == 202
+    assert admin.call("POST", snap_path, {"os-force_delete": {}}).status_code == 202
+    assert member.call("GET", f"/snapshots/{snapshot['id']}").status_code == 404
+    assert admin.call("POST", snap_path, {"os-unknown": {}}).status_code == 400
+    assert admin.call("POST", path, {"os-force_delete": {}}).status_code == 202
+    assert member.call("GET", f"/volumes/{volume['id']}").status_code == 404
+    assert admin.call("POST", path, {"os-force_delete": {}}).status_code == 404

@@ -75,8 +75,14 @@ class Snapshot(_SnapshotResource):
 class SnapshotAction(_SnapshotResource):
     def on_post(self, req, resp, snapshot_id):
         body = common.media(req)
-        if not isinstance(body, dict) or list(body) != ["os-reset_status"]:
-            raise errors.BadRequest("The only snapshot action is os-reset_status.")
-        args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)
-        self.manager.reset_snapshot_status(req.context.auth, snapshot_id, args["status"])
+        if not isinstance(body, dict) or len(body) != 1 or list(body)[0] not in (
+                "os-reset_status", "os-force_delete"):
+            raise errors.BadRequest("The snapshot actions are os-reset_status and "
+                                    "os-force_delete.")
+        if "os-force_delete" in body:
+            self.manager.delete_snapshot(req.context.auth, snapshot_id, force=True)
+        else:
+            args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)
+            self.manager.reset_snapshot_status(req.context.auth, snapshot_id,
+                                               args["status"])
         resp.status = falcon.HTTP_202

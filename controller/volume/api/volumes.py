@@ -116,6 +116,10 @@ class VolumeAction(_VolumeResource):
                 raise errors.BadRequest("os-set_bootable needs a 'bootable' flag.")
             self.manager.update_volume(auth, volume_id,
                                        bootable=schemas.to_bool(args["bootable"]))
+            resp.status = falcon.HTTP_200    # Cinder answers this one with 200
+            return
+        elif action == "os-force_delete":
+            self.manager.delete_volume(auth, volume_id, force=True)
         else:
             raise errors.BadRequest(f"Volume action {action!r} is not supported.")
         resp.status = falcon.HTTP_202
