@@ -244,3 +244,13 @@ def test_force_delete_from_any_status_but_attached(cloud, admin):
     assert admin.call("POST", path, {"os-force_delete": {}}).status_code == 202
     assert member.call("GET", f"/volumes/{volume['id']}").status_code == 404
     assert admin.call("POST", path, {"os-force_delete": {}}).status_code == 404
+
+
+def test_service_fields_follow_the_microversion(admin):
+    base = admin.call("GET", "/os-services").json()["services"][0]
+    assert "cluster" not in base and "backend_state" not in base
+    assert base["state"] == "up" and base["binary"] == "cinder-volume"
+    clustered = admin.call("GET", "/os-services", version="3.7").json()["services"][0]
+    assert clustered["cluster"] is None and "backend_state" not in clustered
+    latest = admin.call("GET", "/os-services", version="3.49").json()["services"][0]
+    assert latest["backend_state"] == "up"
