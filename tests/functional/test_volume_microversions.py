@@ -254,3 +254,18 @@ def test_service_fields_follow_the_microversion(admin):
     assert clustered["cluster"] is None and "backend_state" not in clustered
     latest = admin.call("GET", "/os-services", version="3.49").json()["services"][0]
     assert latest["backend_state"] == "up"
+
+
+def test_quotas_and_limits_carry_cinders_backup_and_group_fields(admin, member):
+    path = f"/os-quota-sets/{member.project_id}"
+    shown = admin.call("GET", path).json()["quota_set"]
+    assert {"backups": 10, "backup_gigabytes": 1000, "groups": 10}.items() <= shown.items()
+    updated = admin.call("PUT", path, {"quota_set": {"backups": 3}})
+    assert updated.status_code == 200 and updated.json()["quota_set"]["backups"] == 3
+    usage = admin.call("GET", path + "?usage=true").json()["quota_set"]
+    assert usage["backups"] == {"limit": 3, "in_use": 0, "reserved": 0, "allocated": 0}
+    assert admin.call("PUT", path, {"quota_set": {"backups": -2}}).status_code == 400
+    absolute = member.call("GET", "/limits").json()["limits"]["absolute"]
+    assert (absolute["maxTotalBackups"], absolute["totalBackupsUsed"]) == (3, 0)
+    assert absolute["maxTotalBackupGigabytes"] == 1000
+    assert admin.call("DELETE", path).status_code == 200
