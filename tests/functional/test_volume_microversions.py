@@ -269,3 +269,29 @@ def test_quotas_and_limits_carry_cinders_backup_and_group_fields(admin, member):
     assert (absolute["maxTotalBackups"], absolute["totalBackupsUsed"]) == (3, 0)
     assert absolute["maxTotalBackupGigabytes"] == 1000
     assert admin.call("DELETE", path).status_code == 200
+
+
+def test_lists_sort_as_asked_and_link_from_a_full_page(cloud):
+    cloud.add_member_project("sorting-member", MEMBER_PASSWORD)
+    caller = Caller(cloud, "sorting-member", MEMBER_PASSWORD, "sorting-member")
+    made = [caller.available_volume(name=name, size=size)
+            for name, size in (("b", 2), ("a", 1), ("c", 3))]
+    by_name = caller.call("GET", "/volumes/detail?sort_key=name&sort_dir=asc").json()
+    assert [v["name"] for v in by_name["volumes"]] == ["a", "b", "c"]
+    by_size = caller.call("GET", "/volumes?sort=size:desc").json()["volumes"]
+    assert [v["name"] for v in by_size] == ["c", "b", "a"]
+    ids = caller.call("GET", "/volumes?sort_key=id&sort_dir=asc").json()["volumes"]
+    assert [v["id"] for v in ids] == sorted(v["id"] for v in made)
+    full = caller.call("GET", "/volumes?limit=3").json()
+    assert len(full["volumes"]) == 3 and full["volumes_links"][0]["rel"] == "next"
+    assert "volumes_links" not in caller.call("GET", "/volumes?limit=4").json()
+    for bad in ("sort_key=invalid", "sort_dir=sideways", "sort=name:up",
+                "sort=name&sort_key=size"):
+        refused = caller.call("GET", f"/volumes?{bad}")
+        assert refused.status_code == 400 and "badRequest" in refused.json(), bad
+    snapshot = caller.call("POST", "/snapshots", {"snapshot": {"volume_id": made[0]["id"],
+                                                               "name": "s"}})
+    assert snapshot.status_code == 202
+    assert caller.call("GET", "/snapshots?sort_key=invalid").status_code == 400
+    listed = caller.call("GET", "/snapshots/detail?sort_key=name&sort_dir=asc")
+    assert [s["name"] for s in listed.json()["snapshots"]] == ["s"]

@@ -7,6 +7,9 @@ from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
 
+# What snapshot lists sort by (Cinder's columns of the same names).
+SORT_KEYS = ("id", "name", "size", "status", "created_at", "updated_at", "volume_id")
+
 class _SnapshotResource:
     def __init__(self, manager, base_url):
         self.manager = manager
@@ -22,7 +25,7 @@ class _SnapshotResource:
         return records.list_snapshots(
             self.db, common.listed_project(req, auth),
             common.filters(req, "name", "status", "volume_id"),
-            common.Page(req, self.base_url))
+            common.Page(req, self.base_url, SORT_KEYS))
 
 
 class Snapshots(_SnapshotResource):
