@@ -99,10 +99,11 @@ ACTIONS = {
     # From any state; DELETING only while a live agent destroys the guest.
     "delete": Rule(ANY, ANY, DELETING, guards=(LOCK,)),
     # forceDelete: a delete from any state, but not while another task runs (Nova).
-    "force_delete": Rule(ANY, {None}, DELETING, guards=(LOCK, STATE)),
+    "forceDelete": Rule(ANY, {None}, DELETING, guards=(LOCK, STATE)),
     # Only a SOFT_DELETED server is restored. This cloud deletes at once (Nova's
     # reclaim_instance_interval 0), so restore always refuses, as Nova then does.
     "restore": Rule({SOFT_DELETED}, {None}, guards=(LOCK, STATE)),
+    "changePassword": Rule({ACTIVE}, {None}, guards=(LOCK, STATE)),
     "lock": Rule(ANY, ANY, guards=()),
     "unlock": Rule(ANY, ANY, guards=()),
     "attach_volume": Rule({ACTIVE, STOPPED}, {None}, guards=(LOCK, STATE, HOST)),

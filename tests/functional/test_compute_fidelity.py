@@ -273,3 +273,22 @@ def test_x509_key_pairs(api, old_api):
     assert too_old.status_code == 400
     for name in ("cert", "imported"):
         assert api.delete(f"/os-keypairs/{name}").status_code == 204
+
+
+def test_change_password_needs_the_guest_agent(api, image_id, flavor_id):
+    server = create(api, image_id, flavor_id, name="password")["server"]
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert action(api, missing, {"changePassword": {"adminPass": "x"}}).status_code == 404
+    bad = action(api, server["id"], {"changePassword": {}})
+    assert bad.status_code == 400 and "badRequest" in bad.json()
+    api.wait_for_server(server["id"], ("ACTIVE",))
+    refused = action(api, server["id"], {"changePassword": {"adminPass": "new-secret"}})
+    assert refused.status_code == 409
+    assert refused.json()["conflictingRequest"]["message"] == (
+        "QEMU guest agent is not enabled")
+    assert action(api, server["id"], {"os-stop": None}).status_code == 202
+    api.wait_for_server(server["id"], ("SHUTOFF",))
+    stopped = action(api, server["id"], {"changePassword": {"adminPass": "new-secret"}})
+    assert "Cannot 'changePassword' instance" in (
+        stopped.json()["conflictingRequest"]["message"])
+    api.delete(f"/servers/{server['id']}")

@@ -31,6 +31,8 @@ ACTIONS = {
     "os-getConsoleOutput": {"type": "object",
                             "properties": {"length": _LENGTH},
                             "additionalProperties": False},
+    "changePassword": {"type": "object", "properties": {"adminPass": {"type": "string"}},
+                       "required": ["adminPass"], "additionalProperties": False},
     "forceDelete": _ANY,
     "restore": _ANY,
     "createImage": {"type": "object",
@@ -140,7 +142,10 @@ class ServerAction:
             servers.ServerOperations(self.svc).delete(
                 auth, request_id, server_id,
                 common.authorizer(auth, "os_compute_api:os-deferred-delete:force"),
-                action="force_delete")
+                action="forceDelete")
+        elif name == "changePassword":
+            ops.change_password(auth, request_id, server_id,
+                                common.authorizer(auth, "os_compute_api:os-admin-password"))
         elif name == "restore":
             ops.restore(auth, request_id, server_id,
                         common.authorizer(auth, "os_compute_api:os-deferred-delete:restore"))

@@ -336,7 +336,7 @@ class ServerOperations:
 
     def delete(self, auth, request_id, instance_uuid, authorize, action="delete"):
         """Delete a server: through its agent if it has a live one, else right here.
-        ``action``: "delete", or "force_delete" (Nova's forceDelete)."""
+        ``action``: "delete", or "forceDelete"."""
         with self.db.session() as session:
             host = authorized(session, auth, instance_uuid, authorize).host
         host_up = bool(host) and agent_is_up(self.db, self.conf, host)
