@@ -104,6 +104,8 @@ ACTIONS = {
     # reclaim_instance_interval 0), so restore always refuses, as Nova then does.
     "restore": Rule({SOFT_DELETED}, {None}, guards=(LOCK, STATE)),
     "changePassword": Rule({ACTIVE}, {None}, guards=(LOCK, STATE)),
+    # An admin's os-resetState: from anything, to ACTIVE or ERROR with no task.
+    "resetState": Rule(ANY, ANY, guards=()),
     "lock": Rule(ANY, ANY, guards=()),
     "unlock": Rule(ANY, ANY, guards=()),
     "attach_volume": Rule({ACTIVE, STOPPED}, {None}, guards=(LOCK, STATE, HOST)),

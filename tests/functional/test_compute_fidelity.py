@@ -94,6 +94,7 @@ def test_create_and_rebuild_answer_with_the_admin_password(api, old_api, image_i
     full = action(api, given["id"], {"rebuild": {"imageRef": image_id,
                                                  "adminPass": "mine"}}).json()["server"]
     assert full["adminPass"] == "mine" and "OS-EXT-STS:vm_state" in full
+    assert full["server_groups"] == []
     shown = api.get(f"/servers/{given['id']}").json()["server"]
     assert "adminPass" not in shown
     # The stock CLI shows the password it got.
@@ -291,4 +292,32 @@ def test_change_password_needs_the_guest_agent(api, image_id, flavor_id):
     stopped = action(api, server["id"], {"changePassword": {"adminPass": "new-secret"}})
     assert "Cannot 'changePassword' instance" in (
         stopped.json()["conflictingRequest"]["message"])
+    api.delete(f"/servers/{server['id']}")
+
+
+def test_reset_state(api, compute_session, cloud, image_id, flavor_id):
+    server = create(api, image_id, flavor_id, name="reset")["server"]
+    api.wait_for_server(server["id"], ("ACTIVE",))
+    path = f"/servers/{server['id']}/action"
+    assert api.post(path, {"os-resetState": {"state": "error"}}).status_code == 202
+    errored = api.get(f"/servers/{server['id']}").json()["server"]
+    assert errored["status"] == "ERROR" and errored["OS-EXT-STS:task_state"] is None
+    listed = api.get("/servers", params={"status": "ERROR"}).json()["servers"]
+    assert server["id"] in {s["id"] for s in listed}
+    assert api.post(path, {"os-resetState": {"state": "active"}}).status_code == 202
+    assert api.get(f"/servers/{server['id']}").json()["server"]["status"] == "ACTIVE"
+    bad = api.post(path, {"os-resetState": {"state": "paused"}})
+    assert bad.status_code == 400 and "badRequest" in bad.json()
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert api.post(f"/servers/{missing}/action",
+                    {"os-resetState": {"state": "error"}}).status_code == 404
+    events = api.get(f"/servers/{server['id']}/os-instance-actions").json()
+    assert "resetState" in {a["action"] for a in events["instanceActions"]}
+    cloud.add_member_project("resetter", "resetter-secret")
+    member = compute_session(user="resetter", password="resetter-secret", project="resetter")
+    mine = create(member, image_id, flavor_id, name="mine")["server"]
+    refused = member.post(f"/servers/{mine['id']}/action",
+                          {"os-resetState": {"state": "error"}})
+    assert refused.status_code == 403
+    member.delete(f"/servers/{mine['id']}")
     api.delete(f"/servers/{server['id']}")

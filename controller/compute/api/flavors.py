@@ -211,7 +211,7 @@ class ExtraSpec:
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-flavor-manage")
         flavors.delete_extra_spec(self.svc.db, auth, flavor_id, key)
-        resp.status = falcon.HTTP_202
+        resp.status = falcon.HTTP_200   # Nova answers an unset with 200
 
 
 _TENANT = {"type": "object", "properties": {"tenant": {"type": "string", "minLength": 1,

@@ -4,7 +4,7 @@ console log."""
 import falcon
 
 from controller.api import errors
-from controller.compute import actions
+from controller.compute import actions, states
 from controller.compute.operations import server_actions, servers
 from controller.compute.api import common, floating_ips, security_groups, server_views
 
@@ -33,6 +33,10 @@ ACTIONS = {
                             "additionalProperties": False},
     "changePassword": {"type": "object", "properties": {"adminPass": {"type": "string"}},
                        "required": ["adminPass"], "additionalProperties": False},
+    "os-resetState": {"type": "object",
+                      "properties": {"state": {"type": "string",
+                                               "enum": ["active", "error"]}},
+                      "required": ["state"], "additionalProperties": False},
     "forceDelete": _ANY,
     "restore": _ANY,
     "createImage": {"type": "object",
@@ -127,11 +131,12 @@ class ServerAction:
             else:
                 resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
         elif name == "rebuild":
-            instance = ops.rebuild(auth, request_id, server_id, argument, common.authorizer(
-                auth, "os_compute_api:servers:rebuild",
-                then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
+            instance, groups = ops.rebuild(
+                auth, request_id, server_id, argument, common.authorizer(
+                    auth, "os_compute_api:servers:rebuild",
+                    then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
             if req.context.microversion >= (2, 75):
-                view = server_views.detail(req, instance, auth)
+                view = server_views.detail(req, instance, auth, server_groups=groups)
             else:
                 view = server_views.base(req, instance)
             password = common.admin_password(argument, self.svc.conf)
@@ -146,6 +151,11 @@ class ServerAction:
         elif name == "changePassword":
             ops.change_password(auth, request_id, server_id,
                                 common.authorizer(auth, "os_compute_api:os-admin-password"))
+        elif name == "os-resetState":
+            ops.reset_state(auth, request_id, server_id,
+                            states.ACTIVE if argument["state"] == "active" else states.ERROR,
+                            common.authorizer(auth, "os_compute_api:os-admin-actions:"
+                                                    "reset_state"))
         elif name == "restore":
             ops.restore(auth, request_id, server_id,
                         common.authorizer(auth, "os_compute_api:os-deferred-delete:restore"))

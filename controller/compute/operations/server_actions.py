@@ -2,6 +2,7 @@
 console — each checked against the state rules of ``states.ACTIONS`` before its
 task_state is set, its action recorded, and the work cast to the server's agent."""
 import oslo_messaging as messaging
+from sqlalchemy import select
 
 from contract import exception
 from controller import policy
@@ -88,7 +89,8 @@ class ServerActions:
     def rebuild(self, auth, request_id, instance_uuid, rebuild, authorize):
         """Rebuild the server from ``rebuild["imageRef"]`` (checked as for a create),
         optionally renamed, re-described, with new metadata or key pair; its agent
-        replaces the guest on the same ports. Returns the server as it now is."""
+        replaces the guest on the same ports. Returns the server as it now is and the
+        uuids of its server groups."""
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize)
             disks = block_devices.plan({"imageRef": rebuild["imageRef"]})
@@ -122,7 +124,10 @@ class ServerActions:
         self.handles.agents.rebuild_instance(auth.rpc_context(request_id), host,
                                              instance_uuid)
         with self.db.session() as session:
-            return instances.get(session, instance_uuid)
+            groups = list(session.scalars(
+                select(models.ServerGroupMember.group_uuid).where(
+                    models.ServerGroupMember.instance_uuid == instance_uuid)))
+            return instances.get(session, instance_uuid), groups
 
     def restore(self, auth, request_id, instance_uuid, authorize):
         """Restore a soft-deleted server. Servers are deleted at once here (no
@@ -147,6 +152,17 @@ class ServerActions:
             raise InstanceInvalidState("QEMU guest agent is not enabled")
         raise InstanceInvalidState(f"Failed to set admin password on {instance_uuid} "
                                    f"because error setting admin password")
+
+    def reset_state(self, auth, request_id, instance_uuid, vm_state, authorize):
+        """An admin's repair: set the server's vm_state (ACTIVE or ERROR) and end any
+        task, without telling its agent (Nova's os-resetState)."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            states.check_action("resetState", instance, auth.is_admin)
+            instance.vm_state = vm_state
+            instance.task_state = None
+            actions.record(session, instance.uuid, actions.RESET_STATE, request_id,
+                           auth.user_id, auth.project_id)
 
     # --- locking --------------------------------------------------------------------------
 
