@@ -9,9 +9,10 @@ from controller.compute.operations import server_actions, servers
 from controller.compute.api import common, floating_ips, security_groups, server_views
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
-_NO_ARGUMENT = {"type": "null"}
-# Nova checks no argument of lock before 2.73, nor ever of unlock.
+# Nova checks no argument of the power actions, of lock before 2.73, nor ever of unlock:
+# null, {} or anything else is accepted.
 _ANY = {}
+_NO_ARGUMENT = _ANY
 
 # action → schema of its argument
 ACTIONS = {
