@@ -136,8 +136,11 @@ def detail(req, instance, auth, host_states=None, server_groups=None,
                                    if instance.launched_at else None),
         "OS-SRV-USG:terminated_at": (instance.terminated_at.isoformat()
                                      if instance.terminated_at else None),
+        # delete_on_termination is shown from 2.3, as Nova.
         "os-extended-volumes:volumes_attached": [
-            {"id": bdm.volume_id, "delete_on_termination": bdm.delete_on_termination}
+            dict({"id": bdm.volume_id}, **({"delete_on_termination":
+                                             bdm.delete_on_termination}
+                                            if version >= (2, 3) else {}))
             for bdm in instance.block_device_mappings if bdm.volume_id],
     })
     if security_groups:
