@@ -278,6 +278,8 @@ def test_lists_sort_as_asked_and_link_from_a_full_page(cloud):
             for name, size in (("b", 2), ("a", 1), ("c", 3))]
     by_name = caller.call("GET", "/volumes/detail?sort_key=name&sort_dir=asc").json()
     assert [v["name"] for v in by_name["volumes"]] == ["a", "b", "c"]
+    legacy = caller.call("GET", "/volumes?sort_key=display_name&sort_dir=desc").json()
+    assert [v["name"] for v in legacy["volumes"]] == ["c", "b", "a"]
     by_size = caller.call("GET", "/volumes?sort=size:desc").json()["volumes"]
     assert [v["name"] for v in by_size] == ["c", "b", "a"]
     ids = caller.call("GET", "/volumes?sort_key=id&sort_dir=asc").json()["volumes"]

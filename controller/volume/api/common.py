@@ -80,6 +80,8 @@ def sort_params(req, keys):
     else:
         pairs = list(zip(req.get_param_as_list("sort_key") or ["created_at"],
                          (req.get_param_as_list("sort_dir") or []) + ["desc"] * 10))
+    # Cinder still takes the v1 names of the name column.
+    pairs = [({"display_name": "name"}.get(key, key), direction) for key, direction in pairs]
     for key, direction in pairs:
         if key not in keys:
             raise errors.BadRequest(f"Invalid sort key: {key}")
