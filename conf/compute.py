@@ -40,6 +40,13 @@ compute_opts = [
                help="External network (name or ID) that os-floating-ips allocates from "
                     "when the request names no pool (Nova's [neutron] "
                     "default_floating_pool)."),
+    cfg.BoolOpt("enable_instance_password", default=True,
+                help="Whether server create and rebuild answer with the server's "
+                     "adminPass (the one asked for, or a generated one), as Nova's "
+                     "[api] enable_instance_password."),
+    cfg.IntOpt("password_length", default=12, min=4, max=255,
+               help="Length of the adminPass generated when the request gives none "
+                    "(Nova's password_length)."),
 ]
 
 

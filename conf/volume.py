@@ -37,6 +37,14 @@ volume_opts = [
                help="Default GiB of volumes and snapshots per project (-1: unlimited)."),
     cfg.IntOpt("quota_per_volume_gigabytes", default=-1, min=-1,
                help="Default largest volume size in GiB (-1: unlimited)."),
+    # Cinder's quotas on backups and groups: this cloud makes neither yet, so their usage
+    # is always 0, but the limits are kept and shown as Cinder's.
+    cfg.IntOpt("quota_backups", default=10, min=-1,
+               help="Default number of volume backups per project (-1: unlimited)."),
+    cfg.IntOpt("quota_backup_gigabytes", default=1000, min=-1,
+               help="Default GiB of volume backups per project (-1: unlimited)."),
+    cfg.IntOpt("quota_groups", default=10, min=-1,
+               help="Default number of volume groups per project (-1: unlimited)."),
 ]
 
 

@@ -28,6 +28,7 @@ LOCK = "lock"
 UNLOCK = "unlock"
 CREATE_IMAGE = "createImage"
 REBUILD = "rebuild"
+RESET_STATE = "resetState"
 ATTACH_VOLUME = "attach_volume"
 DETACH_VOLUME = "detach_volume"
 

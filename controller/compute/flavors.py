@@ -13,7 +13,8 @@ def get_for_boot(session, flavor_ref, auth):
     """The flavor a create request names (its id or its link), or a 400."""
     flavor_id = str(flavor_ref).rstrip("/").rsplit("/", 1)[-1]
     flavor = find(session, flavor_id)
-    if flavor is None or flavor.disabled or (not flavor.is_public and not auth.is_admin):
+    if flavor is None or flavor.disabled or not (auth.is_admin
+                                                 or flavor.open_to(auth.project_id)):
         raise InvalidRequest(f"Flavor {flavor_id} could not be found.")
     return flavor
 

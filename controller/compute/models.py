@@ -62,6 +62,12 @@ class Instance(TimestampMixin, Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     locked_by: Mapped[str | None] = mapped_column(String(16))
     locked_reason: Mapped[str | None] = mapped_column(Text)
+    # What the user says the server is reached at (Nova stores, never checks them).
+    access_ip_v4: Mapped[str | None] = mapped_column(String(39))
+    access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    # OS-DCF:diskConfig AUTO: the guest's root partition grows to the disk.
+    auto_disk_config: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
 
     metadata_items: Mapped[list["InstanceMetadata"]] = relationship(
         back_populates="instance", cascade="all, delete-orphan", lazy="selectin")
@@ -176,6 +182,25 @@ class Flavor(TimestampMixin, Base):
 
     extra_specs: Mapped[list["FlavorExtraSpec"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="FlavorExtraSpec.key")
+    # The projects that may see and use the flavor when it is not public.
+    projects: Mapped[list["FlavorProject"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="FlavorProject.id")
+
+    def open_to(self, project_id):
+        """Whether ``project_id`` may see and use the flavor."""
+        return self.is_public or any(p.project_id == project_id for p in self.projects)
+
+
+class FlavorProject(Base):
+    """A private flavor's access for one project (Nova's flavor_projects)."""
+
+    __tablename__ = "flavor_projects"
+    __table_args__ = (UniqueConstraint("flavor_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flavor_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("flavors.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
 
 
 class FlavorExtraSpec(Base):

@@ -15,6 +15,9 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                REBUILD_SPAWNING, DELETING)
 from controller.compute.exception import InstanceInvalidState
 
+# Nova's vm_state of a deleted server kept for reclaim_instance_interval.
+SOFT_DELETED = "soft-delete"
+
 _STATUS_BY_VM_STATE = {
     BUILDING: "BUILD",
     ACTIVE: "ACTIVE",
@@ -95,6 +98,14 @@ ACTIONS = {
     "rebuild": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
     # From any state; DELETING only while a live agent destroys the guest.
     "delete": Rule(ANY, ANY, DELETING, guards=(LOCK,)),
+    # forceDelete: a delete from any state, but not while another task runs (Nova).
+    "forceDelete": Rule(ANY, {None}, DELETING, guards=(LOCK, STATE)),
+    # Only a SOFT_DELETED server is restored. This cloud deletes at once (Nova's
+    # reclaim_instance_interval 0), so restore always refuses, as Nova then does.
+    "restore": Rule({SOFT_DELETED}, {None}, guards=(LOCK, STATE)),
+    "changePassword": Rule({ACTIVE}, {None}, guards=(LOCK, STATE)),
+    # An admin's os-resetState: from anything, to ACTIVE or ERROR with no task.
+    "resetState": Rule(ANY, ANY, guards=()),
     "lock": Rule(ANY, ANY, guards=()),
     "unlock": Rule(ANY, ANY, guards=()),
     "attach_volume": Rule({ACTIVE, STOPPED}, {None}, guards=(LOCK, STATE, HOST)),

@@ -182,9 +182,13 @@ class VolumeManager:
             session.flush()
             return records.volume_details(session, [volume])[0]
 
-    def delete_volume(self, auth, volume_id, cascade=False):
+    def delete_volume(self, auth, volume_id, cascade=False, force=False):
+        """Delete the volume (``cascade``: its snapshots too); ``force``: an admin's
+        os-force_delete, from any status but attached."""
+        rule = ("volume_extension:volume_admin_actions:force_delete" if force
+                else "volume:delete")
         with self.db.session() as session:
-            volume = records.get_volume(session, auth, volume_id, "volume:delete")
+            volume = records.get_volume(session, auth, volume_id, rule)
             attached = session.scalar(select(func.count()).select_from(models.Attachment)
                                       .where(models.Attachment.volume_id == volume_id))
             if attached:
@@ -200,8 +204,10 @@ class VolumeManager:
             for snapshot in snapshots:
                 self._refuse_if_being_copied(session, models.Volume.snapshot_id,
                                              snapshot.id, "Snapshot")
-                records.change_snapshot_status(session, snapshot.id, "delete")
-            records.change_volume_status(session, volume.id, "delete")
+                records.change_snapshot_status(session, snapshot.id,
+                                               "force_delete" if force else "delete")
+            records.change_volume_status(session, volume.id,
+                                         "force_delete" if force else "delete")
         for snapshot in snapshots:
             self._remove_snapshot(snapshot.id)
         try:
@@ -301,12 +307,16 @@ class VolumeManager:
                 setattr(snapshot, key, value)
             return snapshot
 
-    def delete_snapshot(self, auth, snapshot_id):
+    def delete_snapshot(self, auth, snapshot_id, force=False):
+        """Delete the snapshot; ``force``: an admin's os-force_delete, from any status."""
+        rule = ("volume_extension:snapshot_admin_actions:force_delete" if force
+                else "volume:delete_snapshot")
         with self.db.session() as session:
-            records.get_snapshot(session, auth, snapshot_id, "volume:delete_snapshot")
+            records.get_snapshot(session, auth, snapshot_id, rule)
             self._refuse_if_being_copied(session, models.Volume.snapshot_id, snapshot_id,
                                          "Snapshot")
-            records.change_snapshot_status(session, snapshot_id, "delete")
+            records.change_snapshot_status(session, snapshot_id,
+                                           "force_delete" if force else "delete")
         self._remove_snapshot(snapshot_id)
 
     def _remove_snapshot(self, snapshot_id):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from controller.volume import models
 
 # Resources a project may be limited on, with their [volume] quota_* defaults.
-RESOURCES = ("volumes", "snapshots", "gigabytes", "per_volume_gigabytes")
+RESOURCES = ("volumes", "snapshots", "gigabytes", "per_volume_gigabytes", "backups",
+             "backup_gigabytes", "groups")
 UNLIMITED = -1
 
 
@@ -36,8 +37,10 @@ def project_usage(session, project_id):
     snapshots, snapshot_gb = session.execute(
         select(func.count(), func.coalesce(func.sum(models.Snapshot.size), 0))
         .where(models.Snapshot.project_id == project_id)).one()
+    # No backups or groups are made here (yet): nothing uses those quotas.
     return {"volumes": volumes, "snapshots": snapshots,
-            "gigabytes": volume_gb + snapshot_gb, "per_volume_gigabytes": 0}
+            "gigabytes": volume_gb + snapshot_gb, "per_volume_gigabytes": 0,
+            "backups": 0, "backup_gigabytes": 0, "groups": 0}
 
 
 def check(limits, usage, volumes=0, snapshots=0, gigabytes=0, volume_size=None):

@@ -118,8 +118,7 @@ def _filtered(query, model, project_id, filters):
 def list_volumes(db, project_id, filters, page, detail=False):
     """One page of volumes, newest first: (rows or VolumeDetails, links). ``project_id``:
     the project listed, or True for every project; ``page`` applies marker and limit."""
-    query = _filtered(select(models.Volume).order_by(models.Volume.created_at.desc(),
-                                                     models.Volume.id.desc()),
+    query = _filtered(select(models.Volume).order_by(*page.order_by(models.Volume)),
                       models.Volume, project_id, filters)
     with db.session() as session:
         rows, links = page.apply(list(session.scalars(query)))
@@ -127,8 +126,7 @@ def list_volumes(db, project_id, filters, page, detail=False):
 
 
 def list_snapshots(db, project_id, filters, page):
-    query = _filtered(select(models.Snapshot).order_by(models.Snapshot.created_at.desc(),
-                                                       models.Snapshot.id.desc()),
+    query = _filtered(select(models.Snapshot).order_by(*page.order_by(models.Snapshot)),
                       models.Snapshot, project_id, filters)
     with db.session() as session:
         return page.apply(list(session.scalars(query)))

@@ -57,7 +57,8 @@ class Machine:
 
 
 VOLUME_STATUSES = ("creating", "available", "reserved", "attaching", "in-use", "detaching",
-                   "extending", "deleting", "error", "error_extending", "error_deleting")
+                   "extending", "deleting", "error", "error_extending", "error_deleting",
+                   "maintenance")
 
 # Errors keep the data: a failed extend or delete leaves the file as it was, and the
 # volume may be deleted (or reset by an admin) afterwards.
@@ -77,6 +78,8 @@ VOLUME = Machine("Volume", VOLUME_STATUSES, {
     "finish_extend": (["extending"], "available"),
     "fail_extend": (["extending"], "error_extending"),
     "delete": (DELETABLE, "deleting"),
+    # An admin's os-force_delete: from any status but attached (Cinder's force).
+    "force_delete": ([s for s in VOLUME_STATUSES if s != "in-use"], "deleting"),
     "fail_delete": (["deleting"], "error_deleting"),
     # Taking a snapshot leaves the volume's status alone; an attached volume only with
     # force (its copy is then crash-consistent, like pulling the plug).
@@ -94,6 +97,7 @@ SNAPSHOT = Machine("Snapshot", SNAPSHOT_STATUSES, {
     "finish_create": (["creating"], "available"),
     "fail_create": (["creating"], "error"),
     "delete": (["available", "error", "error_deleting"], "deleting"),
+    "force_delete": (SNAPSHOT_STATUSES, "deleting"),
     "fail_delete": (["deleting"], "error_deleting"),
     # A volume made from a snapshot reads it while the snapshot stays available.
     "copy": (["available"], None),

@@ -168,6 +168,7 @@ def test_nova_errors_and_microversions(api, compute_session, hosts):
         fault(api.post(path + "/action", {"set_metadata": {"metadata": {"k": 1}}}), 400)
         assert "not empty" in fault(api.delete(path), 400)
         fault(api.get("/os-aggregates/999999"), 404)
+        fault(api.delete("/os-aggregates/-1"), 404)
         fault(api.get("/os-aggregates/not-a-number"), 400)
         fault(api.get("/os-aggregates/99999999999999999999999"), 404)
         old = compute_session(microversion="2.40").get(path).json()["aggregate"]

@@ -193,6 +193,10 @@ def test_boot_from_a_new_volume(cloud, api, image, flavor):
         "destination_type": "volume", "volume_size": 1, "delete_on_termination": True}])
     assert taken_along["status"] == "ACTIVE"
     (root,) = taken_along["os-extended-volumes:volumes_attached"]
+    assert root["delete_on_termination"] is True
+    old_view = ComputeSession(cloud, microversion="2.1").get(
+        f"/servers/{taken_along['id']}").json()["server"]
+    assert old_view["os-extended-volumes:volumes_attached"] == [{"id": root["id"]}]
     delete_server(api, taken_along["id"])
     wait_volume(cloud, api, root["id"], None)
 

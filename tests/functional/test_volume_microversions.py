@@ -199,3 +199,101 @@ def test_lists_take_offset_and_an_empty_limit(cloud):
         assert [v["id"] for v in rest] == [listed[2]["id"]]
         assert caller.call("GET", collection + "?offset=-1").status_code == 400
     assert caller.call("GET", "/snapshots?limit=0").json() == {"snapshots": []}
+
+
+def test_volume_type_create_answers_without_qos_specs_id(admin, member):
+    created = admin.call("POST", "/types", {"volume_type": {
+        "name": "gold", "extra_specs": {"tier": "1"}}})
+    assert created.status_code == 200, created.text
+    body = created.json()["volume_type"]
+    assert set(body) == {"id", "name", "description", "is_public",
+                         "os-volume-type-access:is_public", "extra_specs"}
+    shown = admin.call("GET", f"/types/{body['id']}").json()["volume_type"]
+    assert shown["qos_specs_id"] is None and shown["extra_specs"] == {"tier": "1"}
+    assert member.call("POST", "/types", {"volume_type": {"name": "x"}}).status_code == 403
+    assert admin.call("DELETE", f"/types/{body['id']}").status_code == 202
+
+
+def test_force_delete_from_any_status_but_attached(cloud, admin):
+    cloud.add_member_project("forcing-member", MEMBER_PASSWORD)
+    member = Caller(cloud, "forcing-member", MEMBER_PASSWORD, "forcing-member")
+    volume = member.available_volume(name="stuck")
+    path = f"/volumes/{volume['id']}/action"
+    bootable = member.call("POST", path, {"os-set_bootable": {"bootable": True}})
+    assert bootable.status_code == 200, bootable.text
+    assert member.call("POST", path, {"os-force_delete": {}}).status_code == 403
+    for status in ("maintenance", "attaching", "creating"):
+        assert admin.call("POST", path, {"os-reset_status": {"status": status}}
+                          ).status_code == 202
+    refused = member.call("DELETE", f"/volumes/{volume['id']}")
+    assert refused.status_code == 400
+    snapshot_volume = member.available_volume(name="with-snapshot")
+    snapshot = member.call("POST", "/snapshots", {"snapshot": {
+        "volume_id": snapshot_volume["id"]}}).json()["snapshot"]
+    deadline = time.monotonic() + 30
+    while member.call("GET", f"/snapshots/{snapshot['id']}").json()["snapshot"][
+            "status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    snap_path = f"/snapshots/{snapshot['id']}/action"
+    assert admin.call("POST", snap_path, {"os-reset_status": {"status": "creating"}}
+                      ).status_code == 202
+    assert admin.call("POST", snap_path, {"os-force_delete": {}}).status_code == 202
+    assert member.call("GET", f"/snapshots/{snapshot['id']}").status_code == 404
+    assert admin.call("POST", snap_path, {"os-unknown": {}}).status_code == 400
+    assert admin.call("POST", path, {"os-force_delete": {}}).status_code == 202
+    assert member.call("GET", f"/volumes/{volume['id']}").status_code == 404
+    assert admin.call("POST", path, {"os-force_delete": {}}).status_code == 404
+
+
+def test_service_fields_follow_the_microversion(admin):
+    base = admin.call("GET", "/os-services").json()["services"][0]
+    assert "cluster" not in base and "backend_state" not in base
+    assert base["state"] == "up" and base["binary"] == "cinder-volume"
+    clustered = admin.call("GET", "/os-services", version="3.7").json()["services"][0]
+    assert clustered["cluster"] is None and "backend_state" not in clustered
+    latest = admin.call("GET", "/os-services", version="3.49").json()["services"][0]
+    assert latest["backend_state"] == "up"
+
+
+def test_quotas_and_limits_carry_cinders_backup_and_group_fields(admin, member):
+    path = f"/os-quota-sets/{member.project_id}"
+    shown = admin.call("GET", path).json()["quota_set"]
+    assert {"backups": 10, "backup_gigabytes": 1000, "groups": 10}.items() <= shown.items()
+    updated = admin.call("PUT", path, {"quota_set": {"backups": 3}})
+    assert updated.status_code == 200 and updated.json()["quota_set"]["backups"] == 3
+    usage = admin.call("GET", path + "?usage=true").json()["quota_set"]
+    assert usage["backups"] == {"limit": 3, "in_use": 0, "reserved": 0, "allocated": 0}
+    assert admin.call("PUT", path, {"quota_set": {"backups": -2}}).status_code == 400
+    absolute = member.call("GET", "/limits").json()["limits"]["absolute"]
+    assert (absolute["maxTotalBackups"], absolute["totalBackupsUsed"]) == (3, 0)
+    assert absolute["maxTotalBackupGigabytes"] == 1000
+    assert admin.call("DELETE", path).status_code == 200
+
+
+def test_lists_sort_as_asked_and_link_from_a_full_page(cloud):
+    cloud.add_member_project("sorting-member", MEMBER_PASSWORD)
+    caller = Caller(cloud, "sorting-member", MEMBER_PASSWORD, "sorting-member")
+    made = [caller.available_volume(name=name, size=size)
+            for name, size in (("b", 2), ("a", 1), ("c", 3))]
+    by_name = caller.call("GET", "/volumes/detail?sort_key=name&sort_dir=asc").json()
+    assert [v["name"] for v in by_name["volumes"]] == ["a", "b", "c"]
+    legacy = caller.call("GET", "/volumes?sort_key=display_name&sort_dir=desc").json()
+    assert [v["name"] for v in legacy["volumes"]] == ["c", "b", "a"]
+    by_size = caller.call("GET", "/volumes?sort=size:desc").json()["volumes"]
+    assert [v["name"] for v in by_size] == ["c", "b", "a"]
+    ids = caller.call("GET", "/volumes?sort_key=id&sort_dir=asc").json()["volumes"]
+    assert [v["id"] for v in ids] == sorted(v["id"] for v in made)
+    full = caller.call("GET", "/volumes?limit=3").json()
+    assert len(full["volumes"]) == 3 and full["volumes_links"][0]["rel"] == "next"
+    assert "volumes_links" not in caller.call("GET", "/volumes?limit=4").json()
+    for bad in ("sort_key=invalid", "sort_dir=sideways", "sort=name:up",
+                "sort=name&sort_key=size"):
+        refused = caller.call("GET", f"/volumes?{bad}")
+        assert refused.status_code == 400 and "badRequest" in refused.json(), bad
+    snapshot = caller.call("POST", "/snapshots", {"snapshot": {"volume_id": made[0]["id"],
+                                                               "name": "s"}})
+    assert snapshot.status_code == 202
+    assert caller.call("GET", "/snapshots?sort_key=invalid").status_code == 400
+    listed = caller.call("GET", "/snapshots/detail?sort_key=name&sort_dir=asc")
+    assert [s["name"] for s in listed.json()["snapshots"]] == ["s"]

@@ -34,7 +34,8 @@ ALL_TENANTS = ("/v2.1/servers/detail", "/volumes/detail", "/snapshots/detail")
 
 
 # Nova's proxy APIs, gone (404) from microversion 2.36: listed at the last one that has them.
-PROXY_LISTS = ("/os-floating-ips", "/os-security-groups", "/os-security-group-rules")
+PROXY_LISTS = ("/os-floating-ips", "/os-security-groups", "/os-security-group-rules",
+               "/v2.1/images", "/v2.1/images/detail")
 
 
 def list_statuses(fuzz):

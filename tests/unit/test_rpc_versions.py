@@ -163,10 +163,14 @@ NEW_IN_1_2 = {"pause_instance", "unpause_instance", "suspend_instance", "resume_
               "snapshot_instance", "rebuild_instance"}
 
 
+NEW_IN_1_5 = {"get_console_connect_info"}
+
+
 @pytest.mark.parametrize("cap, refused", [
-    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2),
-    ("1.1", NEW_IN_1_2),
-    ("1.2", set()),
+    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_5),
+    ("1.1", NEW_IN_1_2 | NEW_IN_1_5),
+    ("1.2", NEW_IN_1_5),
+    ("1.5", set()),
     (None, set()),
 ])
 def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):

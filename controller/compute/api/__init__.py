@@ -8,7 +8,7 @@ from controller.api import app as api_app
 from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     floating_ips,
-                                    hypervisors, instance_actions, keypairs, limits,
+                                    hypervisors, images, instance_actions, keypairs, limits,
                                     microversion, quota_sets, remote_consoles, server_actions,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
@@ -72,7 +72,14 @@ def create_app(runtime):
         "/v2.1/flavors/detail": flavors.FlavorsDetail(svc),
         "/v2.1/flavors/{flavor_id}": flavors.Flavor(svc),
         "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors.ExtraSpecs(svc),
+        "/v2.1/flavors/{flavor_id}/os-flavor-access": flavors.FlavorAccess(svc),
+        "/v2.1/flavors/{flavor_id}/action": flavors.FlavorAction(svc),
         "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}": flavors.ExtraSpec(svc),
+        "/v2.1/images": images.Images(svc),
+        "/v2.1/images/detail": images.ImagesDetail(svc),
+        "/v2.1/images/{image_id}": images.Image(svc),
+        "/v2.1/images/{image_id}/metadata": images.Metadata(svc),
+        "/v2.1/images/{image_id}/metadata/{key}": images.MetadataItem(svc),
         "/v2.1/os-keypairs": keypairs.KeyPairs(svc),
         "/v2.1/os-keypairs/{name}": keypairs.KeyPair(svc),
         "/v2.1/limits": limits.Limits(svc),

@@ -64,10 +64,11 @@ def view(req, aggregate, members=True):
 
 
 def _id(aggregate_id):
-    """Aggregates are addressed by their integer id, even after 2.41 added a uuid; one
-    past the column's range names no aggregate (404, as in Nova)."""
-    number = common.to_int(aggregate_id, "id", maximum=float("inf"))
-    if number > common.MAX_INT:
+    """Aggregates are addressed by their integer id, even after 2.41 added a uuid; a
+    negative one or one past the column's range names no aggregate (404, as in Nova,
+    whose validate_integer sets no bounds here)."""
+    number = common.to_int(aggregate_id, "id", minimum=-float("inf"), maximum=float("inf"))
+    if not 0 <= number <= common.MAX_INT:
         raise aggregates.AggregateNotFound(f"Aggregate {aggregate_id} could not be found.")
     return number
 

@@ -1,6 +1,8 @@
 """What the compute API's resources share: request bodies checked against JSON schemas,
 pagination, links, and the policy checks handed to operations."""
 import dataclasses
+import ipaddress
+import secrets
 
 import jsonschema
 
@@ -74,6 +76,37 @@ def check(document, schema, where=None):
         raise errors.BadRequest(f"Invalid input for field/attribute {field}. "
                                 f"Value: {error.instance!r}. {error.message}")
     return document
+
+
+# Nova's generate_password alphabet: no look-alikes (0/O, 1/l/I).
+_PASSWORD_SYMBOLS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def admin_password(server, conf):
+    """The adminPass a create or rebuild answers with: the one asked for, else a new
+    random one; None when ``enable_instance_password`` is off (Nova leaves it out)."""
+    if not conf.compute.enable_instance_password:
+        return None
+    if "adminPass" in server:
+        return server["adminPass"]
+    return "".join(secrets.choice(_PASSWORD_SYMBOLS)
+                   for _ in range(conf.compute.password_length))
+
+
+def check_access_ips(server):
+    """accessIPv4/accessIPv6 must be addresses of their version (Nova's "ipv4"/"ipv6"
+    formats), else a 400 naming the field."""
+    for field, version in (("accessIPv4", 4), ("accessIPv6", 6)):
+        if field not in server:
+            continue
+        value = server[field]
+        try:
+            valid = ipaddress.ip_address(value).version == version
+        except ValueError:
+            valid = False
+        if not valid:
+            raise errors.BadRequest(f"Invalid input for field/attribute {field}. Value: "
+                                    f"{value}. '{value}' is not a 'ipv{version}'")
 
 
 def to_bool(value):

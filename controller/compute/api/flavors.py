@@ -23,7 +23,8 @@ CREATE = {
         "type": "object",
         "properties": {
             "name": common.NAME,
-            "id": {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
+            # Nova takes a number too, and keeps its text.
+            "id": {"type": ["string", "number", "null"], "minLength": 1, "maxLength": 255,
                    "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"},
             "ram": dict(common.POSITIVE_INT),
             "vcpus": dict(common.POSITIVE_INT),
@@ -75,6 +76,14 @@ def detail(req, flavor):
     return body
 
 
+def _flavor_id(requested):
+    """The id a new flavor gets: the one asked for, as text (a JSON number as Nova
+    writes it: ``str()``), else a new UUID."""
+    if requested is None or requested == "":
+        return str(uuid.uuid4())
+    return str(requested)
+
+
 class _FlavorList:
     def __init__(self, svc):
         self.svc = svc
@@ -97,7 +106,8 @@ class _FlavorList:
         if sort_key not in flavors.SORT_KEYS:
             raise errors.BadRequest(f"Invalid sort_key {sort_key!r}")
         found = flavors.list_flavors(self.svc.db, visibility, min_ram, min_disk, sort_key,
-                                     descending=params.get("sort_dir") == "desc")
+                                     descending=params.get("sort_dir") == "desc",
+                                     project_id=None if auth.is_admin else auth.project_id)
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
         page = common.paginate(found, limit, marker, lambda f: f.id)
         body = {"flavors": [view(req, flavor) for flavor in page]}
@@ -120,7 +130,7 @@ class Flavors(_FlavorList):
                                     "properties are not allowed ('description' was "
                                     "unexpected)")
         flavor = flavors.create(
-            self.svc.db, spec.get("id") or str(uuid.uuid4()), spec["name"],
+            self.svc.db, _flavor_id(spec.get("id")), spec["name"],
             memory_mb=common.to_int(spec["ram"], "ram", 1),
             vcpus=common.to_int(spec["vcpus"], "vcpus", 1),
             root_gb=common.to_int(spec["disk"], "disk"),
@@ -201,4 +211,43 @@ class ExtraSpec:
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-flavor-manage")
         flavors.delete_extra_spec(self.svc.db, auth, flavor_id, key)
-        resp.status = falcon.HTTP_202
+        resp.status = falcon.HTTP_200   # Nova answers an unset with 200
+
+
+_TENANT = {"type": "object", "properties": {"tenant": {"type": "string", "minLength": 1,
+                                                        "maxLength": 255}},
+           "required": ["tenant"], "additionalProperties": False}
+ACCESS_ACTIONS = {"type": "object",
+                  "properties": {"addTenantAccess": _TENANT, "removeTenantAccess": _TENANT},
+                  "minProperties": 1, "maxProperties": 1, "additionalProperties": False}
+
+
+class FlavorAccess:
+    """``/flavors/{id}/os-flavor-access``: the projects a private flavor is open to."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def on_get(self, req, resp, flavor_id):
+        auth = req.context.auth
+        policy.authorize(auth, "os_compute_api:os-flavor-access")
+        resp.media = {"flavor_access": flavors.list_access(self.svc.db, auth, flavor_id)}
+
+
+class FlavorAction:
+    """``/flavors/{id}/action``: addTenantAccess and removeTenantAccess."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def on_post(self, req, resp, flavor_id):
+        auth = req.context.auth
+        name, argument = next(iter(common.body(req, ACCESS_ACTIONS).items()))
+        if name == "addTenantAccess":
+            policy.authorize(auth, "os_compute_api:os-flavor-access:add_tenant_access")
+            found = flavors.add_access(self.svc.db, auth, flavor_id, argument["tenant"],
+                                       refuse_public=req.context.microversion >= (2, 7))
+        else:
+            policy.authorize(auth, "os_compute_api:os-flavor-access:remove_tenant_access")
+            found = flavors.remove_access(self.svc.db, auth, flavor_id, argument["tenant"])
+        resp.media = {"flavor_access": found}

@@ -60,15 +60,17 @@ class KeyPairs:
     def on_post(self, req, resp):
         auth = req.context.auth
         spec = common.body(req, CREATE)["keypair"]
+        if "type" in spec and req.context.microversion < (2, 2):
+            raise errors.BadRequest("Invalid input for field/attribute keypair. Additional "
+                                    "properties are not allowed ('type' was unexpected)")
         user_id = auth.user_id
         if spec.get("user_id") and req.context.microversion >= (2, 10):
             user_id = spec["user_id"]
         policy.authorize(auth, "os_compute_api:os-keypairs", {"user_id": user_id})
-        if spec.get("type") == "x509":
-            raise errors.BadRequest("x509 key pairs are not supported.")
         keypair, private_key = keypairs.create(self.svc.db, self.svc.conf, auth.project_id,
                                                user_id, spec["name"],
-                                               spec.get("public_key"))
+                                               spec.get("public_key"),
+                                               spec.get("type", "ssh"))
         body = view(req, keypair)
         body["user_id"] = user_id
         if private_key:

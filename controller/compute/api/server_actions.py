@@ -4,15 +4,16 @@ console log."""
 import falcon
 
 from controller.api import errors
-from controller.compute import actions
-from controller.compute.operations import server_actions
+from controller.compute import actions, states
+from controller.compute.operations import server_actions, servers
 from controller.compute.api import (common, floating_ips, remote_consoles, security_groups,
                                     server_views)
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
-_NO_ARGUMENT = {"type": "null"}
-# Nova checks no argument of lock before 2.73, nor ever of unlock.
+# Nova checks no argument of the power actions, of lock before 2.73, nor ever of unlock:
+# null, {} or anything else is accepted.
 _ANY = {}
+_NO_ARGUMENT = _ANY
 
 # action → schema of its argument
 ACTIONS = {
@@ -32,6 +33,14 @@ ACTIONS = {
     "os-getConsoleOutput": {"type": "object",
                             "properties": {"length": _LENGTH},
                             "additionalProperties": False},
+    "changePassword": {"type": "object", "properties": {"adminPass": {"type": "string"}},
+                       "required": ["adminPass"], "additionalProperties": False},
+    "os-resetState": {"type": "object",
+                      "properties": {"state": {"type": "string",
+                                               "enum": ["active", "error"]}},
+                      "required": ["state"], "additionalProperties": False},
+    "forceDelete": _ANY,
+    "restore": _ANY,
     "createImage": {"type": "object",
                     "properties": {"name": common.NAME, "metadata": common.METADATA},
                     "required": ["name"], "additionalProperties": False},
@@ -99,6 +108,8 @@ class ServerAction:
         if name == "lock" and req.context.microversion >= (2, 73):
             schema = LOCK_2_73
         common.check(argument, schema, name)
+        if name == "rebuild":
+            common.check_access_ips(argument)
         ops = server_actions.ServerActions(self.svc)
         request_id = req.context.request_id
         if name == "os-getConsoleOutput":
@@ -125,10 +136,34 @@ class ServerAction:
             else:
                 resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
         elif name == "rebuild":
-            instance = ops.rebuild(auth, request_id, server_id, argument, common.authorizer(
-                auth, "os_compute_api:servers:rebuild",
-                then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
-            resp.media = {"server": server_views.detail(req, instance, auth)}
+            instance, groups = ops.rebuild(
+                auth, request_id, server_id, argument, common.authorizer(
+                    auth, "os_compute_api:servers:rebuild",
+                    then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
+            if req.context.microversion >= (2, 75):
+                view = server_views.detail(req, instance, auth, server_groups=groups)
+            else:
+                view = server_views.base(req, instance)
+            password = common.admin_password(argument, self.svc.conf)
+            if password is not None:
+                view["adminPass"] = password
+            resp.media = {"server": view}
+        elif name == "forceDelete":
+            servers.ServerOperations(self.svc).delete(
+                auth, request_id, server_id,
+                common.authorizer(auth, "os_compute_api:os-deferred-delete:force"),
+                action="forceDelete")
+        elif name == "changePassword":
+            ops.change_password(auth, request_id, server_id,
+                                common.authorizer(auth, "os_compute_api:os-admin-password"))
+        elif name == "os-resetState":
+            ops.reset_state(auth, request_id, server_id,
+                            states.ACTIVE if argument["state"] == "active" else states.ERROR,
+                            common.authorizer(auth, "os_compute_api:os-admin-actions:"
+                                                    "reset_state"))
+        elif name == "restore":
+            ops.restore(auth, request_id, server_id,
+                        common.authorizer(auth, "os_compute_api:os-deferred-delete:restore"))
         elif name == "lock":
             reason = argument.get("locked_reason") if schema is LOCK_2_73 and argument else None
             ops.lock(auth, request_id, server_id,

@@ -16,18 +16,24 @@ def host_id(project_id, host):
     return hashlib.sha224((project_id + host).encode()).hexdigest()
 
 
-def addresses(network_info):
+def addresses(network_info, extended=True):
+    """Network label → its addresses; ``extended`` adds their type and MAC (the
+    OS-EXT-IPS attributes, left out of an update's or rebuild's base view)."""
     result = {}
+
+    def entry(address, version, kind, mac):
+        found = {"addr": address, "version": version}
+        if extended:
+            found.update({"OS-EXT-IPS:type": kind, "OS-EXT-IPS-MAC:mac_addr": mac})
+        return found
+
     for vif in network_info or []:
         entries = result.setdefault(vif["network"]["label"], [])
         for subnet in vif["network"].get("subnets", []):
             for ip in subnet.get("ips", []):
-                entries.append({"addr": ip["address"], "version": ip["version"],
-                                "OS-EXT-IPS:type": "fixed",
-                                "OS-EXT-IPS-MAC:mac_addr": vif["address"]})
-                entries += [{"addr": floating["address"], "version": floating["version"],
-                             "OS-EXT-IPS:type": "floating",
-                             "OS-EXT-IPS-MAC:mac_addr": vif["address"]}
+                entries.append(entry(ip["address"], ip["version"], "fixed", vif["address"]))
+                entries += [entry(floating["address"], floating["version"], "floating",
+                                  vif["address"])
                             for floating in ip.get("floating_ips", [])]
     return result
 
@@ -64,10 +70,17 @@ def host_status(service_is_up, service):
     return "UP" if service_is_up(service) else "DOWN"
 
 
-def detail(req, instance, auth, host_states=None, server_groups=None,
-           security_groups=None):
-    """The full server document. ``host_states``: host → status, for admins;
-    ``security_groups``: [{"name": ...}] of its ports (left out when none)."""
+def disk_config(instance):
+    return "AUTO" if instance.auto_disk_config else "MANUAL"
+
+
+# Statuses in which Nova shows a server's ``progress``.
+_PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
+
+
+def base(req, instance, extend_addresses=False):
+    """Nova's base server view: what an update or a rebuild answers with before 2.75,
+    and what ``detail`` builds on."""
     version = req.context.microversion
     server = {
         "id": instance.uuid,
@@ -81,14 +94,40 @@ def detail(req, instance, auth, host_states=None, server_groups=None,
         "flavor": flavor(req, instance),
         "created": isotime(instance.created_at),
         "updated": isotime(instance.updated_at or instance.created_at),
-        "addresses": addresses(instance.network_info),
-        "accessIPv4": "",
-        "accessIPv6": "",
+        "addresses": addresses(instance.network_info, extend_addresses),
+        "accessIPv4": instance.access_ip_v4 or "",
+        "accessIPv6": instance.access_ip_v6 or "",
         "links": common.links(req, f"/servers/{instance.uuid}"),
+        "OS-DCF:diskConfig": disk_config(instance),
+    }
+    if server["status"] in _PROGRESS_STATUSES:
+        server["progress"] = 100 if instance.vm_state == states.ACTIVE else 0
+    if instance.vm_state == states.ERROR and instance.faults:
+        fault = instance.faults[-1]
+        server["fault"] = {"code": fault.code, "message": fault.message,
+                           "created": isotime(fault.created_at)}
+    if version >= (2, 9):
+        server["locked"] = instance.locked
+    if version >= (2, 19):
+        server["description"] = instance.description
+    if version >= (2, 26):
+        server["tags"] = []
+    if version >= (2, 63):
+        server["trusted_image_certificates"] = None
+    if version >= (2, 73):
+        server["locked_reason"] = instance.locked_reason
+    return server
+
+
+def detail(req, instance, auth, host_states=None, server_groups=None,
+           security_groups=None):
+    """The full server document. ``host_states``: host → status, for admins;
+    ``security_groups``: [{"name": ...}] of its ports (left out when none)."""
+    version = req.context.microversion
+    server = base(req, instance, extend_addresses=True)
+    server.update({
         "key_name": instance.key_name,
         "config_drive": "True" if instance.config_drive else "",
-        "progress": 100 if instance.vm_state == states.ACTIVE else 0,
-        "OS-DCF:diskConfig": "MANUAL",
         "OS-EXT-AZ:availability_zone": instance.availability_zone or "",
         "OS-EXT-STS:vm_state": instance.vm_state,
         "OS-EXT-STS:task_state": instance.task_state,
@@ -97,18 +136,17 @@ def detail(req, instance, auth, host_states=None, server_groups=None,
                                    if instance.launched_at else None),
         "OS-SRV-USG:terminated_at": (instance.terminated_at.isoformat()
                                      if instance.terminated_at else None),
+        # delete_on_termination is shown from 2.3, as Nova.
         "os-extended-volumes:volumes_attached": [
-            {"id": bdm.volume_id, "delete_on_termination": bdm.delete_on_termination}
+            dict({"id": bdm.volume_id}, **({"delete_on_termination":
+                                             bdm.delete_on_termination}
+                                            if version >= (2, 3) else {}))
             for bdm in instance.block_device_mappings if bdm.volume_id],
-    }
+    })
     if security_groups:
         server["security_groups"] = security_groups
-    if instance.vm_state == states.ERROR and instance.faults:
-        fault = instance.faults[-1]
-        server["fault"] = {"code": fault.code, "message": fault.message,
-                           "created": isotime(fault.created_at)}
-        if auth.is_admin and fault.details:
-            server["fault"]["details"] = fault.details
+    if "fault" in server and auth.is_admin and instance.faults[-1].details:
+        server["fault"]["details"] = instance.faults[-1].details
     if policy.allowed(auth, "os_compute_api:os-extended-server-attributes",
                       {"project_id": instance.project_id}):
         server.update({
@@ -126,18 +164,8 @@ def detail(req, instance, auth, host_states=None, server_groups=None,
                 "OS-EXT-SRV-ATTR:root_device_name": None,
                 "OS-EXT-SRV-ATTR:user_data": instance.user_data,
             })
-    if version >= (2, 9):
-        server["locked"] = instance.locked
     if version >= (2, 16) and host_states is not None and instance.host:
         server["host_status"] = host_states.get(instance.host, "UNKNOWN")
-    if version >= (2, 19):
-        server["description"] = instance.description
-    if version >= (2, 26):
-        server["tags"] = []
-    if version >= (2, 63):
-        server["trusted_image_certificates"] = None
     if version >= (2, 71) and server_groups is not None:
         server["server_groups"] = server_groups
-    if version >= (2, 73):
-        server["locked_reason"] = instance.locked_reason
     return server

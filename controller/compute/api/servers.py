@@ -1,5 +1,6 @@
 """``/servers``: create, list (with filters and pages), show, rename and delete servers."""
 import falcon
+from oslo_utils import timeutils
 
 from controller import policy
 from controller.api import errors
@@ -100,6 +101,17 @@ def _check_version_fields(server, version):
                                 "'networks' is a required property")
 
 
+def _time_filter(params, name):
+    """A time query parameter as naive UTC, or Nova's 400 for one not ISO 8601."""
+    value = params[name]
+    try:
+        moment = timeutils.parse_isotime(value)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid input for query parameters {name}. Value: "
+                                f"{value}. '{value}' is not a 'date-time'") from None
+    return timeutils.normalize_time(moment)
+
+
 def shows_host_status(auth, version):
     """Whether servers show their ``host_status``: for admins, from 2.16."""
     return version >= (2, 16) and policy.allowed(
@@ -150,6 +162,8 @@ class _ServerList:
             filters["image_ref"] = params["image"].rstrip("/").rsplit("/", 1)[-1]
         if params.get("reservation_id"):
             filters["reservation_id"] = params["reservation_id"]
+        if "changes-since" in params:
+            filters["changes_since"] = _time_filter(params, "changes-since")
         found, services = servers.ServerOperations(self.svc).list_servers(
             with_services=with_services, **filters)
         if params.get("name"):
@@ -187,6 +201,7 @@ class Servers(_ServerList):
         document = common.body(req, CREATE)
         server = document["server"]
         _check_version_fields(server, req.context.microversion)
+        common.check_access_ips(server)
         server["config_drive"] = common.to_bool(server.get("config_drive", False))
         hints = (document.get("os:scheduler_hints")
                  or document.get("OS-SCH-HNT:scheduler_hints") or {})
@@ -198,10 +213,14 @@ class Servers(_ServerList):
             return
         first = created[0]
         resp.location = common.url(req, f"/servers/{first.uuid}")
-        resp.media = {"server": {"id": first.uuid, "OS-DCF:diskConfig": "MANUAL",
-                                 "links": common.links(req, f"/servers/{first.uuid}"),
-                                 "security_groups": server.get("security_groups")
-                                 or [{"name": "default"}]}}
+        answer = {"id": first.uuid,
+                  "OS-DCF:diskConfig": server_views.disk_config(first),
+                  "links": common.links(req, f"/servers/{first.uuid}"),
+                  "security_groups": server.get("security_groups") or [{"name": "default"}]}
+        password = common.admin_password(server, self.svc.conf)
+        if password is not None:
+            answer["adminPass"] = password
+        resp.media = {"server": answer}
 
 
 class ServersDetail(_ServerList):
@@ -220,6 +239,12 @@ class Server:
                                               host_states(self.svc, services), groups,
                                               names.get(instance.uuid))}
 
+    def _update_view(self, req, auth, shown):
+        """An update answers with the server's base view until 2.75, then as a show."""
+        if req.context.microversion >= (2, 75):
+            return self._view(req, auth, shown)
+        return {"server": server_views.base(req, shown[0])}
+
     def on_get(self, req, resp, server_id):
         auth = req.context.auth
         resp.media = self._view(req, auth, servers.ServerOperations(self.svc).show(
@@ -233,7 +258,8 @@ class Server:
             raise errors.BadRequest("Invalid input for field/attribute server. Additional "
                                     "properties are not allowed ('description' was "
                                     "unexpected)")
-        resp.media = self._view(req, auth, servers.ServerOperations(self.svc).update(
+        common.check_access_ips(server)
+        resp.media = self._update_view(req, auth, servers.ServerOperations(self.svc).update(
             auth, server_id, server, common.authorizer(auth, "os_compute_api:servers:update"),
             common.authorizer(auth, "os_compute_api:servers:show"),
             shows_host_status(auth, req.context.microversion)))

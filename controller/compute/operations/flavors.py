@@ -1,6 +1,6 @@
 """Flavors — the sizes servers come in — and their extra specs: anyone reads the public
 ones, admins (the handler's policy check) manage them."""
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from contract import exception
 from controller.compute import models
@@ -25,9 +25,13 @@ class ExtraSpecNotFound(exception.ComputeError):
     code = 404
 
 
+class FlavorAccessConflict(exception.ComputeError):
+    code = 409
+
+
 def _visible(session, auth, flavor_id):
     flavor = flavor_store.find(session, flavor_id)
-    if flavor is None or (not flavor.is_public and not auth.is_admin):
+    if flavor is None or not (auth.is_admin or flavor.open_to(auth.project_id)):
         raise FlavorNotFound(f"Flavor {flavor_id} could not be found.")
     return flavor
 
@@ -50,11 +54,15 @@ def _set_specs(flavor, specs):
 
 
 def list_flavors(db, is_public=None, min_ram=None, min_disk=None, sort_key="flavorid",
-                 descending=False):
+                 descending=False, project_id=None):
     """Enabled flavors, public or not as ``is_public`` says (None: both), sorted by
-    ``sort_key`` (one of SORT_KEYS) then id."""
+    ``sort_key`` (one of SORT_KEYS) then id. ``project_id``: public ones also include
+    the private ones that project has access to (Nova's rule for non-admins)."""
     query = select(models.Flavor).where(models.Flavor.disabled.is_(False))
-    if is_public is not None:
+    if is_public and project_id is not None:
+        query = query.where(or_(models.Flavor.is_public.is_(True), models.Flavor.projects.any(
+            models.FlavorProject.project_id == project_id)))
+    elif is_public is not None:
         query = query.where(models.Flavor.is_public.is_(is_public))
     if min_ram is not None:
         query = query.where(models.Flavor.memory_mb >= min_ram)
@@ -136,3 +144,46 @@ def delete_extra_spec(db, auth, flavor_id, key):
             raise ExtraSpecNotFound(f"Flavor {flavor_id} has no extra specs with key "
                                     f"{key}.")
         flavor.extra_specs.remove(match[0])
+
+
+# --- access to private flavors ------------------------------------------------------------
+
+def _access_list(flavor):
+    return [{"flavor_id": flavor.id, "tenant_id": p.project_id} for p in flavor.projects]
+
+
+def list_access(db, auth, flavor_id):
+    """The projects a private flavor is open to; a public one has no list (404)."""
+    with db.session() as session:
+        flavor = _visible(session, auth, flavor_id)
+        if flavor.is_public:
+            raise FlavorNotFound("Access list not available for public flavors.")
+        return _access_list(flavor)
+
+
+def add_access(db, auth, flavor_id, project_id, refuse_public=True):
+    """Open the private flavor to ``project_id``; returns the access list. A public
+    flavor refuses (409) when ``refuse_public`` (Nova from 2.7)."""
+    with db.session() as session:
+        flavor = _visible(session, auth, flavor_id)
+        if flavor.is_public and refuse_public:
+            raise FlavorAccessConflict("Can not add access to a public flavor.")
+        if any(p.project_id == project_id for p in flavor.projects):
+            raise FlavorAccessConflict(f"Flavor access already exists for flavor "
+                                       f"{flavor_id} and project {project_id} combination.")
+        flavor.projects.append(models.FlavorProject(project_id=project_id))
+        session.flush()
+        return _access_list(flavor)
+
+
+def remove_access(db, auth, flavor_id, project_id):
+    """Close the flavor to ``project_id``; returns the access list (404 if it had none)."""
+    with db.session() as session:
+        flavor = _visible(session, auth, flavor_id)
+        match = [p for p in flavor.projects if p.project_id == project_id]
+        if not match:
+            raise FlavorNotFound(f"Flavor access not found for {flavor_id} / "
+                                 f"{project_id} combination.")
+        flavor.projects.remove(match[0])
+        session.flush()
+        return _access_list(flavor)

@@ -32,14 +32,21 @@ def list_keypairs(db, user_id):
             models.KeyPair.user_id == user_id).order_by(models.KeyPair.name)))
 
 
-def create(db, conf, project_id, user_id, name, public_key=None):
-    """Import ``public_key`` (checked), or generate a pair when there is none. Returns
-    (key pair, private key or None); the caller's project quota counts the user's keys."""
+def create(db, conf, project_id, user_id, name, public_key=None, key_type="ssh"):
+    """Import ``public_key`` (checked), or generate a pair when there is none; an
+    ``x509`` one is a certificate. Returns (key pair, private key or None); the caller's
+    project quota counts the user's keys."""
     private_key = None
-    if public_key:
-        public_key = keypairs.check_public_key(public_key)
+    if key_type == "x509":
+        if not public_key:
+            private_key, public_key = keypairs.generate_x509(user_id)
+        fingerprint = keypairs.x509_fingerprint(public_key)
     else:
-        private_key, public_key = keypairs.generate("Generated-by-pocketstack")
+        if public_key:
+            public_key = keypairs.check_public_key(public_key)
+        else:
+            private_key, public_key = keypairs.generate("Generated-by-pocketstack")
+        fingerprint = keypairs.fingerprint(public_key)
     with db.session() as session:
         limit = quota.limits(session, conf, project_id)["key_pairs"]
         used = session.scalar(select(func.count(models.KeyPair.id)).where(
@@ -48,7 +55,7 @@ def create(db, conf, project_id, user_id, name, public_key=None):
         if _find(session, user_id, name) is not None:
             raise KeyPairExists(f"Key pair '{name}' already exists.")
         keypair = models.KeyPair(name=name, user_id=user_id, public_key=public_key,
-                                 type="ssh", fingerprint=keypairs.fingerprint(public_key))
+                                 type=key_type, fingerprint=fingerprint)
         session.add(keypair)
     return keypair, private_key
 

@@ -2,12 +2,14 @@
 console — each checked against the state rules of ``states.ACTIONS`` before its
 task_state is set, its action recorded, and the work cast to the server's agent."""
 import oslo_messaging as messaging
+from sqlalchemy import select
 
 from contract import exception
 from controller import policy
 from controller.compute import (actions, block_devices, instances, models, quota,
                                 snapshots, states)
-from controller.compute.operations.servers import authorized, public_key_of
+from controller.compute.exception import InstanceInvalidState
+from controller.compute.operations.servers import apply_changes, authorized, public_key_of
 
 # action → the agent's method that carries it out
 AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
@@ -92,7 +94,8 @@ class ServerActions:
     def rebuild(self, auth, request_id, instance_uuid, rebuild, authorize):
         """Rebuild the server from ``rebuild["imageRef"]`` (checked as for a create),
         optionally renamed, re-described, with new metadata or key pair; its agent
-        replaces the guest on the same ports. Returns the server as it now is."""
+        replaces the guest on the same ports. Returns the server as it now is and the
+        uuids of its server groups."""
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize)
             disks = block_devices.plan({"imageRef": rebuild["imageRef"]})
@@ -118,10 +121,7 @@ class ServerActions:
             instance.image_meta = image_meta
             instance.request_spec = dict(instance.request_spec, image={
                 "id": image_id, "properties": image_meta["properties"]})
-            if "name" in rebuild:
-                instance.name = rebuild["name"]
-            if "description" in rebuild:
-                instance.description = rebuild["description"]
+            apply_changes(instance, rebuild)
             if rebuild.get("key_name"):
                 instance.key_name, instance.key_data = rebuild["key_name"], key_data
             if metadata is not None:
@@ -130,7 +130,45 @@ class ServerActions:
         self.handles.agents.rebuild_instance(auth.rpc_context(request_id), host,
                                              instance_uuid)
         with self.db.session() as session:
-            return instances.get(session, instance_uuid)
+            groups = list(session.scalars(
+                select(models.ServerGroupMember.group_uuid).where(
+                    models.ServerGroupMember.instance_uuid == instance_uuid)))
+            return instances.get(session, instance_uuid), groups
+
+    def restore(self, auth, request_id, instance_uuid, authorize):
+        """Restore a soft-deleted server. Servers are deleted at once here (no
+        reclaim interval), so none is ever soft-deleted: the state rule refuses (409)
+        whatever server is named, as Nova does with reclaim_instance_interval 0."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            states.check_action("restore", instance, auth.is_admin)
+
+    def change_password(self, auth, request_id, instance_uuid, authorize):
+        """Set the guest's admin password. Nova's libvirt driver does it through the
+        QEMU guest agent; this cloud's guests get no agent channel, so, like Nova when
+        the agent cannot be used, it refuses with 409: "QEMU guest agent is not enabled"
+        unless the image asks for one (hw_qemu_guest_agent), else "error setting admin
+        password"."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize)
+            states.check_action("changePassword", instance, auth.is_admin)
+            properties = (instance.image_meta or {}).get("properties") or {}
+        if str(properties.get("hw_qemu_guest_agent", "")).lower() not in ("yes", "true",
+                                                                          "1", "on"):
+            raise InstanceInvalidState("QEMU guest agent is not enabled")
+        raise InstanceInvalidState(f"Failed to set admin password on {instance_uuid} "
+                                   f"because error setting admin password")
+
+    def reset_state(self, auth, request_id, instance_uuid, vm_state, authorize):
+        """An admin's repair: set the server's vm_state (ACTIVE or ERROR) and end any
+        task, without telling its agent (Nova's os-resetState)."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            states.check_action("resetState", instance, auth.is_admin)
+            instance.vm_state = vm_state
+            instance.task_state = None
+            actions.record(session, instance.uuid, actions.RESET_STATE, request_id,
+                           auth.user_id, auth.project_id)
 
     # --- locking --------------------------------------------------------------------------
 

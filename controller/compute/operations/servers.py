@@ -12,6 +12,7 @@ import re
 import uuid
 
 import oslo_messaging as messaging
+import sqlalchemy
 from sqlalchemy import select
 
 from contract import exception
@@ -82,6 +83,16 @@ def public_key_of(session, auth, key_name):
     if keypair is None:
         raise exception.InvalidRequest("Invalid key_name provided.")
     return keypair.public_key
+
+
+def apply_changes(instance, changes):
+    """The fields an update or a rebuild may change, from the request's names."""
+    for field, column in (("name", "name"), ("description", "description"),
+                          ("accessIPv4", "access_ip_v4"), ("accessIPv6", "access_ip_v6")):
+        if field in changes:
+            setattr(instance, column, changes[field])
+    if "OS-DCF:diskConfig" in changes:
+        instance.auto_disk_config = changes["OS-DCF:diskConfig"] == "AUTO"
 
 
 class ServerOperations:
@@ -218,6 +229,9 @@ class ServerOperations:
                     task_state=states.SCHEDULING, power_state=0,
                     availability_zone=zone, key_name=server.get("key_name"),
                     key_data=key_data, user_data=user_data,
+                    access_ip_v4=server.get("accessIPv4"),
+                    access_ip_v6=server.get("accessIPv6"),
+                    auto_disk_config=server.get("OS-DCF:diskConfig") == "AUTO",
                     config_drive=server.get("config_drive", False),
                     requested_networks=networks, network_info=[],
                     request_spec=dict(request_spec, instance_uuid=instance_uuid,
@@ -279,11 +293,20 @@ class ServerOperations:
     # --- read and rename -----------------------------------------------------------------
 
     def list_servers(self, project_id=None, vm_state=None, host=None, flavor_id=None,
-                     image_ref=None, reservation_id=None, with_services=False):
+                     image_ref=None, reservation_id=None, with_services=False,
+                     changes_since=None):
         """Servers not deleted, newest first, matching every filter given (None: any;
-        ``project_id`` None: every project's). Returns (servers, agent services or None):
-        the services when ``with_services``, for the servers' ``host_status``."""
-        query = select(models.Instance).where(models.Instance.deleted_at.is_(None))
+        ``project_id`` None: every project's). ``changes_since``: only servers changed
+        since then, the deleted ones included (Nova's rule). Returns (servers, agent
+        services or None): the services when ``with_services``, for the servers'
+        ``host_status``."""
+        query = select(models.Instance)
+        if changes_since is None:
+            query = query.where(models.Instance.deleted_at.is_(None))
+        else:
+            changed = sqlalchemy.func.coalesce(models.Instance.updated_at,
+                                               models.Instance.created_at)
+            query = query.where(changed >= changes_since)
         for column, value in ((models.Instance.project_id, project_id),
                               (models.Instance.vm_state, vm_state),
                               (models.Instance.host, host),
@@ -311,26 +334,25 @@ class ServerOperations:
 
     def update(self, auth, instance_uuid, changes, authorize, show_authorize,
                with_services=False):
-        """Rename or re-describe the server (``changes``: ``name``, ``description``);
-        returns it as ``show`` does, checked against ``show_authorize``."""
+        """Rename, re-describe or re-address the server (``changes``: ``name``,
+        ``description``, ``accessIPv4``, ``accessIPv6``, ``OS-DCF:diskConfig``); returns
+        it as ``show`` does, checked against ``show_authorize``."""
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
-            if "name" in changes:
-                instance.name = changes["name"]
-            if "description" in changes:
-                instance.description = changes["description"]
+            apply_changes(instance, changes)
         return self.show(auth, instance_uuid, show_authorize, with_services)
 
     # --- delete ---------------------------------------------------------------------------
 
-    def delete(self, auth, request_id, instance_uuid, authorize):
-        """Delete a server: through its agent if it has a live one, else right here."""
+    def delete(self, auth, request_id, instance_uuid, authorize, action="delete"):
+        """Delete a server: through its agent if it has a live one, else right here.
+        ``action``: "delete", or "forceDelete"."""
         with self.db.session() as session:
             host = authorized(session, auth, instance_uuid, authorize).host
         host_up = bool(host) and agent_is_up(self.db, self.conf, host)
         with self.db.session() as session:
             instance = instances.get(session, instance_uuid, lock=True)
-            deleting = states.check_action("delete", instance, auth.is_admin)
+            deleting = states.check_action(action, instance, auth.is_admin)
             actions.record(session, instance.uuid, actions.DELETE, request_id,
                            auth.user_id, auth.project_id)
             host = instance.host if host_up or instance.host != host else None

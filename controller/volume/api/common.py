@@ -50,12 +50,11 @@ def page(req, rows, base_url):
     if offset:
         rows = rows[offset:]
     limit = req.get_param_as_int("limit", min_value=0)
-    if limit == 0:
-        return [], []
-    if limit is None or len(rows) <= limit:
-        return rows, []
     if limit == 0:   # Cinder: an empty page, and nothing to continue from
         return [], []
+    # Cinder links to a next page whenever the page is full, even if nothing follows.
+    if limit is None or len(rows) < limit:
+        return rows, []
     rows = rows[:limit]
     # The next page keeps the request's filters (name, status, all_tenants...).
     query = [(key, value) for key, values in req.params.items() if key != "marker"
@@ -65,13 +64,48 @@ def page(req, rows, base_url):
     return rows, [{"rel": "next", "href": href}]
 
 
-class Page:
-    """A list request's ``marker`` and ``limit``, handed to the operation that reads the
-    rows so it pages them (and loads what the page shows) in its transaction."""
+SORT_DIRS = ("asc", "desc")
 
-    def __init__(self, req, base_url):
+
+def sort_params(req, keys):
+    """Cinder's sort order: ``sort=key[:dir],...`` or ``sort_key``/``sort_dir`` (not
+    both), by default newest first; each key one of ``keys``, else a 400."""
+    sort = req.get_param("sort")
+    if sort and (req.get_param("sort_key") or req.get_param("sort_dir")):
+        raise errors.BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated "
+                                "and cannot be used with the 'sort' parameter.")
+    if sort:
+        pairs = [(part.partition(":")[0].strip(), part.partition(":")[2].strip() or "desc")
+                 for part in sort.split(",")]
+    else:
+        pairs = list(zip(req.get_param_as_list("sort_key") or ["created_at"],
+                         (req.get_param_as_list("sort_dir") or []) + ["desc"] * 10))
+    # Cinder still takes the v1 names of the name column.
+    pairs = [({"display_name": "name"}.get(key, key), direction) for key, direction in pairs]
+    for key, direction in pairs:
+        if key not in keys:
+            raise errors.BadRequest(f"Invalid sort key: {key}")
+        if direction not in SORT_DIRS:
+            raise errors.BadRequest("Unknown sort direction, must be 'desc' or 'asc'")
+    return pairs
+
+
+class Page:
+    """A list request's ``marker``, ``limit`` and sort order, handed to the operation that
+    reads the rows so it pages them (and loads what the page shows) in its transaction.
+    ``sort_keys``: the attributes the listed rows may be sorted by."""
+
+    def __init__(self, req, base_url, sort_keys=("created_at", "id")):
         self.req = req
         self.base_url = base_url
+        self.sort = sort_params(req, sort_keys)
+
+    def order_by(self, model):
+        """The ORDER BY of the request's sort, ties broken by id as in Cinder."""
+        columns = [getattr(getattr(model, key), direction)() for key, direction in self.sort]
+        if "id" not in [key for key, _ in self.sort]:
+            columns.append(getattr(model.id, self.sort[-1][1])())
+        return columns
 
     def apply(self, rows):
         return page(self.req, rows, self.base_url)

@@ -70,4 +70,8 @@ class Limits:
             "totalVolumesUsed": usage["volumes"],
             "totalSnapshotsUsed": usage["snapshots"],
             "totalGigabytesUsed": usage["gigabytes"],
+            "maxTotalBackups": limits["backups"],
+            "maxTotalBackupGigabytes": limits["backup_gigabytes"],
+            "totalBackupsUsed": usage["backups"],
+            "totalBackupGigabytesUsed": usage["backup_gigabytes"],
         }}}

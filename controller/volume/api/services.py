@@ -40,8 +40,12 @@ class Services:
             "zone": self.conf.volume.availability_zone, "status": "enabled",
             "state": "down" if problems else "up", "updated_at": isotime(utcnow()),
             "disabled_reason": None, "replication_status": "disabled",
-            "active_backend_id": None, "frozen": False, "cluster": None,
-            "backend_state": "down" if problems else "up"}
+            "active_backend_id": None, "frozen": False}
+        # Fields Cinder adds from a microversion on.
+        if req.context.microversion >= (3, 7):
+            service["cluster"] = None
+        if req.context.microversion >= (3, 49):
+            service["backend_state"] = "down" if problems else "up"
         wanted = {key: req.get_param(key) for key in ("host", "binary")}
         matches = all(value is None or service[key] == value
                       for key, value in wanted.items())

@@ -7,6 +7,9 @@ from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
 
+# What snapshot lists sort by (Cinder's columns of the same names).
+SORT_KEYS = ("id", "name", "size", "status", "created_at", "updated_at", "volume_id")
+
 class _SnapshotResource:
     def __init__(self, manager, base_url):
         self.manager = manager
@@ -22,7 +25,7 @@ class _SnapshotResource:
         return records.list_snapshots(
             self.db, common.listed_project(req, auth),
             common.filters(req, "name", "status", "volume_id"),
-            common.Page(req, self.base_url))
+            common.Page(req, self.base_url, SORT_KEYS))
 
 
 class Snapshots(_SnapshotResource):
@@ -75,8 +78,14 @@ class Snapshot(_SnapshotResource):
 class SnapshotAction(_SnapshotResource):
     def on_post(self, req, resp, snapshot_id):
         body = common.media(req)
-        if not isinstance(body, dict) or list(body) != ["os-reset_status"]:
-            raise errors.BadRequest("The only snapshot action is os-reset_status.")
-        args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)
-        self.manager.reset_snapshot_status(req.context.auth, snapshot_id, args["status"])
+        if not isinstance(body, dict) or len(body) != 1 or list(body)[0] not in (
+                "os-reset_status", "os-force_delete"):
+            raise errors.BadRequest("The snapshot actions are os-reset_status and "
+                                    "os-force_delete.")
+        if "os-force_delete" in body:
+            self.manager.delete_snapshot(req.context.auth, snapshot_id, force=True)
+        else:
+            args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)
+            self.manager.reset_snapshot_status(req.context.auth, snapshot_id,
+                                               args["status"])
         resp.status = falcon.HTTP_202

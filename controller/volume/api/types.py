@@ -23,7 +23,7 @@ class Types:
             self.db, spec["name"], description=spec.get("description"),
             is_public=schemas.to_bool(spec.get("os-volume-type-access:is_public", True)),
             extra_specs=spec.get("extra_specs"))
-        resp.media = {"volume_type": views.volume_type(row)}
+        resp.media = {"volume_type": views.volume_type(row, created=True)}
 
 
 class Type:

@@ -98,10 +98,15 @@ def snapshot(row, version, extended):
     return body
 
 
-def volume_type(row):
-    return {"id": row.id, "name": row.name, "description": row.description,
+def volume_type(row, created=False):
+    """A volume type as Cinder shows it; the answer to its creation carries no QoS
+    specs id (Cinder adds it only when the type is read back)."""
+    body = {"id": row.id, "name": row.name, "description": row.description,
             "is_public": row.is_public, "os-volume-type-access:is_public": row.is_public,
-            "extra_specs": row.extra_specs, "qos_specs_id": None}
+            "extra_specs": row.extra_specs}
+    if not created:
+        body["qos_specs_id"] = None
+    return body
 
 
 def attachment(row, connection_info):

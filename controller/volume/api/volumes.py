@@ -7,6 +7,11 @@ from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
 
+# What volume lists sort by (Cinder's columns of the same names).
+SORT_KEYS = ("id", "name", "size", "status", "created_at", "updated_at", "bootable",
+             "availability_zone")
+
+
 class _VolumeResource:
     def __init__(self, manager, base_url):
         self.manager = manager
@@ -27,7 +32,7 @@ class _VolumeResource:
         return records.list_volumes(
             self.db, common.listed_project(req, auth, filter_project=True),
             common.filters(req, "name", "status"),
-            common.Page(req, self.base_url), detail)
+            common.Page(req, self.base_url, SORT_KEYS), detail)
 
 
 class Volumes(_VolumeResource):
@@ -116,6 +121,10 @@ class VolumeAction(_VolumeResource):
                 raise errors.BadRequest("os-set_bootable needs a 'bootable' flag.")
             self.manager.update_volume(auth, volume_id,
                                        bootable=schemas.to_bool(args["bootable"]))
+            resp.status = falcon.HTTP_200    # Cinder answers this one with 200
+            return
+        elif action == "os-force_delete":
+            self.manager.delete_volume(auth, volume_id, force=True)
         else:
             raise errors.BadRequest(f"Volume action {action!r} is not supported.")
         resp.status = falcon.HTTP_202
