@@ -166,8 +166,28 @@ SECURITY_GROUP_RULE = [
 
 def read_body(req, resource, spec, method):
     """The ``{resource: {...}}`` body as ``{api name: converted value}``."""
-    body = api_body.read_json(req, malformed="Malformed request body: not JSON.",
+    return _values(_document(req), resource, spec, method)
+
+
+def read_bodies(req, resource, collection, spec):
+    """A POST's resources, each as ``read_body`` gives it, and whether the request was a
+    bulk one (``{collection: [{...}, ...]}``, as Neutron accepts for networks, subnets
+    and ports)."""
+    body = _document(req)
+    if isinstance(body, dict) and set(body) == {collection}:
+        items = body[collection]
+        if not isinstance(items, list) or not items:
+            raise errors.BadRequest("Resources required", "BadRequest")
+        return [_values({resource: item}, resource, spec, "POST") for item in items], True
+    return [_values(body, resource, spec, "POST")], False
+
+
+def _document(req):
+    return api_body.read_json(req, malformed="Malformed request body: not JSON.",
                               error_type="MalformedRequestBody")
+
+
+def _values(body, resource, spec, method):
     if not isinstance(body, dict) or not isinstance(body.get(resource), dict):
         raise errors.BadRequest(f"Resource body required: expected "
                                 f'{{"{resource}": {{...}}}}.', "BadRequest")
