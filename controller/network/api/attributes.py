@@ -159,8 +159,8 @@ SECURITY_GROUP_RULE = [
     Attribute("port_range_min", "port_range_min", sg_rules.convert_port, put=False),
     Attribute("port_range_max", "port_range_max", sg_rules.convert_port, put=False),
     Attribute("remote_ip_prefix", "remote_ip_prefix", sg_rules.convert_prefix, put=False),
-    Attribute("remote_group_id", "remote_group_id", sg_rules.convert_uuid_or_none,
-              put=False),
+    # Not checked for a UUID's form: Neutron looks it up, so a bad one is a 404.
+    Attribute("remote_group_id", "remote_group_id", optional_string(255), put=False),
 ]
 
 
