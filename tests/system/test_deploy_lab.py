@@ -231,9 +231,8 @@ def test_a_guest_reaches_its_router_on_the_controller_and_by_floating_ip(deploym
                              group)
     server = deployment.openstack(
         "server", "create", "--image", "pocketstack-tiny", "--flavor", "lab.micro",
-        "--network", "lab-net", "--key-name", "lab-key", "--security-group", "default",
-        "--security-group", group, "--availability-zone", "nova:compute2", "--wait",
-        "vm-r", timeout=300)
+        "--network", "lab-net", "--key-name", "lab-key", "--security-group", group,
+        "--availability-zone", "nova:compute2", "--wait", "vm-r", timeout=300)
     assert server["status"] == "ACTIVE"
 
     # The router is the controller's, not the guest's host's.
