@@ -9,15 +9,12 @@ import threading
 import futurist
 import oslo_messaging as messaging
 from futurist import periodics
-from keystoneauth1 import exceptions as ks_exceptions
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
 from agent.l3.agent import L3Agent
 from agent.manager import AgentManager
-from conf.api import public_url
 from contract import rpc
 from contract.clients.network import NetworkClient, network_endpoint
+from contract.clients.service_user import ServiceCredentials
 from controller.conductor.rpcapi import ConductorAPI
 
 LOG = logging.getLogger(__name__)
@@ -49,34 +46,6 @@ def host_names(conf):
     if conf.agent.virt_driver != "fake":
         raise ValueError("[agent] fake_hosts needs [agent] virt_driver = fake")
     return [f"{conf.host}-{index}" for index in range(conf.agent.fake_hosts)]
-
-
-class ServiceCredentials:
-    """Tokens of the agent's own user ([service_credentials]), fetched and renewed
-    before they expire by keystoneauth."""
-
-    def __init__(self, conf):
-        creds = conf.service_credentials
-        auth = v3.Password(auth_url=creds.auth_url or public_url(conf) + "/identity/v3",
-                           username=creds.username, password=creds.password,
-                           project_name=creds.project_name,
-                           user_domain_name=creds.user_domain_name,
-                           project_domain_name=creds.project_domain_name)
-        self.session = ks_session.Session(auth=auth, timeout=conf.compute.service_timeout)
-
-    @classmethod
-    def from_conf(cls, conf):
-        """The credentials, or None when none are configured."""
-        creds = conf.service_credentials
-        return cls(conf) if creds.username and creds.password else None
-
-    def token(self):
-        """A valid token, or None (logged) when Identity cannot give one now."""
-        try:
-            return self.session.get_token()
-        except ks_exceptions.ClientException as exc:
-            LOG.warning("No token for the agent's service user: %s", exc)
-            return None
 
 
 class L3Sync:

@@ -23,7 +23,8 @@ _CONTROLLER_BASE = ("DEFAULT", "database", "api", "upgrade_levels")
 # Service (a controller role, the agent, or the operator's commands) → groups it reads.
 SERVICE_GROUPS = {
     "api": _CONTROLLER_BASE + ("identity", "image", "compute", "quota", "scheduler",
-                               "network", "volume", "vnc", "serial_console", "consoleauth"),
+                               "network", "volume", "vnc", "serial_console", "consoleauth",
+                               "service_credentials"),
     "conductor": _CONTROLLER_BASE + ("compute", "quota", "scheduler", "network"),
     "scheduler": _CONTROLLER_BASE + ("compute", "scheduler"),
     "agent": ("DEFAULT", "api", "upgrade_levels", "compute", "network", "agent", "fake_driver",

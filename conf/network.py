@@ -36,6 +36,11 @@ server_opts = [
                help="Default routers per project (-1: unlimited)."),
     cfg.IntOpt("quota_floatingip", default=50, min=-1,
                help="Default floating IPs per project (-1: unlimited)."),
+    cfg.BoolOpt("notify_nova_on_port_data_changes", default=True,
+                help="Tell compute (os-server-external-events, network-changed) when a "
+                     "server's port or a floating IP on it changes, so that the server's "
+                     "addresses show it. Needs [service_credentials] of an admin "
+                     "service user."),
 ]
 
 host_opts = [

@@ -1,5 +1,6 @@
 """The service user the agents act as ([service_credentials]): bootstrap creates it,
-agents bind ports and read what their users' tokens may not."""
+agents bind ports and read what their users' tokens may not; the network service tells
+compute of port changes with it."""
 from oslo_config import cfg
 
 GROUP = "service_credentials"

@@ -5,10 +5,10 @@ Used by ``tools/tempest.sh``; runs in the project's venv (``conf``) or any Pytho
 
 ``conf`` reads everything tempest needs from the running all-in-one through its public
 APIs (catalog, version documents, extensions, flavors, the ``pocketstack-tiny`` image),
-adds what tempest's compute tests need and ``up`` does not make (a shared network, since
-there are no routers yet for isolated ones), and turns off the feature flags of what
-pocketstack has not built, so those tests are skipped by tempest itself rather than
-hidden in an exclude list.
+lets tempest make each of its projects an isolated network joined by a router to ``up``'s
+external network ``public`` (``create_isolated_networks``), and turns off the feature
+flags of what pocketstack has not built, so those tests are skipped by tempest itself
+rather than hidden in an exclude list.
 """
 import argparse
 import collections
@@ -19,8 +19,7 @@ import sys
 
 from controller.cmd import allinone_files, allinone_setup
 
-SHARED_NETWORK = "tempest-shared"
-SHARED_CIDR = "10.90.0.0/24"
+PUBLIC_NETWORK = "public"     # the external network `pocketstack up` makes
 
 # What pocketstack has not built (yet): tempest skips these tests by its feature flags.
 COMPUTE_FEATURES_OFF = (
@@ -55,19 +54,6 @@ def _version_range(api, service_type, path):
     return version.get("min_version") or "", version.get("version") or ""
 
 
-def ensure_shared_network(admin):
-    networks = admin.get("network", "/v2.0/networks", name=SHARED_NETWORK)["networks"]
-    network = networks[0] if networks else admin.post(
-        "network", "/v2.0/networks",
-        {"network": {"name": SHARED_NETWORK, "shared": True}},
-        "create the shared network tempest's servers boot on")["network"]
-    if not admin.get("network", "/v2.0/subnets", network_id=network["id"])["subnets"]:
-        admin.post("network", "/v2.0/subnets", {"subnet": {
-            "name": SHARED_NETWORK + "-subnet", "network_id": network["id"],
-            "ip_version": 4, "cidr": SHARED_CIDR}}, "create the shared subnet")
-    return network
-
-
 def build_conf(config_dir, workdir):
     layout = allinone_files.Layout(config_dir)
     passwords = allinone_files.load_secrets(layout)
@@ -75,7 +61,7 @@ def build_conf(config_dir, workdir):
     admin = allinone_setup.Api(url, "admin", passwords["admin_password"], "admin")
     flavors = {f["name"]: f["id"] for f in admin.get("compute", "/flavors")["flavors"]}
     image = admin.get("image", "/v2/images", name=allinone_files.IMAGE_NAME)["images"][0]
-    ensure_shared_network(admin)
+    public = admin.get("network", "/v2.0/networks", name=PUBLIC_NETWORK)["networks"][0]
     compute_min, compute_max = _version_range(admin, "compute", "/")
     volume_min, volume_max = _version_range(admin, "block-storage", "/")
     extensions = sorted(e["alias"] for e in admin.get("network", "/v2.0/extensions")["extensions"])
@@ -85,7 +71,7 @@ def build_conf(config_dir, workdir):
                     "use_stderr": "false"},
         "auth": {"admin_username": "admin", "admin_password": passwords["admin_password"],
                  "admin_project_name": "admin", "admin_domain_name": "Default",
-                 "use_dynamic_credentials": "true", "create_isolated_networks": "false",
+                 "use_dynamic_credentials": "true", "create_isolated_networks": "true",
                  "default_credentials_domain_name": "Default"},
         "identity": {"uri_v3": url + "/identity/v3", "auth_version": "v3",
                      "region": "RegionOne", "v3_endpoint_type": "public",
@@ -99,7 +85,7 @@ def build_conf(config_dir, workdir):
                               "horizon": "false", "placement": "false"},
         "compute": {"image_ref": image["id"], "image_ref_alt": image["id"],
                     "flavor_ref": flavors["m1.nano"], "flavor_ref_alt": flavors["m1.micro"],
-                    "fixed_network_name": SHARED_NETWORK, "region": "RegionOne",
+                    "region": "RegionOne",
                     "min_microversion": compute_min, "max_microversion": compute_max,
                     "build_timeout": "300", "build_interval": "1"},
         "compute-feature-enabled": {**flags(COMPUTE_FEATURES_OFF, "false"),
@@ -107,12 +93,13 @@ def build_conf(config_dir, workdir):
         "image": {"region": "RegionOne", "build_timeout": "300", "build_interval": "1"},
         "image-feature-enabled": {**flags(IMAGE_FEATURES_OFF, "false"),
                                   "api_v2": "true", "api_v1": "false"},
-        "network": {"region": "RegionOne", "public_network_id": "",
+        "network": {"region": "RegionOne", "public_network_id": public["id"],
+                    "floating_network_name": PUBLIC_NETWORK,
                     "project_networks_reachable": "false", "build_timeout": "300",
                     "build_interval": "1", "shared_physical_network": "false"},
         "network-feature-enabled": {"api_extensions": ",".join(extensions) or "None",
                                     "ipv6": "false", "ipv6_subnet_attributes": "false",
-                                    "floating_ips": "false", "port_security": "true"},
+                                    "floating_ips": "true", "port_security": "true"},
         "volume": {"catalog_type": "block-storage", "region": "RegionOne",
                    "min_microversion": volume_min, "max_microversion": volume_max,
                    "build_timeout": "300", "build_interval": "1",

@@ -62,39 +62,52 @@ class L3Agent:
         """Build, change or remove routers until this host matches the API. ``client``:
         a NetworkClient of the agent's service user (an admin, which sees every
         project's routers)."""
-        routers = {router["id"]: router for router in client.list_routers()
-                   if router["admin_state_up"]}
+        routers = {router["id"]: router for router in client.list_routers()}
         ports = [port for owner in ROUTER_OWNERS
                  for port in client.list_ports(device_owner=owner)]
         subnets = {subnet["id"]: subnet for subnet in client.list_subnets()}
         floating_ips = client.list_floating_ips()
         for router_id in sorted(self.built_routers() - set(routers)):
-            self.remove_router(router_id)
+            try:
+                self.remove_router(router_id)
+            except Exception:
+                LOG.exception("router %s could not be removed; retrying at the next "
+                              "sync", router_id)
         for router_id, router in sorted(routers.items()):
             own = [port for port in ports if port["device_id"] == router_id]
             fips = [fip for fip in floating_ips if fip["router_id"] == router_id]
             try:
-                self._sync_router(client, plan_module.plan_router(router, own, subnets,
-                                                                  fips), own)
+                # A router set down keeps its ports wired here (ACTIVE, as Neutron's
+                # router ports are once bound) but forwards nothing: no namespace.
+                plan = (plan_module.plan_router(router, own, subnets, fips)
+                        if router["admin_state_up"] else None)
+                self._sync_router(client, router_id, plan, own)
             except Exception:
                 LOG.exception("router %s could not be built; retrying at the next sync",
                               router_id)
                 self._applied.pop(router_id, None)
 
-    def _sync_router(self, client, plan, ports):
-        previous = self._port_ids(plan.router_id)
+    def _sync_router(self, client, router_id, plan, ports):
+        """Wire ``ports`` here and make the router's namespace ``plan`` (None: no
+        namespace)."""
+        previous = self._port_ids(router_id)
         current = {port["id"] for port in ports}
-        self._save(plan.router_id, previous | current)
+        self._save(router_id, previous | current)
         for port in ports:
             if port["id"] not in self._plugged:
                 wired = self.plugger.plug(port, client)
                 self._plugged[port["id"]] = (wired["bridge"], wired["mtu"])
-        if self._applied.get(plan.router_id) != plan:
+        name = plan_module.namespace_name(router_id)
+        if plan is None:
+            if (self._applied.pop(router_id, None) is not None
+                    or name in namespace.existing_namespaces()):
+                namespace.destroy(name)
+        elif self._applied.get(router_id) != plan:
             namespace.apply(plan, self._plugged)
-            self._applied[plan.router_id] = plan
+            self._applied[router_id] = plan
         for port_id in previous - current:
             self._unplug(port_id)
-        self._save(plan.router_id, current)
+        self._save(router_id, current)
 
     def _unplug(self, port_id):
         self._plugged.pop(port_id, None)

@@ -46,7 +46,8 @@ def up(args):
         if crashed:
             _say(f"pocketstack (pid {crashed.pid}) did not stop cleanly; starting afresh")
         os.makedirs(layout.state_path, exist_ok=True)
-        pocketstack_cli(layout, "bootstrap", "--admin-password", passwords["admin_password"],
+        # One argument "--admin-password=X": a generated password may start with "-".
+        pocketstack_cli(layout, "bootstrap", f"--admin-password={passwords['admin_password']}",
                         "--public-url", url)
         pid = start_process(layout)
         _say(f"started pocketstack (pid {pid}), logs in {layout.log_file}")

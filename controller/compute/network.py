@@ -93,3 +93,21 @@ class NetworkAPI:
                 resp = self._request("DELETE", f"/ports/{vif['id']}", token)
             if resp.status_code != 404:
                 self._check(resp, f"port {vif['id']}")
+
+    def port_addresses(self, token, instance_uuid):
+        """What the network service says of the server's ports now, for its network
+        info cache: port id → {"fixed_ips": [...], "floating": {fixed address: [floating
+        address, ...]}}, and the subnets those fixed IPs are on (id → subnet)."""
+        ports = self._get("/ports", token, "ports", device_id=instance_uuid)["ports"]
+        found = {}
+        for port in ports:
+            floating = {}
+            for fip in self._get("/floatingips", token, "floating IPs",
+                                 port_id=port["id"])["floatingips"]:
+                floating.setdefault(fip["fixed_ip_address"], []).append(
+                    fip["floating_ip_address"])
+            found[port["id"]] = {"fixed_ips": port["fixed_ips"], "floating": floating}
+        return found
+
+    def subnet(self, token, subnet_id):
+        return self._get(f"/subnets/{subnet_id}", token, f"Subnet {subnet_id}")["subnet"]

@@ -97,6 +97,8 @@ def bootstrap(db, *, admin_password, admin_user="admin", admin_project="admin",
             session.add(domain)
             session.flush()
         roles = [_get_or_create(session, models.Role, name=name) for name in ROLES]
+        # As keystone-manage bootstrap makes it: the role of services' users.
+        _get_or_create(session, models.Role, name="service")
         for prior, implied in zip(roles, roles[1:]):
             _get_or_create(session, models.ImpliedRole, prior_role_id=prior.id,
                            implied_role_id=implied.id)

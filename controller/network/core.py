@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from controller.api import errors
 from controller.network import ipam, l3_rules, quotas, segments
+from controller.network.l3_models import FloatingIP
 from controller.network.models import IPAllocation, Network, Port, Subnet
 from controller.network.port_addresses import (DHCP_OWNER, add_dhcp_address, ipam_call,
                                                remove_dhcp_address)
@@ -45,6 +46,20 @@ def not_found(kind, resource_id):
     return errors.NotFound(f"{kind.capitalize()} {resource_id} could not be found.",
                            f"{kind.capitalize()}NotFound")
 
+
+
+def _delete_disassociated_floating_ips(session, network_id):
+    """An external network goes with the floating IPs it holds that are on no port,
+    as Neutron deletes them (``delete_disassociated_floatingips``)."""
+    for fip in session.scalars(select(FloatingIP).where(
+            FloatingIP.floating_network_id == network_id,
+            FloatingIP.fixed_port_id.is_(None))):
+        port = session.get(Port, fip.floating_port_id)
+        session.delete(fip)
+        session.flush()
+        if port is not None:
+            session.delete(port)
+    session.flush()
 
 
 class NetworkCore:
@@ -223,6 +238,7 @@ class NetworkCore:
     def delete_network(self, network_id, scope):
         def work(session):
             network = self.get_network(network_id, scope, session)
+            _delete_disassociated_floating_ips(session, network.id)
             ports = list(session.scalars(select(Port).where(Port.network_id == network.id)))
             if any(port.device_owner != DHCP_OWNER for port in ports):
                 raise errors.Conflict(f"Unable to complete operation on network "

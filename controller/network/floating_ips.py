@@ -28,8 +28,11 @@ def floating_ip_not_found(floating_ip_id):
 
 
 class FloatingIpOperations:
-    def __init__(self, core):
+    def __init__(self, core, notifier):
+        """``notifier``: a ``nova_notifier.NovaNotifier``, told of the ports whose
+        floating IPs changed."""
         self.core = core
+        self.notifier = notifier
 
     @staticmethod
     def _visible(scope):
@@ -81,11 +84,16 @@ class FloatingIpOperations:
                              floating_ip_address=port.fixed_ips[0].ip_address)
             session.add(row)
             session.flush()
+            changed.clear()
             if port_id is not None:
-                self._associate(session, scope, row, port_id, fixed_ip_address)
+                changed.append(self._associate(session, scope, row, port_id,
+                                               fixed_ip_address))
             return row
 
-        return self.core.run(work)
+        changed = []
+        row = self.core.run(work)
+        self.notifier.network_changed(changed)
+        return row
 
     def update_floating_ip(self, floating_ip_id, scope, *, port_id=UNSET,
                            fixed_ip_address=None, description=None):
@@ -95,28 +103,37 @@ class FloatingIpOperations:
 
         def work(session):
             row = self.get_floating_ip(floating_ip_id, scope, session)
+            changed[:] = [_device(session, row.fixed_port_id)]
             if port_id is None:
                 row.fixed_port_id = row.fixed_ip_address = row.router_id = None
             elif port_id is not UNSET:
-                self._associate(session, scope, row, port_id, fixed_ip_address)
+                changed.append(self._associate(session, scope, row, port_id,
+                                               fixed_ip_address))
             if description is not None:
                 row.description = description
             row.revision_number += 1
             session.flush()
             return row
 
-        return self.core.run(work)
+        changed = []
+        row = self.core.run(work)
+        if port_id is not UNSET:
+            self.notifier.network_changed(changed)
+        return row
 
     def delete_floating_ip(self, floating_ip_id, scope):
         def work(session):
             row = self.get_floating_ip(floating_ip_id, scope, session)
+            changed[:] = [_device(session, row.fixed_port_id)]
             port = session.get(Port, row.floating_port_id)
             session.delete(row)
             session.flush()
             if port is not None:
                 session.delete(port)
 
+        changed = []
         self.core.run(work)
+        self.notifier.network_changed(changed)
 
     # --- association ----------------------------------------------------------------
 
@@ -141,6 +158,7 @@ class FloatingIpOperations:
                 f"{row.floating_network_id}.", "FloatingIPPortAlreadyAssociated")
         row.fixed_port_id, row.fixed_ip_address = port.id, fixed.ip_address
         row.router_id = router_id
+        return port.id, port.device_id, port.device_owner
 
     @staticmethod
     def _router_for(session, row, port, fixed):
@@ -159,6 +177,12 @@ class FloatingIpOperations:
                 f"subnet {fixed.subnet_id}.  Therefore, cannot associate Port {port.id} "
                 f"with a Floating IP.", "ExternalGatewayForFloatingIPNotFound")
         return router_id
+
+
+def _device(session, port_id):
+    """(id, device_id, device_owner) of the port a floating IP is on, for the notifier."""
+    port = session.get(Port, port_id) if port_id else None
+    return (port.id, port.device_id, port.device_owner) if port else (None, None, None)
 
 
 def _fixed_ip(port, address):

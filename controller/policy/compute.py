@@ -158,6 +158,9 @@ RULES = [
     _rule("os-services", "rule:admin", "List, enable, disable and delete services",
           [("GET", "/os-services"), ("PUT", "/os-services/{service_id}"),
            ("DELETE", "/os-services/{service_id}")]),
+    _rule("os-server-external-events:create", "rule:admin",
+          "Tell compute of a server's changes elsewhere (the network service's service "
+          "user)", [("POST", "/os-server-external-events")]),
     _rule("os-hypervisors", "rule:admin", "List and show hypervisors",
           [("GET", "/os-hypervisors"), ("GET", "/os-hypervisors/{id}"),
            ("GET", "/os-hypervisors/{id}/uptime")]),

@@ -113,3 +113,73 @@ def test_openstacksdk_adds_and_removes_a_floating_ip(cloud, topology):
         conn.network.delete_ip(fip)
     finally:
         conn.close()
+
+
+def _addresses(compute_session, server_id):
+    server = compute_session().get(f"/servers/{server_id}").json()["server"]
+    return [(a["addr"], a["OS-EXT-IPS:type"]) for a in server["addresses"]["private"]]
+
+
+def test_floating_ip_attached_through_the_network_api_shows_in_the_server(
+        cloud, compute_session, topology):
+    """The network service tells compute (network-changed) and the server's addresses
+    follow, whichever stock command attached the floating IP."""
+    server_id = topology["id"]
+    fixed = _addresses(compute_session, server_id)[0][0]
+    fip = cloud.openstack("floating", "ip", "create", "public")
+    address = fip["floating_ip_address"]
+    cloud.openstack("server", "add", "floating", "ip", "vm1", address, parse=False)
+    assert _addresses(compute_session, server_id) == [(fixed, "fixed"),
+                                                      (address, "floating")]
+    shown = cloud.openstack("server", "show", "vm1")
+    assert sorted(shown["addresses"]["private"]) == sorted([fixed, address])
+    cloud.openstack("server", "remove", "floating", "ip", "vm1", address, parse=False)
+    assert _addresses(compute_session, server_id) == [(fixed, "fixed")]
+
+    port = cloud.openstack("port", "list", "--server", "vm1")[0]["ID"]
+    cloud.openstack("floating", "ip", "set", "--port", port, fip["id"], parse=False)
+    assert (address, "floating") in _addresses(compute_session, server_id)
+    cloud.openstack("floating", "ip", "unset", "--port", fip["id"], parse=False)
+    assert _addresses(compute_session, server_id) == [(fixed, "fixed")]
+    cloud.openstack("floating", "ip", "set", "--port", port, fip["id"], parse=False)
+    cloud.openstack("floating", "ip", "delete", fip["id"], parse=False)
+    assert _addresses(compute_session, server_id) == [(fixed, "fixed")]
+
+
+def test_server_external_events(cloud, compute_session, topology):
+    server_id = topology["id"]
+    api = compute_session()
+    ok = api.post("/os-server-external-events", {"events": [
+        {"name": "network-changed", "server_uuid": server_id, "tag": "a-port"}]})
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"events": [{"name": "network-changed", "server_uuid": server_id,
+                                     "tag": "a-port", "status": "completed",
+                                     "code": 200}]}
+    missing = "8f4b9a6c-0000-4000-8000-000000000000"
+    mixed = api.post("/os-server-external-events", {"events": [
+        {"name": "network-vif-plugged", "server_uuid": server_id, "status": "failed"},
+        {"name": "network-changed", "server_uuid": missing}]})
+    assert mixed.status_code == 207, mixed.text
+    assert [(e["status"], e["code"]) for e in mixed.json()["events"]] == [
+        ("failed", 200), ("failed", 404)]
+    none = api.post("/os-server-external-events", {"events": [
+        {"name": "network-changed", "server_uuid": missing}]})
+    assert none.status_code == 404
+    assert none.json()["itemNotFound"]["message"] == "No instances found for any event"
+    for bad in ({"events": []}, {"events": [{"name": "reboot", "server_uuid": server_id}]},
+                {"events": [{"name": "network-changed", "server_uuid": "nope"}]},
+                {"events": [{"name": "network-changed", "server_uuid": server_id,
+                             "status": "done"}]}):
+        assert api.post("/os-server-external-events", bad).status_code == 400, bad
+    extended = {"events": [{"name": "volume-extended", "server_uuid": server_id}]}
+    assert compute_session(microversion="2.50").post(
+        "/os-server-external-events", extended).status_code == 400
+    assert compute_session(microversion="2.51").post(
+        "/os-server-external-events", extended).status_code == 200
+
+    cloud.add_member_project("events-member", "secret-events")
+    member = compute_session(user="events-member", password="secret-events",
+                             project="events-member")
+    refused = member.post("/os-server-external-events", {"events": [
+        {"name": "network-changed", "server_uuid": server_id}]})
+    assert refused.status_code == 403

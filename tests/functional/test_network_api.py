@@ -375,3 +375,48 @@ def test_updates_of_networks_and_subnets(admin, demo):
     moved = api(admin, "PUT", path, {"subnet": {"gateway_ip": "10.38.0.254"}})
     assert moved.json()["subnet"]["gateway_ip"] == "10.38.0.254"
     assert api(demo, "PUT", path, {"subnet": {"name": "mine"}}).status_code == 403
+
+
+def test_bulk_create_is_all_or_nothing(admin, demo):
+    """``{"networks": [...]}`` (also subnets, ports) makes every item or none, as
+    Neutron's emulated bulk does."""
+    made = api(admin, "POST", "/networks", {"networks": [{"name": "bulk-a"},
+                                                        {"name": "bulk-b"}]})
+    assert made.status_code == 201, made.text
+    networks = made.json()["networks"]
+    assert [n["name"] for n in networks] == ["bulk-a", "bulk-b"]
+    subnets = api(admin, "POST", "/subnets", {"subnets": [
+        {"network_id": n["id"], "cidr": cidr, "ip_version": 4}
+        for n, cidr in zip(networks, ("10.81.0.0/24", "10.82.0.0/24"))]})
+    assert subnets.status_code == 201, subnets.text
+    assert [s["cidr"] for s in subnets.json()["subnets"]] == ["10.81.0.0/24",
+                                                             "10.82.0.0/24"]
+    ports = api(admin, "POST", "/ports", {"ports": [
+        {"network_id": networks[0]["id"], "name": "bulk-p1"},
+        {"network_id": networks[1]["id"], "name": "bulk-p2"}]})
+    assert ports.status_code == 201, ports.text
+    assert [p["name"] for p in ports.json()["ports"]] == ["bulk-p1", "bulk-p2"]
+
+    # The second port's address is taken by the first: the first is undone too.
+    failed = api(admin, "POST", "/ports", {"ports": [
+        {"network_id": networks[0]["id"], "name": "bulk-undone",
+         "fixed_ips": [{"ip_address": "10.81.0.200"}]},
+        {"network_id": networks[0]["id"], "name": "bulk-undone",
+         "fixed_ips": [{"ip_address": "10.81.0.200"}]}]})
+    assert failed.status_code == 409, failed.text
+    assert failed.json()["NeutronError"]["type"] == "IpAddressAlreadyAllocated"
+    assert admin.list_ports(name="bulk-undone") == []
+    # A bad item is refused before anything is made.
+    refused = api(admin, "POST", "/networks", {"networks": [{"name": "bulk-c"},
+                                                           {"name": "x", "bogus": 1}]})
+    assert refused.status_code == 400
+    assert admin.list_networks(name="bulk-c") == []
+    # A member may not make a shared network: none of the bulk is made.
+    forbidden = api(demo, "POST", "/networks", {"networks": [{"name": "bulk-d"},
+                                                            {"name": "e", "shared": True}]})
+    assert forbidden.status_code == 403
+    assert demo.list_networks(name="bulk-d") == []
+    for empty in ({"networks": []}, {"networks": {}}):
+        response = api(admin, "POST", "/networks", empty)
+        assert response.status_code == 400
+        assert response.json()["NeutronError"]["message"] == "Resources required"

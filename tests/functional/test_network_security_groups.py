@@ -148,7 +148,7 @@ BAD_RULES = [
     ({"remote_ip_prefix": "not-a-cidr"}, 400, "InvalidInput"),
     ({"direction": "sideways"}, 400, "InvalidInput"),
     ({"ethertype": "IPv5"}, 400, "InvalidInput"),
-    ({"remote_group_id": "not-a-uuid"}, 400, "InvalidInput"),
+    ({"remote_group_id": "not-a-uuid"}, 404, "SecurityGroupNotFound"),   # as Neutron
     ({"port_range_min": "x", "protocol": "tcp"}, 400, "SecurityGroupInvalidPortValue"),
     ({"id": "00000000-0000-0000-0000-000000000000"}, 400, "BadRequest"),
     ({"colour": "blue"}, 400, "BadRequest"),

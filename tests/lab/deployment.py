@@ -32,11 +32,12 @@ class Deployment:
 
     The code deployed is a snapshot of the checkout taken first, its wheels built.
     ``groups`` maps site.yml's groups (database, messaging, controller, compute) to lab
-    host names. ``local_host``: run Ansible inside that lab host against itself
-    (``connection: local``, the all-in-one) instead of over SSH from this machine.
+    host names; ``host_vars``: host name → its inventory variables. ``local_host``: run
+    Ansible inside that lab host against itself (``connection: local``, the all-in-one)
+    instead of over SSH from this machine.
     """
 
-    def __init__(self, lab, groups, workdir, local_host=None):
+    def __init__(self, lab, groups, workdir, local_host=None, host_vars=None):
         self.lab = lab
         self.groups = groups
         self.workdir = Path(workdir)
@@ -48,7 +49,7 @@ class Deployment:
         self.settings = playbook.write_yaml(self.workdir / "settings.yml",
                                             lab_settings(self.workdir, source))
         if local_host is None:
-            inventory = lab.inventory(groups)
+            inventory = lab.inventory(groups, host_vars)
         else:
             host = lab.hosts[local_host]
             inventory = {"all": {

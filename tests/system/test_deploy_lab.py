@@ -3,22 +3,35 @@ of three hosts on this machine (tests/lab: a controller with PostgreSQL and Rabb
 compute hosts each with its own libvirtd), then the stock ``openstack`` CLI boots a guest
 on each compute host and the two ping each other over the tenant network's VXLAN.
 
+The inventory makes the controller's agent the L3 host (``pocketstack_l3_host``); its
+compute service is disabled, as on a network node, so it serves routers and no guests.
+A guest on a compute host reaches its router there over VXLAN, and a namespace of the
+test's own on the controller's external bridge (the world outside) pings and SSHes it
+by its floating IP.
+
 The tests of this module share one deployment and run in order: deploy, deploy again
-(nothing changes), guests across hosts (and their remote-group sets on both hosts), then
-a compute host losing its agent.
+(nothing changes), guests across hosts (and their remote-group sets on both hosts), a
+guest behind the controller's router, then a compute host losing its agent.
 """
 import re
+import secrets
+import subprocess
 import time
 
 import pytest
 
+from agent.network import bridge
 from tests.lab.deployment import Deployment
-from tests.lab.lab import Lab
+from tests.lab.lab import Lab, run as lab_run
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 GROUPS = {"database": ["ctl"], "messaging": ["ctl"], "controller": ["ctl"],
-          "compute": ["compute1", "compute2"]}
+          "compute": ["ctl", "compute1", "compute2"]}
+HOST_VARS = {"ctl": {"pocketstack_l3_host": True}}
+EXTERNAL_CIDR = "203.0.113.0/24"      # TEST-NET-3, inside the lab's namespaces only
+FLOATING_POOL = "start=203.0.113.10,end=203.0.113.200"
+OUTSIDE_ADDRESS = "203.0.113.250"
 TENANT_CIDR = "10.77.0.0/24"
 AGENT_PIDFILE = "/run/pocketstack/pocketstack-agent.pid"
 
@@ -44,7 +57,7 @@ def deployment(tmp_path_factory, tiny_image):
     workdir = tmp_path_factory.mktemp("deploy-lab")
     started = time.monotonic()
     with Lab(workdir / "lab", ["ctl", "compute1", "compute2"]) as lab:
-        deployment = Deployment(lab, GROUPS, workdir)
+        deployment = Deployment(lab, GROUPS, workdir, host_vars=HOST_VARS)
         deployment.first_run = deployment.run("deploy-1.log")
         deployment.first_run_seconds = time.monotonic() - started
         deployment.tiny_image = tiny_image
@@ -56,7 +69,10 @@ def test_site_yml_deploys_the_lab_over_ssh(deployment):
     assert run.returncode == 0 and not recap_problems(run), run.tail()
     assert set(run.recap) >= {"ctl", "compute1", "compute2"}
     # site.yml itself waits for the agents; the stock CLI sees them too.
-    assert deployment.compute_states() == {"compute1": "up", "compute2": "up"}
+    assert deployment.compute_states() == {"ctl": "up", "compute1": "up", "compute2": "up"}
+    # The controller's agent serves routers only: no guests are scheduled there.
+    deployment.openstack("compute", "service", "set", "--disable", "--disable-reason",
+                         "network node", "ctl", "pocketstack-agent", parse=False)
     print(f"first deployment (wheels included): {deployment.first_run_seconds:.0f} s")
 
 
@@ -154,6 +170,101 @@ def test_remote_group_members_reach_every_host(deployment):
         lambda: addresses["vm-b"] not in _set_addresses(hosts["compute1"], network, group),
         timeout=10, interval=0.5, what="vm-b's address to leave compute1's set")
     assert _set_addresses(hosts["compute1"], network, group) == {addresses["vm-a"]}
+
+
+class Outside:
+    """A namespace of the test's own, its veth on an external bridge inside a lab host:
+    the world outside the cloud, reaching guests only by their floating IPs."""
+
+    def __init__(self, host, bridge_name):
+        tag = secrets.token_hex(3)
+        self.namespace, self.veth = f"ps-outside-{tag}", f"pso-{tag}"
+        lab_run("ip", "netns", "add", self.namespace)
+        lab_run("ip", "link", "add", self.veth, "type", "veth", "peer", "name", "eth0",
+                "netns", self.namespace)
+        lab_run("ip", "link", "set", self.veth, "netns", host.netns)
+        lab_run("ip", "-n", host.netns, "link", "set", self.veth, "master", bridge_name,
+                "up")
+        self.run("ip", "link", "set", "lo", "up")
+        self.run("ip", "addr", "add", f"{OUTSIDE_ADDRESS}/24", "dev", "eth0")
+        self.run("ip", "link", "set", "eth0", "up")
+
+    def run(self, *command, check=True, timeout=60):
+        return lab_run("ip", "netns", "exec", self.namespace, *command, check=check,
+                       timeout=timeout)
+
+    def pings(self, address):
+        return self.run("ping", "-c", "1", "-W", "2", address, check=False).returncode == 0
+
+    def ssh(self, key, address, *command):
+        """The command's output on the guest, or None when it failed."""
+        result = self.run("ssh", "-i", str(key), "-o", "StrictHostKeyChecking=no", "-o",
+                          "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=20", "-o",
+                          "BatchMode=yes", f"root@{address}", *command, check=False,
+                          timeout=90)
+        return (result.stdout or "ok") if result.returncode == 0 else None
+
+    def remove(self):
+        lab_run("ip", "netns", "delete", self.namespace, check=False)
+
+
+def test_a_guest_reaches_its_router_on_the_controller_and_by_floating_ip(deployment,
+                                                                          tmp_path):
+    ctl, compute2 = deployment.lab.hosts["ctl"], deployment.lab.hosts["compute2"]
+    external = deployment.openstack(
+        "network", "create", "lab-public", "--external", "--provider-network-type", "flat",
+        "--provider-physical-network", "public")["id"]
+    deployment.openstack("subnet", "create", "lab-public-subnet", "--network", external,
+                         "--subnet-range", EXTERNAL_CIDR, "--allocation-pool",
+                         FLOATING_POOL, "--no-dhcp")
+    router = deployment.openstack("router", "create", "lab-router")["id"]
+    deployment.openstack("router", "set", router, "--external-gateway", external,
+                         parse=False)
+    deployment.openstack("router", "add", "subnet", router, "lab-subnet", parse=False)
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                   check=True, timeout=30)
+    deployment.openstack("keypair", "create", "--public-key", f"{key}.pub", "lab-key")
+    group = deployment.openstack("security", "group", "create", "lab-from-outside")["id"]
+    for rule in (("--protocol", "icmp"), ("--protocol", "tcp", "--dst-port", "22")):
+        deployment.openstack("security", "group", "rule", "create", "--ingress", *rule,
+                             group)
+    server = deployment.openstack(
+        "server", "create", "--image", "pocketstack-tiny", "--flavor", "lab.micro",
+        "--network", "lab-net", "--key-name", "lab-key", "--security-group", group,
+        "--availability-zone", "nova:compute2", "--wait", "vm-r", timeout=300)
+    assert server["status"] == "ACTIVE"
+
+    # The router is the controller's, not the guest's host's.
+    namespace = f"qrouter-{router}"
+    deployment.wait_for(lambda: namespace in ctl.ssh("ip netns list").stdout, timeout=60,
+                        what="the router's namespace on ctl")
+    assert namespace not in compute2.ssh("ip netns list").stdout
+    bridge_name = bridge.bridge_name(external)
+    deployment.wait_for(
+        lambda: ctl.ssh(f"ip link show {bridge_name}", check=False).returncode == 0,
+        timeout=60, what="the external bridge on ctl")
+    port = deployment.openstack("port", "list", "--server", "vm-r")[0]["ID"]
+    fip = deployment.openstack("floating", "ip", "create", "lab-public", "--port", port)
+    address = fip["floating_ip_address"]
+    # Compute heard of it from the network service: the server shows it.
+    assert address in str(deployment.openstack("server", "show", "vm-r")["addresses"])
+
+    outside = Outside(ctl, bridge_name)
+    try:
+        deployment.wait_for(lambda: outside.pings(address), timeout=360, interval=5,
+                            what=f"{address} answering the outside's ping")
+        hostname = deployment.wait_for(lambda: outside.ssh(key, address, "hostname"),
+                                       timeout=300, interval=5, what="ssh by floating IP")
+        assert hostname.strip() == "vm-r"
+        # From compute2 over VXLAN to the router on ctl (its interface, the subnet's
+        # gateway), and through it to the outside.
+        assert outside.ssh(key, address, "ping", "-c", "1", "-W", "5", "10.77.0.1")
+        assert outside.ssh(key, address, "ping", "-c", "1", "-W", "5", OUTSIDE_ADDRESS)
+    finally:
+        outside.remove()
+    deployment.openstack("server", "delete", "--wait", "vm-r", parse=False, timeout=300)
+    deployment.openstack("floating", "ip", "delete", fip["id"], parse=False)
 
 
 def _domains(host):

@@ -268,8 +268,8 @@ def test_bootstrap_is_idempotent(db, service):
     bootstrap.bootstrap(db, admin_password=PASSWORD, public_url="http://other",
                         hasher=service.hasher)
     # Projects, users and assignments: the admin's (on its project and the system) and
-    # the agents' service user's.
-    assert counts() == before == [1, 2, 2, 3, 2, 3, len(bootstrap.CATALOG),
+    # the agents' service user's; roles: admin, member, reader and service.
+    assert counts() == before == [1, 2, 2, 4, 2, 3, len(bootstrap.CATALOG),
                                   3 * len(bootstrap.CATALOG)]
     with db.session() as session:
         assert {e.url.split("/")[2] for e in session.query(models.Endpoint)} == {"other"}

@@ -107,6 +107,21 @@ def test_a_router_set_down_is_taken_down(agent, kernel):
     client.routers[0]["admin_state_up"] = False
     agent.sync(client)
     assert kernel["destroyed"] == ["qrouter-r1"]
+    # Its ports stay wired (bound here: ACTIVE), and it stays down at the next sync.
+    assert agent.plugger.unplugged == []
+    agent.sync(client)
+    assert kernel["destroyed"] == ["qrouter-r1"]
+
+
+def test_a_router_created_down_has_its_ports_wired_and_no_namespace(agent, kernel):
+    client = FakeClient()
+    client.routers[0]["admin_state_up"] = False
+    agent.sync(client)
+    assert sorted(agent.plugger.plugged) == ["qg1", "qr1"]
+    assert kernel["applied"] == [] and kernel["destroyed"] == []
+    client.routers[0]["admin_state_up"] = True
+    agent.sync(client)
+    assert [p.router_id for p, _ in kernel["applied"]] == ["r1"]
 
 
 def test_a_failing_router_is_retried_and_others_still_built(agent, kernel, monkeypatch):

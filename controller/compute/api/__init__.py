@@ -10,6 +10,7 @@ from controller.compute.api import (aggregates, availability_zones, common, flav
                                     floating_ips,
                                     hypervisors, images, instance_actions, keypairs, limits,
                                     microversion, quota_sets, remote_consoles, server_actions,
+                                    server_external_events,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
 from controller.compute.image import ImageAPI
@@ -102,6 +103,8 @@ def create_app(runtime):
         "/v2.1/os-aggregates/{aggregate_id}/action": aggregates.AggregateAction(svc),
         "/v2.1/os-floating-ips": floating_ips.FloatingIps(svc),
         "/v2.1/os-floating-ips/{floating_ip_id}": floating_ips.FloatingIp(svc),
+        "/v2.1/os-server-external-events":
+            server_external_events.ServerExternalEvents(svc),
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }

@@ -1,13 +1,11 @@
 """Floating IPs through compute: the ``addFloatingIp``/``removeFloatingIp`` server actions
 and the ``os-floating-ips`` proxy, which Nova keeps for clients older than
 microversions 2.44 and 2.36. Like Nova, compute does nothing itself: it asks the network
-service with the caller's token, then records the floating address in the server's
-network info, where the server's ``addresses`` show it (``OS-EXT-IPS:type`` floating).
+service with the caller's token, then refreshes the server's network info from it, where
+the server's ``addresses`` show the floating address (``OS-EXT-IPS:type`` floating).
 """
-import copy
-
 from controller.api import errors
-from controller.compute import instances
+from controller.compute.operations.external_events import refresh_network_info
 from controller.compute.operations.servers import authorized
 
 
@@ -69,7 +67,7 @@ class FloatingIpProxy:
             raise errors.BadRequest(f"Unable to associate floating IP {address} to fixed "
                                     f"IP {fixed} for instance {instance.uuid}. Error: "
                                     f"{exc.message}") from None
-        self._record(instance.uuid, address, fixed)
+        refresh_network_info(self.svc, auth.token, instance.uuid)
 
     def remove(self, auth, server_id, authorize, address):
         instance = self._server(auth, server_id, authorize)
@@ -82,24 +80,7 @@ class FloatingIpProxy:
                                   f"{instance.uuid}.")
         self._call("PUT", f"/floatingips/{fip['id']}", auth.token, "floating IP",
                    json={"floatingip": {"port_id": None}})
-        self._record(instance.uuid, address, None)
-
-    def _record(self, instance_uuid, address, fixed):
-        """Put ``address`` under ``fixed`` in the server's network info (nowhere, when
-        ``fixed`` is None), as Nova's info cache keeps floating IPs."""
-        with self.svc.db.session() as session:
-            instance = instances.get(session, instance_uuid, lock=True)
-            network_info = copy.deepcopy(instance.network_info or [])
-            for vif in network_info:
-                for subnet in vif["network"].get("subnets", []):
-                    for ip in subnet.get("ips", []):
-                        floating = [f for f in ip.get("floating_ips", [])
-                                    if f["address"] != address]
-                        if ip["address"] == fixed:
-                            floating.append({"address": address, "type": "floating",
-                                             "version": 4})
-                        ip["floating_ips"] = floating
-            instance.network_info = network_info
+        refresh_network_info(self.svc, auth.token, instance.uuid)
 
     # --- os-floating-ips ----------------------------------------------------------------
 

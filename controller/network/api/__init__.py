@@ -4,6 +4,7 @@ from controller.network.api import (extensions, floatingips, networks, ports, qu
                                     routers, security_groups, subnets, versions)
 from controller.network.core import NetworkCore
 from controller.network.floating_ips import FloatingIpOperations
+from controller.network.nova_notifier import NovaNotifier
 from controller.network.ports import PortOperations
 from controller.network.routers import RouterOperations
 from controller.network.security_groups import SecurityGroupOperations
@@ -42,7 +43,7 @@ def create_app(runtime):
     for action in ("add_router_interface", "remove_router_interface"):
         app.add_route(f"/v2.0/routers/{{router_id}}/{action}",
                       routers.RouterInterface(runtime, router_ops, action))
-    fip_ops = FloatingIpOperations(core)
+    fip_ops = FloatingIpOperations(core, NovaNotifier(runtime))
     app.add_route("/v2.0/floatingips", floatingips.FloatingIps(runtime, fip_ops))
     app.add_route("/v2.0/floatingips/{floatingip_id}",
                   floatingips.FloatingIp(runtime, fip_ops))

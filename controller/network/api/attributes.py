@@ -159,15 +159,35 @@ SECURITY_GROUP_RULE = [
     Attribute("port_range_min", "port_range_min", sg_rules.convert_port, put=False),
     Attribute("port_range_max", "port_range_max", sg_rules.convert_port, put=False),
     Attribute("remote_ip_prefix", "remote_ip_prefix", sg_rules.convert_prefix, put=False),
-    Attribute("remote_group_id", "remote_group_id", sg_rules.convert_uuid_or_none,
-              put=False),
+    # Not checked for a UUID's form: Neutron looks it up, so a bad one is a 404.
+    Attribute("remote_group_id", "remote_group_id", optional_string(255), put=False),
 ]
 
 
 def read_body(req, resource, spec, method):
     """The ``{resource: {...}}`` body as ``{api name: converted value}``."""
-    body = api_body.read_json(req, malformed="Malformed request body: not JSON.",
+    return _values(_document(req), resource, spec, method)
+
+
+def read_bodies(req, resource, collection, spec):
+    """A POST's resources, each as ``read_body`` gives it, and whether the request was a
+    bulk one (``{collection: [{...}, ...]}``, as Neutron accepts for networks, subnets
+    and ports)."""
+    body = _document(req)
+    if isinstance(body, dict) and set(body) == {collection}:
+        items = body[collection]
+        if not isinstance(items, list) or not items:
+            raise errors.BadRequest("Resources required", "BadRequest")
+        return [_values({resource: item}, resource, spec, "POST") for item in items], True
+    return [_values(body, resource, spec, "POST")], False
+
+
+def _document(req):
+    return api_body.read_json(req, malformed="Malformed request body: not JSON.",
                               error_type="MalformedRequestBody")
+
+
+def _values(body, resource, spec, method):
     if not isinstance(body, dict) or not isinstance(body.get(resource), dict):
         raise errors.BadRequest(f"Resource body required: expected "
                                 f'{{"{resource}": {{...}}}}.', "BadRequest")

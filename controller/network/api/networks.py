@@ -1,7 +1,10 @@
 """``/v2.0/networks``."""
+import functools
+
 import falcon
 
 from controller import policy
+from controller.network import bulk as network_bulk
 from controller.network.api import attributes, common, query, views
 
 GUARDED = ("shared", "router:external", "provider:network_type",
@@ -32,15 +35,23 @@ class Networks:
 
     def on_post(self, req, resp):
         auth = req.context.auth
-        values = attributes.read_body(req, "network", attributes.NETWORK, "POST")
+        items, bulk = attributes.read_bodies(req, "network", "networks", attributes.NETWORK)
+        creates = [self._create(auth, values) for values in items]
+        scope = common.scope_of(auth)
+        networks = network_bulk.create_all(
+            creates, lambda network: self.core.delete_network(network.id, scope))
+        resp.status = falcon.HTTP_201
+        shown = [render(auth, network, {}) for network in networks]
+        resp.media = {"networks": shown} if bulk else {"network": shown[0]}
+
+    def _create(self, auth, values):
+        """The network's creation, once the caller may make it."""
         project_id = common.owner_project(auth, values)
         common.authorize(auth, "create_network", {"project_id": project_id}, values,
                          GUARDED)
         fields = attributes.fields_of(values, attributes.NETWORK)
         fields.pop("project_id", None)
-        network = self.core.create_network(project_id, **fields)
-        resp.status = falcon.HTTP_201
-        resp.media = {"network": render(auth, network, {})}
+        return functools.partial(self.core.create_network, project_id, **fields)
 
 
 class Network:

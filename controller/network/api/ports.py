@@ -1,7 +1,10 @@
 """``/v2.0/ports``."""
+import functools
+
 import falcon
 
 from controller import policy
+from controller.network import bulk as network_bulk
 from controller.network import core as network_core
 from controller.network.port_addresses import DHCP_OWNER
 from controller.network.api import attributes, common, query, views
@@ -55,9 +58,18 @@ class Ports:
 
     def on_post(self, req, resp):
         auth = req.context.auth
-        values = attributes.read_body(req, "port", attributes.PORT, "POST")
-        project_id = common.owner_project(auth, values)
+        items, bulk = attributes.read_bodies(req, "port", "ports", attributes.PORT)
         scope = common.scope_of(auth)
+        creates = [self._create(auth, scope, values) for values in items]
+        ports = network_bulk.create_all(
+            creates, lambda port: self.port_ops.delete_port(port.id, scope))
+        resp.status = falcon.HTTP_201
+        shown = [render(port, {}) for port in ports]
+        resp.media = {"ports": shown} if bulk else {"port": shown[0]}
+
+    def _create(self, auth, scope, values):
+        """The port's creation, once the caller may make it."""
+        project_id = common.owner_project(auth, values)
         network = common.find_network(self.core, auth, values["network_id"])
         _authorize_change(auth, "create_port",
                           target(auth, network=network, project_id=project_id,
@@ -65,9 +77,8 @@ class Ports:
         fields = attributes.fields_of(values, attributes.PORT)
         for key in ("project_id", "network_id", "vnic_type"):
             fields.pop(key, None)
-        port = self.port_ops.create_port(project_id, network.id, scope, **fields)
-        resp.status = falcon.HTTP_201
-        resp.media = {"port": render(port, {})}
+        return functools.partial(self.port_ops.create_port, project_id, network.id, scope,
+                                 **fields)
 
 
 class Port:

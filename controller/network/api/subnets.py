@@ -1,8 +1,11 @@
 """``/v2.0/subnets``."""
+import functools
+
 import falcon
 
 from controller import policy
 from controller.api import errors
+from controller.network import bulk as network_bulk
 from controller.network import core as network_core
 from controller.network.api import attributes, common, query, views
 
@@ -31,12 +34,21 @@ class Subnets:
 
     def on_post(self, req, resp):
         auth = req.context.auth
-        values = attributes.read_body(req, "subnet", attributes.SUBNET, "POST")
+        items, bulk = attributes.read_bodies(req, "subnet", "subnets", attributes.SUBNET)
+        scope = common.scope_of(auth)
+        creates = [self._create(auth, scope, values) for values in items]
+        subnets = network_bulk.create_all(
+            creates, lambda subnet: self.core.delete_subnet(subnet.id, scope))
+        resp.status = falcon.HTTP_201
+        shown = [render(subnet, {}) for subnet in subnets]
+        resp.media = {"subnets": shown} if bulk else {"subnet": shown[0]}
+
+    def _create(self, auth, scope, values):
+        """The subnet's creation, once the caller may make it."""
         if values.get("ip_version", 4) != 4:
             raise errors.BadRequest("Invalid input for operation: only IPv4 subnets "
                                     "(ip_version 4) are supported.", "InvalidInput")
         project_id = common.owner_project(auth, values)
-        scope = common.scope_of(auth)
         network = common.find_network(self.core, auth, values["network_id"])
         policy.authorize(auth, "create_subnet", {
             "project_id": project_id, "shared": network.shared,
@@ -44,9 +56,8 @@ class Subnets:
         fields = attributes.fields_of(values, attributes.SUBNET)
         for key in ("project_id", "network_id", "ip_version"):
             fields.pop(key, None)
-        subnet = self.core.create_subnet(project_id, network.id, scope, **fields)
-        resp.status = falcon.HTTP_201
-        resp.media = {"subnet": render(subnet, {})}
+        return functools.partial(self.core.create_subnet, project_id, network.id, scope,
+                                 **fields)
 
 
 class Subnet:
