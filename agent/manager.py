@@ -5,7 +5,7 @@ to the database.
 Each operation reads as its steps; what every operation shares (the lock per instance,
 the action's event, the fault, the revert of the task_state) is in ``agent.events``.
 The build is ``agent.build``, the server's ports ``agent.ports``, its volumes
-``agent.volumes``, and what the agent does for its host (start-up reconciliation,
+``agent.volumes``, moving servers ``agent.moves``, and what the agent does for its host (start-up reconciliation,
 periodic tasks) ``agent.reconcile``.
 """
 import functools
@@ -16,6 +16,7 @@ import oslo_messaging as messaging
 from agent import build
 from agent.events import (agent_operation, reverts_task_state, step_recorder, with_instance,
                           wrap_instance_event, wrap_instance_fault)
+from agent.moves import ServerMoves
 from agent.ports import ServerPorts
 from agent.reconcile import HostReconciliation
 from agent.virt import driver as virt_driver
@@ -45,8 +46,8 @@ def delete_image_on_error(function):
     return wrapper
 
 
-class AgentManager(HostReconciliation):
-    target = messaging.Target(version="1.2")  # see agent.rpcapi
+class AgentManager(HostReconciliation, ServerMoves):
+    target = messaging.Target(version="1.4")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):

@@ -10,6 +10,9 @@ brought the method):
 - 1.1: attach_volume, detach_volume
 - 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
   snapshot_instance, rebuild_instance
+- 1.4: moving servers (resize, cold migration): resize_instance and
+  finish_revert_resize, confirm_resize on the source host; finish_resize and
+  revert_resize on the destination
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -19,7 +22,8 @@ from conf import CONF
 from contract import rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.2"
+LATEST_VERSION = "1.4"
+MOVES_VERSION = "1.4"
 
 
 class AgentAPI:
@@ -96,3 +100,40 @@ class AgentAPI:
         ports."""
         self._client(host).prepare(version="1.2").cast(ctxt, "rebuild_instance",
                                                        instance_uuid=instance_uuid)
+
+    # --- moving servers (1.4) ------------------------------------------------------------
+
+    def can_move_servers(self):
+        """Whether agents (as capped) know how to move servers."""
+        return self._client(None).can_send_version(MOVES_VERSION)
+
+    def _moves(self, host):
+        return self._client(host).prepare(version=MOVES_VERSION)
+
+    def resize_instance(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: stop the guest, hand its disks to the migration's
+        destination, and tell that host's agent to finish the move."""
+        self._moves(host).cast(ctxt, "resize_instance", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def finish_resize(self, ctxt, host, instance_uuid, migration_uuid, disk_info):
+        """On the destination ``host``: wire the ports here and start the guest with
+        the new flavor from the disks ``disk_info`` describes."""
+        self._moves(host).cast(ctxt, "finish_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid, disk_info=disk_info)
+
+    def confirm_resize(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: remove what the server left there."""
+        self._moves(host).cast(ctxt, "confirm_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def revert_resize(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the destination ``host``: remove the moved guest, then tell the source
+        host's agent to take the server back."""
+        self._moves(host).cast(ctxt, "revert_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def finish_revert_resize(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: start the guest it kept, as it was."""
+        self._moves(host).cast(ctxt, "finish_revert_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)

@@ -37,6 +37,14 @@ compute_opts = [
                help="External network (name or ID) that os-floating-ips allocates from "
                     "when the request names no pool (Nova's [neutron] "
                     "default_floating_pool)."),
+    cfg.BoolOpt("allow_resize_to_same_host", default=False,
+                 help="Whether a resize may keep the server on its host (the scheduler "
+                      "may then choose it); a cold migration always leaves it. Nova's "
+                      "option of the same name."),
+    cfg.IntOpt("resize_confirm_window", default=0, min=0,
+               help="Seconds after which a resized or migrated server still waiting "
+                    "for its confirm or revert is confirmed by the conductor; 0: never. "
+                    "Nova's option of the same name."),
 ]
 
 

@@ -37,3 +37,7 @@ class ServiceUnavailable(ComputeError):
     """Another service this request needs (image, network) did not answer."""
 
     code = 503
+
+
+class MigrationNotFound(ComputeError):
+    code = 404

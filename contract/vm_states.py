@@ -11,6 +11,8 @@ PAUSED = "paused"
 SUSPENDED = "suspended"
 ERROR = "error"
 DELETED = "deleted"
+# A resize or cold migration finished, waiting for its confirm or revert.
+RESIZED = "resized"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -30,3 +32,10 @@ IMAGE_UPLOADING = "image_uploading"
 REBUILDING = "rebuilding"
 REBUILD_SPAWNING = "rebuild_spawning"
 DELETING = "deleting"
+# A resize or cold migration, in Nova's order (source host, then destination host), and
+# its revert (destination, then source).
+RESIZE_PREP = "resize_prep"
+RESIZE_MIGRATING = "resize_migrating"
+RESIZE_MIGRATED = "resize_migrated"
+RESIZE_FINISH = "resize_finish"
+RESIZE_REVERTING = "resize_reverting"

@@ -277,3 +277,30 @@ class AggregateMetadata(Base):
         Integer, ForeignKey("aggregates.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(255), index=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+class Migration(TimestampMixin, Base):
+    """A move of a server between hosts (``os-migrations``): a resize or cold migration,
+    from its scheduling to its confirm or revert. While it waits for either, the source
+    host's claim is held by the migration (``uuid`` as the consumer), the destination's
+    by the server, as Placement's migration allocations."""
+
+    __tablename__ = "migrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    # "resize" or "migration" (a cold migration keeps its flavor), as Nova.
+    migration_type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    source_compute: Mapped[str | None] = mapped_column(String(255))
+    source_node: Mapped[str | None] = mapped_column(String(255))
+    dest_compute: Mapped[str | None] = mapped_column(String(255))
+    dest_node: Mapped[str | None] = mapped_column(String(255))
+    dest_host: Mapped[str | None] = mapped_column(String(255))
+    old_flavor: Mapped[dict] = mapped_column(JSON)
+    new_flavor: Mapped[dict] = mapped_column(JSON)
+    # The vm_state the server left (active or stopped): what a revert brings back.
+    old_vm_state: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))

@@ -16,6 +16,7 @@ from agent.rpcapi import AgentAPI
 from contract import exception, guest_metadata, objects, rpc
 from controller.compute import (actions, aggregates, block_devices, instances, models,
                                 states)
+from controller.conductor.moves import MoveTasks
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
 from controller.scheduler.rpcapi import SchedulerAPI
@@ -32,8 +33,8 @@ def _report_json(selection):
     return json.dumps(report) if report else None
 
 
-class ConductorManager:
-    target = messaging.Target(version="1.3")  # see controller.conductor.rpcapi
+class ConductorManager(MoveTasks):
+    target = messaging.Target(version="1.5")  # see controller.conductor.rpcapi
 
     def __init__(self, runtime):
         self.conf = runtime.conf
@@ -50,7 +51,10 @@ class ConductorManager:
                              args=(self.conf.compute.report_interval, self._heartbeat)),
             threading.Thread(target=self._every, name="conductor-build-check", daemon=True,
                              args=(self.conf.compute.build_check_interval,
-                                   self.fail_stuck_builds))]
+                                   self.fail_stuck_builds)),
+            threading.Thread(target=self._every, name="conductor-resize-confirm",
+                             daemon=True, args=(self.conf.compute.build_check_interval,
+                                                self.confirm_old_resizes))]
         for thread in self._periodic:
             thread.start()
 

@@ -21,6 +21,7 @@ from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import events, power, snapshot
+from agent.virt.libvirt.moves import GuestMoves
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
 from contract.clients.image import ImageClient, ImageError, image_endpoint
@@ -97,7 +98,7 @@ def qemu_identity(capabilities_xml):
     return uid, gids
 
 
-class LibvirtDriver(driver.ComputeDriver):
+class LibvirtDriver(GuestMoves, driver.ComputeDriver):
     def __init__(self, conf):
         self.conf = conf
         self.host = None

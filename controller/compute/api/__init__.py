@@ -9,6 +9,7 @@ from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     floating_ips,
                                     hypervisors, instance_actions, keypairs, limits,
+                                    migrations,
                                     microversion, quota_sets, server_actions,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
@@ -93,6 +94,7 @@ def create_app(runtime):
         "/v2.1/os-aggregates/{aggregate_id}/action": aggregates.AggregateAction(svc),
         "/v2.1/os-floating-ips": floating_ips.FloatingIps(svc),
         "/v2.1/os-floating-ips/{floating_ip_id}": floating_ips.FloatingIp(svc),
+        "/v2.1/os-migrations": migrations.Migrations(svc),
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }

@@ -6,7 +6,8 @@ import falcon
 from controller.api import errors
 from controller.compute import actions
 from controller.compute.operations import server_actions
-from controller.compute.api import common, floating_ips, security_groups, server_views
+from controller.compute.api import (common, floating_ips, security_groups, server_moves,
+                                    server_views)
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
 _NO_ARGUMENT = {"type": "null"}
@@ -89,6 +90,8 @@ class ServerAction:
             return
         if name in floating_ips.ACTIONS:
             return floating_ips.handle_action(self.svc, req, resp, server_id, name, argument)
+        if name in server_moves.ACTIONS:
+            return server_moves.handle_action(self.svc, req, resp, server_id, name, argument)
         if name not in ACTIONS:
             raise errors.BadRequest(f"There is no such action: {name}")
         schema = ACTIONS[name]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from contract import exception
 from controller import policy
 from controller.compute import (actions, aggregates, block_devices, flavors, instances,
-                                models, quota, states)
+                                models, moves, quota, states)
 from controller.compute.security_groups import SecurityGroupAPI
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
@@ -323,6 +323,7 @@ class ServerOperations:
             deleting = states.check_action("delete", instance, auth.is_admin)
             actions.record(session, instance.uuid, actions.DELETE, request_id,
                            auth.user_id, auth.project_id)
+            unconfirmed_move = moves.confirm_on_delete(session, instance)
             host = instance.host if host_up or instance.host != host else None
             if host:
                 # The agent destroys the guest, then tells the conductor it is gone.
@@ -335,6 +336,10 @@ class ServerOperations:
                            for bdm in instance.block_device_mappings if bdm.volume_id]
                 instances.mark_deleted(session, instance)
                 local = True
+        if unconfirmed_move is not None:
+            source, migration_uuid = unconfirmed_move
+            self.handles.agents.confirm_resize(auth.rpc_context(request_id), source,
+                                               instance.uuid, migration_uuid)
         if local:
             placement.release(self.db, instance.uuid)
             if network_info:
