@@ -18,6 +18,12 @@ from controller.compute.exception import InstanceInvalidState
     (states.STOPPED, states.POWERING_ON, "SHUTOFF"),
     (states.ERROR, None, "ERROR"),
     (states.DELETED, None, "DELETED"),
+    (states.ACTIVE, states.RESIZE_PREP, "RESIZE"),
+    (states.ACTIVE, states.RESIZE_MIGRATING, "RESIZE"),
+    (states.STOPPED, states.RESIZE_MIGRATED, "RESIZE"),
+    (states.STOPPED, states.RESIZE_FINISH, "RESIZE"),
+    (states.RESIZED, None, "VERIFY_RESIZE"),
+    (states.RESIZED, states.RESIZE_REVERTING, "REVERT_RESIZE"),
 ])
 def test_status(vm_state, task_state, status):
     assert states.status(vm_state, task_state) == status
@@ -35,6 +41,11 @@ def test_status_filter_maps_back_to_vm_state():
     ("reboot", states.ACTIVE, None, states.REBOOTING),
     ("reboot_hard", states.ACTIVE, states.REBOOTING, states.REBOOTING_HARD),
     ("reboot_hard", states.STOPPED, None, states.REBOOTING_HARD),
+    ("resize", states.ACTIVE, None, states.RESIZE_PREP),
+    ("resize", states.STOPPED, None, states.RESIZE_PREP),
+    ("migrate", states.STOPPED, None, states.RESIZE_PREP),
+    ("confirmResize", states.RESIZED, None, None),
+    ("revertResize", states.RESIZED, None, states.RESIZE_REVERTING),
 ])
 def test_allowed_actions(action, vm_state, task_state, new_task_state):
     assert states.begin_action(action, vm_state, task_state) == new_task_state
@@ -50,6 +61,13 @@ def test_allowed_actions(action, vm_state, task_state, new_task_state):
     ("reboot", states.ACTIVE, states.REBOOTING),
     ("reboot_hard", states.BUILDING, states.SPAWNING),
     ("reboot_hard", states.ACTIVE, states.DELETING),
+    ("resize", states.PAUSED, None),
+    ("resize", states.RESIZED, None),
+    ("migrate", states.ACTIVE, states.RESIZE_PREP),
+    ("migrate", states.ERROR, None),
+    ("confirmResize", states.ACTIVE, None),
+    ("revertResize", states.RESIZED, states.RESIZE_REVERTING),
+    ("confirmResize", states.RESIZED, states.RESIZE_REVERTING),
 ])
 def test_refused_actions(action, vm_state, task_state):
     with pytest.raises(InstanceInvalidState, match=f"Cannot '{action}'"):

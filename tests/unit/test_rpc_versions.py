@@ -143,6 +143,16 @@ def test_a_capped_agent_client_refuses_the_methods_the_cap_cannot_carry(bus):
                                                  "volume_id": "vol-1"})]
 
 
+def test_servers_move_only_with_agents_and_a_conductor_that_know_how():
+    assert agent_rpcapi.AgentAPI(version_cap="1.4").can_move_servers()
+    assert not agent_rpcapi.AgentAPI(version_cap="1.2").can_move_servers()
+    with pytest.raises(messaging.RPCVersionCapError):
+        agent_rpcapi.AgentAPI(version_cap="1.2").confirm_resize(ctxt(), "host-a", UUID,
+                                                                UUID)
+    assert conductor_rpcapi.ConductorAPI(version_cap="1.5").can_move_servers()
+    assert not conductor_rpcapi.ConductorAPI(version_cap="1.3").can_move_servers()
+
+
 def test_the_cap_comes_from_upgrade_levels():
     rpc.CONF.set_override("agent", "1.1", group="upgrade_levels")
     try:
