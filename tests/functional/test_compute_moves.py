@@ -364,3 +364,18 @@ def test_os_migrations_by_microversion(api, image, flavors, clean):
         "OpenStack-API-Version": "compute 2.59"}).status_code == 400
     assert act(api, server["id"], "confirmResize").status_code == 204
     settled(api, server["id"], "ACTIVE")
+
+
+def test_trace_shows_the_steps_of_a_move(cloud, api, image, flavors, hosts, clean):
+    server = create(api, image, "small", "traced-move")
+    assert act(api, server["id"], "migrate").status_code == 202
+    settled(api, server["id"], "VERIFY_RESIZE")
+    out = cloud.pocketstack("trace", "traced-move", "--action", "migrate").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith(f"server traced-move ({server['id']}), migrate request req-")
+    order = [next(i for i, line in enumerate(lines) if line.strip().startswith(prefix))
+             for prefix in ("move: destination chosen", "move: guest stopped",
+                            "move: ports wired")]
+    assert order == sorted(order), out
+    assert "no resize action" in cloud.pocketstack("trace", "traced-move", "--action",
+                                                   "resize", check=False).stderr
