@@ -113,6 +113,15 @@ class ServerPorts:
                                             vif.get("preserve_on_delete", False)))
         return network_info
 
+    def unbind(self, ctxt, instance):
+        """Unwire the server's ports here and bind them to no host (an offloaded
+        server's): they keep their addresses for its unshelve."""
+        self.unwire(instance)
+        client = self.client_for(ctxt)
+        binder = self.service_client() or client
+        for vif in instance["network_info"]:
+            binder.update_port(vif["id"], **{"binding:host_id": ""})
+
     def unwire(self, instance):
         """Take the server's ports off this host; they stay, bound to where the server
         is now."""

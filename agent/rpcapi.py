@@ -12,7 +12,8 @@ brought the method):
   snapshot_instance, rebuild_instance
 - 1.4: moving servers (resize, cold migration): resize_instance and
   finish_revert_resize, confirm_resize on the source host; finish_resize and
-  revert_resize on the destination
+  revert_resize on the destination; shelve_instance, shelve_offload_instance,
+  unshelve_instance
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -137,3 +138,20 @@ class AgentAPI:
         """On the source ``host``: start the guest it kept, as it was."""
         self._moves(host).cast(ctxt, "finish_revert_resize", instance_uuid=instance_uuid,
                                migration_uuid=migration_uuid)
+
+    def shelve_instance(self, ctxt, host, instance_uuid, image_id, offload):
+        """Stop the guest and fill the queued image ``image_id`` with its root disk;
+        ``offload``: then free the host."""
+        self._moves(host).cast(ctxt, "shelve_instance", instance_uuid=instance_uuid,
+                               image_id=image_id, offload=offload)
+
+    def shelve_offload_instance(self, ctxt, host, instance_uuid):
+        """Remove the shelved server's guest, unwire its ports, give back its claim."""
+        self._moves(host).cast(ctxt, "shelve_offload_instance", instance_uuid=instance_uuid)
+
+    def unshelve_instance(self, ctxt, host, instance_uuid, image_id, image_meta=None):
+        """Start the shelved server here: its guest if this host kept it, else one built
+        from the snapshot ``image_id`` (``image_meta``: the image service's document)
+        on ports bound here. The snapshot is deleted once the server runs."""
+        self._moves(host).cast(ctxt, "unshelve_instance", instance_uuid=instance_uuid,
+                               image_id=image_id, image_meta=image_meta)

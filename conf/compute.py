@@ -45,6 +45,11 @@ compute_opts = [
                help="Seconds after which a resized or migrated server still waiting "
                     "for its confirm or revert is confirmed by the conductor; 0: never. "
                     "Nova's option of the same name."),
+    cfg.IntOpt("shelved_offload_time", default=0, min=-1, max=0,
+                help="Whether a shelved server leaves its host: 0 at once (its guest "
+                     "removed, its claim given back; unshelving schedules it anew), -1 "
+                     "never (unshelving starts it where it is; shelveOffload frees the "
+                     "host). Nova's option of the same name, without its delays."),
 ]
 
 

@@ -13,6 +13,9 @@ ERROR = "error"
 DELETED = "deleted"
 # A resize or cold migration finished, waiting for its confirm or revert.
 RESIZED = "resized"
+# Shelved: snapshotted and stopped on its host; offloaded: on no host at all.
+SHELVED = "shelved"
+SHELVED_OFFLOADED = "shelved_offloaded"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -39,3 +42,9 @@ RESIZE_MIGRATING = "resize_migrating"
 RESIZE_MIGRATED = "resize_migrated"
 RESIZE_FINISH = "resize_finish"
 RESIZE_REVERTING = "resize_reverting"
+# Shelving (the snapshot, then the offload) and unshelving.
+SHELVING = "shelving"
+SHELVING_IMAGE_PENDING_UPLOAD = "shelving_image_pending_upload"
+SHELVING_IMAGE_UPLOADING = "shelving_image_uploading"
+SHELVING_OFFLOADING = "shelving_offloading"
+UNSHELVING = "unshelving"

@@ -62,6 +62,8 @@ class Instance(TimestampMixin, Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     locked_by: Mapped[str | None] = mapped_column(String(16))
     locked_reason: Mapped[str | None] = mapped_column(Text)
+    # The snapshot a shelved server is unshelved from (Nova's system_metadata key).
+    shelved_image_id: Mapped[str | None] = mapped_column(String(36))
 
     metadata_items: Mapped[list["InstanceMetadata"]] = relationship(
         back_populates="instance", cascade="all, delete-orphan", lazy="selectin")

@@ -14,7 +14,8 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
                                REBUILD_SPAWNING, DELETING, RESIZED, RESIZE_PREP,
                                RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH,
-                               RESIZE_REVERTING)
+                               RESIZE_REVERTING, SHELVED, SHELVED_OFFLOADED, SHELVING,
+                               SHELVING_OFFLOADING, UNSHELVING)
 from controller.compute.exception import InstanceInvalidState
 
 _STATUS_BY_VM_STATE = {
@@ -26,6 +27,8 @@ _STATUS_BY_VM_STATE = {
     ERROR: "ERROR",
     DELETED: "DELETED",
     RESIZED: "VERIFY_RESIZE",
+    SHELVED: "SHELVED",
+    SHELVED_OFFLOADED: "SHELVED_OFFLOADED",
 }
 
 # A resize or cold migration on its way shows as RESIZE (Nova's table).
@@ -123,6 +126,12 @@ ACTIONS.update({
     "migrate": Rule({ACTIVE, STOPPED}, {None}, RESIZE_PREP),
     "confirmResize": Rule({RESIZED}, {None}),
     "revertResize": Rule({RESIZED}, {None}, RESIZE_REVERTING),
+    # Shelving snapshots the server and (offloaded) frees its host; an offloaded server
+    # is on no host, so unshelving it checks no host.
+    "shelve": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, SHELVING),
+    "shelveOffload": Rule({SHELVED}, {None}, SHELVING_OFFLOADING),
+    "unshelve": Rule({SHELVED, SHELVED_OFFLOADED}, {None}, UNSHELVING,
+                     guards=(LOCK, STATE)),
 })
 
 # action → the vm_state it leaves the server in (the others keep theirs).

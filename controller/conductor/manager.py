@@ -17,6 +17,7 @@ from contract import exception, guest_metadata, objects, rpc
 from controller.compute import (actions, aggregates, block_devices, instances, models,
                                 states)
 from controller.conductor.moves import MoveTasks
+from controller.conductor.shelving import ShelveTasks
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
 from controller.scheduler.rpcapi import SchedulerAPI
@@ -33,7 +34,7 @@ def _report_json(selection):
     return json.dumps(report) if report else None
 
 
-class ConductorManager(MoveTasks):
+class ConductorManager(MoveTasks, ShelveTasks):
     target = messaging.Target(version="1.5")  # see controller.conductor.rpcapi
 
     def __init__(self, runtime):

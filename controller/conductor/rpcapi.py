@@ -18,7 +18,8 @@ that brought the method):
   backported to them; without it, dicts as before.
 - 1.5: moving servers (resize, cold migration): migrate_server from the compute API;
   the agents' migration_get, migration_update, resize_finishing, resize_failed,
-  resize_confirmed, resize_reverted (``contract.objects.Migration``). A conductor
+  resize_confirmed, resize_reverted (``contract.objects.Migration``); shelving:
+  unshelve_instance from the API, instance_offloaded from agents. A conductor
   older than 1.5 cannot move servers: the compute API refuses before it starts.
 
 While the conductor runs an older release, ``[upgrade_levels] conductor`` caps what is
@@ -204,3 +205,19 @@ class ConductorAPI:
         return self.client.prepare(version=MOVES_VERSION).call(
             ctxt, "resize_reverted", instance_uuid=instance_uuid,
             migration_uuid=migration_uuid, host=host, object_versions=objects.versions())
+
+    def unshelve_instance(self, ctxt, instance_uuid, image_id, image_meta):
+        """Schedule (and claim) a host for a shelved, offloaded server and have its agent
+        build it from the snapshot ``image_id``; no host: it stays offloaded."""
+        self.client.prepare(version=MOVES_VERSION).cast(
+            ctxt, "unshelve_instance", instance_uuid=instance_uuid, image_id=image_id,
+            image_meta=image_meta)
+
+    def instance_offloaded(self, ctxt, instance_uuid, host, expected_task_state,
+                           fault=None):
+        """The server left ``host`` (its guest removed, ports unwired): on no host,
+        SHELVED_OFFLOADED, its claim released — after an offload, or an unshelve that
+        failed there (``fault``: why)."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "instance_offloaded", instance_uuid=instance_uuid, host=host,
+            expected_task_state=expected_task_state, fault=fault)

@@ -379,3 +379,72 @@ def test_trace_shows_the_steps_of_a_move(cloud, api, image, flavors, hosts, clea
     assert order == sorted(order), out
     assert "no resize action" in cloud.pocketstack("trace", "traced-move", "--action",
                                                    "resize", check=False).stderr
+
+
+def image_status(cloud, api, image_id):
+    resp = requests.get(f"{cloud.url}/image/v2/images/{image_id}",
+                        headers={"X-Auth-Token": api.token}, timeout=30)
+    return resp.json()["status"] if resp.status_code == 200 else None
+
+
+def test_shelve_offloads_and_unshelve_builds_from_the_snapshot(cloud, api, demo_api, image,
+                                                               flavors, hosts, lan, clean):
+    server = create(api, image, "small", "shelf", networks=[{"uuid": lan}])
+    address = server["addresses"]["lan"][0]["addr"]
+    answer = act(api, server["id"], "shelve")
+    assert answer.status_code == 202, answer.text
+    shelved = settled(api, server["id"], "SHELVED_OFFLOADED")
+    assert (shelved["OS-EXT-SRV-ATTR:host"], shelved["OS-EXT-STS:vm_state"]) == (
+        None, "shelved_offloaded")
+    assert usage(api) == {host: (0, 0, 0) for host in hosts}
+    images = requests.get(f"{cloud.url}/image/v2/images", params={"name": "shelf-shelved"},
+                          headers={"X-Auth-Token": api.token}, timeout=30).json()["images"]
+    [snapshot] = images
+    assert snapshot["status"] == "active" and snapshot["instance_uuid"] == server["id"]
+    ports = requests.get(f"{cloud.url}/networking/v2.0/ports",
+                         params={"device_id": server["id"]},
+                         headers={"X-Auth-Token": api.token}, timeout=30).json()["ports"]
+    assert [p["binding:host_id"] for p in ports] == [""]
+    steps, _ = events(api, server["id"], answer.headers["X-Openstack-Request-Id"])
+    assert steps == [("compute_shelve_instance", "Success")]
+    # Refusals while shelved.
+    assert act(api, server["id"], "shelve").status_code == 409
+    assert act(api, server["id"], "shelveOffload").status_code == 409
+    assert act(api, server["id"], "os-start").status_code == 409
+    assert act(api, server["id"], "migrate").status_code == 409
+
+    answer = act(api, server["id"], "unshelve")
+    assert answer.status_code == 202, answer.text
+    back = settled(api, server["id"], "ACTIVE")
+    assert back["OS-EXT-SRV-ATTR:host"] in hosts
+    assert back["addresses"]["lan"][0]["addr"] == address
+    assert back["image"]["id"] == image
+    assert sorted(usage(api).values()) == [(0, 0, 0), (1, 256, 1)]
+    assert image_status(cloud, api, snapshot["id"]) in (None, "deleted")
+    steps, _ = events(api, server["id"], answer.headers["X-Openstack-Request-Id"])
+    assert [s for s in steps if s[0] in ("compute__schedule_instances",
+                                         "compute_unshelve_instance")] == [
+        ("compute__schedule_instances", "Success"),
+        ("compute_unshelve_instance", "Success")]
+    assert act(api, server["id"], "unshelve").status_code == 409
+    # Offloading a server that is not shelved, or as a member, is refused.
+    assert act(api, server["id"], "shelveOffload").status_code == 409
+    mine = create(demo_api, image, "small", "demo-shelf")
+    assert act(demo_api, mine["id"], "shelve").status_code == 202
+    settled(demo_api, mine["id"], "SHELVED_OFFLOADED")
+    assert act(demo_api, mine["id"], "shelveOffload").status_code == 403
+    # Deleting a shelved server deletes its snapshot too.
+    demo_snapshot = requests.get(
+        f"{cloud.url}/image/v2/images", params={"name": "demo-shelf-shelved"},
+        headers={"X-Auth-Token": demo_api.token}, timeout=30).json()["images"][0]["id"]
+    assert demo_api.delete(f"/servers/{mine['id']}").status_code == 204
+    demo_api.wait_for_server(mine["id"], (None,))
+    assert image_status(cloud, demo_api, demo_snapshot) in (None, "deleted")
+
+
+def test_shelve_with_the_stock_cli(cloud, api, image, flavors, clean):
+    server = create(api, image, "small", "cli-shelf")
+    cloud.openstack("server", "shelve", "--wait", "cli-shelf", parse=False)
+    settled(api, server["id"], "SHELVED_OFFLOADED")
+    cloud.openstack("server", "unshelve", "--wait", "cli-shelf", parse=False)
+    settled(api, server["id"], "ACTIVE")

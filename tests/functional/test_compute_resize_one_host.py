@@ -1,6 +1,7 @@
 """Resizing on a cloud of one fake host: with ``allow_resize_to_same_host`` the server
 resizes where it is (both flavors claimed there until the verdict), and one left waiting
-is confirmed by the conductor after ``resize_confirm_window`` seconds."""
+is confirmed by the conductor after ``resize_confirm_window`` seconds; with
+``shelved_offload_time`` -1 a shelved server keeps its host until shelveOffload."""
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from tests.lib.cloud import Cloud
 def cloud(tmp_path_factory):
     instance = Cloud(tmp_path_factory.mktemp("compute-resize-one-host"), conf={
         "compute": {"allow_resize_to_same_host": "true", "resize_confirm_window": "2",
-                    "build_check_interval": "1"},
+                    "build_check_interval": "1", "shelved_offload_time": "-1"},
         "scheduler": {"ram_allocation_ratio": "1.0", "reserved_host_memory_mb": "0"},
     })
     try:
@@ -74,3 +75,28 @@ def test_resize_on_the_same_host_is_confirmed_after_the_window(api, image, flavo
     api.delete(f"/servers/{server['id']}")
     api.wait_for_server(server["id"], (None,))
     assert used(api) == (0, 0, 0)
+
+
+def test_shelved_without_offload_stays_on_its_host(cloud, api, image, flavors):
+    resp = api.post("/servers", {"server": {"name": "kept", "imageRef": image,
+                                            "flavorRef": "one", "networks": "none"}})
+    server = api.wait_for_server(resp.json()["server"]["id"])
+    host = server["OS-EXT-SRV-ATTR:host"]
+    assert api.post(f"/servers/{server['id']}/action", {"shelve": None}).status_code == 202
+    shelved = api.wait_for_server(server["id"], ("SHELVED", "ERROR"))
+    assert (shelved["status"], shelved["OS-EXT-SRV-ATTR:host"],
+            shelved["OS-EXT-STS:power_state"]) == ("SHELVED", host, 4)
+    assert used(api) == (1, 128, 1)
+    assert api.post(f"/servers/{server['id']}/action", {"unshelve": None}
+                    ).status_code == 202
+    back = api.wait_for_server(server["id"], ("ACTIVE", "ERROR"))
+    assert (back["status"], back["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", host)
+    assert api.post(f"/servers/{server['id']}/action", {"shelve": None}).status_code == 202
+    api.wait_for_server(server["id"], ("SHELVED",))
+    assert api.post(f"/servers/{server['id']}/action", {"shelveOffload": None}
+                    ).status_code == 202
+    offloaded = api.wait_for_server(server["id"], ("SHELVED_OFFLOADED", "ERROR"))
+    assert offloaded["OS-EXT-SRV-ATTR:host"] is None
+    assert used(api) == (0, 0, 0)
+    api.delete(f"/servers/{server['id']}")
+    api.wait_for_server(server["id"], (None,))

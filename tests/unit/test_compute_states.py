@@ -24,6 +24,8 @@ from controller.compute.exception import InstanceInvalidState
     (states.STOPPED, states.RESIZE_FINISH, "RESIZE"),
     (states.RESIZED, None, "VERIFY_RESIZE"),
     (states.RESIZED, states.RESIZE_REVERTING, "REVERT_RESIZE"),
+    (states.SHELVED, None, "SHELVED"),
+    (states.SHELVED_OFFLOADED, states.UNSHELVING, "SHELVED_OFFLOADED"),
 ])
 def test_status(vm_state, task_state, status):
     assert states.status(vm_state, task_state) == status
@@ -46,6 +48,9 @@ def test_status_filter_maps_back_to_vm_state():
     ("migrate", states.STOPPED, None, states.RESIZE_PREP),
     ("confirmResize", states.RESIZED, None, None),
     ("revertResize", states.RESIZED, None, states.RESIZE_REVERTING),
+    ("shelve", states.SUSPENDED, None, states.SHELVING),
+    ("shelveOffload", states.SHELVED, None, states.SHELVING_OFFLOADING),
+    ("unshelve", states.SHELVED_OFFLOADED, None, states.UNSHELVING),
 ])
 def test_allowed_actions(action, vm_state, task_state, new_task_state):
     assert states.begin_action(action, vm_state, task_state) == new_task_state
@@ -68,6 +73,10 @@ def test_allowed_actions(action, vm_state, task_state, new_task_state):
     ("confirmResize", states.ACTIVE, None),
     ("revertResize", states.RESIZED, states.RESIZE_REVERTING),
     ("confirmResize", states.RESIZED, states.RESIZE_REVERTING),
+    ("shelve", states.SHELVED, None),
+    ("shelveOffload", states.SHELVED_OFFLOADED, None),
+    ("unshelve", states.ACTIVE, None),
+    ("unshelve", states.SHELVED_OFFLOADED, states.UNSHELVING),
 ])
 def test_refused_actions(action, vm_state, task_state):
     with pytest.raises(InstanceInvalidState, match=f"Cannot '{action}'"):

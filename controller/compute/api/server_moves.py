@@ -1,10 +1,11 @@
-"""``POST /servers/{id}/action`` with resize, migrate, confirmResize or revertResize: the
-request checked per microversion, then one operation of
-``operations.server_moves``."""
+"""``POST /servers/{id}/action`` with resize, migrate, confirmResize, revertResize (one
+operation of ``operations.server_moves``), shelve, shelveOffload or unshelve
+(``operations.server_shelve``): the request checked per microversion, then the
+operation."""
 import falcon
 
 from controller.compute.api import common
-from controller.compute.operations import server_moves
+from controller.compute.operations import server_moves, server_shelve
 
 _NO_ARGUMENT = {"type": "null"}
 _HOST = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
@@ -19,7 +20,14 @@ ACTIONS = {
     "migrate": _NO_ARGUMENT,
     "confirmResize": _NO_ARGUMENT,
     "revertResize": _NO_ARGUMENT,
+    "shelve": _NO_ARGUMENT,
+    "shelveOffload": _NO_ARGUMENT,
+    "unshelve": _NO_ARGUMENT,
 }
+# action → the policy rule of a shelving action
+SHELVING = {"shelve": "os_compute_api:os-shelve:shelve",
+            "shelveOffload": "os_compute_api:os-shelve:shelve_offload",
+            "unshelve": "os_compute_api:os-shelve:unshelve"}
 # From 2.56 an admin may name the host a cold migration goes to.
 MIGRATE_2_56 = {"type": ["object", "null"], "properties": {"host": _HOST},
                 "additionalProperties": False}
@@ -31,8 +39,15 @@ def handle_action(svc, req, resp, server_id, name, argument):
     if name == "migrate" and req.context.microversion >= (2, 56):
         schema = MIGRATE_2_56
     common.check(argument, schema, name)
-    ops = server_moves.ServerMoves(svc)
     request_id = req.context.request_id
+    if name in SHELVING:
+        shelving = server_shelve.ServerShelving(svc)
+        operation = {"shelve": shelving.shelve, "shelveOffload": shelving.shelve_offload,
+                     "unshelve": shelving.unshelve}[name]
+        operation(auth, request_id, server_id, common.authorizer(auth, SHELVING[name]))
+        resp.status = falcon.HTTP_202
+        return
+    ops = server_moves.ServerMoves(svc)
     if name == "resize":
         ops.resize(auth, request_id, server_id, argument["flavorRef"],
                    common.authorizer(auth, "os_compute_api:servers:resize"))

@@ -324,6 +324,8 @@ class ServerOperations:
             actions.record(session, instance.uuid, actions.DELETE, request_id,
                            auth.user_id, auth.project_id)
             unconfirmed_move = moves.confirm_on_delete(session, instance)
+            shelved_image = (instance.shelved_image_id if instance.vm_state in (
+                states.SHELVED, states.SHELVED_OFFLOADED) else None)
             host = instance.host if host_up or instance.host != host else None
             if host:
                 # The agent destroys the guest, then tells the conductor it is gone.
@@ -336,6 +338,11 @@ class ServerOperations:
                            for bdm in instance.block_device_mappings if bdm.volume_id]
                 instances.mark_deleted(session, instance)
                 local = True
+        if shelved_image:
+            try:
+                self.handles.image.delete(auth.token, shelved_image)
+            except exception.ComputeError:
+                LOG.exception("Deleting the shelved image of %s failed", instance.uuid)
         if unconfirmed_move is not None:
             source, migration_uuid = unconfirmed_move
             self.handles.agents.confirm_resize(auth.rpc_context(request_id), source,
