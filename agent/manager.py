@@ -5,7 +5,8 @@ to the database.
 Each operation reads as its steps; what every operation shares (the lock per instance,
 the action's event, the fault, the revert of the task_state) is in ``agent.events``.
 The build is ``agent.build``, the server's ports ``agent.ports``, its volumes
-``agent.volumes``, moving servers ``agent.moves``, shelving ``agent.shelving``, and what the agent does for its host (start-up reconciliation,
+``agent.volumes``, moving servers ``agent.moves``, shelving ``agent.shelving``, rescue
+``agent.rescue``, and what the agent does for its host (start-up reconciliation,
 periodic tasks) ``agent.reconcile``.
 """
 import functools
@@ -18,6 +19,7 @@ from agent.events import (agent_operation, reverts_task_state, step_recorder, wi
                           wrap_instance_event, wrap_instance_fault)
 from agent.moves import ServerMoves
 from agent.ports import ServerPorts
+from agent.rescue import ServerRescue
 from agent.shelving import ServerShelving
 from agent.reconcile import HostReconciliation
 from agent.virt import driver as virt_driver
@@ -47,7 +49,7 @@ def delete_image_on_error(function):
     return wrapper
 
 
-class AgentManager(HostReconciliation, ServerMoves, ServerShelving):
+class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue):
     target = messaging.Target(version="1.4")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,

@@ -13,7 +13,7 @@ brought the method):
 - 1.4: moving servers (resize, cold migration): resize_instance and
   finish_revert_resize, confirm_resize on the source host; finish_resize and
   revert_resize on the destination; shelve_instance, shelve_offload_instance,
-  unshelve_instance
+  unshelve_instance; rescue_instance, unrescue_instance
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -155,3 +155,12 @@ class AgentAPI:
         on ports bound here. The snapshot is deleted once the server runs."""
         self._moves(host).cast(ctxt, "unshelve_instance", instance_uuid=instance_uuid,
                                image_id=image_id, image_meta=image_meta)
+
+    def rescue_instance(self, ctxt, host, instance_uuid, image_meta):
+        """Boot the guest from a fresh disk of the rescue image ``image_meta``, its own
+        disk attached second."""
+        self._moves(host).cast(ctxt, "rescue_instance", instance_uuid=instance_uuid,
+                               image_meta=image_meta)
+
+    def unrescue_instance(self, ctxt, host, instance_uuid):
+        self._moves(host).cast(ctxt, "unrescue_instance", instance_uuid=instance_uuid)

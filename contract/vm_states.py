@@ -16,6 +16,8 @@ RESIZED = "resized"
 # Shelved: snapshotted and stopped on its host; offloaded: on no host at all.
 SHELVED = "shelved"
 SHELVED_OFFLOADED = "shelved_offloaded"
+# Booted from a rescue image, its own disk attached second.
+RESCUED = "rescued"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -48,3 +50,5 @@ SHELVING_IMAGE_PENDING_UPLOAD = "shelving_image_pending_upload"
 SHELVING_IMAGE_UPLOADING = "shelving_image_uploading"
 SHELVING_OFFLOADING = "shelving_offloading"
 UNSHELVING = "unshelving"
+RESCUING = "rescuing"
+UNRESCUING = "unrescuing"

@@ -149,6 +149,18 @@ class ComputeDriver(abc.ABC):
         """On the source, once the move is reverted (or failed): the guest as it was
         before the move, from the disks kept aside, started if ``power_on``."""
 
+    # --- rescue -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def rescue(self, context, instance, network_info, image_meta):
+        """Restart the guest from a fresh disk of the rescue image ``image_meta`` (the
+        first disk), its own root disk attached as the second; ``unrescue`` undoes it
+        exactly. Raise VirtError (the guest as it was)."""
+
+    @abc.abstractmethod
+    def unrescue(self, context, instance, network_info):
+        """Restart the guest from its own disks again; the rescue disk goes."""
+
     @abc.abstractmethod
     def get_power_state(self, instance):
         """The guest's power state (``agent.virt.power_state``); raises

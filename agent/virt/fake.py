@@ -186,6 +186,21 @@ class FakeDriver(driver.ComputeDriver):
             guest["console"].append("move reverted")
             self._guests[instance["uuid"]] = guest
 
+    def rescue(self, context, instance, network_info, image_meta):
+        with self._lock:
+            guest = self._guest(instance)
+            guest["rescue_image"] = image_meta["id"]
+            guest["power_state"] = power_state.RUNNING
+            guest["console"].append(f"rescue boot from image {image_meta['id']}, own disk "
+                                    f"as vdb")
+
+    def unrescue(self, context, instance, network_info):
+        with self._lock:
+            guest = self._guest(instance)
+            guest.pop("rescue_image", None)
+            guest["power_state"] = power_state.RUNNING
+            guest["console"].append("booted from its own disk again")
+
     def kept_uuids(self):
         """Guests a move keeps here for its revert (tests look at what is left)."""
         with self._lock:

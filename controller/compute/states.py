@@ -15,7 +15,8 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                REBUILD_SPAWNING, DELETING, RESIZED, RESIZE_PREP,
                                RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH,
                                RESIZE_REVERTING, SHELVED, SHELVED_OFFLOADED, SHELVING,
-                               SHELVING_OFFLOADING, UNSHELVING)
+                               SHELVING_OFFLOADING, UNSHELVING, RESCUED, RESCUING,
+                               UNRESCUING)
 from controller.compute.exception import InstanceInvalidState
 
 _STATUS_BY_VM_STATE = {
@@ -29,6 +30,7 @@ _STATUS_BY_VM_STATE = {
     RESIZED: "VERIFY_RESIZE",
     SHELVED: "SHELVED",
     SHELVED_OFFLOADED: "SHELVED_OFFLOADED",
+    RESCUED: "RESCUE",
 }
 
 # A resize or cold migration on its way shows as RESIZE (Nova's table).
@@ -132,6 +134,8 @@ ACTIONS.update({
     "shelveOffload": Rule({SHELVED}, {None}, SHELVING_OFFLOADING),
     "unshelve": Rule({SHELVED, SHELVED_OFFLOADED}, {None}, UNSHELVING,
                      guards=(LOCK, STATE)),
+    "rescue": Rule({ACTIVE, STOPPED, ERROR}, {None}, RESCUING),
+    "unrescue": Rule({RESCUED}, {None}, UNRESCUING),
 })
 
 # action → the vm_state it leaves the server in (the others keep theirs).

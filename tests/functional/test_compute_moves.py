@@ -448,3 +448,34 @@ def test_shelve_with_the_stock_cli(cloud, api, image, flavors, clean):
     settled(api, server["id"], "SHELVED_OFFLOADED")
     cloud.openstack("server", "unshelve", "--wait", "cli-shelf", parse=False)
     settled(api, server["id"], "ACTIVE")
+
+
+def test_rescue_and_unrescue(cloud, api, image, flavors, clean):
+    server = create(api, image, "small", "lost")
+    answer = act(api, server["id"], "rescue", {"adminPass": "s3cret"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"adminPass": "s3cret"}
+    rescued = settled(api, server["id"], "RESCUE")
+    assert rescued["OS-EXT-STS:vm_state"] == "rescued"
+    for action, argument in (("rescue", None), ("os-stop", None),
+                             ("resize", {"flavorRef": "big"}), ("shelve", None)):
+        assert act(api, server["id"], action, argument).status_code == 409, action
+    answer = act(api, server["id"], "unrescue")
+    assert answer.status_code == 202, answer.text
+    settled(api, server["id"], "ACTIVE")
+    console = act(api, server["id"], "os-getConsoleOutput", {}).json()["output"]
+    assert console.splitlines()[-2:] == [
+        f"rescue boot from image {image}, own disk as vdb",
+        "booted from its own disk again"]
+    steps, _ = events(api, server["id"], answer.headers["X-Openstack-Request-Id"])
+    assert steps == [("compute_unrescue_instance", "Success")]
+    assert act(api, server["id"], "unrescue").status_code == 409
+    assert len(act(api, server["id"], "rescue").json()["adminPass"]) >= 8
+    settled(api, server["id"], "RESCUE")
+    assert act(api, server["id"], "rescue", {"rescue_image_ref": "nope"}).status_code == 400
+    cloud.openstack("server", "unrescue", "lost", parse=False)
+    settled(api, server["id"], "ACTIVE")
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert act(api, server["id"], "rescue", {"rescue_image_ref": missing}
+               ).status_code == 400
+    settled(api, server["id"], "ACTIVE")

@@ -86,3 +86,43 @@ def test_resize_revert_and_confirm_a_real_guest(cloud):
     wait_for(lambda: not os.path.exists(kept), 30, "the kept guest to go")
     assert vcpus(server_id) == 2
     answers(cloud, address)
+
+
+def disks(server_id):
+    listing = run("virsh", "-c", LIBVIRT_URI, "domblklist", "--details",
+                  f"pocketstack-{server_id}").stdout
+    return {line.split()[2]: line.split()[-1] for line in listing.splitlines()
+            if line.split()[1:2] == ["disk"]}
+
+
+def test_shelve_unshelve_rescue_unrescue_a_real_guest(cloud):
+    res, api = cloud.resources, cloud.api
+    server = cloud.openstack("server", "create", "--image", res.image, "--flavor",
+                             res.flavor, "--nic", f"net-id={res.network}", "--wait",
+                             "vm-shelf", timeout=BOOT_TIMEOUT)
+    server_id = server["id"]
+    address = fixed_address(server)
+    answers(cloud, address)
+
+    cloud.openstack("server", "shelve", server_id, parse=False)
+    shelved = api.wait_for_status(server_id, "SHELVED_OFFLOADED", BOOT_TIMEOUT)
+    assert shelved["OS-EXT-SRV-ATTR:host"] is None
+    assert f"pocketstack-{server_id}" not in run("virsh", "-c", LIBVIRT_URI, "list",
+                                                 "--all", "--name").stdout
+    cloud.openstack("server", "unshelve", server_id, parse=False)
+    back = api.wait_for_status(server_id, "ACTIVE", BOOT_TIMEOUT)
+    assert fixed_address(back) == address
+    answers(cloud, address)
+
+    cloud.openstack("server", "rescue", server_id, parse=False)
+    api.wait_for_status(server_id, "RESCUE", BOOT_TIMEOUT)
+    rescue_disks = disks(server_id)
+    assert rescue_disks["vda"].endswith("/disk.rescue")
+    assert rescue_disks["vdb"].endswith(f"/{server_id}/disk")
+    answers(cloud, address)
+    cloud.openstack("server", "unrescue", server_id, parse=False)
+    api.wait_for_status(server_id, "ACTIVE", BOOT_TIMEOUT)
+    assert disks(server_id)["vda"].endswith(f"/{server_id}/disk")
+    assert not os.path.exists(os.path.join(os.path.dirname(disks(server_id)["vda"]),
+                                           "disk.rescue"))
+    answers(cloud, address)

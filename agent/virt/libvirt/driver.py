@@ -22,6 +22,7 @@ from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import events, power, snapshot
 from agent.virt.libvirt.moves import GuestMoves
+from agent.virt.libvirt.rescue import GuestRescue
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
 from contract.clients.image import ImageClient, ImageError, image_endpoint
@@ -98,7 +99,7 @@ def qemu_identity(capabilities_xml):
     return uid, gids
 
 
-class LibvirtDriver(GuestMoves, driver.ComputeDriver):
+class LibvirtDriver(GuestMoves, GuestRescue, driver.ComputeDriver):
     def __init__(self, conf):
         self.conf = conf
         self.host = None

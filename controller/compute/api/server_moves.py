@@ -1,7 +1,9 @@
 """``POST /servers/{id}/action`` with resize, migrate, confirmResize, revertResize (one
-operation of ``operations.server_moves``), shelve, shelveOffload or unshelve
-(``operations.server_shelve``): the request checked per microversion, then the
+operation of ``operations.server_moves``), shelve, shelveOffload, unshelve, rescue or
+unrescue (``operations.server_shelve``): the request checked per microversion, then the
 operation."""
+import secrets
+
 import falcon
 
 from controller.compute.api import common
@@ -23,6 +25,11 @@ ACTIONS = {
     "shelve": _NO_ARGUMENT,
     "shelveOffload": _NO_ARGUMENT,
     "unshelve": _NO_ARGUMENT,
+    "rescue": {"type": ["object", "null"],
+               "properties": {"adminPass": {"type": "string"},
+                              "rescue_image_ref": common.UUID},
+               "additionalProperties": False},
+    "unrescue": _NO_ARGUMENT,
 }
 # action → the policy rule of a shelving action
 SHELVING = {"shelve": "os_compute_api:os-shelve:shelve",
@@ -46,6 +53,20 @@ def handle_action(svc, req, resp, server_id, name, argument):
                      "unshelve": shelving.unshelve}[name]
         operation(auth, request_id, server_id, common.authorizer(auth, SHELVING[name]))
         resp.status = falcon.HTTP_202
+        return
+    if name in ("rescue", "unrescue"):
+        rescuing = server_shelve.ServerRescue(svc)
+        if name == "unrescue":
+            rescuing.unrescue(auth, request_id, server_id,
+                              common.authorizer(auth, "os_compute_api:os-unrescue"))
+            resp.status = falcon.HTTP_202
+            return
+        argument = argument or {}
+        rescuing.rescue(auth, request_id, server_id, argument.get("rescue_image_ref"),
+                        common.authorizer(auth, "os_compute_api:os-rescue"))
+        # Nova answers the password it would set (none is injected into the guest here,
+        # as with Nova's libvirt driver without injection).
+        resp.media = {"adminPass": argument.get("adminPass") or secrets.token_urlsafe(9)}
         return
     ops = server_moves.ServerMoves(svc)
     if name == "resize":

@@ -1,7 +1,8 @@
 """Shelving a server (a snapshot of it kept in the image service, its host freed when
 offloaded) and unshelving it (started again where it is, or scheduled anew and built
-from the snapshot) — each checked against ``states.ACTIONS`` and recorded as an
-action, as Nova's ``shelve``, ``shelveOffload`` and ``unshelve``."""
+from the snapshot), and rescuing it — each checked against ``states.ACTIONS`` and
+recorded as an action, as Nova's ``shelve``, ``shelveOffload``, ``unshelve``,
+``rescue`` and ``unrescue``."""
 from contract import exception
 from controller.compute import actions, instances, snapshots, states
 from controller.compute.operations.servers import authorized
@@ -93,3 +94,41 @@ class ServerShelving:
                                                      image_meta)
         else:
             self.handles.agents.unshelve_instance(ctxt, host, instance_uuid, image_id)
+
+
+class ServerRescue:
+    """Rescue (boot from a rescue image, the server's disk attached second) and
+    unrescue, as Nova's ``rescue`` and ``unrescue``."""
+
+    def __init__(self, handles):
+        self.handles = handles
+        self.db = handles.db
+
+    def rescue(self, auth, request_id, instance_uuid, rescue_image_ref, authorize):
+        """Rescue from ``rescue_image_ref`` (default: the server's own image)."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize)
+            states.check_action("rescue", instance, auth.is_admin, skip=(states.HOST,))
+            if not instance.image_ref or any(bdm.volume_id
+                                             for bdm in instance.block_device_mappings):
+                raise exception.InvalidRequest("Cannot rescue a volume-backed instance")
+            image_id = rescue_image_ref or instance.image_ref
+        image_meta = self.handles.image.get_active(auth.token, image_id)
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid, lock=True)
+            instance.task_state = states.check_action("rescue", instance, auth.is_admin)
+            actions.record(session, instance_uuid, "rescue", request_id, auth.user_id,
+                           auth.project_id)
+            host = instance.host
+        self.handles.agents.rescue_instance(auth.rpc_context(request_id), host,
+                                            instance_uuid, image_meta)
+
+    def unrescue(self, auth, request_id, instance_uuid, authorize):
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            instance.task_state = states.check_action("unrescue", instance, auth.is_admin)
+            actions.record(session, instance_uuid, "unrescue", request_id, auth.user_id,
+                           auth.project_id)
+            host = instance.host
+        self.handles.agents.unrescue_instance(auth.rpc_context(request_id), host,
+                                              instance_uuid)
