@@ -3,17 +3,20 @@ manager does it: the source host stops the guest and hands its disks over
 (``resize_instance``), the destination wires the ports and starts it with the new
 flavor (``finish_resize``); the server then waits in VERIFY_RESIZE for its confirm
 (the source removes what it kept) or revert (the destination removes the moved guest,
-the source starts the one it kept).
+the source starts the one it kept). An evacuation rebuilds a server whose host is down
+on this one; the old host removes its leftovers when its agent is back.
 
 The claims, the migration record and the instance's host and flavor are the
 conductor's (``controller.conductor.moves``); each step here reports to it.
 """
 import functools
 
-from agent.events import (agent_operation, fault_of, reverts_task_state, with_instance,
-                          wrap_instance_event, wrap_instance_fault)
+from agent import build
+from agent.events import (agent_operation, fault_of, instance_lock, reverts_task_state,
+                          step_recorder, with_instance, wrap_instance_event,
+                          wrap_instance_fault)
 from agent.rpcapi import AgentAPI
-from contract import exception
+from contract import exception, rpc
 from contract import vm_states as states
 
 # Nova's statuses of the migration record that the agents set.
@@ -21,6 +24,13 @@ MIGRATING = "migrating"
 POST_MIGRATING = "post-migrating"
 FINISHED = "finished"
 ERROR = "error"
+EVACUATION_DONE = "done"
+EVACUATION_FAILED = "failed"
+
+
+def service_context():
+    """The context of the agent's own requests (its periodic clean-up)."""
+    return rpc.RequestContext(is_admin=True, overwrite=False)
 
 
 class ServerMoves:
@@ -146,3 +156,55 @@ class ServerMoves:
             self.ports.unwire(instance)
         self.agents.finish_revert_resize(ctxt, migration["source_compute"],
                                          instance["uuid"], migration_uuid)
+
+    # --- evacuation ---------------------------------------------------------------------
+
+    @agent_operation
+    @wrap_instance_event("compute_rebuild_instance")
+    @with_instance
+    @reverts_task_state((states.REBUILDING, states.REBUILD_SPAWNING), states.ERROR)
+    @wrap_instance_fault
+    def evacuate_instance(self, ctxt, instance, migration_uuid):
+        """Build here a server whose host is down, from its image on its own ports (its
+        addresses kept); stopped if it was. A failure leaves it in ERROR here."""
+        uuid = instance["uuid"]
+        migration = self.conductor.migration_get(ctxt, migration_uuid)
+        try:
+            network_info = self.ports.move_here(ctxt, instance)
+            instance = self.update(ctxt, uuid, {"task_state": states.REBUILD_SPAWNING,
+                                                "network_info": network_info},
+                                   states.REBUILDING)
+            drive = build.config_drive_meta(self.conf, instance, network_info)
+            self.driver.spawn(ctxt, instance, instance["image_meta"], network_info,
+                              instance["block_device_mappings"], drive,
+                              step_recorder(self, ctxt, uuid))
+            if migration["old_vm_state"] == states.STOPPED:
+                self.driver.power_off(instance)
+        except Exception:
+            self.conductor.migration_update(ctxt, migration_uuid, EVACUATION_FAILED)
+            raise
+        self.conductor.migration_update(ctxt, migration_uuid, EVACUATION_DONE)
+        self.update(ctxt, uuid, {
+            "vm_state": (states.STOPPED if migration["old_vm_state"] == states.STOPPED
+                         else states.ACTIVE),
+            "task_state": None, "power_state": self.driver.get_power_state(instance),
+            "launched_at": build.utcnow_iso(), "config_drive": drive is not None},
+            states.REBUILD_SPAWNING)
+
+    def clean_evacuated(self):
+        """At start and periodically: remove what servers evacuated away from this host
+        left here (guest, disks, wired ports), then release their claims here — Nova's
+        ``_destroy_evacuated_instances``. Guests of servers this host has again are left
+        alone."""
+        ctxt = service_context()
+        for migration in self.conductor.evacuations_from(ctxt, self.host):
+            uuid = migration["instance_uuid"]
+            try:
+                instance = self.conductor.instance_get(ctxt, uuid)
+            except exception.InstanceNotFound:
+                instance = {"uuid": uuid, "host": None, "network_info": []}
+            if instance["host"] != self.host:
+                with instance_lock(uuid):
+                    self.driver.destroy(ctxt, {"uuid": uuid}, [])
+                    self.ports.unwire(instance)
+            self.conductor.evacuation_cleaned(ctxt, migration["uuid"])

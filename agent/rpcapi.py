@@ -13,7 +13,7 @@ brought the method):
 - 1.4: moving servers (resize, cold migration): resize_instance and
   finish_revert_resize, confirm_resize on the source host; finish_resize and
   revert_resize on the destination; shelve_instance, shelve_offload_instance,
-  unshelve_instance; rescue_instance, unrescue_instance
+  unshelve_instance; rescue_instance, unrescue_instance; evacuate_instance
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -164,3 +164,8 @@ class AgentAPI:
 
     def unrescue_instance(self, ctxt, host, instance_uuid):
         self._moves(host).cast(ctxt, "unrescue_instance", instance_uuid=instance_uuid)
+
+    def evacuate_instance(self, ctxt, host, instance_uuid, migration_uuid):
+        """Build here, from its image and on its ports, a server whose host is down."""
+        self._moves(host).cast(ctxt, "evacuate_instance", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)

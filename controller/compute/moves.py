@@ -11,6 +11,7 @@ from controller.db.base import isotime, utcnow
 
 RESIZE = "resize"
 MIGRATION = "migration"
+EVACUATION = "evacuation"
 
 # Nova's statuses of a resize or cold migration, in order.
 PRE_MIGRATING = "pre-migrating"
@@ -22,9 +23,15 @@ CONFIRMED = "confirmed"
 REVERTING = "reverting"
 REVERTED = "reverted"
 ERROR = "error"
+# An evacuation's: accepted by the API, done on the new host (or failed there), completed
+# once the old host has removed what it left.
+ACCEPTED = "accepted"
+DONE = "done"
+FAILED = "failed"
+COMPLETED = "completed"
 
 # The statuses an agent reports as the move goes on.
-AGENT_STATUSES = frozenset({MIGRATING, POST_MIGRATING, FINISHED, ERROR})
+AGENT_STATUSES = frozenset({MIGRATING, POST_MIGRATING, FINISHED, ERROR, DONE, FAILED})
 
 
 def create(session, instance, new_flavor, migration_type, user_id, project_id):
@@ -62,6 +69,16 @@ def waiting_for_verdict(session, instance_uuid):
         raise exception.MigrationNotFound(
             f"Instance {instance_uuid} has not been resized.")
     return migration
+
+
+def evacuated_from(session, host):
+    """Evacuations away from ``host`` whose leftovers there are still to remove."""
+    return list(session.scalars(
+        select(models.Migration)
+        .where(models.Migration.migration_type == EVACUATION,
+               models.Migration.source_compute == host,
+               models.Migration.status.in_((DONE, FAILED)))
+        .order_by(models.Migration.id)))
 
 
 def set_status(migration, status):

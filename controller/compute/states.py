@@ -134,6 +134,8 @@ ACTIONS.update({
     "shelveOffload": Rule({SHELVED}, {None}, SHELVING_OFFLOADING),
     "unshelve": Rule({SHELVED, SHELVED_OFFLOADED}, {None}, UNSHELVING,
                      guards=(LOCK, STATE)),
+    # Rebuilt elsewhere while its host is down; the HOST guard is the API's own check.
+    "evacuate": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
     "rescue": Rule({ACTIVE, STOPPED, ERROR}, {None}, RESCUING),
     "unrescue": Rule({RESCUED}, {None}, UNRESCUING),
 })

@@ -68,7 +68,8 @@ class MoveTasks:
         LOG.info("Moving %s from %s to %s", instance_uuid, source, selection["host"])
         self.agents.resize_instance(ctxt, source, instance_uuid, migration_uuid)
 
-    def _not_moved(self, ctxt, instance_uuid, migration_uuid, started, reason):
+    def _not_moved(self, ctxt, instance_uuid, migration_uuid, started, reason,
+                   task_state=states.RESIZE_PREP):
         """No destination: the server stays as it was, the migration is in error."""
         with self.db.session() as session:
             moves.set_status(moves.get(session, migration_uuid, lock=True), moves.ERROR)
@@ -77,9 +78,58 @@ class MoveTasks:
                                        actions.ERROR, reason)
             try:
                 instances.update(session, instance_uuid, {"task_state": None},
-                                 states.RESIZE_PREP)
+                                 task_state)
             except (exception.InstanceNotFound, exception.UnexpectedTaskState):
                 pass
+
+    def evacuate_server(self, ctxt, instance_uuid, migration_uuid, host=None):
+        """Rebuild a server whose host is down on another one: its claim there passes to
+        the migration (released once that host has cleaned up), the new host is
+        claimed, and its agent builds the server from the same image and ports."""
+        started = utcnow()
+        with self.db.session() as session:
+            instance = instances.get(session, instance_uuid)
+            migration = moves.get(session, migration_uuid)
+            spec = self._move_spec(instance, migration, host, same_host_allowed=False)
+        placement.move_allocation(self.db, instance_uuid, migration_uuid)
+        try:
+            selection = self.scheduler.select_destinations(
+                ctxt, spec, [instance_uuid], return_alternates=False)[0][0]
+        except NoValidHost as exc:
+            placement.move_allocation(self.db, migration_uuid, instance_uuid)
+            with self.db.session() as session:
+                instance = instances.get(session, instance_uuid, lock=True)
+                instances.add_fault(session, instance, 400, exc.args[0], host=None)
+            self._not_moved(ctxt, instance_uuid, migration_uuid, started, exc.args[0],
+                            states.REBUILDING)
+            return
+        with self.db.session() as session:
+            migration = moves.get(session, migration_uuid, lock=True)
+            migration.dest_compute = migration.dest_host = selection["host"]
+            migration.dest_node = selection.get("nodename") or selection["host"]
+            instance = instances.get(session, instance_uuid, lock=True)
+            instance.host = selection["host"]
+            instance.node = migration.dest_node
+            instance.updated_at = utcnow()
+            actions.add_finished_event(session, instance_uuid, ctxt.request_id,
+                                       MIGRATE_EVENT, self.conf.host, started, utcnow())
+        LOG.info("Evacuating %s to %s", instance_uuid, selection["host"])
+        self.agents.evacuate_instance(ctxt, selection["host"], instance_uuid,
+                                      migration_uuid)
+
+    def evacuations_from(self, ctxt, host, object_versions):
+        """The evacuations away from ``host`` whose leftovers it still has."""
+        with self.db.session() as session:
+            return [self._migration_for_agent(migration, object_versions)
+                    for migration in moves.evacuated_from(session, host)]
+
+    def evacuation_cleaned(self, ctxt, migration_uuid):
+        """The old host removed what the evacuated server left: its claim goes."""
+        placement.release(self.db, migration_uuid)
+        with self.db.session() as session:
+            migration = moves.get(session, migration_uuid, lock=True)
+            if migration.status == moves.DONE:
+                moves.set_status(migration, moves.COMPLETED)
 
     # --- from the agents ------------------------------------------------------------
 

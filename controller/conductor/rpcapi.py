@@ -19,7 +19,9 @@ that brought the method):
 - 1.5: moving servers (resize, cold migration): migrate_server from the compute API;
   the agents' migration_get, migration_update, resize_finishing, resize_failed,
   resize_confirmed, resize_reverted (``contract.objects.Migration``); shelving:
-  unshelve_instance from the API, instance_offloaded from agents. A conductor
+  unshelve_instance from the API, instance_offloaded from agents; evacuation:
+  evacuate_server from the API, evacuations_from and evacuation_cleaned from agents.
+  A conductor
   older than 1.5 cannot move servers: the compute API refuses before it starts.
 
 While the conductor runs an older release, ``[upgrade_levels] conductor`` caps what is
@@ -221,3 +223,21 @@ class ConductorAPI:
         self.client.prepare(version=MOVES_VERSION).call(
             ctxt, "instance_offloaded", instance_uuid=instance_uuid, host=host,
             expected_task_state=expected_task_state, fault=fault)
+
+    def evacuate_server(self, ctxt, instance_uuid, migration_uuid, host=None):
+        """Rebuild on another host (``host``, or the scheduler's choice) a server whose
+        host is down."""
+        self.client.prepare(version=MOVES_VERSION).cast(
+            ctxt, "evacuate_server", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host)
+
+    def evacuations_from(self, ctxt, host):
+        """The ``Migration`` of each server evacuated away from ``host`` whose leftovers
+        there are still to remove."""
+        return self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "evacuations_from", host=host, object_versions=objects.versions())
+
+    def evacuation_cleaned(self, ctxt, migration_uuid):
+        """``host`` removed what an evacuated server left there: release its claim."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "evacuation_cleaned", migration_uuid=migration_uuid)

@@ -83,6 +83,8 @@ RULES = [
           [("POST", "/servers/{server_id}/action (shelveOffload)")]),
     _rule("os-shelve:unshelve", "rule:project_member", "Unshelve a server",
           [("POST", "/servers/{server_id}/action (unshelve)")]),
+    _rule("os-evacuate", "rule:admin", "Rebuild a server of a down host on another host",
+          [("POST", "/servers/{server_id}/action (evacuate)")]),
     _rule("os-rescue", "rule:project_member", "Rescue a server",
           [("POST", "/servers/{server_id}/action (rescue)")]),
     _rule("os-unrescue", "rule:project_member", "Unrescue a server",

@@ -479,3 +479,49 @@ def test_rescue_and_unrescue(cloud, api, image, flavors, clean):
     assert act(api, server["id"], "rescue", {"rescue_image_ref": missing}
                ).status_code == 400
     settled(api, server["id"], "ACTIVE")
+
+
+def force_down(api, host, down):
+    [service] = [s for s in api.get("/os-services", params={"host": host}).json()["services"]
+                 if s["binary"] == "pocketstack-agent"]
+    answer = api.put(f"/os-services/{service['id']}", {"forced_down": down})
+    assert answer.status_code == 200, answer.text
+
+
+def test_evacuate_a_server_of_a_down_host_and_clean_up_after_it(api, image, flavors,
+                                                                 hosts, lan, clean):
+    server = create(api, image, "small", "refugee", networks=[{"uuid": lan}])
+    source = server["OS-EXT-SRV-ATTR:host"]
+    target = other(hosts, source)
+    answer = act(api, server["id"], "evacuate", {})
+    assert answer.status_code == 409
+    assert f"Compute service of {source} is still in use." in answer.text
+    force_down(api, source, True)
+    try:
+        answer = act(api, server["id"], "evacuate", {"host": source})
+        assert answer.status_code == 400, answer.text
+        answer = act(api, server["id"], "evacuate", {"onSharedStorage": False},
+                     microversion="2.1")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["adminPass"]
+        moved = settled(api, server["id"], "ACTIVE")
+        assert moved["OS-EXT-SRV-ATTR:host"] == target
+        assert moved["addresses"] == server["addresses"]
+        steps, action = events(api, server["id"], answer.headers["X-Openstack-Request-Id"])
+        assert action["action"] == "evacuate"
+        assert [s[0] for s in steps if s[0] != "spawn"] == [
+            "conductor_migrate_server", "compute_rebuild_instance"]
+        # The source's agent (forced down but running) removes what the server left
+        # there, then its claim goes.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            [migration] = migrations_of(api, server["id"])
+            if migration["status"] == "completed":
+                break
+            time.sleep(0.2)
+        assert (migration["migration_type"], migration["status"],
+                migration["source_compute"], migration["dest_compute"]) == (
+            "evacuation", "completed", source, target)
+        assert usage(api) == {source: (0, 0, 0), target: (1, 256, 1)}
+    finally:
+        force_down(api, source, False)

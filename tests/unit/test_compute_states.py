@@ -26,6 +26,7 @@ from controller.compute.exception import InstanceInvalidState
     (states.RESIZED, states.RESIZE_REVERTING, "REVERT_RESIZE"),
     (states.SHELVED, None, "SHELVED"),
     (states.SHELVED_OFFLOADED, states.UNSHELVING, "SHELVED_OFFLOADED"),
+    (states.RESCUED, None, "RESCUE"),
 ])
 def test_status(vm_state, task_state, status):
     assert states.status(vm_state, task_state) == status
@@ -51,6 +52,9 @@ def test_status_filter_maps_back_to_vm_state():
     ("shelve", states.SUSPENDED, None, states.SHELVING),
     ("shelveOffload", states.SHELVED, None, states.SHELVING_OFFLOADING),
     ("unshelve", states.SHELVED_OFFLOADED, None, states.UNSHELVING),
+    ("rescue", states.ERROR, None, states.RESCUING),
+    ("unrescue", states.RESCUED, None, states.UNRESCUING),
+    ("evacuate", states.STOPPED, None, states.REBUILDING),
 ])
 def test_allowed_actions(action, vm_state, task_state, new_task_state):
     assert states.begin_action(action, vm_state, task_state) == new_task_state
@@ -77,6 +81,9 @@ def test_allowed_actions(action, vm_state, task_state, new_task_state):
     ("shelveOffload", states.SHELVED_OFFLOADED, None),
     ("unshelve", states.ACTIVE, None),
     ("unshelve", states.SHELVED_OFFLOADED, states.UNSHELVING),
+    ("rescue", states.RESCUED, None),
+    ("unrescue", states.ACTIVE, None),
+    ("evacuate", states.SHELVED_OFFLOADED, None),
 ])
 def test_refused_actions(action, vm_state, task_state):
     with pytest.raises(InstanceInvalidState, match=f"Cannot '{action}'"):

@@ -1,6 +1,6 @@
 """``POST /servers/{id}/action`` with resize, migrate, confirmResize, revertResize (one
-operation of ``operations.server_moves``), shelve, shelveOffload, unshelve, rescue or
-unrescue (``operations.server_shelve``): the request checked per microversion, then the
+operation of ``operations.server_moves``), evacuate (``operations.server_moves``),
+shelve, shelveOffload, unshelve, rescue or unrescue (``operations.server_shelve``): the request checked per microversion, then the
 operation."""
 import secrets
 
@@ -30,7 +30,19 @@ ACTIONS = {
                               "rescue_image_ref": common.UUID},
                "additionalProperties": False},
     "unrescue": _NO_ARGUMENT,
+    "evacuate": {"type": "object",
+                 "properties": {"host": _HOST, "adminPass": {"type": "string"},
+                                "onSharedStorage": {"type": ["boolean", "string"]}},
+                 "required": ["onSharedStorage"], "additionalProperties": False},
 }
+# evacuate's body by microversion: onSharedStorage until 2.14, force from 2.29 to 2.67.
+EVACUATE_2_14 = {"type": "object",
+                 "properties": {"host": _HOST, "adminPass": {"type": "string"}},
+                 "additionalProperties": False}
+EVACUATE_2_29 = {"type": "object",
+                 "properties": dict(EVACUATE_2_14["properties"],
+                                    force={"type": "boolean"}),
+                 "additionalProperties": False}
 # action → the policy rule of a shelving action
 SHELVING = {"shelve": "os_compute_api:os-shelve:shelve",
             "shelveOffload": "os_compute_api:os-shelve:shelve_offload",
@@ -43,8 +55,11 @@ MIGRATE_2_56 = {"type": ["object", "null"], "properties": {"host": _HOST},
 def handle_action(svc, req, resp, server_id, name, argument):
     auth = req.context.auth
     schema = ACTIONS[name]
-    if name == "migrate" and req.context.microversion >= (2, 56):
+    version = req.context.microversion
+    if name == "migrate" and version >= (2, 56):
         schema = MIGRATE_2_56
+    elif name == "evacuate" and version >= (2, 14):
+        schema = EVACUATE_2_29 if (2, 29) <= version < (2, 68) else EVACUATE_2_14
     common.check(argument, schema, name)
     request_id = req.context.request_id
     if name in SHELVING:
@@ -69,6 +84,14 @@ def handle_action(svc, req, resp, server_id, name, argument):
         resp.media = {"adminPass": argument.get("adminPass") or secrets.token_urlsafe(9)}
         return
     ops = server_moves.ServerMoves(svc)
+    if name == "evacuate":
+        ops.evacuate(auth, request_id, server_id, argument.get("host"),
+                     common.authorizer(auth, "os_compute_api:os-evacuate"))
+        resp.status = falcon.HTTP_200
+        if version < (2, 14):
+            resp.media = {"adminPass": argument.get("adminPass")
+                          or secrets.token_urlsafe(9)}
+        return
     if name == "resize":
         ops.resize(auth, request_id, server_id, argument["flavorRef"],
                    common.authorizer(auth, "os_compute_api:servers:resize"))

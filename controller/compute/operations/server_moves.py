@@ -7,7 +7,8 @@ import oslo_messaging as messaging
 from contract import exception
 from controller import policy
 from controller.compute import actions, flavors, moves, quota, states
-from controller.compute.operations.servers import authorized
+from controller.compute.exception import InstanceInvalidState
+from controller.compute.operations.servers import agent_is_up, authorized
 from controller.scheduler import AGENT_BINARY, NoValidHost, placement
 
 
@@ -101,6 +102,33 @@ class ServerMoves:
         except messaging.MessagingTimeout:
             raise exception.ServiceUnavailable(
                 "The conductor did not answer in time; the move may still go on.") from None
+
+    def evacuate(self, auth, request_id, instance_uuid, host, authorize):
+        """Rebuild the server elsewhere (``host``, or the scheduler's choice) because
+        its host is down: 409 while that host's agent is up, as Nova."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            states.check_action("evacuate", instance, auth.is_admin)
+            self._check_movable(instance, "evacuate")
+            if host:
+                if not placement.list_services(session, binary=AGENT_BINARY, host=host):
+                    raise exception.InstanceNotFound(f"Compute host {host} not found.")
+                if host == instance.host:
+                    raise exception.InvalidRequest("The target host can't be the same one.")
+            source = instance.host
+        if agent_is_up(self.db, self.conf, source):
+            raise InstanceInvalidState(f"Compute service of {source} is still in use.")
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize, lock=True)
+            instance.task_state = states.check_action("evacuate", instance, auth.is_admin)
+            migration = moves.create(session, instance, instance.flavor, moves.EVACUATION,
+                                     auth.user_id, auth.project_id)
+            moves.set_status(migration, moves.ACCEPTED)
+            actions.record(session, instance_uuid, "evacuate", request_id, auth.user_id,
+                           auth.project_id)
+            migration_uuid = migration.uuid
+        self.handles.conductor.evacuate_server(auth.rpc_context(request_id), instance_uuid,
+                                               migration_uuid, host)
 
     def confirm_resize(self, auth, request_id, instance_uuid, authorize):
         """Keep the server where (and as) it now is: its source host lets it go."""
