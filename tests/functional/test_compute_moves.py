@@ -3,6 +3,8 @@ migration to VERIFY_RESIZE, then confirm or revert; the claims both hosts hold m
 and exactly after; the migration records; the events; and every refusal, with nothing
 changed by it."""
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -525,3 +527,24 @@ def test_evacuate_a_server_of_a_down_host_and_clean_up_after_it(api, image, flav
         assert usage(api) == {source: (0, 0, 0), target: (1, 256, 1)}
     finally:
         force_down(api, source, False)
+
+
+def test_host_drain_moves_every_server_off(cloud, api, image, flavors, hosts, clean):
+    source, target = hosts
+    ids = [create(api, image, "small", f"tenant-{i}", host=source)["id"] for i in range(2)]
+    assert act(api, ids[1], "os-stop").status_code == 202
+    settled(api, ids[1], "SHUTOFF")
+    result = subprocess.run(
+        [sys.executable, "-m", "controller.cmd.cli", "host", "drain", source],
+        capture_output=True, text=True, timeout=300, env=cloud.env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"host {source}: compute service disabled" in result.stdout
+    assert result.stdout.count(f"cold-migrated to {target}") == 2
+    assert result.stdout.rstrip().endswith(f"host {source}: empty")
+    assert [api.get(f"/servers/{i}").json()["server"]["status"] for i in ids] == [
+        "ACTIVE", "SHUTOFF"]
+    assert usage(api)[source] == (0, 0, 0)
+    [service] = [s for s in api.get("/os-services", params={"host": source}).json()[
+        "services"] if s["binary"] == "pocketstack-agent"]
+    assert service["status"] == "disabled"
+    assert api.put(f"/os-services/{service['id']}", {"status": "enabled"}).status_code == 200
