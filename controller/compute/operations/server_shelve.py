@@ -103,6 +103,9 @@ class ServerRescue:
     def __init__(self, handles):
         self.handles = handles
         self.db = handles.db
+        if not handles.agents.can_move_servers():
+            raise exception.ServiceUnavailable(
+                "The agents run a release that cannot rescue servers ([upgrade_levels]).")
 
     def rescue(self, auth, request_id, instance_uuid, rescue_image_ref, authorize):
         """Rescue from ``rescue_image_ref`` (default: the server's own image)."""
