@@ -181,7 +181,10 @@ class MoveTasks:
         with self.db.session() as session:
             moves.set_status(moves.get(session, migration_uuid, lock=True),
                              moves.CONFIRMED)
-            instance = instances.get(session, instance_uuid, lock=True)
+            try:
+                instance = instances.get(session, instance_uuid, lock=True)
+            except exception.InstanceNotFound:
+                return    # deleted while waiting: the delete confirmed it
             if instance.vm_state == states.RESIZED:
                 instance.vm_state = (states.ACTIVE if instance.power_state == RUNNING
                                      else states.STOPPED)
