@@ -5,7 +5,8 @@ to the database.
 Each operation reads as its steps; what every operation shares (the lock per instance,
 the action's event, the fault, the revert of the task_state) is in ``agent.events``.
 The build is ``agent.build``, the server's ports ``agent.ports``, its volumes
-``agent.volumes``, and what the agent does for its host (start-up reconciliation,
+``agent.volumes``, moving servers ``agent.moves``, shelving ``agent.shelving``, rescue
+``agent.rescue``, and what the agent does for its host (start-up reconciliation,
 periodic tasks) ``agent.reconcile``.
 """
 import functools
@@ -16,7 +17,10 @@ import oslo_messaging as messaging
 from agent import build
 from agent.events import (agent_operation, reverts_task_state, step_recorder, with_instance,
                           wrap_instance_event, wrap_instance_fault)
+from agent.moves import ServerMoves
 from agent.ports import ServerPorts
+from agent.rescue import ServerRescue
+from agent.shelving import ServerShelving
 from agent.reconcile import HostReconciliation
 from agent.virt import driver as virt_driver
 from agent.volumes import ServerVolumes
@@ -45,8 +49,8 @@ def delete_image_on_error(function):
     return wrapper
 
 
-class AgentManager(HostReconciliation):
-    target = messaging.Target(version="1.5")  # see agent.rpcapi
+class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue):
+    target = messaging.Target(version="1.4")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):
@@ -235,7 +239,7 @@ class AgentManager(HostReconciliation):
             raise exception.InstanceNotFound(str(exc)) from exc
 
     def get_console_connect_info(self, ctxt, instance_uuid, console_kind):
-        """Where the guest's ``console_kind`` console listens (1.5): the API turns it
+        """Where the guest's ``console_kind`` console listens (1.4): the API turns it
         into a one-time token for the console proxy."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         try:

@@ -99,6 +99,35 @@ class ServerPorts:
         client = self.client_for(ctxt)
         self.release(client, self.of_instance(client, instance))
 
+    def move_here(self, ctxt, instance):
+        """Bind the server's ports to this host and wire them here (the destination of
+        a move, or its source taking the server back): the new network_info. The
+        ports keep their addresses."""
+        client = self.client_for(ctxt)
+        binder = self.service_client() or client
+        network_info = []
+        for vif in instance["network_info"]:
+            port = binder.update_port(vif["id"], **{"binding:host_id": self.host})
+            plugged = self.host_network.plug(port, binder)
+            network_info.append(network.vif(client, plugged,
+                                            vif.get("preserve_on_delete", False)))
+        return network_info
+
+    def unbind(self, ctxt, instance):
+        """Unwire the server's ports here and bind them to no host (an offloaded
+        server's): they keep their addresses for its unshelve."""
+        self.unwire(instance)
+        client = self.client_for(ctxt)
+        binder = self.service_client() or client
+        for vif in instance["network_info"]:
+            binder.update_port(vif["id"], **{"binding:host_id": ""})
+
+    def unwire(self, instance):
+        """Take the server's ports off this host; they stay, bound to where the server
+        is now."""
+        for vif in instance["network_info"]:
+            self.host_network.unplug(vif["id"])
+
     def rewire(self, instances):
         """Wire the ports of ``instances`` again (the host may have rebooted, or lost its
         bridges): ``plug`` only builds what is missing."""

@@ -52,6 +52,7 @@ class HostReconciliation:
                         "(unless its callers are admins), clean up ports after a restart "
                         "nor refresh tunnel peers", self.host)
         ctxt = service_context()
+        best_effort(self.clean_evacuated)
         kept = {}
         for instance in self.conductor.instances_on_host(ctxt, self.host):
             if instance["task_state"] == states.DELETING:

@@ -10,9 +10,11 @@ brought the method):
 - 1.1: attach_volume, detach_volume
 - 1.2: pause_instance, unpause_instance, suspend_instance, resume_instance,
   snapshot_instance, rebuild_instance
-- 1.3, 1.4: numbers held for the branches merged alongside this one (their methods
-  come with them)
-- 1.5: get_console_connect_info (where the proxy reaches a guest's VNC or serial
+- 1.3: moving servers (resize, cold migration): resize_instance and
+  finish_revert_resize, confirm_resize on the source host; finish_resize and
+  revert_resize on the destination; shelve_instance, shelve_offload_instance,
+  unshelve_instance; rescue_instance, unrescue_instance; evacuate_instance
+- 1.4: get_console_connect_info (where the proxy reaches a guest's VNC or serial
   console)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
@@ -25,7 +27,8 @@ from conf import CONF
 from contract import exception, rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.5"
+LATEST_VERSION = "1.4"
+MOVES_VERSION = "1.3"
 
 # method → the version that brought it (the list above, as the methods send it).
 METHOD_VERSIONS = {
@@ -34,7 +37,12 @@ METHOD_VERSIONS = {
     "attach_volume": "1.1", "detach_volume": "1.1",
     "pause_instance": "1.2", "unpause_instance": "1.2", "suspend_instance": "1.2",
     "resume_instance": "1.2", "snapshot_instance": "1.2", "rebuild_instance": "1.2",
-    "get_console_connect_info": "1.5",
+    **dict.fromkeys((
+        "resize_instance", "finish_resize", "confirm_resize", "revert_resize",
+        "finish_revert_resize", "shelve_instance", "shelve_offload_instance",
+        "unshelve_instance", "rescue_instance", "unrescue_instance", "evacuate_instance"),
+        MOVES_VERSION),
+    "get_console_connect_info": "1.4",
 }
 
 
@@ -136,3 +144,71 @@ class AgentAPI:
             version=METHOD_VERSIONS["get_console_connect_info"]).call(
             ctxt, "get_console_connect_info", instance_uuid=instance_uuid,
             console_kind=console_kind)
+
+    # --- moving servers (1.3) ------------------------------------------------------------
+
+    def can_move_servers(self):
+        """Whether agents (as capped) know how to move servers."""
+        return self._client(None).can_send_version(MOVES_VERSION)
+
+    def _moves(self, host):
+        return self._client(host).prepare(version=MOVES_VERSION)
+
+    def resize_instance(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: stop the guest, hand its disks to the migration's
+        destination, and tell that host's agent to finish the move."""
+        self._moves(host).cast(ctxt, "resize_instance", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def finish_resize(self, ctxt, host, instance_uuid, migration_uuid, disk_info):
+        """On the destination ``host``: wire the ports here and start the guest with
+        the new flavor from the disks ``disk_info`` describes."""
+        self._moves(host).cast(ctxt, "finish_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid, disk_info=disk_info)
+
+    def confirm_resize(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: remove what the server left there."""
+        self._moves(host).cast(ctxt, "confirm_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def revert_resize(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the destination ``host``: remove the moved guest, then tell the source
+        host's agent to take the server back."""
+        self._moves(host).cast(ctxt, "revert_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def finish_revert_resize(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: start the guest it kept, as it was."""
+        self._moves(host).cast(ctxt, "finish_revert_resize", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)
+
+    def shelve_instance(self, ctxt, host, instance_uuid, image_id, offload):
+        """Stop the guest and fill the queued image ``image_id`` with its root disk;
+        ``offload``: then free the host."""
+        self._moves(host).cast(ctxt, "shelve_instance", instance_uuid=instance_uuid,
+                               image_id=image_id, offload=offload)
+
+    def shelve_offload_instance(self, ctxt, host, instance_uuid):
+        """Remove the shelved server's guest, unwire its ports, give back its claim."""
+        self._moves(host).cast(ctxt, "shelve_offload_instance", instance_uuid=instance_uuid)
+
+    def unshelve_instance(self, ctxt, host, instance_uuid, image_id, image_meta=None):
+        """Start the shelved server here: its guest if this host kept it, else one built
+        from the snapshot ``image_id`` (``image_meta``: the image service's document)
+        on ports bound here. The snapshot is deleted once the server runs."""
+        self._moves(host).cast(ctxt, "unshelve_instance", instance_uuid=instance_uuid,
+                               image_id=image_id, image_meta=image_meta)
+
+    def rescue_instance(self, ctxt, host, instance_uuid, image_meta):
+        """Boot the guest from a fresh disk of the rescue image ``image_meta``, its own
+        disk attached second."""
+        self._moves(host).cast(ctxt, "rescue_instance", instance_uuid=instance_uuid,
+                               image_meta=image_meta)
+
+    def unrescue_instance(self, ctxt, host, instance_uuid):
+        self._moves(host).cast(ctxt, "unrescue_instance", instance_uuid=instance_uuid)
+
+    def evacuate_instance(self, ctxt, host, instance_uuid, migration_uuid):
+        """Build here, from its image and on its ports, a server whose host is down."""
+        self._moves(host).cast(ctxt, "evacuate_instance", instance_uuid=instance_uuid,
+                               migration_uuid=migration_uuid)

@@ -116,7 +116,8 @@ class AgentService:
                      "refresh_networks": agent_conf.network_refresh_interval,
                      "refresh_security_groups":
                          agent_conf.security_group_refresh_interval,
-                     "manage_image_cache": agent_conf.image_cache_manager_interval}
+                     "manage_image_cache": agent_conf.image_cache_manager_interval,
+                     "clean_evacuated": agent_conf.report_interval}
         tasks = [(periodics.periodic(seconds)(functools.partial(self._on_every_host, name)),
                   None, None) for name, seconds in intervals.items()]
         if self.l3 is not None:

@@ -47,6 +47,19 @@ compute_opts = [
     cfg.IntOpt("password_length", default=12, min=4, max=255,
                help="Length of the adminPass generated when the request gives none "
                     "(Nova's password_length)."),
+    cfg.BoolOpt("allow_resize_to_same_host", default=False,
+                 help="Whether a resize may keep the server on its host (the scheduler "
+                      "may then choose it); a cold migration always leaves it. Nova's "
+                      "option of the same name."),
+    cfg.IntOpt("resize_confirm_window", default=0, min=0,
+               help="Seconds after which a resized or migrated server still waiting "
+                    "for its confirm or revert is confirmed by the conductor; 0: never. "
+                    "Nova's option of the same name."),
+    cfg.IntOpt("shelved_offload_time", default=0, min=-1, max=0,
+                help="Whether a shelved server leaves its host: 0 at once (its guest "
+                     "removed, its claim given back; unshelving schedules it anew), -1 "
+                     "never (unshelving starts it where it is; shelveOffload frees the "
+                     "host). Nova's option of the same name, without its delays."),
 ]
 
 

@@ -56,3 +56,7 @@ class InstanceNotReady(ComputeError):
     """The server's guest is not running, so it has no console to open (Nova's 409)."""
 
     code = 409
+
+
+class MigrationNotFound(ComputeError):
+    code = 404

@@ -11,6 +11,13 @@ PAUSED = "paused"
 SUSPENDED = "suspended"
 ERROR = "error"
 DELETED = "deleted"
+# A resize or cold migration finished, waiting for its confirm or revert.
+RESIZED = "resized"
+# Shelved: snapshotted and stopped on its host; offloaded: on no host at all.
+SHELVED = "shelved"
+SHELVED_OFFLOADED = "shelved_offloaded"
+# Booted from a rescue image, its own disk attached second.
+RESCUED = "rescued"
 
 # task_state
 SCHEDULING = "scheduling"
@@ -30,3 +37,18 @@ IMAGE_UPLOADING = "image_uploading"
 REBUILDING = "rebuilding"
 REBUILD_SPAWNING = "rebuild_spawning"
 DELETING = "deleting"
+# A resize or cold migration, in Nova's order (source host, then destination host), and
+# its revert (destination, then source).
+RESIZE_PREP = "resize_prep"
+RESIZE_MIGRATING = "resize_migrating"
+RESIZE_MIGRATED = "resize_migrated"
+RESIZE_FINISH = "resize_finish"
+RESIZE_REVERTING = "resize_reverting"
+# Shelving (the snapshot, then the offload) and unshelving.
+SHELVING = "shelving"
+SHELVING_IMAGE_PENDING_UPLOAD = "shelving_image_pending_upload"
+SHELVING_IMAGE_UPLOADING = "shelving_image_uploading"
+SHELVING_OFFLOADING = "shelving_offloading"
+UNSHELVING = "unshelving"
+RESCUING = "rescuing"
+UNRESCUING = "unrescuing"

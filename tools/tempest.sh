@@ -70,14 +70,21 @@ if [ -z "$CLOUD" ]; then
     }
     trap cleanup EXIT
     log "starting a throwaway all-in-one in $TMP on 127.0.0.1:$PORT"
-    # `up` is idempotent: on a loaded machine the agent may report late, so try twice.
-    for attempt in 1 2; do
-        .venv/bin/pocketstack up --config-dir "$CLOUD" --state-path "$TMP/state" \
-            --port "$PORT" --host "tempest-$(basename "$TMP")" --virt-type qemu \
-            --clouds-yaml "$TMP/clouds.yaml" \
-            >>"$TMP/up.log" 2>&1 && break
-        [ "$attempt" = 2 ] && { cat "$TMP/up.log"; exit 1; }
-    done
+    up() {
+        # `up` is idempotent: on a loaded machine the agent may report late, so try twice.
+        for attempt in 1 2; do
+            .venv/bin/pocketstack up --config-dir "$CLOUD" --state-path "$TMP/state" \
+                --port "$PORT" --host "tempest-$(basename "$TMP")" --virt-type qemu \
+                --clouds-yaml "$TMP/clouds.yaml" \
+                >>"$TMP/up.log" 2>&1 && break
+            [ "$attempt" = 2 ] && { cat "$TMP/up.log"; exit 1; }
+        done
+    }
+    up
+    # One host: resizes stay on it (devstack's single-node setting), read at a restart.
+    printf '\n[compute]\nallow_resize_to_same_host = true\n' >>"$CLOUD/pocketstack.conf"
+    .venv/bin/pocketstack down --config-dir "$CLOUD" >>"$TMP/up.log" 2>&1
+    up
 fi
 
 # A tempest workspace of our own (not `tempest init`, which registers it in ~/.tempest).

@@ -74,6 +74,11 @@ def create_root_disk(path, base_path, base_format, size):
               path, str(size))
 
 
+def resize_disk(path, size):
+    """Grow a disk to ``size`` bytes (a resize to a bigger flavor)."""
+    _qemu_img("resize", "-q", path, str(size))
+
+
 def create_ephemeral_disk(path, size_gb):
     """A blank qcow2 disk the guest formats as it likes (Nova's default is unformatted
     for cloud-init to set up)."""

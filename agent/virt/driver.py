@@ -119,6 +119,48 @@ class ComputeDriver(abc.ABC):
         (no backing file), and hand it to ``upload(path, disk_format)`` before removing
         it. The guest ends in the power state it was in. Raise VirtError."""
 
+    # --- moving a guest between hosts (resize, cold migration) -------------------------
+    # The source host keeps the guest's disks until the move is confirmed or reverted;
+    # on the same host (a resize there) source and destination are the same driver.
+
+    @abc.abstractmethod
+    def migrate_disk_and_power_off(self, context, instance, dest_host, flavor,
+                                   network_info, block_device_info=None, timeout=0):
+        """Stop the guest (asking it for up to ``timeout`` seconds), keep its disks
+        aside for a revert and hand a copy to ``dest_host`` for ``flavor``; returns the
+        ``disk_info`` (JSON-able) ``finish_migration`` there reads. On failure the guest
+        is as it was (running if it was) and VirtError is raised."""
+
+    @abc.abstractmethod
+    def finish_migration(self, context, migration, instance, disk_info, network_info,
+                         image_meta, block_device_info=None, power_on=True):
+        """On the destination: make the guest of ``instance`` (its new flavor) from the
+        disks ``disk_info`` describes, the root disk grown to the flavor's size, and
+        start it if ``power_on``. ``migration``: ``contract.objects.Migration``."""
+
+    @abc.abstractmethod
+    def confirm_migration(self, context, migration, instance):
+        """On the source, once the move is confirmed: remove the guest and disks kept
+        for a revert. Idempotent (also when the server is gone)."""
+
+    @abc.abstractmethod
+    def finish_revert_migration(self, context, instance, network_info,
+                                block_device_info=None, power_on=True):
+        """On the source, once the move is reverted (or failed): the guest as it was
+        before the move, from the disks kept aside, started if ``power_on``."""
+
+    # --- rescue -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def rescue(self, context, instance, network_info, image_meta):
+        """Restart the guest from a fresh disk of the rescue image ``image_meta`` (the
+        first disk), its own root disk attached as the second; ``unrescue`` undoes it
+        exactly. Raise VirtError (the guest as it was)."""
+
+    @abc.abstractmethod
+    def unrescue(self, context, instance, network_info):
+        """Restart the guest from its own disks again; the rescue disk goes."""
+
     @abc.abstractmethod
     def get_power_state(self, instance):
         """The guest's power state (``agent.virt.power_state``); raises

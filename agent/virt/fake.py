@@ -5,8 +5,9 @@ Failures are injected per request: a flavor extra spec or image property
 ``fake:fail_on_host`` listing host names (comma-separated, or ``*`` for every host)
 makes spawn fail on those hosts, which is how reschedules are tested; a flavor extra spec
 ``fake:fail_attach`` ("true") makes every volume attach of its servers fail, and
-``fake:fail_snapshot`` ("true") every snapshot of them. A snapshot uploads a small raw
-disk naming its guest.
+``fake:fail_snapshot`` ("true") every snapshot of them, ``fake:fail_resize`` ("true") on
+the flavor a server moves to every move to it. A snapshot uploads a small raw disk
+naming its guest.
 
 A guest's console, once asked for, is a real TCP listener on loopback: its serial port
 sends the console log and echoes what it gets; its VNC server greets with the RFB
@@ -25,11 +26,13 @@ from contract import exception
 FAIL_ON_HOST = "fake:fail_on_host"
 FAIL_ATTACH = "fake:fail_attach"
 FAIL_SNAPSHOT = "fake:fail_snapshot"
+FAIL_RESIZE = "fake:fail_resize"
 SNAPSHOT_SIZE = 64 * 1024
 
 
-def _flag(instance, name):
-    return str(instance["flavor"].get("extra_specs", {}).get(name)).lower() == "true"
+def _flag(instance, name, flavor=None):
+    flavor = flavor or instance["flavor"]
+    return str(flavor.get("extra_specs", {}).get(name)).lower() == "true"
 
 
 def _fail_hosts(instance, image_meta):
@@ -43,6 +46,7 @@ class FakeDriver(driver.ComputeDriver):
         self.conf = conf.fake_driver
         self.host = None
         self._guests = {}          # uuid → {"power_state", "console": [lines], "volumes"}
+        self._kept = {}            # uuid → the guest a move keeps here for its revert
         self._lock = threading.Lock()
         self._listeners = []
 
@@ -149,6 +153,66 @@ class FakeDriver(driver.ComputeDriver):
             upload(path, "raw")
         finally:
             os.unlink(path)
+
+    def migrate_disk_and_power_off(self, context, instance, dest_host, flavor,
+                                   network_info, block_device_info=None, timeout=0):
+        if _flag(instance, FAIL_RESIZE, flavor):
+            raise driver.VirtError(f"Injected failure: {FAIL_RESIZE} is set")
+        with self._lock:
+            guest = self._guests.pop(instance["uuid"], None)
+            if guest is None:
+                raise driver.InstanceNotOnHost(f"Instance {instance['uuid']} is not on "
+                                               f"host {self.host}.")
+            guest["console"].append(f"powered off to move to {dest_host}")
+            guest["power_state"] = power_state.SHUTDOWN
+            self._kept[instance["uuid"]] = guest
+        return {"source": self.host, "root_gb": instance["flavor"]["root_gb"]}
+
+    def finish_migration(self, context, migration, instance, disk_info, network_info,
+                         image_meta, block_device_info=None, power_on=True):
+        flavor = instance["flavor"]
+        if flavor["root_gb"] < disk_info["root_gb"]:
+            raise driver.VirtError("A root disk cannot shrink.")
+        with self._lock:
+            self._guests[instance["uuid"]] = {
+                "power_state": power_state.RUNNING if power_on else power_state.SHUTDOWN,
+                "volumes": {}, "flavor": flavor,
+                "console": [f"pocketstack fake guest {instance['hostname']} moved from "
+                            f"{disk_info['source']} to {self.host} with "
+                            f"{flavor['vcpus']} vCPU {flavor['memory_mb']} MB "
+                            f"{flavor['root_gb']} GB"]}
+
+    def confirm_migration(self, context, migration, instance):
+        with self._lock:
+            self._kept.pop(instance["uuid"], None)
+
+    def finish_revert_migration(self, context, instance, network_info,
+                                block_device_info=None, power_on=True):
+        with self._lock:
+            guest = self._kept.pop(instance["uuid"])
+            guest["power_state"] = power_state.RUNNING if power_on else power_state.SHUTDOWN
+            guest["console"].append("move reverted")
+            self._guests[instance["uuid"]] = guest
+
+    def rescue(self, context, instance, network_info, image_meta):
+        with self._lock:
+            guest = self._guest(instance)
+            guest["rescue_image"] = image_meta["id"]
+            guest["power_state"] = power_state.RUNNING
+            guest["console"].append(f"rescue boot from image {image_meta['id']}, own disk "
+                                    f"as vdb")
+
+    def unrescue(self, context, instance, network_info):
+        with self._lock:
+            guest = self._guest(instance)
+            guest.pop("rescue_image", None)
+            guest["power_state"] = power_state.RUNNING
+            guest["console"].append("booted from its own disk again")
+
+    def kept_uuids(self):
+        """Guests a move keeps here for its revert (tests look at what is left)."""
+        with self._lock:
+            return list(self._kept)
 
     def get_power_state(self, instance):
         with self._lock:

@@ -9,4 +9,5 @@ from contract.objects.base import (  # noqa: F401
     ObjectSerializer, PocketstackObject, backport, versions)
 from contract.objects.block_device import BlockDeviceMapping  # noqa: F401
 from contract.objects.instance import Instance  # noqa: F401
+from contract.objects.migration import Migration  # noqa: F401
 from contract.objects.network import VirtualInterface  # noqa: F401

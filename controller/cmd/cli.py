@@ -28,6 +28,8 @@ COMMANDS = {
                    "remove this host's routers after its agent stopped (down does it)"),
     "trace": ("controller.cmd.trace:main",
               "show a server's build as a timeline of the steps it went through"),
+    "host": ("controller.cmd.drain:main",
+             "host drain HOST: disable a compute host and move its servers off"),
     "config-sample": ("controller.cmd.config_sample:main",
                       "print a documented sample configuration file"),
 }

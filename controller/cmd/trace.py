@@ -6,6 +6,8 @@ record the state. Every one of those steps is an instance action event here (the
 events ``openstack server event show`` lists); this command lays them out as a waterfall
 with each step's duration, and with the scheduler's account of the hosts each filter
 kept. ``--html FILE`` writes the same timeline as a self-contained HTML page with SVG.
+``--action NAME`` (or a request id) shows another action the same way, the newest of
+that name: a resize, a migration, its confirm or revert.
 
 It reads the controller's database, like other operator commands, so it runs where the
 controller's configuration is (``--config-file``, default that of ``pocketstack up``).
@@ -31,6 +33,12 @@ STEPS = {
     "storage": ("4", "storage: root disk overlay, config drive"),
     "image": ("5", "image: fetched from the image service or the cache"),
     "spawn": ("6", "boot: domain defined and started"),
+    "conductor_migrate_server": ("", "move: destination chosen and claimed"),
+    "compute_resize_instance": ("", "move: guest stopped, disks handed over (source)"),
+    "compute_finish_resize": ("", "move: ports wired, guest started (destination)"),
+    "compute_confirm_resize": ("", "confirm: source host let go"),
+    "compute_revert_resize": ("", "revert: moved guest removed (destination)"),
+    "compute_finish_revert_resize": ("", "revert: kept guest started (source)"),
 }
 BAR_WIDTH = 40
 
@@ -39,8 +47,9 @@ class TraceError(Exception):
     pass
 
 
-def load(db, server):
-    """The server and the events of its create action, oldest first."""
+def load(db, server, action_name="create"):
+    """The server and the events of its action ``action_name`` (the newest of that name,
+    or the one of that request id), oldest first."""
     from controller.compute import models
     with db.session() as session:
         query = select(models.Instance).where(
@@ -57,9 +66,11 @@ def load(db, server):
         action = session.scalars(
             select(models.InstanceAction)
             .where(models.InstanceAction.instance_uuid == instance.uuid,
-                   models.InstanceAction.action == "create")).first()
+                   or_(models.InstanceAction.action == action_name,
+                       models.InstanceAction.request_id == action_name))
+            .order_by(models.InstanceAction.id.desc())).first()
         if action is None:
-            raise TraceError(f"server {instance.uuid} has no create action recorded")
+            raise TraceError(f"server {instance.uuid} has no {action_name} action recorded")
         events = session.scalars(
             select(models.InstanceActionEvent)
             .where(models.InstanceActionEvent.action_id == action.id)
@@ -68,7 +79,8 @@ def load(db, server):
         return {
             "uuid": instance.uuid, "name": instance.name,
             "vm_state": instance.vm_state, "host": instance.host,
-            "request_id": action.request_id, "launched_at": instance.launched_at,
+            "request_id": action.request_id, "action": action.action,
+            "launched_at": instance.launched_at if action.action == "create" else None,
             "events": [{"event": e.event, "host": e.host, "result": e.result,
                         "start": e.start_time, "finish": e.finish_time,
                         "details": e.details} for e in events],
@@ -142,7 +154,8 @@ def _ms(seconds):
 
 def render_text(trace, table):
     total = max((r["offset"] + r["duration"] for r in table), default=0.0) or 1e-9
-    lines = [f"server {trace['name']} ({trace['uuid']}), request {trace['request_id']}",
+    lines = [f"server {trace['name']} ({trace['uuid']}), {trace['action']} request "
+             f"{trace['request_id']}",
              f"state {trace['vm_state']} on {trace['host'] or '-'}; "
              f"{_ms(total)} from the API request to the last step", ""]
     width = max((len(r["step"]) for r in table), default=10)
@@ -182,7 +195,7 @@ def render_html(trace, table):
 <html><head><meta charset="utf-8"><title>pocketstack trace {html.escape(trace['name'])}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} text{{font-size:13px}} .d{{fill:#555}}</style>
 </head><body>
-<h1>Build of {html.escape(trace['name'])}</h1>
+<h1>{html.escape(trace['action'])} of {html.escape(trace['name'])}</h1>
 <p>{html.escape(trace['uuid'])}, request {html.escape(trace['request_id'])}: state
 {html.escape(trace['vm_state'])} on {html.escape(trace['host'] or '-')},
 {_ms(total)} from the API request to the last step.</p>
@@ -207,6 +220,9 @@ def main(argv):
     parser.add_argument("--config-file", help="the controller's configuration file "
                                               "(default: pocketstack.conf in --config-dir)")
     parser.add_argument("--html", metavar="FILE", help="also write the timeline as HTML/SVG")
+    parser.add_argument("--action", default="create",
+                        help="the action to show (its name, e.g. resize, or request id); "
+                             "default: the create")
     args = parser.parse_args(argv)
     args.config_file = args.config_file or os.path.join(args.config_dir, "pocketstack.conf")
     if not os.path.exists(args.config_file):
@@ -220,7 +236,7 @@ def main(argv):
     service_startup.parse_config(["--config-file", args.config_file], groups_of("manage"))
     db = Database(CONF.database.connection or default_url(CONF))
     try:
-        trace = load(db, args.server)
+        trace = load(db, args.server, args.action)
     except TraceError as exc:
         print(f"pocketstack trace: {exc}", file=sys.stderr)
         return 1

@@ -31,6 +31,10 @@ REBUILD = "rebuild"
 RESET_STATE = "resetState"
 ATTACH_VOLUME = "attach_volume"
 DETACH_VOLUME = "detach_volume"
+RESIZE = "resize"
+MIGRATE = "migrate"
+CONFIRM_RESIZE = "confirmResize"
+REVERT_RESIZE = "revertResize"
 
 
 def record(session, instance_uuid, action, request_id, user_id, project_id):

@@ -68,6 +68,8 @@ class Instance(TimestampMixin, Base):
     # OS-DCF:diskConfig AUTO: the guest's root partition grows to the disk.
     auto_disk_config: Mapped[bool] = mapped_column(Boolean, default=False,
                                                    server_default=false())
+    # The snapshot a shelved server is unshelved from (Nova's system_metadata key).
+    shelved_image_id: Mapped[str | None] = mapped_column(String(36))
 
     metadata_items: Mapped[list["InstanceMetadata"]] = relationship(
         back_populates="instance", cascade="all, delete-orphan", lazy="selectin")
@@ -320,3 +322,30 @@ class ConsoleAuthToken(Base):
     instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
     expires: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Migration(TimestampMixin, Base):
+    """A move of a server between hosts (``os-migrations``): a resize or cold migration,
+    from its scheduling to its confirm or revert. While it waits for either, the source
+    host's claim is held by the migration (``uuid`` as the consumer), the destination's
+    by the server, as Placement's migration allocations."""
+
+    __tablename__ = "migrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    # "resize" or "migration" (a cold migration keeps its flavor), as Nova.
+    migration_type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    source_compute: Mapped[str | None] = mapped_column(String(255))
+    source_node: Mapped[str | None] = mapped_column(String(255))
+    dest_compute: Mapped[str | None] = mapped_column(String(255))
+    dest_node: Mapped[str | None] = mapped_column(String(255))
+    dest_host: Mapped[str | None] = mapped_column(String(255))
+    old_flavor: Mapped[dict] = mapped_column(JSON)
+    new_flavor: Mapped[dict] = mapped_column(JSON)
+    # The vm_state the server left (active or stopped): what a revert brings back.
+    old_vm_state: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))

@@ -12,7 +12,11 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING,
                                REBOOTING_HARD, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
                                IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
-                               REBUILD_SPAWNING, DELETING)
+                               REBUILD_SPAWNING, DELETING, RESIZED, RESIZE_PREP,
+                               RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH,
+                               RESIZE_REVERTING, SHELVED, SHELVED_OFFLOADED, SHELVING,
+                               SHELVING_OFFLOADING, UNSHELVING, RESCUED, RESCUING,
+                               UNRESCUING)
 from controller.compute.exception import InstanceInvalidState
 
 # Nova's vm_state of a deleted server kept for reclaim_instance_interval.
@@ -26,15 +30,24 @@ _STATUS_BY_VM_STATE = {
     SUSPENDED: "SUSPENDED",
     ERROR: "ERROR",
     DELETED: "DELETED",
+    RESIZED: "VERIFY_RESIZE",
+    SHELVED: "SHELVED",
+    SHELVED_OFFLOADED: "SHELVED_OFFLOADED",
+    RESCUED: "RESCUE",
 }
+
+# A resize or cold migration on its way shows as RESIZE (Nova's table).
+_RESIZING = {task_state: "RESIZE" for task_state in (RESIZE_PREP, RESIZE_MIGRATING,
+                                                     RESIZE_MIGRATED, RESIZE_FINISH)}
 
 # Task states that show instead of the vm_state's status (Nova's table, as far as the
 # actions here go): a rebuild shows from every state it may start from.
 _STATUS_BY_TASK_STATE = {
     ACTIVE: {REBOOTING: "REBOOT", REBOOTING_HARD: "HARD_REBOOT",
-             REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
-    STOPPED: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
+             REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD", **_RESIZING},
+    STOPPED: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD", **_RESIZING},
     ERROR: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
+    RESIZED: {RESIZE_REVERTING: "REVERT_RESIZE"},
 }
 
 # API status → vm_states, for ``GET /servers?status=``.
@@ -122,6 +135,25 @@ ACTIONS = {
         refusal="Cannot get the console of instance {uuid} while it is in vm_state "
                 "{vm_state}"),
 }
+
+# Moving a server (``server_moves``): a resize or cold migration starts from a server at
+# rest and ends in RESIZED, which only its confirm or revert leaves.
+ACTIONS.update({
+    "resize": Rule({ACTIVE, STOPPED}, {None}, RESIZE_PREP),
+    "migrate": Rule({ACTIVE, STOPPED}, {None}, RESIZE_PREP),
+    "confirmResize": Rule({RESIZED}, {None}),
+    "revertResize": Rule({RESIZED}, {None}, RESIZE_REVERTING),
+    # Shelving snapshots the server and (offloaded) frees its host; an offloaded server
+    # is on no host, so unshelving it checks no host.
+    "shelve": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, SHELVING),
+    "shelveOffload": Rule({SHELVED}, {None}, SHELVING_OFFLOADING),
+    "unshelve": Rule({SHELVED, SHELVED_OFFLOADED}, {None}, UNSHELVING,
+                     guards=(LOCK, STATE)),
+    # Rebuilt elsewhere while its host is down; the HOST guard is the API's own check.
+    "evacuate": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
+    "rescue": Rule({ACTIVE, STOPPED, ERROR}, {None}, RESCUING),
+    "unrescue": Rule({RESCUED}, {None}, UNRESCUING),
+})
 
 # action → the vm_state it leaves the server in (the others keep theirs).
 FINAL_VM_STATE = {"pause": PAUSED, "unpause": ACTIVE, "suspend": SUSPENDED,

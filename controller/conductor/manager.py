@@ -17,6 +17,8 @@ from contract import exception, guest_metadata, objects, rpc
 from controller.compute import (actions, aggregates, block_devices, instances, models,
                                 states)
 from controller.conductor import recovery
+from controller.conductor.moves import MoveTasks
+from controller.conductor.shelving import ShelveTasks
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, CONDUCTOR_BINARY, NoValidHost, placement
 from controller.scheduler.rpcapi import SchedulerAPI
@@ -33,8 +35,8 @@ def _report_json(selection):
     return json.dumps(report) if report else None
 
 
-class ConductorManager:
-    target = messaging.Target(version="1.3")  # see controller.conductor.rpcapi
+class ConductorManager(MoveTasks, ShelveTasks):
+    target = messaging.Target(version="1.4")  # see controller.conductor.rpcapi
 
     def __init__(self, runtime):
         self.conf = runtime.conf
@@ -51,7 +53,10 @@ class ConductorManager:
                              args=(self.conf.compute.report_interval, self._heartbeat)),
             threading.Thread(target=self._every, name="conductor-build-check", daemon=True,
                              args=(self.conf.compute.build_check_interval,
-                                   self.check_stuck_builds))]
+                                   self.check_stuck_builds)),
+            threading.Thread(target=self._every, name="conductor-resize-confirm",
+                             daemon=True, args=(self.conf.compute.build_check_interval,
+                                                self.confirm_old_resizes))]
         for thread in self._periodic:
             thread.start()
 

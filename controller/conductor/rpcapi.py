@@ -16,6 +16,13 @@ that brought the method):
 - 1.3: instance_get, instance_update and instances_on_host take ``object_versions``
   (the caller's ``contract.objects.versions()``) and answer ``Instance`` objects
   backported to them; without it, dicts as before.
+- 1.4: moving servers (resize, cold migration): migrate_server from the compute API;
+  the agents' migration_get, migration_update, resize_finishing, resize_failed,
+  resize_confirmed, resize_reverted (``contract.objects.Migration``); shelving:
+  unshelve_instance from the API, instance_offloaded from agents; evacuation:
+  evacuate_server from the API, evacuations_from and evacuation_cleaned from agents.
+  A conductor
+  older than 1.4 cannot move servers: the compute API refuses before it starts.
 
 While the conductor runs an older release, ``[upgrade_levels] conductor`` caps what is
 sent: below 1.3 the agent asks for (and reads) dicts; below 1.2 a fault is not recorded
@@ -29,7 +36,8 @@ from contract import objects, rpc
 LOG = logging.getLogger(__name__)
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.3"
+LATEST_VERSION = "1.4"
+MOVES_VERSION = "1.4"
 # Reconnection attempts a build's cast makes before it gives up (about 1 + 3 s).
 BUILD_CAST_RETRIES = 2
 # Seconds an agent's heartbeat (or inventory report) waits for its answer: one lost
@@ -154,3 +162,94 @@ class ConductorAPI:
         instance on ``host``; raises InstanceNotFound for one deleted or elsewhere."""
         return self.client.prepare(version="1.1").call(
             ctxt, "get_instance_metadata", instance_uuid=instance_uuid, host=host)
+
+    # --- moving servers (1.4) ----------------------------------------------------------
+
+    def can_move_servers(self):
+        """Whether the conductor (as capped) knows how to move servers."""
+        return self.client.can_send_version(MOVES_VERSION)
+
+    def migrate_server(self, ctxt, instance_uuid, migration_uuid, host=None,
+                       timeout=None):
+        """Choose (and claim) the destination of a resize or cold migration the API
+        recorded, then hand the move to the source host's agent; ``host``: the one an
+        admin asked for. A call: raises NoValidHost (the server and the claims back as
+        they were) so that the API can answer 400 as Nova does."""
+        self.client.prepare(version=MOVES_VERSION, timeout=timeout).call(
+            ctxt, "migrate_server", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host)
+
+    def migration_get(self, ctxt, migration_uuid):
+        """The ``Migration`` (raises MigrationNotFound)."""
+        return self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "migration_get", migration_uuid=migration_uuid,
+            object_versions=objects.versions())
+
+    def migration_update(self, ctxt, migration_uuid, status):
+        """The move reached ``status`` (migrating, post-migrating, finished, error)."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "migration_update", migration_uuid=migration_uuid, status=status)
+
+    def resize_finishing(self, ctxt, instance_uuid, migration_uuid, host):
+        """The destination ``host`` takes the server over: it is there now, with the
+        new flavor (task_state resize_migrated → resize_finish). Returns the instance."""
+        return self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "resize_finishing", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host, object_versions=objects.versions())
+
+    def resize_failed(self, ctxt, instance_uuid, migration_uuid, host, fault):
+        """The move failed before the server left ``host`` (its guest is back as it
+        was): the destination's claim goes, the source's returns to the server, the
+        migration is in error and the server keeps ``fault`` as its reason."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "resize_failed", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host, fault=fault)
+
+    def resize_confirmed(self, ctxt, instance_uuid, migration_uuid, host):
+        """The source ``host`` has let the server go: its claim there is released, the
+        migration confirmed, the server ACTIVE (or SHUTOFF) where it is."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "resize_confirmed", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host)
+
+    def resize_reverted(self, ctxt, instance_uuid, migration_uuid, host):
+        """The source ``host`` takes the server back: there again with its old flavor,
+        the destination's claim released and the source's the server's again. Returns
+        the instance."""
+        return self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "resize_reverted", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host, object_versions=objects.versions())
+
+    def unshelve_instance(self, ctxt, instance_uuid, image_id, image_meta):
+        """Schedule (and claim) a host for a shelved, offloaded server and have its agent
+        build it from the snapshot ``image_id``; no host: it stays offloaded."""
+        self.client.prepare(version=MOVES_VERSION).cast(
+            ctxt, "unshelve_instance", instance_uuid=instance_uuid, image_id=image_id,
+            image_meta=image_meta)
+
+    def instance_offloaded(self, ctxt, instance_uuid, host, expected_task_state,
+                           fault=None):
+        """The server left ``host`` (its guest removed, ports unwired): on no host,
+        SHELVED_OFFLOADED, its claim released — after an offload, or an unshelve that
+        failed there (``fault``: why)."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "instance_offloaded", instance_uuid=instance_uuid, host=host,
+            expected_task_state=expected_task_state, fault=fault)
+
+    def evacuate_server(self, ctxt, instance_uuid, migration_uuid, host=None):
+        """Rebuild on another host (``host``, or the scheduler's choice) a server whose
+        host is down."""
+        self.client.prepare(version=MOVES_VERSION).cast(
+            ctxt, "evacuate_server", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host)
+
+    def evacuations_from(self, ctxt, host):
+        """The ``Migration`` of each server evacuated away from ``host`` whose leftovers
+        there are still to remove."""
+        return self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "evacuations_from", host=host, object_versions=objects.versions())
+
+    def evacuation_cleaned(self, ctxt, migration_uuid):
+        """``host`` removed what an evacuated server left there: release its claim."""
+        self.client.prepare(version=MOVES_VERSION).call(
+            ctxt, "evacuation_cleaned", migration_uuid=migration_uuid)

@@ -16,6 +16,8 @@ Public functions (the contract for the conductor and the compute API):
     claim(db, host, consumer_id, resources) -> bool
         resources = {"vcpus", "memory_mb", "disk_gb"} (capacity.resources_from_flavor)
     release(db, consumer_id) -> bool          (False: held nothing; idempotent)
+    move_allocation(db, from_consumer, to_consumer) -> bool
+        (a server's claim handed to its migration and back; False: nothing to move)
     get_allocation(db, consumer_id) -> Allocation | None
     list_services(db, binary=None, host=None) -> [Service]
     get_service(db, service_id) -> Service    (int id or uuid; ServiceNotFound)
@@ -300,6 +302,18 @@ def _give_back(session, allocation):
                 running_vms=ComputeNode.running_vms - 1,
                 generation=ComputeNode.generation + 1)
         .execution_options(synchronize_session=False))
+
+
+def move_allocation(db, from_consumer, to_consumer):
+    """Hand the claim of ``from_consumer`` to ``to_consumer`` (which holds none) on the
+    same host, usage unchanged: a moving server's source claim passes to its migration
+    while the server claims its destination, and back on a revert (Placement's
+    migration allocations). False if ``from_consumer`` held nothing."""
+    with _transaction(db) as session:
+        return session.execute(
+            update(Allocation).where(Allocation.consumer_id == from_consumer)
+            .values(consumer_id=to_consumer)
+            .execution_options(synchronize_session=False)).rowcount == 1
 
 
 def get_allocation(db, consumer_id):

@@ -351,3 +351,20 @@ def test_select_destinations_over_rpc(db):
     finally:
         server.stop()
         server.wait()
+
+
+def test_a_claim_handed_to_a_migration_and_back_keeps_the_usage(db):
+    add_host(db, "h1")
+    instance, migration = new_uuids(2)
+    assert placement.claim(db, "h1", instance, SMALL)
+    assert placement.move_allocation(db, instance, migration)
+    assert placement.get_allocation(db, instance) is None
+    assert placement.get_allocation(db, migration).host == "h1"
+    assert usage(db, "h1") == (1, 1024, 10, 1)
+    # The server claims again (its new flavor) while the migration holds the old one.
+    assert placement.claim(db, "h1", instance, SMALL)
+    assert usage(db, "h1") == (2, 2048, 20, 2)
+    assert placement.release(db, instance)
+    assert placement.move_allocation(db, migration, instance)
+    assert not placement.move_allocation(db, migration, instance)
+    assert usage(db, "h1") == (1, 1024, 10, 1)

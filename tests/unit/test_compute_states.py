@@ -18,6 +18,15 @@ from controller.compute.exception import InstanceInvalidState
     (states.STOPPED, states.POWERING_ON, "SHUTOFF"),
     (states.ERROR, None, "ERROR"),
     (states.DELETED, None, "DELETED"),
+    (states.ACTIVE, states.RESIZE_PREP, "RESIZE"),
+    (states.ACTIVE, states.RESIZE_MIGRATING, "RESIZE"),
+    (states.STOPPED, states.RESIZE_MIGRATED, "RESIZE"),
+    (states.STOPPED, states.RESIZE_FINISH, "RESIZE"),
+    (states.RESIZED, None, "VERIFY_RESIZE"),
+    (states.RESIZED, states.RESIZE_REVERTING, "REVERT_RESIZE"),
+    (states.SHELVED, None, "SHELVED"),
+    (states.SHELVED_OFFLOADED, states.UNSHELVING, "SHELVED_OFFLOADED"),
+    (states.RESCUED, None, "RESCUE"),
 ])
 def test_status(vm_state, task_state, status):
     assert states.status(vm_state, task_state) == status
@@ -35,6 +44,17 @@ def test_status_filter_maps_back_to_vm_state():
     ("reboot", states.ACTIVE, None, states.REBOOTING),
     ("reboot_hard", states.ACTIVE, states.REBOOTING, states.REBOOTING_HARD),
     ("reboot_hard", states.STOPPED, None, states.REBOOTING_HARD),
+    ("resize", states.ACTIVE, None, states.RESIZE_PREP),
+    ("resize", states.STOPPED, None, states.RESIZE_PREP),
+    ("migrate", states.STOPPED, None, states.RESIZE_PREP),
+    ("confirmResize", states.RESIZED, None, None),
+    ("revertResize", states.RESIZED, None, states.RESIZE_REVERTING),
+    ("shelve", states.SUSPENDED, None, states.SHELVING),
+    ("shelveOffload", states.SHELVED, None, states.SHELVING_OFFLOADING),
+    ("unshelve", states.SHELVED_OFFLOADED, None, states.UNSHELVING),
+    ("rescue", states.ERROR, None, states.RESCUING),
+    ("unrescue", states.RESCUED, None, states.UNRESCUING),
+    ("evacuate", states.STOPPED, None, states.REBUILDING),
 ])
 def test_allowed_actions(action, vm_state, task_state, new_task_state):
     assert states.begin_action(action, vm_state, task_state) == new_task_state
@@ -50,6 +70,20 @@ def test_allowed_actions(action, vm_state, task_state, new_task_state):
     ("reboot", states.ACTIVE, states.REBOOTING),
     ("reboot_hard", states.BUILDING, states.SPAWNING),
     ("reboot_hard", states.ACTIVE, states.DELETING),
+    ("resize", states.PAUSED, None),
+    ("resize", states.RESIZED, None),
+    ("migrate", states.ACTIVE, states.RESIZE_PREP),
+    ("migrate", states.ERROR, None),
+    ("confirmResize", states.ACTIVE, None),
+    ("revertResize", states.RESIZED, states.RESIZE_REVERTING),
+    ("confirmResize", states.RESIZED, states.RESIZE_REVERTING),
+    ("shelve", states.SHELVED, None),
+    ("shelveOffload", states.SHELVED_OFFLOADED, None),
+    ("unshelve", states.ACTIVE, None),
+    ("unshelve", states.SHELVED_OFFLOADED, states.UNSHELVING),
+    ("rescue", states.RESCUED, None),
+    ("unrescue", states.ACTIVE, None),
+    ("evacuate", states.SHELVED_OFFLOADED, None),
 ])
 def test_refused_actions(action, vm_state, task_state):
     with pytest.raises(InstanceInvalidState, match=f"Cannot '{action}'"):

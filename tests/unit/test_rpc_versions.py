@@ -143,6 +143,16 @@ def test_a_capped_agent_client_refuses_the_methods_the_cap_cannot_carry(bus):
                                                  "volume_id": "vol-1"})]
 
 
+def test_servers_move_only_with_agents_and_a_conductor_that_know_how():
+    assert agent_rpcapi.AgentAPI(version_cap="1.3").can_move_servers()
+    assert not agent_rpcapi.AgentAPI(version_cap="1.2").can_move_servers()
+    with pytest.raises(messaging.RPCVersionCapError):
+        agent_rpcapi.AgentAPI(version_cap="1.2").confirm_resize(ctxt(), "host-a", UUID,
+                                                                UUID)
+    assert conductor_rpcapi.ConductorAPI(version_cap="1.4").can_move_servers()
+    assert not conductor_rpcapi.ConductorAPI(version_cap="1.3").can_move_servers()
+
+
 def test_the_cap_comes_from_upgrade_levels():
     rpc.CONF.set_override("agent", "1.1", group="upgrade_levels")
     try:
@@ -154,7 +164,7 @@ def test_the_cap_comes_from_upgrade_levels():
 
 def test_every_agent_method_has_the_version_that_brought_it():
     methods = {name for name in vars(agent_rpcapi.AgentAPI)
-               if not name.startswith("_") and name != "check_can_send"}
+               if not name.startswith("_") and name not in ("check_can_send", "can_move_servers")}
     assert methods == set(agent_rpcapi.METHOD_VERSIONS)
     assert max(agent_rpcapi.METHOD_VERSIONS.values()) == agent_rpcapi.LATEST_VERSION
 
@@ -163,14 +173,17 @@ NEW_IN_1_2 = {"pause_instance", "unpause_instance", "suspend_instance", "resume_
               "snapshot_instance", "rebuild_instance"}
 
 
-NEW_IN_1_5 = {"get_console_connect_info"}
+NEW_IN_1_3 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
+              if version == "1.3"}
+NEW_IN_1_4 = {"get_console_connect_info"}
 
 
 @pytest.mark.parametrize("cap, refused", [
-    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_5),
-    ("1.1", NEW_IN_1_2 | NEW_IN_1_5),
-    ("1.2", NEW_IN_1_5),
-    ("1.5", set()),
+    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4),
+    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4),
+    ("1.2", NEW_IN_1_3 | NEW_IN_1_4),
+    ("1.3", NEW_IN_1_4),
+    ("1.4", set()),
     (None, set()),
 ])
 def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):

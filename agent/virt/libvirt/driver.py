@@ -18,6 +18,8 @@ from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import consoles, events, host_checks, power, snapshot
+from agent.virt.libvirt.moves import GuestMoves
+from agent.virt.libvirt.rescue import GuestRescue
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
 from contract.clients.image import ImageClient, ImageError, image_endpoint
@@ -46,7 +48,7 @@ def disk_of_volume(bdm):
                 connection_info=bdm["connection_info"])
 
 
-class LibvirtDriver(driver.ComputeDriver):
+class LibvirtDriver(GuestMoves, GuestRescue, driver.ComputeDriver):
     def __init__(self, conf):
         self.conf = conf
         self.host = None

@@ -9,8 +9,8 @@ from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     floating_ips,
                                     hypervisors, images, instance_actions, keypairs, limits,
-                                    microversion, quota_sets, remote_consoles, server_actions,
-                                    server_external_events,
+                                    microversion, migrations, quota_sets, remote_consoles,
+                                    server_actions, server_external_events,
                                     server_groups, server_metadata, servers, services,
                                     usage, versions, volume_attachments)
 from controller.compute.image import ImageAPI
@@ -105,6 +105,7 @@ def create_app(runtime):
         "/v2.1/os-floating-ips/{floating_ip_id}": floating_ips.FloatingIp(svc),
         "/v2.1/os-server-external-events":
             server_external_events.ServerExternalEvents(svc),
+        "/v2.1/os-migrations": migrations.Migrations(svc),
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }

@@ -7,7 +7,7 @@ from controller.api import errors
 from controller.compute import actions, states
 from controller.compute.operations import server_actions, servers
 from controller.compute.api import (common, floating_ips, remote_consoles, security_groups,
-                                    server_views)
+                                    server_moves, server_views)
 
 _LENGTH = {"type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$", "minimum": -1}
 # Nova checks no argument of the power actions, of lock before 2.73, nor ever of unlock:
@@ -102,6 +102,8 @@ class ServerAction:
         if name in remote_consoles.ACTIONS:
             return remote_consoles.handle_action(self.svc, req, resp, server_id, name,
                                                  argument)
+        if name in server_moves.ACTIONS:
+            return server_moves.handle_action(self.svc, req, resp, server_id, name, argument)
         if name not in ACTIONS:
             raise errors.BadRequest(f"There is no such action: {name}")
         schema = ACTIONS[name]

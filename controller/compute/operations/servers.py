@@ -18,7 +18,7 @@ from sqlalchemy import select
 from contract import exception
 from controller import policy
 from controller.compute import (actions, aggregates, block_devices, flavors, instances,
-                                models, quota, states)
+                                models, moves, quota, states)
 from controller.compute.security_groups import SecurityGroupAPI
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
@@ -355,6 +355,9 @@ class ServerOperations:
             deleting = states.check_action(action, instance, auth.is_admin)
             actions.record(session, instance.uuid, actions.DELETE, request_id,
                            auth.user_id, auth.project_id)
+            unconfirmed_move = moves.confirm_on_delete(session, instance)
+            shelved_image = (instance.shelved_image_id if instance.vm_state in (
+                states.SHELVED, states.SHELVED_OFFLOADED) else None)
             host = instance.host if host_up or instance.host != host else None
             if host:
                 # The agent destroys the guest, then tells the conductor it is gone.
@@ -367,6 +370,15 @@ class ServerOperations:
                            for bdm in instance.block_device_mappings if bdm.volume_id]
                 instances.mark_deleted(session, instance)
                 local = True
+        if shelved_image:
+            try:
+                self.handles.image.delete(auth.token, shelved_image)
+            except exception.ComputeError:
+                LOG.exception("Deleting the shelved image of %s failed", instance.uuid)
+        if unconfirmed_move is not None:
+            source, migration_uuid = unconfirmed_move
+            self.handles.agents.confirm_resize(auth.rpc_context(request_id), source,
+                                               instance.uuid, migration_uuid)
         if local:
             placement.release(self.db, instance.uuid)
             if network_info:

@@ -1,0 +1,139 @@
+"""Resizing a libvirt guest, as Nova's libvirt driver does on one host: the guest's
+directory is kept as ``<uuid>_resize`` (with its domain XML) until the move is confirmed
+(removed) or reverted (put back and the old domain defined again, exactly as it was);
+the new guest gets a copy of the root overlay, grown to the new flavor's size, fresh
+ephemeral and swap disks, and the config drive it had.
+
+A move to another host would have to carry the disks there (Nova copies them over SSH
+to the destination's instances path); this driver does not yet, and refuses such a move
+before touching the guest.
+"""
+import json
+import logging
+import os
+import shutil
+
+import libvirt
+from oslo_concurrency import processutils
+
+from agent.storage import CONFIG_DRIVE, ROOT, Disk, ephemeral
+from agent.virt import driver
+from agent.virt.libvirt import domain as domain_xml
+
+LOG = logging.getLogger(__name__)
+
+KEPT_SUFFIX = "_resize"
+KEPT_DOMAIN_XML = "domain.xml"
+CONFIG_DRIVE_FILE = "disk.config"
+CONSOLE_LOG = "console.log"
+GiB = 1024 ** 3
+
+
+def _virtual_size(path):
+    out, _ = processutils.execute("qemu-img", "info", "--output=json", "-U", path)
+    return json.loads(out)["virtual-size"]
+
+
+class GuestMoves:
+    """Mixed into ``LibvirtDriver`` (``self.host``, ``_instance_dir``, ``_lookup``,
+    ``_domain``, ``_connection``, ``_shut_down``, ``_hard_stop``, ``_remove_guest``)."""
+
+    def _kept_dir(self, uuid):
+        return self._instance_dir(uuid) + KEPT_SUFFIX
+
+    def migrate_disk_and_power_off(self, context, instance, dest_host, flavor,
+                                   network_info, block_device_info=None, timeout=0):
+        uuid = instance["uuid"]
+        if dest_host != self.host:
+            raise driver.VirtError(
+                f"Moving a libvirt guest to another host ({dest_host}) is not supported "
+                f"yet: its disks stay on {self.host}.")
+        if any(bdm.get("volume_id") for bdm in block_device_info or ()):
+            raise driver.VirtError(f"Instance {uuid} has volumes; they cannot move.")
+        dom = self._domain(instance)
+        root = os.path.join(self._instance_dir(uuid), ephemeral.ROOT_DISK)
+        if flavor.get("root_gb") and flavor["root_gb"] * GiB < _virtual_size(root):
+            raise driver.VirtError("A root disk cannot shrink.")
+        was_running = dom.isActive()
+        kept = self._kept_dir(uuid)
+        shutil.rmtree(kept, ignore_errors=True)
+        try:
+            if was_running and not (timeout and self._shut_down(dom, timeout)):
+                self._hard_stop(dom)
+            xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            os.rename(self._instance_dir(uuid), kept)
+            with open(os.path.join(kept, KEPT_DOMAIN_XML), "w") as f:
+                f.write(xml)
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                              | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+        except (OSError, libvirt.libvirtError) as exc:
+            self._put_back(uuid, power_on=was_running)
+            raise driver.VirtError(f"Could not stop {uuid} for its move: {exc}") from exc
+        LOG.info("Guest %s stopped and kept in %s for its move", uuid, kept)
+        return {"source_host": self.host, "kept_dir": kept}
+
+    def finish_migration(self, context, migration, instance, disk_info, network_info,
+                         image_meta, block_device_info=None, power_on=True):
+        uuid = instance["uuid"]
+        kept = disk_info["kept_dir"]
+        instance_dir = self._instance_dir(uuid)
+        shutil.rmtree(instance_dir, ignore_errors=True)
+        try:
+            os.makedirs(instance_dir, mode=0o755)
+            root = os.path.join(instance_dir, ephemeral.ROOT_DISK)
+            shutil.copyfile(os.path.join(kept, ephemeral.ROOT_DISK), root)
+            size = instance["flavor"].get("root_gb", 0) * GiB
+            if size > _virtual_size(root):
+                ephemeral.resize_disk(root, size)
+            disks = [Disk(role=ROOT, path=root, format="qcow2")]
+            disks += ephemeral.create_extra_disks(instance_dir, instance["flavor"])
+            drive = os.path.join(kept, CONFIG_DRIVE_FILE)
+            if os.path.exists(drive):
+                shutil.copyfile(drive, os.path.join(instance_dir, CONFIG_DRIVE_FILE))
+                disks.append(Disk(role=CONFIG_DRIVE, format="raw", read_only=True,
+                                  path=os.path.join(instance_dir, CONFIG_DRIVE_FILE)))
+            xml = domain_xml.build_domain_xml(
+                instance=instance, host=self.host, virt_type=self.virt_type,
+                arch=self.arch, disks=disks, network_info=network_info,
+                console_log=os.path.join(instance_dir, CONSOLE_LOG),
+                image_properties=(image_meta or {}).get("properties"),
+                disk_cache=self.disk_cache)
+            dom = self._connection().defineXML(xml)
+            if power_on:
+                dom.create()
+        except (OSError, ephemeral.StorageError, domain_xml.InvalidImageProperty,
+                libvirt.libvirtError) as exc:
+            self._remove_guest(uuid)
+            raise driver.VirtError(f"Could not start {uuid} after its move: {exc}") from exc
+        LOG.info("Guest %s resized to %s", uuid, instance["flavor"].get("name"))
+
+    def confirm_migration(self, context, migration, instance):
+        shutil.rmtree(self._kept_dir(instance["uuid"]), ignore_errors=True)
+
+    def finish_revert_migration(self, context, instance, network_info,
+                                block_device_info=None, power_on=True):
+        try:
+            self._put_back(instance["uuid"], power_on)
+        except (OSError, libvirt.libvirtError) as exc:
+            raise driver.VirtError(f"Could not revert {instance['uuid']}: {exc}") from exc
+
+    def _put_back(self, uuid, power_on):
+        """The guest as it was before its move: its kept directory and domain."""
+        kept = self._kept_dir(uuid)
+        xml_path = os.path.join(kept, KEPT_DOMAIN_XML)
+        if os.path.exists(xml_path):
+            with open(xml_path) as f:
+                xml = f.read()
+            os.unlink(xml_path)
+            if self._lookup(uuid) is not None:
+                self._remove_guest(uuid)
+            shutil.rmtree(self._instance_dir(uuid), ignore_errors=True)
+            os.rename(kept, self._instance_dir(uuid))
+            dom = self._connection().defineXML(xml)
+        else:
+            # Stopped before its directory was moved: only to start again.
+            if os.path.isdir(kept) and not os.path.isdir(self._instance_dir(uuid)):
+                os.rename(kept, self._instance_dir(uuid))
+            dom = self._lookup(uuid)
+        if power_on and dom is not None and not dom.isActive():
+            dom.create()
