@@ -8,6 +8,7 @@ import shutil
 import time
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
@@ -49,6 +50,27 @@ def no_script_errors(driver):
 
 def sign_in(driver, cloud, user, password):
     web.sign_in(driver, cloud.url, user, password)
+
+
+def wait_for_novnc(driver, cloud, timeout=60):
+    """Until noVNC (the current frame) says "Connected"; else fail with what it says,
+    the browser's log and the console proxy's log: a refused token or Origin, a
+    WebSocket that never opened and a page that never ran show there."""
+    try:
+        wait(driver, timeout).until(
+            lambda d: "Connected" in d.find_element(By.ID, "status").text)
+    except TimeoutException:
+        status = driver.execute_script(
+            "const s = document.getElementById('status');"
+            "return location.href + ': ' + (s ? s.textContent : document.readyState);")
+        browser_log = "\n".join(entry["message"] for entry in driver.get_log("browser"))
+        with open(os.path.join(cloud.workdir, "controller.log")) as f:
+            proxy_log = "".join(line for line in f if "consoleproxy" in line)
+        # A handler thread's uncaught exception goes to the controller's stderr.
+        with open(os.path.join(cloud.workdir, "stderr.log")) as f:
+            stderr = "".join([line for line in f if " DEBUG " not in line][-30:])
+        pytest.fail(f"noVNC did not connect in {timeout} s: {status}\n--- browser\n"
+                    f"{browser_log}\n--- console proxy\n{proxy_log}--- stderr\n{stderr}")
 
 
 def test_a_server_from_sign_in_to_deletion(cloud, browser):
@@ -93,7 +115,7 @@ def test_a_server_from_sign_in_to_deletion(cloud, browser):
     driver.find_element(By.ID, "open-vnc").click()
     frame = wait(driver).until(EC.presence_of_element_located((By.ID, "vnc-console")))
     driver.switch_to.frame(frame)
-    wait(driver, 60).until(lambda d: "Connected" in d.find_element(By.ID, "status").text)
+    wait_for_novnc(driver, cloud)
     drawn = wait(driver, 60).until(lambda d: d.execute_script("""
         const canvas = document.querySelector('canvas');
         if (!canvas || !canvas.width) return 0;
