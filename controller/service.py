@@ -5,6 +5,8 @@ import logging
 import os
 import threading
 
+from sqlalchemy.orm import configure_mappers
+
 from contract import rpc
 from controller.api import app as api_app
 from controller.api.server import HttpServer
@@ -50,11 +52,17 @@ class ControllerService:
             migration.upgrade(self.db.url)
         from controller.identity.validation import make_validator
         self.runtime.validator = make_validator(self.runtime, local="api" in self.roles)
-        for role in self.roles:
-            if role not in RPC_ROLES:
-                continue
-            topic, manager_path = RPC_ROLES[role]
-            manager = _load(manager_path)(self.runtime)
+        # Every module (and so every model) is imported before any thread starts: the
+        # first query configures all the mappers of the registry, and a model module
+        # still being imported by this thread would fail that for the whole process.
+        wsgi_app = api_app.create_wsgi_app(self.runtime) if "api" in self.roles else None
+        if "console_proxy" in self.roles:
+            from controller.consoleproxy.proxy import ConsoleProxy
+        managers = {role: _load(RPC_ROLES[role][1]) for role in self.roles if role in RPC_ROLES}
+        configure_mappers()
+        for role, manager_class in managers.items():
+            topic = RPC_ROLES[role][0]
+            manager = manager_class(self.runtime)
             server = rpc.get_server(topic, self.conf.host, [manager])
             server.start()
             if hasattr(manager, "start"):
@@ -63,12 +71,10 @@ class ControllerService:
             self.rpc_servers.append(server)
             LOG.info("%s listening on topic %r", role, topic)
         if "api" in self.roles:
-            wsgi_app = api_app.create_wsgi_app(self.runtime)
             self.http = HttpServer(wsgi_app, self.conf.api.bind_host,
                                    self.conf.api.bind_port, self.conf.api.threads)
             self.http.start()
         if "console_proxy" in self.roles:
-            from controller.consoleproxy.proxy import ConsoleProxy
             self.console_proxy = ConsoleProxy(self.conf, self.db)
             self.console_proxy.start()
 

@@ -4,6 +4,7 @@ host (and recorded as events), and a host forced down gets nothing new."""
 import collections
 import concurrent.futures
 import subprocess
+import time
 
 import pytest
 import requests
@@ -31,8 +32,18 @@ def cloud(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hosts(cloud):
-    return [f"{cloud.sections['DEFAULT']['host']}-{index}" for index in range(HOSTS)]
+def hosts(cloud, api):
+    """The fake hosts' names, once every one of them reports up (the cloud's start waits
+    for the first only)."""
+    names = [f"{cloud.sections['DEFAULT']['host']}-{index}" for index in range(HOSTS)]
+    deadline = time.monotonic() + 90
+    while True:
+        up = {s["host"] for s in api.get("/os-services").json()["services"]
+              if s["state"] == "up"}
+        if up >= set(names):
+            return names
+        assert time.monotonic() < deadline, f"hosts not up: {sorted(up)}"
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

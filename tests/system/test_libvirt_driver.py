@@ -19,8 +19,7 @@ from oslo_config import cfg
 from agent.virt import driver as virt_driver
 from agent.virt import power_state
 from agent.virt.libvirt.driver import LibvirtDriver
-from conf import agent as agent_conf, api as api_conf, compute as compute_conf
-from conf import default as default_conf, libvirt as libvirt_conf, network as network_conf
+import conf as pocketstack_conf
 from contract.rpc import RequestContext
 from tests.system.conftest import GUEST_MIB, LIBVIRT_URI, VIRT_TYPE
 
@@ -78,12 +77,7 @@ def image_service(tiny_image):
 
 def make_conf(state_path, image_endpoint):
     conf = cfg.ConfigOpts()
-    conf.register_opts(default_conf.default_opts)
-    conf.register_opts(api_conf.api_opts, group="api")
-    conf.register_opts(compute_conf.compute_opts, group="compute")
-    conf.register_opts(agent_conf.agent_opts, group="agent")
-    conf.register_opts(libvirt_conf.libvirt_opts, group="libvirt")
-    conf.register_opts(network_conf.host_opts, group="network")
+    pocketstack_conf.register(conf, pocketstack_conf.groups_of("agent"))
     conf([], project="pocketstack")
     conf.set_override("state_path", state_path)
     conf.set_override("image_endpoint", image_endpoint, group="compute")
