@@ -159,10 +159,12 @@ def main():
         bench.delete_and_time(api, warm_id)
         rows = []
         deletes = []
+        busy_rss = {}
         for count in (int(n) for n in args.rounds.split(",")):
             with concurrent.futures.ThreadPoolExecutor(count) as pool:
                 results = list(pool.map(lambda i: bench.one_server(api, refs, i),
                                         range(count)))
+            busy_rss[count] = rss_mib(pid)     # every guest of the round answers ping
             for server_id, _ in results:
                 deletes.append(bench.delete_and_time(api, server_id))
             timings = [t for _, t in results]
@@ -198,6 +200,8 @@ def main():
     lines.append(f"| delete→gone p50 / p95 | {p(deletes, .5)} / {p(deletes, .95)} ms |")
     lines.append(f"| idle RSS of the all-in-one (controller services + agent, one process) "
                  f"| {idle_rss:.0f} MiB |")
+    for count, rss in busy_rss.items():
+        lines.append(f"| RSS of the all-in-one with {count} running guests | {rss:.0f} MiB |")
     lines.append(f"| `pocketstack up`, first time (config, bootstrap, image upload) "
                  f"| {first_up:.1f} s |")
     lines.append(f"| `pocketstack up` from stopped | {restart_up:.1f} s |")

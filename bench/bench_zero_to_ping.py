@@ -9,15 +9,17 @@ A truly fresh machine is not at hand, so each part is measured on its own, hones
   root: maintainer scripts are not run, so configuring is not counted). Once for the
   all-in-one's list and once for the old list (also RabbitMQ, PostgreSQL, sshd, ...).
 - **venvs**: ``.venv`` (the project, no test extras) and ``.venv-clients`` made in a
-  temporary directory in parallel as install.sh does, first with an empty pip cache (all
-  from PyPI, libvirt-python compiled), then with the wheel cache that run filled.
+  temporary directory in parallel as install.sh does: by pip as it did before (empty
+  cache), then by uv as it does now (uv installed first; an empty cache, all from PyPI and
+  libvirt-python compiled, then the cache that run filled).
 - **image**: ``images/build.sh`` into a temporary directory (the guest .debs cached).
 - **up, first server, first ping**: ``pocketstack up`` with its own config and state
   directories and a free port, then one ``m1.nano`` server of the tiny image: create →
   ACTIVE and create → ping from its network's DHCP namespace (as bench_allinone.py).
 
 The total adds the parts on install.sh's critical path: the build packages, then the
-longer of (the other packages and the image) and (the venvs), then up and the first ping.
+longer of (the other packages and the image) and (uv and the venvs), then up and the
+first ping; once with pip's venvs, once with uv's.
 Needs root, network access to Debian's mirror and PyPI, libvirt and the tiny image.
 
     .venv/bin/python bench/bench_zero_to_ping.py [--no-write] [--skip-packages] [--skip-venvs]
@@ -125,7 +127,8 @@ def packages(names, workdir, status):
     return len(debs), size, download, unpack
 
 
-def make_venv(directory, cache, *requirements):
+def make_venv_pip(directory, cache, *requirements):
+    """A venv filled by pip, as install.sh did before uv (the comparison)."""
     started = time.monotonic()
     env = {**os.environ, "PIP_CACHE_DIR": cache, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     subprocess.run([PYTHON, "-m", "venv", directory], check=True)
@@ -136,12 +139,34 @@ def make_venv(directory, cache, *requirements):
     return time.monotonic() - started
 
 
-def venvs(workdir, cache):
+def install_uv(directory, cache):
+    """uv in a venv of its own, as install.sh installs it before the venvs (seconds)."""
+    started = time.monotonic()
+    subprocess.run([PYTHON, "-m", "venv", directory], check=True)
+    subprocess.run([os.path.join(directory, "bin", "pip"), "install", "-q", "uv"],
+                   check=True, env={**os.environ, "PIP_CACHE_DIR": cache},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def make_venv_uv(uv, directory, cache, *requirements):
+    """A venv filled by uv, as install.sh makes it now."""
+    started = time.monotonic()
+    env = {**os.environ, "UV_CACHE_DIR": cache, "UV_NATIVE_TLS": "1"}
+    subprocess.run([uv, "venv", "-q", "--seed", "--python", PYTHON, directory], check=True,
+                   env=env)
+    subprocess.run([uv, "pip", "install", "-q", "--python",
+                    os.path.join(directory, "bin", "python"), *requirements], check=True,
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def venvs(workdir, make_venv):
     """(wall s, project venv s, clients venv s), both made at once as install.sh does."""
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        project = pool.submit(make_venv, os.path.join(workdir, "venv"), cache, "-e", REPO)
-        clients = pool.submit(make_venv, os.path.join(workdir, "venv-clients"), cache,
+        project = pool.submit(make_venv, os.path.join(workdir, "venv"), "-e", REPO)
+        clients = pool.submit(make_venv, os.path.join(workdir, "venv-clients"),
                               "python-openstackclient", "python-glanceclient")
         project, clients = project.result(), clients.result()
     wall = time.monotonic() - started
@@ -208,14 +233,26 @@ def main():
                             f"{children_cpu() - cpu:.0f} |")
                 parts[label] = download + unpack
         if not args.skip_venvs:
-            cache = os.path.join(workdir, "pip-cache")
-            for label in ("empty pip cache", "wheel cache filled"):
+            pip_cache = os.path.join(workdir, "pip-cache")
+            uv_cache = os.path.join(workdir, "uv-cache")
+            uv_home = os.path.join(workdir, "uv-tool")
+            cpu = children_cpu()
+            bootstrap = install_uv(uv_home, os.path.join(workdir, "uv-tool-cache"))
+            rows.append(f"| uv itself (a venv, `pip install uv`, empty cache) | | "
+                        f"{bootstrap:.1f} s | {children_cpu() - cpu:.0f} |")
+            uv = os.path.join(uv_home, "bin", "uv")
+            for label, make_venv in (
+                    ("pip (before), empty cache",
+                     lambda d, *r: make_venv_pip(d, pip_cache, *r)),
+                    ("uv, empty cache", lambda d, *r: make_venv_uv(uv, d, uv_cache, *r)),
+                    ("uv, cache filled", lambda d, *r: make_venv_uv(uv, d, uv_cache, *r))):
                 cpu = children_cpu()
-                wall, project, clients = venvs(workdir, cache)
+                wall, project, clients = venvs(workdir, make_venv)
                 rows.append(f"| venvs in parallel, {label} | `.venv` {project:.0f} s, "
                             f"`.venv-clients` {clients:.0f} s | {wall:.1f} s | "
                             f"{children_cpu() - cpu:.0f} |")
                 parts[label] = wall
+            parts["uv, empty cache"] += bootstrap
         cpu = children_cpu()
         image_s = image(os.path.join(workdir, "image"))
         rows.append(f"| tiny image build (guest .debs cached) | | {image_s:.1f} s | "
@@ -226,13 +263,14 @@ def main():
                 f"{ping:.1f} s | |")
     load_after = os.getloadavg()[0]
     total = None
-    if len(parts) == 5:
-        total = (parts["build packages (first, alone)"]
-                 + max(parts["all-in-one packages"] + image_s, parts["empty pip cache"])
-                 + up + ping)
-        rows.append(f"| **critical path, fresh machine** (build packages, then the longer "
-                    f"of packages + image and the venvs, then up and the first ping) | | "
-                    f"**{total:.0f} s** | |")
+    if len(parts) == 6:
+        for label in ("pip (before), empty cache", "uv, empty cache"):
+            total = (parts["build packages (first, alone)"]
+                     + max(parts["all-in-one packages"] + image_s, parts[label])
+                     + up + ping)
+            rows.append(f"| **critical path, fresh machine**, venvs by {label.split(',')[0]} "
+                        f"(build packages, then the longer of packages + image and the "
+                        f"venvs, then up and the first ping) | | **{total:.0f} s** | |")
     table = "\n".join(["| part | what | seconds | CPU s |", "| --- | --- | ---: | ---: |",
                         *rows])
     print(table)
