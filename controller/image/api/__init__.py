@@ -3,9 +3,11 @@ from conf.image import store_dir
 from contract import image_format
 from controller.api.app import make_service_app
 from controller.image import transfer
-from controller.image.api import (common, image_data, images, imports, members, schemas,
-                                  versions)
+from controller.image.api import (common, image_data, images, imports, members,
+                                  metadef_contents, metadef_namespaces, schemas, versions)
 from controller.image.data import ImageData
+from controller.image.metadef_contents import MetadefObjects, MetadefProperties, MetadefTags
+from controller.image.metadef_namespaces import MetadefNamespaces
 from controller.image.members import ImageMembers
 from controller.image.records import ImageRecords
 from controller.image.store import FilesystemStore
@@ -24,6 +26,10 @@ def create_app(runtime):
     services = common.Services(conf=conf, data=data,
                                records=ImageRecords(conf, runtime.db, store),
                                members=ImageMembers(conf, runtime.db))
+    metadefs = metadef_namespaces.Metadefs(
+        conf=conf, namespaces=MetadefNamespaces(runtime.db),
+        objects=MetadefObjects(runtime.db), properties=MetadefProperties(runtime.db),
+        tags=MetadefTags(runtime.db))
     app = make_service_app(runtime, common.error_body)
     # Glance's routes do not match a trailing slash: ``/v2/images/`` names no image (404).
     app.req_options.strip_url_path_trailing_slash = False
@@ -41,7 +47,26 @@ def create_app(runtime):
         "/v2/images/{image_id}/members/{member_id}": members.Member(services),
         "/v2/info/import": imports.ImportInfo(),
         **schemas.routes(conf),
+        **metadef_routes(metadefs),
     }
     for path, resource in routes.items():
         app.add_route(path, resource)
     return app
+
+
+def metadef_routes(metadefs):
+    namespace = "/v2/metadefs/namespaces/{namespace}"
+    resources = {
+        "/v2/metadefs/namespaces": metadef_namespaces.Namespaces,
+        namespace: metadef_namespaces.Namespace,
+        f"{namespace}/resource_types": metadef_namespaces.Associations,
+        f"{namespace}/resource_types/{{resource_type}}": metadef_namespaces.Association,
+        "/v2/metadefs/resource_types": metadef_namespaces.ResourceTypes,
+        f"{namespace}/objects": metadef_contents.Objects,
+        f"{namespace}/objects/{{name}}": metadef_contents.Object,
+        f"{namespace}/properties": metadef_contents.Properties,
+        f"{namespace}/properties/{{name}}": metadef_contents.Property,
+        f"{namespace}/tags": metadef_contents.Tags,
+        f"{namespace}/tags/{{name}}": metadef_contents.Tag,
+    }
+    return {path: resource(metadefs) for path, resource in resources.items()}
