@@ -12,9 +12,9 @@ from controller.db.base import utcnow
 from controller.image import metadef_views as views
 from controller.image.metadef_models import (MetadefObject, MetadefProperty,
                                              MetadefResourceType, MetadefTag)
-from controller.image.metadef_namespaces import (get_namespace, keyset_page,
-                                                 property_document, require_unprotected,
-                                                 target)
+from controller.image.metadef_namespaces import (get_namespace, property_document,
+                                                 require_unprotected, target)
+from controller.image.paging import keyset_page
 
 
 def _find(records, name, kind, namespace):

@@ -6,15 +6,14 @@ own; anything else answers 404, as a missing one does. Changing the catalog is f
 admins (Glance's default policy). A protected namespace, and everything in it, cannot
 be deleted until it is made unprotected.
 """
-import dataclasses
-
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from controller import policy
 from controller.api import errors
 from controller.db.base import utcnow
 from controller.image import metadef_views as views
+from controller.image.paging import keyset_page
 from controller.image.metadef_models import (MetadefAssociation, MetadefNamespace,
                                              MetadefObject, MetadefProperty,
                                              MetadefResourceType, MetadefTag)
@@ -25,16 +24,6 @@ PROPERTY_ATTRIBUTES = ("title", "description", "operators", "type", "required",
                        "minimum", "maximum", "maxLength", "minLength", "pattern", "enum",
                        "readonly", "default", "items", "maxItems", "minItems",
                        "uniqueItems", "additionalItems")
-
-
-@dataclasses.dataclass
-class Page:
-    """Order and page of a listing (Glance: ``sort_key``, ``sort_dir``, ``limit``,
-    ``marker``)."""
-    sort_key: str = "created_at"
-    sort_dir: str = "desc"
-    limit: int | None = None
-    marker: str | None = None
 
 
 def visible(auth):
@@ -64,23 +53,6 @@ def require_unprotected(record, what):
     if record.protected:
         raise errors.Forbidden(f"Metadata definition namespace {record.namespace} is "
                                f"protected: its {what} cannot be deleted.")
-
-
-def keyset_page(session, query, model, page, unique_column, marker_row):
-    """Rows of ``query`` in ``page``'s order (ties broken by ``unique_column``), after
-    ``marker_row``, at most ``page.limit``."""
-    column = getattr(model, page.sort_key)
-    descending = page.sort_dir == "desc"
-    if marker_row is not None:
-        value, tie = getattr(marker_row, page.sort_key), getattr(marker_row, unique_column.key)
-        after = (column < value) if descending else (column > value)
-        same = (unique_column < tie) if descending else (unique_column > tie)
-        query = query.where(or_(after, and_(column == value, same)))
-    order = [column.desc(), unique_column.desc()] if descending else [column, unique_column]
-    query = query.order_by(*order)
-    if page.limit is not None:
-        query = query.limit(page.limit)
-    return list(session.scalars(query))
 
 
 def property_document(body):

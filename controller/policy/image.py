@@ -112,5 +112,10 @@ RULES = [
     _rule("modify_member", "rule:admin or (role:member and project_id:%(member_id)s)",
           "Accept or reject an image shared with the caller's project.",
           "/v2/images/{image_id}/members/{member_id}", "PUT"),
+    _rule("tasks_api_access", "rule:admin", "Use the tasks API at all.", "/v2/tasks",
+          "GET", "POST"),
+    _rule("get_tasks", "rule:admin", "List tasks.", "/v2/tasks", "GET"),
+    _rule("get_task", "rule:admin", "Show a task.", "/v2/tasks/{task_id}", "GET"),
+    _rule("add_task", "rule:admin", "Create a task.", "/v2/tasks", "POST"),
     *METADEF_RULES,
 ]

@@ -4,13 +4,15 @@ from contract import image_format
 from controller.api.app import make_service_app
 from controller.image import transfer
 from controller.image.api import (common, image_data, images, imports, members,
-                                  metadef_contents, metadef_namespaces, schemas, versions)
+                                  metadef_contents, metadef_namespaces, schemas, tasks,
+                                  versions)
 from controller.image.data import ImageData
 from controller.image.metadef_contents import MetadefObjects, MetadefProperties, MetadefTags
 from controller.image.metadef_namespaces import MetadefNamespaces
 from controller.image.members import ImageMembers
 from controller.image.records import ImageRecords
 from controller.image.store import FilesystemStore
+from controller.image.tasks import ImageTasks
 
 
 def create_app(runtime):
@@ -23,9 +25,11 @@ def create_app(runtime):
     store = FilesystemStore(store_dir(conf))
     data = ImageData(conf, runtime.db, store)
     data.recover()
-    services = common.Services(conf=conf, data=data,
-                               records=ImageRecords(conf, runtime.db, store),
+    records = ImageRecords(conf, runtime.db, store)
+    services = common.Services(conf=conf, data=data, records=records,
                                members=ImageMembers(conf, runtime.db))
+    image_tasks = ImageTasks(conf, runtime.db, records, data)
+    image_tasks.recover()
     metadefs = metadef_namespaces.Metadefs(
         conf=conf, namespaces=MetadefNamespaces(runtime.db),
         objects=MetadefObjects(runtime.db), properties=MetadefProperties(runtime.db),
@@ -46,6 +50,8 @@ def create_app(runtime):
         "/v2/images/{image_id}/members": members.Members(services),
         "/v2/images/{image_id}/members/{member_id}": members.Member(services),
         "/v2/info/import": imports.ImportInfo(),
+        "/v2/tasks": tasks.Tasks(conf, image_tasks),
+        "/v2/tasks/{task_id}": tasks.Task(conf, image_tasks),
         **schemas.routes(conf),
         **metadef_routes(metadefs),
     }

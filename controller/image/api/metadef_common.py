@@ -3,7 +3,7 @@ schema, listing parameters."""
 from controller.api import errors
 from controller.image import metadef_schemas, schemas
 from controller.image.api import common
-from controller.image.metadef_namespaces import Page
+from controller.image.paging import Page
 
 STAMPS = ("created_at", "updated_at")
 LINKS_AND_STAMPS = ("self", "schema", *STAMPS)

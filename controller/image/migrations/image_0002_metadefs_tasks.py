@@ -1,5 +1,6 @@
 """Metadata definitions (metadefs): namespaces, their objects, properties, tags and
-resource type associations; the resource types Glance ships, protected.
+resource type associations; the resource types Glance ships, protected. Tasks (the
+legacy import task).
 
 Revision ID: image_0002
 Revises: image_0001
@@ -88,6 +89,22 @@ def upgrade():
         sa.PrimaryKeyConstraint("namespace_id", "resource_type_id",
                                 name=op.f("pk_metadef_namespace_resource_types")),
     )
+    op.create_table(
+        "image_tasks",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("type", sa.String(30), nullable=False),
+        sa.Column("status", sa.String(30), nullable=False),
+        sa.Column("owner", sa.String(255), nullable=False),
+        sa.Column("user_id", sa.String(255), nullable=True),
+        sa.Column("input", sa.JSON(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("image_id", sa.String(36), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        *_times(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_image_tasks")),
+    )
+    op.create_index(op.f("ix_image_tasks_owner"), "image_tasks", ["owner"])
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
     op.bulk_insert(resource_types, [
         {"name": name, "protected": True, "created_at": now, "updated_at": now}
@@ -95,6 +112,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("image_tasks")
     op.drop_table("metadef_namespace_resource_types")
     op.drop_table("metadef_resource_types")
     op.drop_table("metadef_tags")
