@@ -484,4 +484,3 @@ def test_application_credentials_with_the_cli_and_openstacksdk(cloud, api):
     cloud.openstack("application", "credential", "delete", "ci", user="appowner",
                     password=DEMO_PASSWORD, project="appowner", parse=False)
     api.admin("GET", "/auth/tokens", 404, headers={"X-Subject-Token": token})
-
