@@ -49,6 +49,7 @@ def up(args):
         # One argument "--admin-password=X": a generated password may start with "-".
         pocketstack_cli(layout, "bootstrap", f"--admin-password={passwords['admin_password']}",
                         "--public-url", url)
+        pocketstack_cli(layout, "metadefs-load")
         pid = start_process(layout)
         _say(f"started pocketstack (pid {pid}), logs in {layout.log_file}")
     else:

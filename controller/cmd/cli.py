@@ -12,6 +12,9 @@ COMMANDS = {
     "bootstrap": ("controller.identity.bootstrap:main",
                   "create the schema, admin user and project, roles and the catalog"),
     "db-sync": ("controller.db.migration:main", "bring the database schema up to date"),
+    "metadefs-load": ("controller.image.metadef_catalog:main",
+                      "load the image metadata definitions catalog (namespaces not yet "
+                      "there)"),
     "fernet-rotate": ("controller.identity.keys:rotate_main", "rotate the Fernet token keys"),
     "up": ("controller.cmd.allinone:main_up",
            "start the all-in-one cloud on this machine and set it up for use"),

@@ -15,6 +15,12 @@ def _duplicate_check(session, name, exclude_id=None):
     records.conflict_on_duplicate(session, "domain", name, statement)
 
 
+def find_domain(db, domain_id):
+    """The domain ``domain_id``, or None (the projects API shows domains too)."""
+    with db.session() as session:
+        return session.get(models.Domain, domain_id)
+
+
 def create_domain(db, name, description, enabled, domain_id=None):
     domain = models.Domain(name=name, description=description, enabled=enabled)
     if domain_id is not None:

@@ -123,13 +123,21 @@ class ImageData:
 
     def start_import(self, auth, image_id, uri):
         """Begin a web-download import in the background (202 Accepted)."""
+        disk_format, limits = self._begin_import(auth, image_id, uri)
+        threading.Thread(target=self._run_import, name=f"import-{image_id}", daemon=True,
+                         args=(image_id, uri, disk_format, limits)).start()
+
+    def import_now(self, auth, image_id, uri):
+        """A web-download import run to its end in this thread (an import task's); the
+        image then is active, or queued with the reason in its import error property."""
+        self._run_import(image_id, uri, *self._begin_import(auth, image_id, uri))
+
+    def _begin_import(self, auth, image_id, uri):
         try:
             web_download.check_uri(uri, self.conf)
         except web_download.ImportFailed as exc:
             raise errors.BadRequest(str(exc))
-        disk_format, limits = self._begin(auth, image_id, "import_image", status.IMPORTING)
-        threading.Thread(target=self._run_import, name=f"import-{image_id}", daemon=True,
-                         args=(image_id, uri, disk_format, limits)).start()
+        return self._begin(auth, image_id, "import_image", status.IMPORTING)
 
     def _run_import(self, image_id, uri, disk_format, limits):
         with self._import_slots:

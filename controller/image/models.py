@@ -5,8 +5,8 @@ across services).
 """
 import datetime
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controller.db.base import Base, TimestampMixin, utcnow, uuid_pk
@@ -71,3 +71,20 @@ class ImageMember(Base):
     updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, onupdate=utcnow)
 
     image: Mapped[Image] = relationship(back_populates="members")
+
+
+class ImageTask(TimestampMixin, Base):
+    """An asynchronous task (Glance's legacy ``import`` task): its input as given, and
+    its result or failure message once it ran."""
+    __tablename__ = "image_tasks"
+
+    id: Mapped[str] = uuid_pk()
+    type: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30))
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    input: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text, default="")
+    image_id: Mapped[str | None] = mapped_column(String(36))
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)

@@ -141,6 +141,50 @@ def members_schema():
     }
 
 
+def task_schema(stub=False):
+    """``/v2/schemas/task``; a listing's tasks (``stub``) have no input, result or
+    message."""
+    text = {"type": "string"}
+    properties = {
+        "id": {**text, "pattern": UUID_PATTERN, "description": "An identifier for the task"},
+        "type": {**text, "enum": ["import", "api_image_import", "location_import"],
+                 "description": "The type of task represented by this content"},
+        "status": {**text, "enum": ["pending", "processing", "success", "failure"],
+                   "description": "The current status of this task"},
+        "input": {"type": ["null", "object"],
+                  "description": "The parameters required by task, JSON blob"},
+        "result": {"type": ["null", "object"],
+                   "description": "The result of current task, JSON blob"},
+        "owner": {**text, "description": "An identifier for the owner of this task"},
+        "message": {**text, "description": "Human-readable informative message only "
+                    "included when appropriate (usually on failure)"},
+        "image_id": {**text, "description": "Image associated with the task"},
+        "request_id": {**text, "description": "Human-readable informative request-id"},
+        "user_id": {**text, "description": "User associated with the task"},
+        "expires_at": {"type": ["null", "string"], "description": "Datetime when this "
+                       "resource would be subject to removal"},
+        "created_at": {**text, "description": "Datetime when this resource was created"},
+        "updated_at": {**text, "description": "Datetime when this resource was updated"},
+        "self": {"readOnly": True, **text},
+        "schema": {"readOnly": True, **text},
+    }
+    if stub:
+        for name in ("input", "result", "message"):
+            del properties[name]
+    return {"name": "task", "properties": properties, "additionalProperties": False}
+
+
+def tasks_schema():
+    return {
+        "name": "tasks",
+        "properties": {"tasks": {"type": "array", "items": task_schema(stub=True)},
+                       "first": {"type": "string"}, "next": {"type": "string"},
+                       "schema": {"type": "string"}},
+        "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
+                  {"rel": "describedby", "href": "{schema}"}],
+    }
+
+
 def read_only_attributes(conf):
     """Attributes the server sets; a request may not."""
     return {name for name, schema in image_schema(conf)["properties"].items()

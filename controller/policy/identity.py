@@ -157,4 +157,38 @@ RULES = [
           "DELETE", "/v3/users/{user_id}/application_credentials/{credential_id}"),
     _rule("get_region", "", "Show a region (anyone).", "GET", "/v3/regions/{region_id}"),
     _rule("list_regions", "", "List regions (anyone).", "GET", "/v3/regions"),
+    *[_rule(name, READER, text, "GET,HEAD" if name.startswith(("get", "check")) else "GET",
+            f"/v3/OS-EP-FILTER/{path}")
+      for name, text, path in (
+          ("list_endpoint_groups", "List endpoint groups.", "endpoint_groups"),
+          ("get_endpoint_group", "Show an endpoint group.", "endpoint_groups/{id}"),
+          ("list_endpoints_associated_with_endpoint_group", "List the endpoints an "
+           "endpoint group picks.", "endpoint_groups/{id}/endpoints"),
+          ("list_projects_associated_with_endpoint_group", "List the projects given an "
+           "endpoint group.", "endpoint_groups/{id}/projects"),
+          ("get_endpoint_group_in_project", "Check that a project is given an endpoint "
+           "group.", "endpoint_groups/{id}/projects/{project_id}"),
+          ("list_endpoint_groups_for_project", "List the endpoint groups given to a "
+           "project.", "projects/{project_id}/endpoint_groups"),
+          ("list_endpoints_for_project", "List the endpoints given to a project.",
+           "projects/{project_id}/endpoints"),
+          ("check_endpoint_in_project", "Check that a project is given an endpoint.",
+           "projects/{project_id}/endpoints/{endpoint_id}"),
+          ("list_projects_for_endpoint", "List the projects given an endpoint.",
+           "endpoints/{endpoint_id}/projects"))],
+    *[_rule(name, ADMIN, text, method, f"/v3/OS-EP-FILTER/{path}")
+      for name, text, method, path in (
+          ("create_endpoint_group", "Create an endpoint group.", "POST", "endpoint_groups"),
+          ("update_endpoint_group", "Update an endpoint group.", "PATCH",
+           "endpoint_groups/{id}"),
+          ("delete_endpoint_group", "Delete an endpoint group.", "DELETE",
+           "endpoint_groups/{id}"),
+          ("add_endpoint_group_to_project", "Give a project an endpoint group.", "PUT",
+           "endpoint_groups/{id}/projects/{project_id}"),
+          ("remove_endpoint_group_from_project", "Take an endpoint group from a project.",
+           "DELETE", "endpoint_groups/{id}/projects/{project_id}"),
+          ("add_endpoint_to_project", "Give a project an endpoint.", "PUT",
+           "projects/{project_id}/endpoints/{endpoint_id}"),
+          ("remove_endpoint_from_project", "Take an endpoint from a project.", "DELETE",
+           "projects/{project_id}/endpoints/{endpoint_id}"))],
 ]

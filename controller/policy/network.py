@@ -134,4 +134,9 @@ RULES = [
     _rule("update_quota", "rule:admin", "Set a project's quotas.", "/quotas/{id}", "PUT"),
     _rule("delete_quota", "rule:admin", "Return a project to the default quotas.",
           "/quotas/{id}", "DELETE"),
+    _rule("get_agent", "rule:admin", "List and show the hosts' network agents (others "
+          "list none).", "/agents", "GET"),
+    _rule("update_agent", "rule:admin", "Describe an agent.", "/agents/{id}", "PUT"),
+    _rule("delete_agent", "rule:admin", "Forget an agent's description.", "/agents/{id}",
+          "DELETE"),
 ]

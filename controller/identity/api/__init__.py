@@ -1,8 +1,9 @@
 """The identity API (Keystone v3 subset), mounted at ``/identity``."""
 from controller.api.app import make_service_app
 from controller.identity.api import (app_credentials, auth_tokens, catalog, common,
-                                     credentials, domains, grants, groups, policies, projects,
-                                     roles, users, versions)
+                                     credentials, domains, endpoint_filter, grants, groups,
+                                     policies, projects, roles, users, versions)
+from controller.identity.endpoint_filter import EndpointFilter
 from controller.identity.token_service import TokenService
 from controller.identity.validation import LocalValidator
 
@@ -60,6 +61,7 @@ def create_app(runtime):
         "/v3/policies/{policy_id}": policies.Policy(db),
         "/v3/regions": catalog.Regions(db),
         "/v3/regions/{region_id}": catalog.Region(db),
+        **endpoint_filter.routes(EndpointFilter(db)),
     }
     for collection, member, target, actor, inherited in grants.grant_routes():
         routes[collection] = grants.Grants(db, tokens, target, actor, inherited)

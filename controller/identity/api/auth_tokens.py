@@ -57,7 +57,8 @@ class Tokens:
     def _catalog(self, req, valid):
         if not valid.roles or common.query_flag(req, "nocatalog"):
             return None
-        return catalog.read_catalog(self.tokens.db)
+        return catalog.read_catalog(self.tokens.db,
+                                    valid.project.id if valid.project else None)
 
     def on_post(self, req, resp):
         valid = self.tokens.authenticate(common.read_json(req))
@@ -119,5 +120,6 @@ class AuthCatalog:
     def on_get(self, req, resp):
         if not req.context.auth.scoped:
             raise errors.Forbidden("The service catalog needs a scoped token.")
-        resp.media = {"catalog": catalog.read_catalog(self.db),
+        resp.media = {"catalog": catalog.read_catalog(self.db,
+                                                      req.context.auth.project_id),
                       "links": {"self": req.url, "previous": None, "next": None}}

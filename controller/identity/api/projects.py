@@ -4,7 +4,7 @@ import falcon
 
 from controller import policy
 from controller.api import errors
-from controller.identity import models, projects, records
+from controller.identity import domains, models, projects, records
 from controller.identity.api import common
 
 FIELDS = ("name", "domain_id", "description", "enabled", "parent_id", "is_domain", "tags")
@@ -20,11 +20,40 @@ def project_view(req, project):
         "links": common.self_link(req, f"projects/{project.id}")}, project)
 
 
+def domain_project_view(req, domain):
+    """A domain as the projects API shows it: Keystone keeps each domain as a project
+    that acts as a domain (``is_domain``), at the top of its own tree."""
+    return {"id": domain.id, "name": domain.name, "domain_id": None,
+            "description": domain.description, "enabled": domain.enabled,
+            "parent_id": None, "is_domain": True, "tags": [], "options": {},
+            "links": common.self_link(req, f"projects/{domain.id}")}
+
+
+def _domain_changes(data):
+    """A project acting as a domain takes a name, description and enabled, no place in
+    another tree and no tags."""
+    if data.get("domain_id") is not None or data.get("parent_id") is not None:
+        raise errors.BadRequest("A project acting as a domain has no domain_id or "
+                                "parent_id.")
+    if data.get("tags"):
+        raise errors.BadRequest("Tags on projects acting as domains are not supported.")
+    if "is_domain" in data and data["is_domain"] is not True:
+        raise errors.BadRequest("is_domain cannot be changed.")
+    changes = {}
+    if "name" in data:
+        changes["name"] = common.string(data, "name", "project", max_length=64)
+    if "description" in data:
+        changes["description"] = common.text(data, "description", "project") or ""
+    if "enabled" in data:
+        changes["enabled"] = common.boolean(data, "enabled", "project")
+    return changes
+
+
 def _changes(data):
     changes = {key: data[key] for key in ("domain_id", "parent_id") if key in data}
     if data.get("is_domain"):
-        raise errors.BadRequest("Projects acting as domains are not supported: create a "
-                                "domain.")
+        raise errors.BadRequest("is_domain cannot be changed: a project does not become "
+                                "a domain.")
     if "name" in data:
         changes["name"] = common.string(data, "name", "project", max_length=64)
     if "description" in data:
@@ -62,6 +91,13 @@ class Projects:
 
     def on_get(self, req, resp):
         policy.authorize(req.context.auth, "identity:list_projects")
+        if common.query_flag(req, "is_domain"):
+            rows = records.list_rows(self.db, models.Domain,
+                                     common.filters(req, ("name", "enabled")),
+                                     models.Domain.name)
+            resp.media = common.collection(req, "projects",
+                                           [domain_project_view(req, d) for d in rows])
+            return
         tag_filters = {name: [tag(t) for t in req.get_param(name).split(",")]
                        for name in TAG_FILTERS if req.get_param(name)}
         rows = projects.list_projects(self.db,
@@ -74,6 +110,14 @@ class Projects:
         data = common.read_json(req, "project")
         extra = common.extra_attributes(data, FIELDS, "project")
         common.check_fields(data, FIELDS + tuple(extra), ("name",), "project")
+        if data.get("is_domain") is True:
+            changes = _domain_changes(data)
+            domain = domains.create_domain(self.db, changes["name"],
+                                           changes.get("description", ""),
+                                           changes.get("enabled", True))
+            resp.status = falcon.HTTP_201
+            resp.media = {"project": domain_project_view(req, domain)}
+            return
         changes = _changes(data)
         domain_id = changes.get("domain_id") or models.DEFAULT_DOMAIN_ID
         project = projects.create_project(
@@ -92,12 +136,21 @@ class Project:
 
     def on_get(self, req, resp, project_id):
         policy.authorize(req.context.auth, "identity:get_project", {"project_id": project_id})
+        domain = domains.find_domain(self.db, project_id)
+        if domain is not None:
+            resp.media = {"project": domain_project_view(req, domain)}
+            return
         project = records.show(self.db, models.Project, project_id, "project")
         resp.media = {"project": project_view(req, project)}
 
     def on_patch(self, req, resp, project_id):
         policy.authorize(req.context.auth, "identity:update_project")
         data = common.read_json(req, "project")
+        if domains.find_domain(self.db, project_id) is not None:
+            common.check_fields(data, FIELDS + ("id",), where="project")
+            domain = domains.update_domain(self.db, project_id, _domain_changes(data))
+            resp.media = {"project": domain_project_view(req, domain)}
+            return
         extra = common.extra_attributes(data, FIELDS, "project", project_id)
         common.check_fields(data, FIELDS + tuple(extra) + ("id",), where="project")
         changes = _changes(data)
@@ -108,7 +161,10 @@ class Project:
 
     def on_delete(self, req, resp, project_id):
         policy.authorize(req.context.auth, "identity:delete_project")
-        projects.delete_project(self.db, self.tokens, project_id)
+        if domains.find_domain(self.db, project_id) is not None:
+            domains.delete_domain(self.db, self.tokens, project_id)
+        else:
+            projects.delete_project(self.db, self.tokens, project_id)
         resp.status = falcon.HTTP_204
 
 

@@ -1,7 +1,8 @@
 """The networking API (Neutron v2.0 subset), mounted at ``/networking``."""
 from controller.api import app as api_app
-from controller.network.api import (extensions, floatingips, networks, ports, quotas,
-                                    routers, security_groups, subnets, versions)
+from controller.network.agents import AgentOperations
+from controller.network.api import (agents, extensions, floatingips, networks, ports,
+                                    quotas, routers, security_groups, subnets, versions)
 from controller.network.core import NetworkCore
 from controller.network.floating_ips import FloatingIpOperations
 from controller.network.nova_notifier import NovaNotifier
@@ -51,4 +52,7 @@ def create_app(runtime):
     app.add_route("/v2.0/quotas/{project_id}", quotas.Quota(runtime))
     app.add_route("/v2.0/quotas/{project_id}/default", quotas.QuotaDefault(runtime))
     app.add_route("/v2.0/quotas/{project_id}/details", quotas.QuotaDetails(runtime))
+    agent_ops = AgentOperations(runtime.db, runtime.conf)
+    app.add_route("/v2.0/agents", agents.Agents(runtime, agent_ops))
+    app.add_route("/v2.0/agents/{agent_id}", agents.Agent(runtime, agent_ops))
     return app

@@ -5,6 +5,7 @@ from controller.api import errors
 _UPDATED = "2026-11-24T00:00:00-00:00"
 
 EXTENSIONS = [
+    ("agent", "agent", "The agent management extension."),
     ("binding", "Port Binding", "Expose port bindings of a virtual port to external "
      "application"),
     ("provider", "Provider Network", "Expose mapping of virtual networks to physical "
