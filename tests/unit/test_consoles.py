@@ -67,8 +67,27 @@ def test_serial_ports_skip_those_of_other_domains_and_busy_ones():
         assert consoles.pick_serial_port("127.0.0.1", (port, port + 1), set()) == port + 1
         with pytest.raises(exception.ConsoleTypeUnavailable, match="No free serial"):
             consoles.pick_serial_port("127.0.0.1", (port, port), set())
-    devices = consoles.devices_for(conf(listen="127.0.0.1", vnc=False), [taken])
-    assert (devices.vnc_listen, devices.serial_port) == (None, 10001)
+    # Guests of other tests may hold any fixed port: use two that are free right now.
+    first = free_port_pair()
+    taken = ET.tostring(build(consoles=consoles.ConsoleDevices(
+        serial_host="127.0.0.1", serial_port=first)), encoding="unicode")
+    devices = consoles.devices_for(
+        conf(listen="127.0.0.1", vnc=False, port_range=f"{first}:{first + 1}"), [taken])
+    assert (devices.vnc_listen, devices.serial_port) == (None, first + 1)
+
+
+def free_port_pair():
+    """A port that is free on 127.0.0.1, and so is the next one."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
 
 
 def test_connect_info_from_the_live_xml():
