@@ -3,11 +3,11 @@ with htmx, signed in with a Keystone password, acting only through the services'
 APIs with the user's own token (``cloud``), so the API's policy is the dashboard's."""
 import falcon
 
-from controller.dashboard import pages, resources
+from controller.dashboard import access, pages, resources
 
 
 def create_app(runtime):
     app = falcon.App(media_type=falcon.MEDIA_HTML)
     app.req_options.strip_url_path_trailing_slash = True
-    pages.add_routes(app, runtime, resources.ROUTES)
+    pages.add_routes(app, runtime, {**resources.ROUTES, **access.ROUTES})
     return app

@@ -2,6 +2,8 @@
 with the signed-in user's token, through the clients of ``contract.clients`` (in this
 very process when it serves those APIs), so the API's policy decides what a user sees.
 """
+import urllib.parse
+
 from contract.clients.base import ClientError
 from contract.clients.compute import ComputeClient
 from contract.clients.image import ImageClient
@@ -102,6 +104,17 @@ class Cloud:
     def keypairs(self):
         return [entry["keypair"] for entry in self.compute.get("/os-keypairs")["keypairs"]]
 
+    def create_keypair(self, name, public_key=None):
+        """Import ``public_key``, or (without one) have a pair made: the answer then
+        holds the private key, the only time it is ever shown."""
+        keypair = {"name": name}
+        if public_key:
+            keypair["public_key"] = public_key
+        return self.compute.post("/os-keypairs", {"keypair": keypair})["keypair"]
+
+    def delete_keypair(self, name):
+        self.compute.delete(f"/os-keypairs/{urllib.parse.quote(name, safe='')}")
+
     def hypervisors(self):
         return self.compute.get("/os-hypervisors/detail")["hypervisors"]
 
@@ -164,8 +177,38 @@ class Cloud:
     def security_groups(self):
         return self._network("/security-groups", "security_groups")
 
+    def create_security_group(self, name, description):
+        return self._network_post("/security-groups", "security_group",
+                                  {"name": name, "description": description})
+
+    def delete_security_group(self, group_id):
+        self._network_delete(f"/security-groups/{group_id}")
+
+    def create_security_group_rule(self, rule):
+        return self._network_post("/security-group-rules", "security_group_rule", rule)
+
+    def delete_security_group_rule(self, rule_id):
+        self._network_delete(f"/security-group-rules/{rule_id}")
+
     def floating_ips(self):
         return self._network("/floatingips", "floatingips")
+
+    def create_floating_ip(self, network_id):
+        return self._network_post("/floatingips", "floatingip",
+                                  {"floating_network_id": network_id})
+
+    def update_floating_ip(self, floating_ip_id, port_id):
+        """Associate with ``port_id``, or with None disassociate."""
+        client = self._client("network", lambda url: NetworkClient(url, None))
+        client.request("PUT", f"/floatingips/{floating_ip_id}", token=self.token,
+                       json={"floatingip": {"port_id": port_id}})
+
+    def delete_floating_ip(self, floating_ip_id):
+        self._network_delete(f"/floatingips/{floating_ip_id}")
+
+    def ports(self, **filters):
+        return self._get("network", lambda url: NetworkClient(url, None), "/ports",
+                         "ports", **filters)
 
     def volumes(self):
         return self._get("block-storage", VolumeClient, "/volumes/detail", "volumes")

@@ -35,19 +35,6 @@ STATIC = {
 }
 POWER_ACTIONS = {"start": "os-start", "stop": "os-stop", "reboot": "reboot"}
 CONSOLES = {"serial": ("serial", "serial"), "vnc": ("vnc", "novnc")}
-# resource lists: path → (title, Cloud method, columns as (heading, key))
-LISTS = {
-    "keypairs": ("Key pairs", "keypairs", [("Name", "name"), ("Type", "type"),
-                                           ("Fingerprint", "fingerprint")]),
-    "security-groups": ("Security groups", "security_groups",
-                        [("Name", "name"), ("Description", "description"),
-                         ("Rules", "security_group_rules")]),
-    "floating-ips": ("Floating IPs", "floating_ips",
-                     [("Address", "floating_ip_address"), ("Status", "status"),
-                      ("Fixed IP", "fixed_ip_address"), ("Port", "port_id")]),
-}
-
-
 def render(resp, name, status=falcon.HTTP_200, **values):
     resp.status = status
     resp.content_type = falcon.MEDIA_HTML
@@ -253,17 +240,6 @@ class Timeline(Base):
                row_height=timeline.ROW_HEIGHT)
 
 
-class ResourceList(Base):
-    def on_get(self, req, resp, kind):
-        if kind not in LISTS:
-            raise falcon.HTTPNotFound()
-        session = self.session(req)
-        title, method, columns = LISTS[kind]
-        items = getattr(self.cloud(session), method)()
-        self.page(req, resp, "list.html", session, title=title, columns=columns,
-                  items=items, kind=kind)
-
-
 class Hosts(Base):
     def on_get(self, req, resp):
         session = self.session(req)
@@ -329,7 +305,6 @@ def add_routes(app, runtime, more_routes):
         "/servers/{server_id}/console/{kind}": Console,
         "/servers/{server_id}/{action}": ServerAction,
         "/admin/hosts": Hosts,
-        "/{kind}": ResourceList,
         **more_routes,
     }
     for path, resource in routes.items():
