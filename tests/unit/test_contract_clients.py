@@ -7,6 +7,7 @@ from requests.adapters import BaseAdapter
 
 from contract.clients import base
 from contract.clients.base import ClientError, HTTPClient
+from contract.clients.image import ImageClient, ImageError
 from contract.clients.network import NetworkApiError, NetworkClient
 from contract.clients.volume import VolumeClient, VolumeError
 from contract.clients.wsgi_adapter import WSGIAdapter
@@ -115,3 +116,17 @@ def test_wsgi_adapter_streams_a_file_like_body_to_the_app():
     answer = client.request("PUT", "/data", data=source)
     assert answer.json() == {"received": 3 * 1024 * 1024 + 5}
     assert max(source.reads) <= 65536                  # never read whole
+
+
+def test_image_errors_carry_the_image_apis_own_message():
+    def refusing(environ, start_response):
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [json.dumps({"error": {"code": 400, "title": "Bad Request", "message":
+                                      "Image claims disk format 'qcow2'."}}).encode()]
+
+    client = ImageClient(URL + "/image")
+    client.session.mount(URL + "/", WSGIAdapter(lambda: refusing))
+    with pytest.raises(ImageError) as caught:
+        client.request("PUT", "/v2/images/x/file", token="t0", data=b"x")
+    assert (caught.value.message, caught.value.status) == (
+        "Image claims disk format 'qcow2'.", 400)
