@@ -33,6 +33,7 @@ STATIC = {
     "dashboard.css": lambda: importlib.resources.files("controller.dashboard").joinpath(
         "static/dashboard.css"),
 }
+MAX_FORM_BYTES = 64 * 1024     # a public key is the longest field of any form
 POWER_ACTIONS = {"start": "os-start", "stop": "os-stop", "reboot": "reboot"}
 CONSOLES = {"serial": ("serial", "serial"), "vnc": ("vnc", "novnc")}
 def render(resp, name, status=falcon.HTTP_200, **values):
@@ -44,7 +45,11 @@ def render(resp, name, status=falcon.HTTP_200, **values):
 
 
 def form_of(req):
+    """A plain form's fields; no form is larger than ``MAX_FORM_BYTES``."""
     if req.content_type and req.content_type.startswith(falcon.MEDIA_URLENCODED):
+        if (req.content_length or 0) > MAX_FORM_BYTES:
+            raise falcon.HTTPContentTooLarge(
+                description=f"A form is at most {MAX_FORM_BYTES} bytes.")
         return req.get_media(default_when_empty={}) or {}
     return {}
 
