@@ -187,7 +187,7 @@ def teardown_module():
     """The pictures the README shows come from here (docs/), when asked for."""
     target = os.environ.get("POCKETSTACK_DOCS_SCREENSHOTS")
     if target:
-        for name in ("07-servers", "03-timeline"):
+        for name in ("07-servers", "03-timeline", "05-vnc-console"):
             source = os.path.join(web.ARTIFACTS, SHOTS, name + ".png")
             if os.path.exists(source):
                 shutil.copy(source, os.path.join(target, f"dashboard-{name[3:]}.png"))
