@@ -30,6 +30,14 @@ class ImageClient(HTTPClient):
         """Each call passes the token to act with."""
         super().__init__(endpoint, timeout=timeout)
 
+    def fault(self, response):
+        """The image API's own message (``{"error": {"message": ...}}``) when it gave one."""
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            return super().fault(response)
+        return (message, response.status_code)
+
     def iter_data(self, token, image_id):
         """The image's data as it streams in, ``CHUNK_SIZE`` bytes at a time."""
         response = self._request("GET", token, f"{image_id}/file",

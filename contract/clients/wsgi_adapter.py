@@ -3,7 +3,8 @@
 An API worker thread waiting on a request to a sibling API served by the same process
 (the all-in-one, or a controller serving every API) would need a second worker thread:
 a burst of server creates would let the HTTP server deadlock. The request still passes
-the sibling's whole middleware (token validation, policy), unchanged.
+the sibling's whole middleware (token validation, policy), unchanged. A body sent from
+a file-like object streams through, never held whole in memory.
 """
 import io
 
@@ -31,7 +32,10 @@ class WSGIAdapter(BaseAdapter):
         body = request.body or b""
         local = webob.Request.blank(request.url, method=request.method,
                                     headers=dict(request.headers))
-        local.body = body.encode() if isinstance(body, str) else body
+        if hasattr(body, "read"):
+            local.body_file = body      # streamed (image data): read as the app reads it
+        else:
+            local.body = body.encode() if isinstance(body, str) else body
         reply = local.get_response(app)
         response = requests.Response()
         response.status_code = reply.status_code

@@ -14,6 +14,7 @@ import socket
 import threading
 import urllib.parse
 
+from sqlalchemy.exc import SQLAlchemyError
 from websockify.websocketproxy import ProxyRequestHandler
 
 from controller.compute import console_auth
@@ -76,18 +77,30 @@ class ConsoleRequestHandler(ProxyRequestHandler):
                               self.server.allowed_origins):
             raise Refused(403, "Origin not allowed")
         token = token_of(self.path, self.headers.get("Cookie"))
-        with self.server.db.session() as session:
-            connection = console_auth.consume(session, token)
+        try:
+            with self.server.db.session() as session:
+                connection = console_auth.consume(session, token)
+        except (SQLAlchemyError, TimeoutError) as exc:
+            # e.g. SQLite's writer busy past its timeout: the token was not used up (its
+            # transaction rolled back), so the client may try again.
+            LOG.error("Console token of %s not checked: %s", self.client_address[0], exc)
+            raise Refused(503, "Console authorization unavailable, try again") from exc
         if connection is None:
             raise Refused(403, "Invalid, used or expired token")
         return connection
 
     def handle_upgrade(self):
+        """Check the token, then upgrade; a refusal is an HTTP error with its reason (a
+        browser shows it), never a connection dropped without a word."""
         try:
             self.console = self._check()
         except Refused as exc:
             LOG.info("Console refused to %s: %s", self.client_address[0], exc.reason)
             self.send_error(exc.status, exc.reason)
+            return
+        except Exception:
+            LOG.exception("Console token check of %s failed", self.client_address[0])
+            self.send_error(500, "Console token check failed")
             return
         super().handle_upgrade()
 

@@ -33,30 +33,9 @@ STATIC = {
     "dashboard.css": lambda: importlib.resources.files("controller.dashboard").joinpath(
         "static/dashboard.css"),
 }
+MAX_FORM_BYTES = 64 * 1024     # a public key is the longest field of any form
 POWER_ACTIONS = {"start": "os-start", "stop": "os-stop", "reboot": "reboot"}
 CONSOLES = {"serial": ("serial", "serial"), "vnc": ("vnc", "novnc")}
-# resource lists: path → (title, Cloud method, columns as (heading, key))
-LISTS = {
-    "images": ("Images", "images", [("Name", "name"), ("Status", "status"),
-                                    ("Visibility", "visibility"), ("Size", "size"),
-                                    ("Format", "disk_format")]),
-    "networks": ("Networks", "networks", [("Name", "name"), ("Status", "status"),
-                                          ("Shared", "shared"),
-                                          ("External", "router:external"),
-                                          ("Subnets", "subnets")]),
-    "volumes": ("Volumes", "volumes", [("Name", "name"), ("Status", "status"),
-                                       ("Size (GB)", "size"), ("Bootable", "bootable")]),
-    "keypairs": ("Key pairs", "keypairs", [("Name", "name"), ("Type", "type"),
-                                           ("Fingerprint", "fingerprint")]),
-    "security-groups": ("Security groups", "security_groups",
-                        [("Name", "name"), ("Description", "description"),
-                         ("Rules", "security_group_rules")]),
-    "floating-ips": ("Floating IPs", "floating_ips",
-                     [("Address", "floating_ip_address"), ("Status", "status"),
-                      ("Fixed IP", "fixed_ip_address"), ("Port", "port_id")]),
-}
-
-
 def render(resp, name, status=falcon.HTTP_200, **values):
     resp.status = status
     resp.content_type = falcon.MEDIA_HTML
@@ -66,7 +45,11 @@ def render(resp, name, status=falcon.HTTP_200, **values):
 
 
 def form_of(req):
+    """A plain form's fields; no form is larger than ``MAX_FORM_BYTES``."""
     if req.content_type and req.content_type.startswith(falcon.MEDIA_URLENCODED):
+        if (req.content_length or 0) > MAX_FORM_BYTES:
+            raise falcon.HTTPContentTooLarge(
+                description=f"A form is at most {MAX_FORM_BYTES} bytes.")
         return req.get_media(default_when_empty={}) or {}
     return {}
 
@@ -262,24 +245,6 @@ class Timeline(Base):
                row_height=timeline.ROW_HEIGHT)
 
 
-class ResourceList(Base):
-    def on_get(self, req, resp, kind):
-        if kind not in LISTS:
-            raise falcon.HTTPNotFound()
-        session = self.session(req)
-        title, method, columns = LISTS[kind]
-        items = getattr(self.cloud(session), method)()
-        self.page(req, resp, "list.html", session, title=title, columns=columns,
-                  items=items, kind=kind)
-
-
-class ImageDelete(Base):
-    def on_post(self, req, resp, image_id):
-        session, _ = self.post_session(req)
-        self.cloud(session).delete_image(image_id)
-        done(req, resp, "/dashboard/images")
-
-
 class Hosts(Base):
     def on_get(self, req, resp):
         session = self.session(req)
@@ -320,13 +285,20 @@ def _csrf_refused(req, resp, ex, params):
     render(resp, "error.html", status=falcon.HTTP_403, message=str(ex), session=None)
 
 
+def _http_error(req, resp, ex, params):
+    render(resp, "error.html", status=ex.status,
+           message=ex.description or ex.title, session=None)
+
+
 def _api_error(req, resp, ex, params):
     status = ex.status if ex.status and 400 <= ex.status < 600 else 502
     render(resp, "error.html", status=falcon.code_to_http_status(status),
            message=ex.message, session=None)
 
 
-def add_routes(app, runtime):
+def add_routes(app, runtime, more_routes):
+    """``more_routes``: path → resource class of the other page modules."""
+    app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(sessions.NotSignedIn, _not_signed_in)
     app.add_error_handler(sessions.CsrfRefused, _csrf_refused)
     app.add_error_handler(ClientError, _api_error)
@@ -337,9 +309,8 @@ def add_routes(app, runtime):
         "/servers/{server_id}/timeline": Timeline,
         "/servers/{server_id}/console/{kind}": Console,
         "/servers/{server_id}/{action}": ServerAction,
-        "/images/{image_id}/delete": ImageDelete,
         "/admin/hosts": Hosts,
-        "/{kind}": ResourceList,
+        **more_routes,
     }
     for path, resource in routes.items():
         app.add_route(path, resource(runtime))

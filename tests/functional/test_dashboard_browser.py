@@ -1,8 +1,11 @@
 """The dashboard in headless Chromium against a cloud with the fake driver (whose
 guests' consoles are real listeners): sign in, create a server from the form, see it
 ACTIVE, its serial console in term.js through the console proxy, its timeline, delete
-it; another project's member sees none of it; no script error on any page. The real
+it; another project's member sees none of it; no script error on any page; an image
+uploaded from the form with its progress, and a refused one's error in the form. The real
 guest's banner and VNC frame: tests/system/test_dashboard_browser.py."""
+import os
+import subprocess
 import time
 
 import pytest
@@ -86,3 +89,35 @@ def test_every_page_without_a_script_error(prepared, driver):
         wait(driver).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
         shot(driver, SHOTS, path.replace("/", "-"))
         assert script_errors(driver) == [], path
+
+
+def test_an_image_upload_shows_its_progress_and_its_refusal(prepared, driver):
+    path = os.path.join(prepared.workdir, "browser-upload.qcow2")
+    subprocess.run(["qemu-img", "create", "-f", "qcow2", path, "2G"], check=True,
+                   capture_output=True, timeout=60)
+    sign_in(driver, prepared.url, "admin", ADMIN_PASSWORD)
+    driver.get(prepared.url + "/dashboard/images")
+    driver.find_element(By.ID, "image-name").send_keys("from-the-browser")
+    Select(driver.find_element(By.ID, "image-format")).select_by_visible_text("qcow2")
+    driver.find_element(By.ID, "image-file").send_keys(path)
+    driver.find_element(By.ID, "upload").click()
+    wait(driver, 60).until(lambda d: "from-the-browser" in d.find_element(
+        By.ID, "images").text)
+    row = driver.find_element(By.CSS_SELECTOR, 'tr[data-name="from-the-browser"]')
+    assert "active" in row.text
+    shot(driver, SHOTS, "images-uploaded")
+    assert script_errors(driver) == []
+
+    # A file that is not the format it claims: the image API's refusal shows in the
+    # form, the bar having reached its end, and no image is left behind.
+    bogus = os.path.join(prepared.workdir, "bogus.qcow2")
+    with open(bogus, "wb") as f:
+        f.write(b"not an image " * 50000)
+    driver.find_element(By.ID, "image-name").send_keys("bogus")
+    driver.find_element(By.ID, "image-file").send_keys(bogus)
+    driver.find_element(By.ID, "upload").click()
+    error = wait(driver).until(EC.visibility_of_element_located((By.ID, "upload-error")))
+    assert "is not qcow2" in error.text and "answered" not in error.text, error.text
+    assert driver.find_element(By.ID, "upload-progress").get_attribute("value") == "100"
+    shot(driver, SHOTS, "images-refused")
+    assert [i for i in prepared.openstack("image", "list") if i["Name"] == "bogus"] == []

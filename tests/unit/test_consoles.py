@@ -1,18 +1,23 @@
 """Remote consoles' pure rules: the guest's console devices (management address only,
 a free serial port), where a running guest's console is read back from its live XML,
 the one-time expiring tokens, and the proxy's token and Origin checks."""
+import contextlib
 import datetime
+import logging
 import socket
+import threading
 import types
 import xml.etree.ElementTree as ET
 
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from agent.virt.libvirt import consoles
 from contract import exception
 from controller.compute import console_auth, models
 from controller.compute.operations.remote_consoles import console_kind
-from controller.consoleproxy.proxy import origin_allowed, token_of
+from controller.consoleproxy.proxy import ConsoleProxyServer, origin_allowed, token_of
 from controller.db import migration
 from controller.db.base import utcnow
 from controller.db.engine import Database
@@ -182,3 +187,33 @@ def test_the_proxy_reads_the_token_and_checks_the_origin():
     assert origin_allowed("https://dash.example", "10.1.1.1:6080", ["dash.example"])
     assert not origin_allowed("http://evil.example", "10.1.1.1:6080", [])
     assert not origin_allowed("file://", "10.1.1.1:6080", [])
+
+
+class BusyDatabase:
+    """A database whose writer never comes free, as SQLite under a long transaction."""
+
+    @contextlib.contextmanager
+    def session(self):
+        raise TimeoutError("database is locked: no turn to write in 30 s")
+        yield
+
+
+def test_a_busy_database_is_a_clear_503_that_keeps_the_token(db, caplog):
+    proxy = ConsoleProxyServer(("127.0.0.1", 0), BusyDatabase(), "/nonexistent", [])
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with db.session() as session:
+            token = console_auth.issue(session, UUID, "serial", INFO, ttl=60)
+        url = f"ws://127.0.0.1:{proxy.server_address[1]}/?token={token}"
+        with caplog.at_level(logging.ERROR, logger="controller.consoleproxy.proxy"):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(url, subprotocols=["binary"], open_timeout=10)
+        assert refused.value.response.status_code == 503
+        assert b"try again" in refused.value.response.body
+        assert "database is locked" in caplog.text
+        with db.session() as session:                  # not used up by the failed check
+            assert console_auth.consume(session, token) is not None
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

@@ -7,6 +7,7 @@ from requests.adapters import BaseAdapter
 
 from contract.clients import base
 from contract.clients.base import ClientError, HTTPClient
+from contract.clients.image import ImageClient, ImageError
 from contract.clients.network import NetworkApiError, NetworkClient
 from contract.clients.volume import VolumeClient, VolumeError
 from contract.clients.wsgi_adapter import WSGIAdapter
@@ -81,3 +82,51 @@ def test_wsgi_adapter_goes_over_http_until_the_app_exists():
     with pytest.raises(ClientError) as caught:
         client.request("POST", "/x")
     assert caught.value.status is None
+
+
+class Source:
+    """A body sent from a stream: records how much each read asked for."""
+
+    def __init__(self, size):
+        self.left = size
+        self.reads = []
+
+    def read(self, size=-1):
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        self.reads.append(size)
+        self.left -= size
+        return b"x" * size
+
+    def __iter__(self):
+        return iter(lambda: self.read(4096), b"")
+
+
+def reading_app(environ, start_response):
+    """Reads its input 64 KiB at a time until it ends, as the image API reads data."""
+    total = 0
+    while chunk := environ["wsgi.input"].read(65536):
+        total += len(chunk)
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"received": total}).encode()]
+
+
+def test_wsgi_adapter_streams_a_file_like_body_to_the_app():
+    client = HTTPClient(URL, token="t0", transport=WSGIAdapter(lambda: reading_app))
+    source = Source(3 * 1024 * 1024 + 5)
+    answer = client.request("PUT", "/data", data=source)
+    assert answer.json() == {"received": 3 * 1024 * 1024 + 5}
+    assert max(source.reads) <= 65536                  # never read whole
+
+
+def test_image_errors_carry_the_image_apis_own_message():
+    def refusing(environ, start_response):
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [json.dumps({"error": {"code": 400, "title": "Bad Request", "message":
+                                      "Image claims disk format 'qcow2'."}}).encode()]
+
+    client = ImageClient(URL + "/image")
+    client.session.mount(URL + "/", WSGIAdapter(lambda: refusing))
+    with pytest.raises(ImageError) as caught:
+        client.request("PUT", "/v2/images/x/file", token="t0", data=b"x")
+    assert (caught.value.message, caught.value.status) == (
+        "Image claims disk format 'qcow2'.", 400)
