@@ -167,6 +167,11 @@ RULES = [
           "List the storage availability zones.", "/os-availability-zone", "GET"),
     _rule("volume_extension:services:update", "rule:admin",
           "Enable or disable a block storage service.", "/os-services/{action}", "PUT"),
+    _rule("volume:freeze_host", "rule:admin",
+          "Freeze a storage backend: its volumes are not changed until thawed.",
+          "/os-services/freeze", "PUT"),
+    _rule("volume:thaw_host", "rule:admin", "Thaw a frozen storage backend.",
+          "/os-services/thaw", "PUT"),
     _rule("volume_extension:services:index", "rule:admin",
           "List the block storage services and their state.", "/os-services", "GET"),
 ]

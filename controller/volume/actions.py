@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from controller.api import errors
 from controller.db.base import utcnow
-from controller.volume import models, records
+from controller.volume import models, records, service_state
 
 
 # Cinder's os-update_snapshot_status: {current status: the statuses it may report}.
@@ -58,6 +58,7 @@ class VolumeActions:
     def retype(self, auth, volume_id, new_type):
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, "volume:retype")
+            service_state.refuse_if_frozen(session, volume.host)
             vtype = records.find_type(session, new_type, auth)
             if vtype.id == volume.volume_type_id:
                 raise errors.BadRequest("Invalid volume type: New volume type must be "

@@ -148,7 +148,7 @@ class VolumeManager:
             vtype = session.get(models.VolumeType,
                                 session.get(models.Volume, volume_id).volume_type_id)
             specs = dict(vtype.extra_specs) if vtype else {}
-        if service_state.state(self.db, self.conf.host)[0]:
+        if service_state.state(self.db, self.conf.host).disabled:
             return "No valid backend was found: the volume service is disabled."
         unmet = capabilities.unmet_specs(specs, capabilities.backend_capabilities(
             self.files.root))
@@ -224,6 +224,7 @@ class VolumeManager:
                 else "volume:delete")
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, rule)
+            service_state.refuse_if_frozen(session, volume.host)
             attached = session.scalar(select(func.count()).select_from(models.Attachment)
                                       .where(models.Attachment.volume_id == volume_id))
             if attached:
@@ -270,6 +271,7 @@ class VolumeManager:
     def extend_volume(self, auth, volume_id, new_size):
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, "volume:extend")
+            service_state.refuse_if_frozen(session, volume.host)
             if new_size <= volume.size:
                 raise errors.BadRequest(f"New size for extend must be greater than current "
                                         f"size. (current: {volume.size}, extended: "
@@ -310,6 +312,7 @@ class VolumeManager:
         policy.authorize(auth, "volume:create_snapshot")
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id)
+            service_state.refuse_if_frozen(session, volume.host)
             event = "force_snapshot" if force else "snapshot"
             in_use = volume.status == "in-use"
             records.change_volume_status(session, volume_id, event)

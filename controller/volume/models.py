@@ -153,13 +153,14 @@ class Message(TimestampMixin, Base):
 
 
 class VolumeService(Base):
-    """A storage host's volume service an admin disabled (no row: enabled)."""
+    """A storage host's volume service an admin disabled or froze (no row: neither)."""
 
     __tablename__ = "volume_services"
 
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
 

@@ -272,3 +272,19 @@ def test_volume_uploaded_to_an_image(cloud, token):
     for name in ("from-upload", "to-upload"):
         cloud.openstack("volume", "delete", name, parse=False)
     cloud.openstack("image", "delete", image_id, parse=False)
+
+
+def test_frozen_backend_keeps_its_volumes_unchanged(cloud, token):
+    new_volume(cloud, token, "on-ice")
+    (service,) = cloud.openstack("volume", "service", "list")
+    result = cloud.openstack("volume", "host", "set", "--disable", "no-such-host",
+                             check=False, parse=False)
+    assert "could not be found" in failure(result)
+    cloud.openstack("volume", "host", "set", "--disable", service["Host"], parse=False)
+    result = cloud.openstack("volume", "delete", "on-ice", check=False, parse=False)
+    assert "frozen host" in failure(result)
+    result = cloud.openstack("volume", "set", "--size", "2", "on-ice", check=False,
+                             parse=False)
+    failure(result)
+    cloud.openstack("volume", "host", "set", "--enable", service["Host"], parse=False)
+    cloud.openstack("volume", "delete", "on-ice", parse=False)

@@ -44,14 +44,14 @@ class Services:
         policy.authorize(req.context.auth, "volume_extension:services:index")
         problems = backend_problems(self.volumes_path, (self.conf.volume.qemu_img,
                                                         self.conf.volume.storage_daemon))
-        disabled, reason, _ = service_state.state(self.db, self.conf.host)
+        current = service_state.state(self.db, self.conf.host)
         service = {
             "binary": BINARY, "host": f"{self.conf.host}@{capabilities.BACKEND}",
             "zone": self.conf.volume.availability_zone,
-            "status": "disabled" if disabled else "enabled",
+            "status": "disabled" if current.disabled else "enabled",
             "state": "down" if problems else "up", "updated_at": isotime(utcnow()),
-            "disabled_reason": reason, "replication_status": "disabled",
-            "active_backend_id": None, "frozen": False}
+            "disabled_reason": current.disabled_reason, "replication_status": "disabled",
+            "active_backend_id": None, "frozen": current.frozen}
         # Fields Cinder adds from a microversion on.
         if req.context.microversion >= (3, 7):
             service["cluster"] = None
@@ -64,13 +64,16 @@ class Services:
 
 class ServiceAction:
     """``PUT /os-services/{enable,disable,disable-log-reason}``: turn the volume service
-    of a host on or off (with the reason why)."""
+    of a host on or off (with the reason why); ``freeze``/``thaw`` its backend."""
 
     def __init__(self, db, conf):
         self.db = db
         self.conf = conf
 
     def on_put(self, req, resp, action):
+        if action in ("freeze", "thaw"):
+            self._freeze_or_thaw(req, action)
+            return
         policy.authorize(req.context.auth, "volume_extension:services:update")
         if action not in ("enable", "disable", "disable-log-reason"):
             raise errors.NotFound(f"Unknown action {action}.")
@@ -90,3 +93,12 @@ class ServiceAction:
                       "disabled": disabled, "status": "disabled" if disabled else "enabled"}
         if action != "disable":
             resp.media["disabled_reason"] = reason if disabled else None
+
+    def _freeze_or_thaw(self, req, action):
+        policy.authorize(req.context.auth, f"volume:{action}_host")
+        host = common.body(req, schemas.SERVICE_CHANGE)["host"]
+        # Cinder names the backend (host@backend); an unknown one is invalid input.
+        if not _matches_host(f"{self.conf.host}@{capabilities.BACKEND}", host):
+            raise errors.BadRequest(f"Invalid input received: Service {host} could not "
+                                    f"be found.")
+        service_state.set_frozen(self.db, self.conf.host, action == "freeze")

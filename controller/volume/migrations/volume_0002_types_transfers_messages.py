@@ -1,7 +1,7 @@
 """Block storage: private volume types name the projects that may use them
 (volume_type_projects); QoS specs and their association with types; volume transfers;
 user messages; a volume's admin metadata (the read-only flag); a snapshot's progress as
-reported with os-update_snapshot_status; volume services an admin disabled.
+reported with os-update_snapshot_status; volume services an admin disabled or froze.
 
 Revision ID: volume_0002
 Revises: volume_0001
@@ -80,5 +80,6 @@ def upgrade():
         sa.Column("host", sa.String(255), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.String(255), nullable=True),
+        sa.Column("frozen", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("host", name=op.f("pk_volume_services")))
