@@ -65,6 +65,12 @@ def build_conf(config_dir, workdir):
     compute_min, compute_max = _version_range(admin, "compute", "/")
     volume_min, volume_max = _version_range(admin, "block-storage", "/")
     extensions = sorted(e["alias"] for e in admin.get("network", "/v2.0/extensions")["extensions"])
+    # The storage backend's protocol and vendor, which tempest puts in volume types'
+    # extra specs and the scheduler matches.
+    pool = admin.get("block-storage", "/scheduler-stats/get_pools",
+                     detail="true")["pools"][0]["capabilities"]
+    volume_extensions = sorted(e["alias"] for e in admin.get("block-storage",
+                                                             "/extensions")["extensions"])
     flags = lambda names, value: {name: value for name in names}  # noqa: E731
     sections = {
         "DEFAULT": {"log_dir": workdir, "log_file": "tempest.log", "debug": "true",
@@ -103,9 +109,12 @@ def build_conf(config_dir, workdir):
         "volume": {"catalog_type": "block-storage", "region": "RegionOne",
                    "min_microversion": volume_min, "max_microversion": volume_max,
                    "build_timeout": "300", "build_interval": "1",
-                   "volume_size": "1", "disk_format": "raw,qcow2"},
+                   "volume_size": "1", "disk_format": "raw,qcow2",
+                   "storage_protocol": pool["storage_protocol"],
+                   "vendor_name": pool["vendor_name"]},
         "volume-feature-enabled": {**flags(VOLUME_FEATURES_OFF, "false"),
-                                   "api_v3": "true", "api_extensions": "all"},
+                                   "api_v3": "true",
+                                   "api_extensions": ",".join(volume_extensions)},
         "validation": {"run_validation": "false"},
         "object-storage": {"operator_role": "member"},
     }

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.api import errors
 from controller.db.base import utcnow
-from controller.volume import models, records
+from controller.volume import models, qos, records
 from controller.volume.backend import exports as backend_exports
 
 LOG = logging.getLogger(__name__)
@@ -85,13 +85,25 @@ class AttachmentManager:
             records.change_volume_status(session, volume_id, "finish_detach")
         LOG.info("volume %s detached (attachment %s)", volume_id, attachment_id)
 
+    def end_export(self, volume_id):
+        """End the volume's export, if it has one (a detach outside this API)."""
+        self._unexport(volume_id)
+
     def connection_info(self, attachment):
         """What a compute host needs to reach the volume (None before it is exported)."""
         if attachment.status not in ("attaching", "attached"):
             return None
         with self.db.session() as session:
             export = session.get(models.Export, attachment.volume_id)
-        return None if export is None else _connection_info(export, attachment.attach_mode)
+            if export is None:
+                return None
+            return _connection_info(export, attachment.attach_mode,
+                                    self._qos_specs(session, attachment.volume_id))
+
+    @staticmethod
+    def _qos_specs(session, volume_id):
+        return qos.front_end_specs(session, session.get(models.Volume, volume_id)
+                                   .volume_type_id)
 
     # --- exports ---------------------------------------------------------------------
 
@@ -108,7 +120,9 @@ class AttachmentManager:
             raise errors.ApiError(f"Unable to export volume {attachment.volume_id}: {exc}")
         LOG.info("volume %s exported on %s:%d", attachment.volume_id, export.host,
                  export.port)
-        return _connection_info(export, attachment.attach_mode)
+        with self.db.session() as session:
+            qos_specs = self._qos_specs(session, attachment.volume_id)
+        return _connection_info(export, attachment.attach_mode, qos_specs)
 
     def _export(self, volume_id):
         """Start (or find running) the volume's NBD export on a free port of the range."""
@@ -189,7 +203,10 @@ class AttachmentManager:
                 records.change_volume_status(session, volume_id, "finish_detach")
 
 
-def _connection_info(export, mode):
+def _connection_info(export, mode, qos_specs):
+    """What the compute host connects to; ``qos_specs``: the front-end limits of the
+    volume's type, for the host to apply (None: none), as Cinder hands them to Nova."""
     return {"driver_volume_type": "nbd",
             "data": {"host": export.host, "port": export.port,
-                     "export_name": export.volume_id, "access_mode": mode}}
+                     "export_name": export.volume_id, "access_mode": mode,
+                     "qos_specs": qos_specs}}

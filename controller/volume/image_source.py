@@ -1,5 +1,6 @@
-"""Reading images from the image API (Glance v2) with the caller's own token, so a user
-can only make volumes from images they may see."""
+"""Reading images from and writing volumes to the image API (Glance v2) with the
+caller's own token, so a user can only make volumes from images they may see and
+uploads images as themselves."""
 import hashlib
 
 import requests
@@ -57,3 +58,29 @@ class ImageSource:
         if digest is not None and digest.hexdigest() != expected:
             raise ImageUnavailable(f"Image {image_id}'s data does not match its "
                                    f"{algo} hash.")
+
+    def create(self, token, **fields):
+        """A new (queued) image record with ``fields``; its id."""
+        try:
+            resp = requests.post(f"{self.base_url}/v2/images", json=fields,
+                                 headers={"X-Auth-Token": token}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ImageUnavailable(f"The image service could not be reached: {exc}")
+        if resp.status_code != 201:
+            raise ImageUnavailable(f"The image service refused the image "
+                                   f"({resp.status_code}): {resp.text[:300]}")
+        return resp.json()["id"]
+
+    def upload(self, image_id, token, path):
+        """Send the file at ``path`` as the image's data."""
+        try:
+            with open(path, "rb") as data:
+                resp = requests.put(f"{self.base_url}/v2/images/{image_id}/file", data=data,
+                                    headers={"X-Auth-Token": token,
+                                             "Content-Type": "application/octet-stream"},
+                                    timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ImageUnavailable(f"Uploading image {image_id} failed: {exc}")
+        if resp.status_code != 204:
+            raise ImageUnavailable(f"Uploading image {image_id} failed: the image service "
+                                   f"answered {resp.status_code}.")

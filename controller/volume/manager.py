@@ -11,12 +11,15 @@ import concurrent.futures
 import glob
 import logging
 import os
+import uuid
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from controller import policy
 from controller.api import errors
-from controller.volume import image_source, models, quotas, records, states
+from controller.volume import (capabilities, image_source, messages, models, quotas,
+                               records, service_state, states)
 from controller.volume.backend import files as backend_files
 from controller.volume.backend import formats
 
@@ -41,7 +44,8 @@ class VolumeManager:
         self.executor = concurrent.futures.ThreadPoolExecutor(
             conf.volume.workers, thread_name_prefix="volume-worker")
 
-    def _submit(self, job, *args):
+    def submit(self, job, *args):
+        """Run ``job(*args)`` on the worker pool, logging what it raises."""
         def run():
             try:
                 job(*args)
@@ -74,7 +78,7 @@ class VolumeManager:
                 states.VOLUME.next_status(source.status, "snapshot")
                 source_size = source.size
             size = self._size_for(size, source_size, "snapshot" if snapshot_id else "volume")
-            vtype = (records.find_type(session, volume_type) if volume_type
+            vtype = (records.find_type(session, volume_type, auth) if volume_type
                      else records.default_type(session))
             self._check_quota(session, auth.project_id, volumes=1, gigabytes=size,
                               volume_size=size)
@@ -85,8 +89,10 @@ class VolumeManager:
                 image_id=image_id, metadata_=metadata or {}, availability_zone=zone,
                 host=self.conf.host, image_metadata=_image_metadata(image))
             session.add(volume)
-        self._submit(self._build_volume, volume.id, size, snapshot_id, source_volid, image,
-                     auth.token)
+        request_id = f"req-{uuid.uuid4()}"
+        LOG.info("volume %s: create request %s", volume.id, request_id)
+        self.submit(self._build_volume, volume.id, size, snapshot_id, source_volid, image,
+                     auth.token, request_id)
         return records.show_volume(self.db, auth, volume.id)
 
     def _check_image(self, auth, image_id, size):
@@ -135,7 +141,30 @@ class VolumeManager:
         except quotas.QuotaExceeded as exc:
             raise errors.RequestEntityTooLarge(str(exc))
 
-    def _build_volume(self, volume_id, size, snapshot_id, source_volid, image, token):
+    def _unplaceable(self, volume_id):
+        """Why the backend cannot hold a volume of its type (Cinder's capabilities
+        filter finding no backend), or None."""
+        with self.db.session() as session:
+            vtype = session.get(models.VolumeType,
+                                session.get(models.Volume, volume_id).volume_type_id)
+            specs = dict(vtype.extra_specs) if vtype else {}
+        if service_state.state(self.db, self.conf.host).disabled:
+            return "No valid backend was found: the volume service is disabled."
+        unmet = capabilities.unmet_specs(specs, capabilities.backend_capabilities(
+            self.files.root))
+        if unmet:
+            return (f"No valid backend was found: the backend does not offer what the "
+                    f"volume type asks for ({', '.join(sorted(unmet))}).")
+        return None
+
+    def _build_volume(self, volume_id, size, snapshot_id, source_volid, image, token,
+                      request_id):
+        reason = self._unplaceable(volume_id)
+        if reason:
+            self._fail(volume_id, reason, request_id, messages.SCHEDULE_ALLOCATE_VOLUME,
+                       messages.NO_BACKEND_AVAILABLE)
+            return
+        action = messages.COPY_IMAGE_TO_VOLUME if image else messages.SCHEDULE_ALLOCATE_VOLUME
         try:
             if image:
                 self._write_image(volume_id, size, image, token)
@@ -146,11 +175,12 @@ class VolumeManager:
             else:
                 self.files.create(volume_id, size)
         except (backend_files.BackendError, image_source.ImageUnavailable, OSError) as exc:
-            self._fail(volume_id, f"Creating the volume failed: {exc}")
+            self._fail(volume_id, f"Creating the volume failed: {exc}", request_id, action)
             return
         except Exception:
             LOG.exception("creating volume %s failed", volume_id)
-            self._fail(volume_id, "Creating the volume failed unexpectedly.")
+            self._fail(volume_id, "Creating the volume failed unexpectedly.", request_id,
+                       action)
             return
         with self.db.session() as session:
             records.change_volume_status(session, volume_id, "finish_create",
@@ -166,12 +196,17 @@ class VolumeManager:
             if os.path.exists(scratch):
                 os.unlink(scratch)
 
-    def _fail(self, volume_id, reason):
+    def _fail(self, volume_id, reason, request_id, action,
+              detail=messages.UNKNOWN_ERROR):
+        """The volume could not be made: it is in error, with a user message saying so
+        to its project."""
         LOG.warning("volume %s: %s", volume_id, reason)
         self.files.delete_volume(volume_id)
         with self.db.session() as session:
             records.change_volume_status(session, volume_id, "fail_create",
                                          status_reason=reason)
+            messages.record(session, session.get(models.Volume, volume_id).project_id,
+                            volume_id, action, detail, request_id=request_id)
 
     def update_volume(self, auth, volume_id, **changes):
         """Apply ``changes``; the volume as it now is (a VolumeDetail)."""
@@ -189,6 +224,7 @@ class VolumeManager:
                 else "volume:delete")
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, rule)
+            service_state.refuse_if_frozen(session, volume.host)
             attached = session.scalar(select(func.count()).select_from(models.Attachment)
                                       .where(models.Attachment.volume_id == volume_id))
             if attached:
@@ -208,6 +244,8 @@ class VolumeManager:
                                                "force_delete" if force else "delete")
             records.change_volume_status(session, volume.id,
                                          "force_delete" if force else "delete")
+            session.execute(sa_delete(models.Transfer).where(
+                models.Transfer.volume_id == volume_id))
         for snapshot in snapshots:
             self._remove_snapshot(snapshot.id)
         try:
@@ -233,6 +271,7 @@ class VolumeManager:
     def extend_volume(self, auth, volume_id, new_size):
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, "volume:extend")
+            service_state.refuse_if_frozen(session, volume.host)
             if new_size <= volume.size:
                 raise errors.BadRequest(f"New size for extend must be greater than current "
                                         f"size. (current: {volume.size}, extended: "
@@ -273,6 +312,7 @@ class VolumeManager:
         policy.authorize(auth, "volume:create_snapshot")
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id)
+            service_state.refuse_if_frozen(session, volume.host)
             event = "force_snapshot" if force else "snapshot"
             in_use = volume.status == "in-use"
             records.change_volume_status(session, volume_id, event)
@@ -282,7 +322,7 @@ class VolumeManager:
                 name=name, description=description, size=volume.size, status="creating",
                 metadata_=metadata or {})
             session.add(snapshot)
-        self._submit(self._build_snapshot, snapshot.id, volume_id, in_use)
+        self.submit(self._build_snapshot, snapshot.id, volume_id, in_use)
         return snapshot
 
     def _build_snapshot(self, snapshot_id, volume_id, in_use):

@@ -2,7 +2,8 @@
 images, servers) are referenced by UUID string only."""
 import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from controller.db.base import Base, TimestampMixin, uuid_pk
@@ -18,6 +19,30 @@ class VolumeType(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(String(255))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     extra_specs: Mapped[dict] = mapped_column(JSON, default=dict)
+    qos_specs_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class VolumeTypeProject(Base):
+    """A project that may use a private volume type."""
+
+    __tablename__ = "volume_type_projects"
+    __table_args__ = (UniqueConstraint("volume_type_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    volume_type_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_types.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(String(64))
+
+
+class QosSpecs(TimestampMixin, Base):
+    """Quality-of-service limits a volume type may carry (``consumer``: who applies them)."""
+
+    __tablename__ = "volume_qos_specs"
+
+    id: Mapped[str] = uuid_pk()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    consumer: Mapped[str] = mapped_column(String(16), default="back-end")
+    specs: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class Volume(TimestampMixin, Base):
@@ -43,6 +68,9 @@ class Volume(TimestampMixin, Base):
     availability_zone: Mapped[str] = mapped_column(String(255))
     # The storage host that keeps the file and serves its export.
     host: Mapped[str] = mapped_column(String(255))
+    # Set by admins and the service, not by the owner (Cinder's admin metadata):
+    # ``readonly`` ("True"/"False") and ``attached_mode``.
+    admin_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class Snapshot(TimestampMixin, Base):
@@ -58,6 +86,8 @@ class Snapshot(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(32))
     status_reason: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    # As reported with os-update_snapshot_status (None: follows the status).
+    progress: Mapped[str | None] = mapped_column(String(255))
 
 
 class Attachment(TimestampMixin, Base):
@@ -90,6 +120,48 @@ class Export(Base):
     volume_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     host: Mapped[str] = mapped_column(String(255))
     port: Mapped[int] = mapped_column(Integer)
+
+
+class Transfer(TimestampMixin, Base):
+    """A volume offered to another project: whoever shows the id and the key takes it.
+    Only a salted hash of the key is kept."""
+
+    __tablename__ = "volume_transfers"
+
+    id: Mapped[str] = uuid_pk()
+    volume_id: Mapped[str] = mapped_column(String(36), unique=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    salt: Mapped[str] = mapped_column(String(255))
+    crypt_hash: Mapped[str] = mapped_column(String(255))
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Message(TimestampMixin, Base):
+    """A user message: why an asynchronous request failed, for the project to read."""
+
+    __tablename__ = "volume_messages"
+
+    id: Mapped[str] = uuid_pk()
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(255))
+    resource_type: Mapped[str] = mapped_column(String(36))
+    resource_uuid: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(255), default="ERROR")
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+
+class VolumeService(Base):
+    """A storage host's volume service an admin disabled or froze (no row: neither)."""
+
+    __tablename__ = "volume_services"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
 
 class QuotaLimit(Base):

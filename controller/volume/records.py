@@ -17,7 +17,7 @@ from controller.volume import models, states
 def _get(session, auth, model, row_id, read_rule, missing, action):
     """The row if the caller may see it (``read_rule``) and do ``action`` on it; 404 with
     ``missing`` when it does not exist or is another project's, 403 for ``action``."""
-    row = session.get(model, row_id)
+    row = session.get(model, row_id) if row_id else None
     if row is None or not policy.allowed(auth, read_rule, {"project_id": row.project_id}):
         raise errors.NotFound(missing)
     if action:
@@ -42,12 +42,23 @@ def get_attachment(session, auth, attachment_id, action=None):
                 f"attachment_id = {attachment_id}.", action)
 
 
-def find_type(session, name_or_id):
+def find_type(session, name_or_id, auth=None):
+    """The type named or numbered ``name_or_id``; given ``auth``, only one the caller may
+    use (public, granted to its project, or any for an admin), else 404 as in Cinder."""
     volume_type = session.get(models.VolumeType, name_or_id) or session.scalar(
         select(models.VolumeType).where(models.VolumeType.name == name_or_id))
-    if volume_type is None:
+    if volume_type is None or (auth is not None and not type_usable(session, auth,
+                                                                     volume_type)):
         raise errors.NotFound(f"Volume type {name_or_id} could not be found.")
     return volume_type
+
+
+def type_usable(session, auth, volume_type):
+    if volume_type.is_public or auth.is_admin:
+        return True
+    return session.scalar(select(models.VolumeTypeProject.id).where(
+        models.VolumeTypeProject.volume_type_id == volume_type.id,
+        models.VolumeTypeProject.project_id == auth.project_id)) is not None
 
 
 def default_type(session):
@@ -165,42 +176,56 @@ def volume_summary(db, project_id):
         return len(rows), sum(row.size for row in rows), metadata
 
 
-# -- volume metadata -------------------------------------------------------------------
+# -- volume and snapshot metadata -------------------------------------------------------
 
-def _no_key(volume_id, key):
-    return errors.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
+@dataclasses.dataclass(frozen=True)
+class MetadataOwner:
+    """How to load what carries the metadata (a volume or a snapshot), and the rule that
+    lets a caller change it."""
+
+    kind: str
+    get: object
+    update_rule: str
 
 
-def volume_metadata(db, auth, volume_id):
+VOLUME_METADATA = MetadataOwner("Volume", get_volume, "volume:update")
+SNAPSHOT_METADATA = MetadataOwner("Snapshot", get_snapshot, "volume:update_snapshot")
+
+
+def _no_key(owner, row_id, key):
+    return errors.NotFound(f"{owner.kind} {row_id} has no metadata with key {key}.")
+
+
+def metadata(db, owner, auth, row_id):
     with db.session() as session:
-        return get_volume(session, auth, volume_id).metadata_
+        return owner.get(session, auth, row_id).metadata_
 
 
-def volume_metadata_item(db, auth, volume_id, key):
-    metadata = volume_metadata(db, auth, volume_id)
-    if key not in metadata:
-        raise _no_key(volume_id, key)
-    return metadata[key]
+def metadata_item(db, owner, auth, row_id, key):
+    values = metadata(db, owner, auth, row_id)
+    if key not in values:
+        raise _no_key(owner, row_id, key)
+    return values[key]
 
 
-def write_volume_metadata(db, auth, volume_id, new, merge):
-    """Merge ``new`` into the volume's metadata, or replace it; the result."""
+def write_metadata(db, owner, auth, row_id, new, merge):
+    """Merge ``new`` into the metadata, or replace it; the result."""
     with db.session() as session:
-        volume = get_volume(session, auth, volume_id, "volume:update")
-        volume.metadata_ = {**volume.metadata_, **new} if merge else dict(new)
-        return volume.metadata_
+        row = owner.get(session, auth, row_id, owner.update_rule)
+        row.metadata_ = {**row.metadata_, **new} if merge else dict(new)
+        return row.metadata_
 
 
-def set_volume_metadata_item(db, auth, volume_id, key, value):
+def set_metadata_item(db, owner, auth, row_id, key, value):
     with db.session() as session:
-        volume = get_volume(session, auth, volume_id, "volume:update")
-        volume.metadata_ = {**volume.metadata_, key: value}
+        row = owner.get(session, auth, row_id, owner.update_rule)
+        row.metadata_ = {**row.metadata_, key: value}
         return value
 
 
-def delete_volume_metadata_item(db, auth, volume_id, key):
+def delete_metadata_item(db, owner, auth, row_id, key):
     with db.session() as session:
-        volume = get_volume(session, auth, volume_id, "volume:update")
-        if key not in volume.metadata_:
-            raise _no_key(volume_id, key)
-        volume.metadata_ = {k: v for k, v in volume.metadata_.items() if k != key}
+        row = owner.get(session, auth, row_id, owner.update_rule)
+        if key not in row.metadata_:
+            raise _no_key(owner, row_id, key)
+        row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}

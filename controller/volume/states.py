@@ -58,7 +58,7 @@ class Machine:
 
 VOLUME_STATUSES = ("creating", "available", "reserved", "attaching", "in-use", "detaching",
                    "extending", "deleting", "error", "error_extending", "error_deleting",
-                   "maintenance")
+                   "maintenance", "awaiting-transfer", "uploading")
 
 # Errors keep the data: a failed extend or delete leaves the file as it was, and the
 # volume may be deleted (or reset by an admin) afterwards.
@@ -74,6 +74,26 @@ VOLUME = Machine("Volume", VOLUME_STATUSES, {
     "complete_attach": (["attaching"], "in-use"),
     "detach": (["in-use", "attaching", "reserved"], "detaching"),
     "finish_detach": (["detaching"], "available"),
+    # Cinder's older attach calls, which only keep the books of an attachment made by
+    # someone else: os-reserve/os-unreserve, os-attach, os-begin_detaching/
+    # os-roll_detaching and os-detach.
+    "legacy_reserve": (["available"], "attaching"),
+    "legacy_unreserve": (["attaching"], "available"),
+    "legacy_attach": (["available", "attaching", "reserved"], "in-use"),
+    "begin_detaching": (["in-use"], "detaching"),
+    "roll_detaching": (["detaching"], "in-use"),
+    "legacy_detach": (["in-use", "detaching", "attaching"], "available"),
+    # An admin's os-force_detach: whatever the status, the attachment goes.
+    "force_detach": (VOLUME_STATUSES, "available"),
+    "update_readonly_flag": (["available"], None),
+    "retype": (["available", "in-use"], None),
+    "transfer": (["available"], "awaiting-transfer"),
+    "finish_transfer": (["awaiting-transfer"], "available"),
+    "change_image_metadata": (["available", "in-use"], None),
+    # Copying the volume into an image (os-volume_upload_image): whether it worked or
+    # not, the volume is as it was.
+    "upload": (["available"], "uploading"),
+    "finish_upload": (["uploading"], "available"),
     "extend": (["available"], "extending"),
     "finish_extend": (["extending"], "available"),
     "fail_extend": (["extending"], "error_extending"),
@@ -89,7 +109,7 @@ VOLUME = Machine("Volume", VOLUME_STATUSES, {
 
 # A restart interrupts these; recovery moves each to the status named here.
 VOLUME_INTERRUPTED = {"creating": "error", "extending": "error_extending",
-                      "deleting": "error_deleting"}
+                      "deleting": "error_deleting", "uploading": "available"}
 
 SNAPSHOT_STATUSES = ("creating", "available", "deleting", "error", "error_deleting")
 

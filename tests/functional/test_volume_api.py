@@ -162,7 +162,7 @@ def test_lists_filter_and_page(cloud, token, client):
     assert "status=available" in link["href"] and f"marker={newer}" in link["href"]
     following = requests.get(link["href"], headers={"X-Auth-Token": token}, timeout=30)
     assert ids_of(following, "volumes") == [older]
-    assert call(cloud, token, "GET", "/volumes?marker=no-such-volume").status_code == 400
+    assert call(cloud, token, "GET", "/volumes?marker=no-such-volume").status_code == 404
 
     snapshot = call(cloud, token, "POST", "/snapshots",
                     {"snapshot": {"volume_id": older, "name": "listed-snap"}}).json()

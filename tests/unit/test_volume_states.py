@@ -12,6 +12,14 @@ from controller.volume import states
     ("available", ["reserve", "attach", "complete_attach"], "in-use"),
     ("available", ["reserve", "detach", "finish_detach"], "available"),
     ("available", ["extend", "finish_extend", "delete"], "deleting"),
+    # Cinder's older attach bookkeeping (os-reserve, os-attach, os-begin_detaching...)
+    ("available", ["legacy_reserve", "legacy_unreserve"], "available"),
+    ("available", ["legacy_reserve", "legacy_attach", "begin_detaching", "roll_detaching",
+                   "legacy_detach"], "available"),
+    # A transfer offered, withdrawn or accepted; an upload to an image
+    ("available", ["transfer", "finish_transfer", "upload", "finish_upload"], "available"),
+    # An admin forgets an attachment whatever the status
+    ("error", ["force_detach"], "available"),
 ])
 def test_lifecycles(start, events, end):
     status = start
@@ -80,7 +88,9 @@ def test_reset_accepts_only_known_statuses():
 
 def test_interrupted_work_maps_to_error_statuses():
     for status, after in states.VOLUME_INTERRUPTED.items():
-        assert status in states.VOLUME_STATUSES and after.startswith("error")
+        # An upload only read the volume: it is as it was.
+        assert status in states.VOLUME_STATUSES and (
+            after.startswith("error") or (status, after) == ("uploading", "available"))
     for status, after in states.SNAPSHOT_INTERRUPTED.items():
         assert status in states.SNAPSHOT_STATUSES and after.startswith("error")
 
@@ -88,3 +98,12 @@ def test_interrupted_work_maps_to_error_statuses():
 def test_machine_rejects_transitions_to_unknown_statuses():
     with pytest.raises(ValueError, match="unknown statuses"):
         states.Machine("Thing", ["a"], {"go": (["a"], "b")})
+
+
+@pytest.mark.parametrize("status, event", [
+    ("awaiting-transfer", "delete"), ("uploading", "delete"), ("in-use", "transfer"),
+    ("in-use", "update_readonly_flag"), ("error", "retype"), ("in-use", "upload"),
+])
+def test_offered_uploading_or_busy_volumes_refuse(status, event):
+    with pytest.raises(states.InvalidStatus):
+        states.VOLUME.next_status(status, event)

@@ -44,7 +44,7 @@ def page(req, rows, base_url):
     if marker:
         ids = [row.id for row in rows]
         if marker not in ids:
-            raise errors.BadRequest(f"Marker {marker} could not be found.")
+            raise errors.NotFound(f"Marker {marker} could not be found.")
         rows = rows[ids.index(marker) + 1:]
     offset = req.get_param_as_int("offset", min_value=0)
     if offset:

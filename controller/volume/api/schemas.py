@@ -8,14 +8,16 @@ from controller.api import errors
 MAX_INT = 2 ** 31 - 1   # Cinder's db.MAX_INT, the 32-bit integer columns' largest value
 
 _name = {"type": ["string", "null"], "maxLength": 255}
-_metadata = {"type": ["object", "null"],
-             "additionalProperties": {"type": "string", "maxLength": 255},
-             "propertyNames": {"minLength": 1, "maxLength": 255}}
+METADATA_VALUES = {"type": ["object", "null"],
+                   "additionalProperties": {"type": "string", "maxLength": 255},
+                   "propertyNames": {"minLength": 1, "maxLength": 255}}
+_metadata = METADATA_VALUES
 _size = {"type": ["integer", "string", "null"], "pattern": "^[1-9][0-9]*$", "minimum": 1,
          "maximum": 1000000, "maxLength": 7}
 _uuid = {"type": ["string", "null"], "maxLength": 36}
-_bool = {"type": ["boolean", "string"],
-         "enum": [True, False, "true", "false", "True", "False", "1", "0", "yes", "no"]}
+BOOL = {"type": ["boolean", "string"],
+        "enum": [True, False, "true", "false", "True", "False", "1", "0", "yes", "no"]}
+_bool = BOOL
 
 CREATE_VOLUME = {
     "type": "object", "required": ["volume"],
@@ -58,7 +60,7 @@ CREATE_SNAPSHOT = {
     "type": "object", "required": ["snapshot"],
     "properties": {"snapshot": {
         "type": "object", "required": ["volume_id"],
-        "properties": {"volume_id": {"type": "string", "maxLength": 36},
+        "properties": {"volume_id": _uuid,
                        "name": _name, "description": _name, "display_name": _name,
                        "display_description": _name, "force": _bool,
                        "metadata": _metadata}}},
@@ -72,6 +74,13 @@ UPDATE_SNAPSHOT = {
                        "display_description": _name}}},
 }
 
+UPDATE_SNAPSHOT_STATUS = {
+    "type": "object", "required": ["status"],
+    "properties": {"status": {"enum": ["creating", "available", "error", "deleting",
+                                       "error_deleting"]},
+                   "progress": {"type": ["string", "null"], "pattern": "^[0-9]{1,3}%$"}},
+}
+
 CREATE_TYPE = {
     "type": "object", "required": ["volume_type"],
     "properties": {"volume_type": {
@@ -80,6 +89,85 @@ CREATE_TYPE = {
                        "description": _name,
                        "os-volume-type-access:is_public": _bool,
                        "extra_specs": _metadata}}},
+}
+
+UPDATE_TYPE = {
+    "type": "object", "required": ["volume_type"],
+    "properties": {"volume_type": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"name": {"type": ["string", "null"], "minLength": 1,
+                                "maxLength": 255},
+                       "description": _name, "is_public": {**_bool, "enum": [
+                           *_bool["enum"], None], "type": ["boolean", "string", "null"]}}}},
+}
+
+# Cinder's extra spec keys and values.
+_extra_specs = {"type": "object",
+                "additionalProperties": {"type": "string", "maxLength": 255},
+                "propertyNames": {"pattern": "^[a-zA-Z0-9-_:. /]{1,255}$"}}
+
+EXTRA_SPECS = {"type": "object", "required": ["extra_specs"],
+               "properties": {"extra_specs": _extra_specs}}
+
+EXTRA_SPEC_ITEM = {**_extra_specs, "minProperties": 1, "maxProperties": 1}
+
+_project = {"type": "object", "required": ["project"],
+            "properties": {"project": {"type": "string", "minLength": 1, "maxLength": 255}}}
+
+TYPE_ACCESS_ACTION = {
+    "type": "object", "minProperties": 1, "maxProperties": 1,
+    "properties": {"addProjectAccess": _project, "removeProjectAccess": _project},
+    "additionalProperties": False,
+}
+
+CREATE_TRANSFER = {
+    "type": "object", "required": ["transfer"],
+    "properties": {"transfer": {
+        "type": "object", "required": ["volume_id"],
+        "properties": {"volume_id": {"type": "string", "maxLength": 36},
+                       "name": _name, "no_snapshots": _bool}}},
+}
+
+ACCEPT_TRANSFER = {
+    "type": "object", "required": ["accept"],
+    "properties": {"accept": {
+        "type": "object", "required": ["auth_key"],
+        "properties": {"auth_key": {"type": "string", "minLength": 1, "maxLength": 255}}}},
+}
+
+_qos_value = {"type": "string", "maxLength": 255}
+
+CREATE_QOS = {
+    "type": "object", "required": ["qos_specs"],
+    "properties": {"qos_specs": {
+        "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 255,
+                                "pattern": "\\S"},
+                       "consumer": {"enum": ["front-end", "back-end", "both"]}},
+        "additionalProperties": _qos_value}},
+}
+
+UPDATE_QOS = {
+    "type": "object", "required": ["qos_specs"],
+    "properties": {"qos_specs": {
+        "type": "object", "minProperties": 1,
+        "properties": {"consumer": {"enum": ["front-end", "back-end", "both"]}},
+        "additionalProperties": _qos_value}},
+}
+
+QOS_DELETE_KEYS = {
+    "type": "object", "required": ["keys"],
+    "properties": {"keys": {"type": "array", "minItems": 1, "uniqueItems": True,
+                            "items": {"type": "string", "minLength": 1,
+                                      "maxLength": 255}}},
+}
+
+SERVICE_CHANGE = {
+    "type": "object", "required": ["host"],
+    "properties": {"host": {"type": "string", "minLength": 1, "maxLength": 255},
+                   "binary": {"type": "string", "maxLength": 255},
+                   "service": {"type": "string", "maxLength": 255},
+                   "disabled_reason": {"type": ["string", "null"], "maxLength": 255}},
 }
 
 QUOTA_SET = {
@@ -121,6 +209,9 @@ def validate(body, schema):
         raise errors.BadRequest(f"Invalid input for field/attribute {where}. "
                                 f"Value: {error.instance!r}. {error.message}")
     return body
+
+
+BOOL_STRINGS = ("true", "false", "True", "False", "1", "0", "yes", "no")
 
 
 def to_bool(value):

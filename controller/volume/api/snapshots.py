@@ -76,16 +76,25 @@ class Snapshot(_SnapshotResource):
 
 
 class SnapshotAction(_SnapshotResource):
+    ACTIONS = ("os-reset_status", "os-force_delete", "os-update_snapshot_status")
+
+    def __init__(self, manager, actions, base_url):
+        super().__init__(manager, base_url)
+        self.actions = actions
+
     def on_post(self, req, resp, snapshot_id):
         body = common.media(req)
-        if not isinstance(body, dict) or len(body) != 1 or list(body)[0] not in (
-                "os-reset_status", "os-force_delete"):
-            raise errors.BadRequest("The snapshot actions are os-reset_status and "
-                                    "os-force_delete.")
+        if not isinstance(body, dict) or len(body) != 1 or list(body)[0] not in self.ACTIONS:
+            raise errors.BadRequest(f"The snapshot actions are {', '.join(self.ACTIONS)}.")
+        auth = req.context.auth
         if "os-force_delete" in body:
-            self.manager.delete_snapshot(req.context.auth, snapshot_id, force=True)
-        else:
+            self.manager.delete_snapshot(auth, snapshot_id, force=True)
+        elif "os-reset_status" in body:
             args = schemas.validate(body["os-reset_status"], schemas.RESET_STATUS)
-            self.manager.reset_snapshot_status(req.context.auth, snapshot_id,
-                                               args["status"])
+            self.manager.reset_snapshot_status(auth, snapshot_id, args["status"])
+        else:
+            args = schemas.validate(body["os-update_snapshot_status"],
+                                    schemas.UPDATE_SNAPSHOT_STATUS)
+            self.actions.update_snapshot_status(auth, snapshot_id, args["status"],
+                                                args.get("progress"))
         resp.status = falcon.HTTP_202

@@ -1,5 +1,6 @@
 """Rows → the JSON bodies of Cinder v3 that the SDK and the CLI read."""
 from controller.db.base import isotime
+from controller.volume import capabilities
 
 
 def links(base_url, project_id, collection, item_id):
@@ -12,6 +13,13 @@ def volume_attachment(attachment):
             "volume_id": attachment.volume_id, "server_id": attachment.instance_uuid,
             "host_name": attachment.attached_host, "device": attachment.mountpoint,
             "attached_at": isotime(attachment.attach_time)}
+
+
+def visible_admin_metadata(row):
+    """What a volume's metadata shows of its admin metadata (as Cinder's
+    add_visible_admin_metadata): the read-only flag and the mode it is attached in."""
+    return {key: value for key, value in (row.admin_metadata or {}).items()
+            if key in ("readonly", "attached_mode")}
 
 
 # Microversions that add fields to a volume (Cinder's v3 view builder).
@@ -36,7 +44,8 @@ def volume(row, type_name, attachments, base_url, is_admin, version, extended):
         "encrypted": False, "multiattach": False, "consistencygroup_id": None,
         "replication_status": None,
         "snapshot_id": row.snapshot_id, "source_volid": row.source_volid,
-        "volume_type": type_name, "metadata": row.metadata_, "user_id": row.user_id,
+        "volume_type": type_name,
+        "metadata": {**row.metadata_, **visible_admin_metadata(row)}, "user_id": row.user_id,
         "created_at": isotime(row.created_at), "updated_at": isotime(row.updated_at),
         "links": links(base_url, row.project_id, "volumes", row.id),
     }
@@ -51,15 +60,12 @@ def volume(row, type_name, attachments, base_url, is_admin, version, extended):
         body["volume_type_id"] = row.volume_type_id
     if version >= CONSUMES_QUOTA:
         body["consumes_quota"] = True
-    if row.status.startswith("error") and row.status_reason:
-        # Not in Cinder (which keeps reasons in its messages API); says why at a glance.
-        body["status_reason"] = row.status_reason
     if extended:
         body["os-vol-tenant-attr:tenant_id"] = row.project_id
         if row.image_metadata:
             body["volume_image_metadata"] = row.image_metadata
         if is_admin:
-            body.update({"os-vol-host-attr:host": f"{row.host}@nbd#files",
+            body.update({"os-vol-host-attr:host": f"{row.host}@{capabilities.BACKEND}#{capabilities.POOL}",
                          "os-vol-mig-status-attr:migstat": None,
                          "os-vol-mig-status-attr:name_id": None})
     return body
@@ -88,24 +94,24 @@ def snapshot(row, version, extended):
         body["user_id"] = row.user_id
     if version >= CONSUMES_QUOTA:
         body["consumes_quota"] = True
-    if row.status.startswith("error") and row.status_reason:
-        body["status_reason"] = row.status_reason
     if extended:
         body.update({
             "os-extended-snapshot-attributes:progress":
-                "100%" if row.status == "available" else "0%",
+                row.progress or ("100%" if row.status == "available" else "0%"),
             "os-extended-snapshot-attributes:project_id": row.project_id})
     return body
 
 
-def volume_type(row, created=False):
-    """A volume type as Cinder shows it; the answer to its creation carries no QoS
-    specs id (Cinder adds it only when the type is read back)."""
+def volume_type(row, created=False, updated=False):
+    """A volume type as Cinder shows it. The answer to its creation carries no QoS specs
+    id (Cinder adds it only when the type is read back); the answer to an update neither
+    that nor the type access extension's ``is_public``."""
     body = {"id": row.id, "name": row.name, "description": row.description,
-            "is_public": row.is_public, "os-volume-type-access:is_public": row.is_public,
-            "extra_specs": row.extra_specs}
-    if not created:
-        body["qos_specs_id"] = None
+            "is_public": row.is_public, "extra_specs": row.extra_specs}
+    if not updated:
+        body["os-volume-type-access:is_public"] = row.is_public
+    if not (created or updated):
+        body["qos_specs_id"] = row.qos_specs_id
     return body
 
 

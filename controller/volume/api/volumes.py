@@ -2,7 +2,6 @@
 import falcon
 
 from controller import policy
-from controller.api import errors
 from controller.volume import records
 from controller.volume.api import common, microversions, schemas, views
 
@@ -99,69 +98,3 @@ class Volume(_VolumeResource):
         cascade = schemas.to_bool(req.get_param("cascade", default="false"))
         self.manager.delete_volume(req.context.auth, volume_id, cascade=cascade)
         resp.status = falcon.HTTP_202
-
-
-class VolumeAction(_VolumeResource):
-    """``POST /volumes/{id}/action``: one action per body, named by its only key."""
-
-    def on_post(self, req, resp, volume_id):
-        auth = req.context.auth
-        body = common.media(req)
-        if not isinstance(body, dict) or len(body) != 1:
-            raise errors.BadRequest("The action body must be an object with one action.")
-        (action, args), = body.items()
-        if action == "os-extend":
-            args = schemas.validate(args, schemas.EXTEND)
-            self.manager.extend_volume(auth, volume_id, int(args["new_size"]))
-        elif action == "os-reset_status":
-            args = schemas.validate(args, schemas.RESET_STATUS)
-            self.manager.reset_volume_status(auth, volume_id, args["status"])
-        elif action == "os-set_bootable":
-            if not isinstance(args, dict) or "bootable" not in args:
-                raise errors.BadRequest("os-set_bootable needs a 'bootable' flag.")
-            self.manager.update_volume(auth, volume_id,
-                                       bootable=schemas.to_bool(args["bootable"]))
-            resp.status = falcon.HTTP_200    # Cinder answers this one with 200
-            return
-        elif action == "os-force_delete":
-            self.manager.delete_volume(auth, volume_id, force=True)
-        else:
-            raise errors.BadRequest(f"Volume action {action!r} is not supported.")
-        resp.status = falcon.HTTP_202
-
-
-class VolumeMetadata(_VolumeResource):
-    """``/volumes/{id}/metadata``: GET it, POST to merge keys in, PUT to replace it."""
-
-    def on_get(self, req, resp, volume_id):
-        resp.media = {"metadata": records.volume_metadata(self.db, req.context.auth,
-                                                          volume_id)}
-
-    def on_post(self, req, resp, volume_id):
-        self._write(req, resp, volume_id, merge=True)
-
-    def on_put(self, req, resp, volume_id):
-        self._write(req, resp, volume_id, merge=False)
-
-    def _write(self, req, resp, volume_id, merge):
-        new = common.body(req, schemas.METADATA)["metadata"] or {}
-        resp.media = {"metadata": records.write_volume_metadata(
-            self.db, req.context.auth, volume_id, new, merge)}
-
-
-class VolumeMetadataItem(_VolumeResource):
-    def on_get(self, req, resp, volume_id, key):
-        resp.media = {"meta": {key: records.volume_metadata_item(self.db, req.context.auth,
-                                                                 volume_id, key)}}
-
-    def on_put(self, req, resp, volume_id, key):
-        meta = common.body(req, schemas.METADATA_ITEM)["meta"]
-        if len(meta) > 1:
-            raise errors.BadRequest("Request body contains too many items.")
-        if key not in meta:
-            raise errors.BadRequest("Request body and URI mismatch.")
-        resp.media = {"meta": {key: records.set_volume_metadata_item(
-            self.db, req.context.auth, volume_id, key, meta[key])}}
-
-    def on_delete(self, req, resp, volume_id, key):
-        records.delete_volume_metadata_item(self.db, req.context.auth, volume_id, key)

@@ -73,6 +73,10 @@ class VolumeFiles:
         with self._new_file(self.snapshot_path(snapshot_id)) as part:
             self._convert(self.volume_path(volume_id), "raw", part, share=in_use)
 
+    def write_image(self, volume_id, qemu_format, dest):
+        """Copy a volume into an image file of ``qemu_format``, for the image service."""
+        self._convert(self.volume_path(volume_id), "raw", dest, out_format=qemu_format)
+
     def extend(self, volume_id, size_gb):
         path = self.volume_path(volume_id)
         if os.path.getsize(path) > size_gb * GiB:
@@ -98,8 +102,8 @@ class VolumeFiles:
         finally:
             _remove(part)
 
-    def _convert(self, source, source_format, dest, share=False):
-        args = [self.qemu_img, "convert", "-q", "-f", source_format, "-O", "raw"]
+    def _convert(self, source, source_format, dest, share=False, out_format="raw"):
+        args = [self.qemu_img, "convert", "-q", "-f", source_format, "-O", out_format]
         if share:
             args.append("-U")
         try:
