@@ -232,11 +232,15 @@ class ConductorManager(MoveTasks, ShelveTasks):
     def _fail(self, instance_uuid, message, details=None, host=None, code=500,
               scheduling=None):
         """ERROR with ``message`` as the fault; ``scheduling`` (request id, start time)
-        records the scheduling step that failed."""
+        records the scheduling step that failed — unless another scheduling of the same
+        build (sent again by the check) found it a host meanwhile: that one goes on."""
         with self.db.session() as session:
             try:
                 instance = instances.get(session, instance_uuid, lock=True)
             except exception.InstanceNotFound:
+                return
+            if scheduling is not None and instance.host is not None:
+                LOG.info("Build of %s found no host again, but has one already", instance_uuid)
                 return
             if scheduling is not None:
                 request_id, started = scheduling

@@ -312,6 +312,17 @@ def test_a_build_scheduled_twice_that_ended_meanwhile_keeps_its_claim(db, conduc
     assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
 
 
+def test_a_build_scheduled_twice_is_not_failed_by_the_one_that_found_no_host(db,
+                                                                              conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0"], NoValidHost("every host is down")]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    instance = load(db, server)
+    assert (instance.host, instance.vm_state, instance.faults) == ("h0", states.BUILDING, [])
+    assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
+
+
 def test_a_report_from_a_host_the_build_left_is_ignored(db, conductor):
     """The conductor releases a failed build's claim; a late report from a host the
     build has left leaves the claim of the host that has it now."""
