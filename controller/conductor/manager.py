@@ -316,6 +316,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
             availability_zone), **resources)
 
     def claim_release(self, ctxt, instance_uuid):
+        """Agents before this release called it after a failed build; ``build_failed``
+        releases the claim now, and only while the build is still the reporter's."""
         placement.release(self.db, instance_uuid)
 
     def block_device_update(self, ctxt, bdm_id, updates):
