@@ -6,6 +6,8 @@ import datetime
 import functools
 import logging
 
+import oslo_messaging as messaging
+
 from agent import events
 from contract import guest_metadata as metadata
 from contract import vm_states as states
@@ -42,15 +44,31 @@ class Build:
 
     def run(self):
         """The steps; on any failure (a deletion meanwhile included) undo them and
-        raise."""
+        raise — unless the build is in fact recorded as done (``_done_anyway``)."""
         try:
             self.allocate_networks()
             block_device_info = self.prepare_block_devices()
             self.spawn(block_device_info)
-        except Exception:
+        except Exception as exc:
+            if self.instance is not None and self._done_anyway(exc):
+                LOG.warning("Build of %s: the answer to its last report was lost, but "
+                            "the report was recorded: the build is done", self.uuid)
+                return
             if self.instance is not None:
                 self.undo()
             raise
+
+    def _done_anyway(self, exc):
+        """Whether a report whose answer the bus lost (a restarting broker) had been
+        recorded, and was the build's last: the server is built here, and undoing the
+        build would leave it without its guest."""
+        if not isinstance(exc, messaging.MessagingException):
+            return False
+        try:
+            instance = self.manager.conductor.instance_get(self.ctxt, self.uuid)
+        except Exception:
+            return False
+        return recorded_as_built(instance, self.manager.host)
 
     def _update(self, updates, expected_task_state):
         return self.manager.update(self.ctxt, self.uuid, updates, expected_task_state)
@@ -93,11 +111,24 @@ class Build:
             LOG.exception("Cleaning up the build of %s", self.uuid)
 
 
+def recorded_as_built(instance, host):
+    """Whether the database has ``instance`` built on ``host`` (its build ended there,
+    and no delete has begun)."""
+    return (instance["host"] == host
+            and instance["vm_state"] not in (states.BUILDING, states.ERROR)
+            and instance["task_state"] != states.DELETING)
+
+
 def reschedules_on_failure(function):
     """A build that failed here (its event closed, so that the next host's is not
-    confused with it): give back the claim and let the conductor retry — unless the
+    confused with it): the conductor gives back its claim and retries — unless the
     network service refused the request itself, which no other host would change. A
-    build abandoned (deleted, or no longer this host's) is left to whoever has it."""
+    build abandoned (deleted, or no longer this host's) is left to whoever has it.
+
+    The claim is not released from here: a failure can be late (a report whose answer
+    was lost with the broker) when the build has moved to another host or finished,
+    and the claim is then that host's; the conductor releases it only while the build
+    is still this host's."""
 
     @functools.wraps(function)
     def wrapper(self, ctxt, instance_uuid, *args, **kwargs):
@@ -106,7 +137,6 @@ def reschedules_on_failure(function):
         except events.ABANDONED:
             raise
         except Exception as exc:
-            self.conductor.claim_release(ctxt, instance_uuid)
             refused = isinstance(exc, NetworkApiError) and 400 <= exc.status < 500
             fault = events.fault_of(exc)
             if refused:

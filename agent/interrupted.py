@@ -60,7 +60,7 @@ def recover(manager, ctxt, instance, guest_power_state):
         manager.volumes.release_attachments(ctxt, uuid, manager.token_for(ctxt))
     except Exception:
         LOG.exception("Cleaning up the interrupted build of %s", uuid)
-    manager.conductor.claim_release(ctxt, uuid)
+    # The conductor releases the claim if the build is still this host's.
     manager.conductor.build_failed(ctxt, uuid, manager.host,
                                    {"code": 500, "message": RESTART_FAULT}, retry=True)
     return None

@@ -83,7 +83,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
         self._schedule_and_send(ctxt, instance_uuids, request_spec)
 
     def _schedule_and_send(self, ctxt, instance_uuids, request_spec,
-                           fail_without_host=True):
+                           fail_without_host=True, scheduler_timeout=None):
         """Ask the scheduler for hosts and send each build to its host; without one,
         ERROR — or, unless ``fail_without_host``, leave the builds for the next check
         (a build sent again after the broker was away finds every agent down until
@@ -91,7 +91,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
         scheduling_started = utcnow()
         try:
             selections = self.scheduler.select_destinations(
-                ctxt, request_spec, instance_uuids, return_alternates=True)
+                ctxt, request_spec, instance_uuids, return_alternates=True,
+                timeout=scheduler_timeout)
         except NoValidHost as exc:
             LOG.info("No host for %s: %s", ", ".join(instance_uuids), exc)
             if not fail_without_host:
@@ -115,13 +116,14 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 instance = instances.get(session, uuid, lock=True)
             except exception.InstanceNotFound:
                 instance = None
-            sent = (instance is not None and instance.task_state == states.SCHEDULING
-                    and instance.host is None)
-            # Sent already by another conductor (or an earlier check): that host keeps
-            # the build, and the claim this scheduling moved goes back to it.
-            owner = (instance.host if instance is not None and not sent
-                     and instance.vm_state == states.BUILDING
-                     and instance.task_state != states.DELETING else None)
+            sent = (instance is not None and instance.vm_state == states.BUILDING
+                    and instance.task_state == states.SCHEDULING and instance.host is None)
+            # Sent already by another conductor (or an earlier check): the host that has
+            # it (building or built) keeps it, and the claim this scheduling moved goes
+            # back there.
+            owner = (recovery.claim_holder(instance.vm_state, instance.task_state,
+                                           instance.host)
+                     if instance is not None and not sent else None)
             if sent:
                 if scheduling_started is not None:
                     actions.event_start(session, uuid, ctxt.request_id, SCHEDULE_EVENT,
@@ -155,12 +157,17 @@ class ConductorManager(MoveTasks, ShelveTasks):
         self.agents.build_and_run_instance(ctxt, host, uuid)
 
     def build_failed(self, ctxt, instance_uuid, host, fault, retry=True):
-        """A build failed on ``host`` (its claim already released): retry on an
-        alternate, claimed first, or a freshly scheduled host, at most
-        ``[scheduler] max_attempts`` times in all; then ERROR with the fault. A report
-        from a host the build has left already is ignored. The next host acts with the
-        context of the request that asked for the build (an agent restarted, or this
-        conductor's check of stuck builds, has no user token)."""
+        """A build failed on ``host``: release its claim and retry on an alternate,
+        claimed first, or a freshly scheduled host, at most ``[scheduler] max_attempts``
+        times in all; then ERROR with the fault. A report from a host the build has
+        left already (or of a build that ended) is ignored, its claim left alone: it is
+        the next host's. The next host acts with the context of the request that asked
+        for the build (an agent restarted, or this conductor's check of stuck builds,
+        has no user token)."""
+        self._build_failed(ctxt, instance_uuid, host, fault, retry)
+
+    def _build_failed(self, ctxt, instance_uuid, host, fault, retry=True,
+                      scheduler_timeout=None):
         with self.db.session() as session:
             try:
                 instance = instances.get(session, instance_uuid, lock=True)
@@ -185,7 +192,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
             selection = self._claim_alternate(instance_uuid, alternates)
             if selection is None:
                 selection, alternates = self._reschedule(ctxt, instance_uuid,
-                                                         request_spec, tried)
+                                                         request_spec, tried,
+                                                         scheduler_timeout)
             if selection is not None:
                 LOG.info("Rescheduling %s from %s to %s", instance_uuid, host,
                          selection["host"])
@@ -208,13 +216,14 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 return candidate
         return None
 
-    def _reschedule(self, ctxt, instance_uuid, request_spec, tried):
+    def _reschedule(self, ctxt, instance_uuid, request_spec, tried, timeout=None):
         spec = dict(request_spec, instance_uuid=instance_uuid, num_instances=1,
                     ignore_hosts=sorted(set(tried) | set(request_spec.get("ignore_hosts")
                                                          or [])))
         try:
             hosts = self.scheduler.select_destinations(ctxt, spec, [instance_uuid],
-                                                       return_alternates=True)[0]
+                                                       return_alternates=True,
+                                                       timeout=timeout)[0]
         except NoValidHost as exc:
             LOG.info("No other host for %s: %s", instance_uuid, exc)
             return None, []
@@ -223,11 +232,15 @@ class ConductorManager(MoveTasks, ShelveTasks):
     def _fail(self, instance_uuid, message, details=None, host=None, code=500,
               scheduling=None):
         """ERROR with ``message`` as the fault; ``scheduling`` (request id, start time)
-        records the scheduling step that failed."""
+        records the scheduling step that failed — unless another scheduling of the same
+        build (sent again by the check) found it a host meanwhile: that one goes on."""
         with self.db.session() as session:
             try:
                 instance = instances.get(session, instance_uuid, lock=True)
             except exception.InstanceNotFound:
+                return
+            if scheduling is not None and instance.host is not None:
+                LOG.info("Build of %s found no host again, but has one already", instance_uuid)
                 return
             if scheduling is not None:
                 request_id, started = scheduling
@@ -303,6 +316,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
             availability_zone), **resources)
 
     def claim_release(self, ctxt, instance_uuid):
+        """Agents before this release called it after a failed build; ``build_failed``
+        releases the claim now, and only while the build is still the reporter's."""
         placement.release(self.db, instance_uuid)
 
     def block_device_update(self, ctxt, bdm_id, updates):
@@ -348,6 +363,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
         any_agent_up = any(placement.is_up(service, now, down_after)
                            for service in agents.values())
         done = {}
+        bus_answers = True
         for uuid, host, task_state, created_at, updated_at in building:
             service = agents.get(host) if host else None
             action = recovery.stuck_build_action(
@@ -355,6 +371,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
                 agent_up=service is None or placement.is_up(service, now, down_after),
                 stale=(now - (updated_at or created_at)).total_seconds() > timeout,
                 any_agent_up=any_agent_up)
+            if action in (recovery.REDRIVE, recovery.RESCHEDULE) and not bus_answers:
+                continue        # the next check sends it, once the bus answers again
             try:
                 if action == recovery.REDRIVE:
                     done_now = self._redrive(uuid, updated_at)
@@ -368,7 +386,14 @@ class ConductorManager(MoveTasks, ShelveTasks):
                         host) and action
                 else:
                     continue
-            except Exception:   # e.g. the scheduler does not answer: the next check
+            except messaging.MessagingException as exc:
+                # The scheduler's answer (or the agent's message) was lost: the other
+                # builds would wait for theirs as long. They are sent at the next check.
+                LOG.warning("Recovering the build of %s failed, the message bus does not "
+                            "answer: %s", uuid, exc)
+                bus_answers = False
+                continue
+            except Exception:   # e.g. the scheduler failed: the next check
                 LOG.exception("Recovering the build of %s failed", uuid)
                 continue
             if done_now:
@@ -405,7 +430,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
         LOG.warning("Build of %s was lost on its way: scheduling it again", uuid)
         self._schedule_and_send(
             recovery.build_context(retry), [uuid], request_spec,
-            fail_without_host=sent_again + 1 >= self.conf.scheduler.max_attempts)
+            fail_without_host=sent_again + 1 >= self.conf.scheduler.max_attempts,
+            scheduler_timeout=recovery.SCHEDULER_TIMEOUT)
         return recovery.REDRIVE
 
     def _reschedule_stuck(self, uuid, host, updated_at, service, timeout, now, down_after):
@@ -416,7 +442,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
         if not self._touch_if_unchanged(uuid, updated_at):
             return None
         LOG.warning("Build of %s stopped on %s (%s): rescheduling it", uuid, host, reason)
-        self.build_failed(None, uuid, host, {"code": 500, "message": reason})
+        self._build_failed(None, uuid, host, {"code": 500, "message": reason},
+                           scheduler_timeout=recovery.SCHEDULER_TIMEOUT)
         return recovery.RESCHEDULE
 
     def _fail_if_unchanged(self, uuid, updated_at, reason, host):

@@ -12,6 +12,13 @@ from contract import rpc
 from contract import vm_states as states
 from controller.compute.instances import BUILD_CONTEXT
 
+# Seconds the check waits for the scheduler. A decision takes well under a second; one
+# that takes longer was most likely lost with a restarting broker (its request or its
+# answer), and the check goes on without it rather than wait out the RPC timeout while
+# the other stuck builds wait behind it. A late answer leaves only a claim that the
+# next sending moves or the build's end releases.
+SCHEDULER_TIMEOUT = 10
+
 REDRIVE = "redrive"          # nobody has it: schedule it again
 RESCHEDULE = "reschedule"    # its host cannot finish it: another host, without that one
 FAIL = "fail"                # its host's agent is alive but the build does not move
@@ -34,6 +41,18 @@ def stuck_build_action(task_state, host, agent_up, stale, any_agent_up=True):
         return None
     # Still "scheduling" on a host that is up: its agent never took the message.
     return RESCHEDULE if task_state == states.SCHEDULING else FAIL
+
+
+def claim_holder(vm_state, task_state, host):
+    """Where the claim goes that a scheduling made for an instance it found sent
+    already — scheduled twice: the check sent again a build whose first scheduling
+    was only slow, and the first sent it. The host the instance is on keeps holding
+    it (it may have finished building there meanwhile); one that failed, is being or
+    was deleted, or is on no host holds none: None, release it."""
+    if host is None or vm_state in (states.ERROR, states.DELETED) \
+            or task_state == states.DELETING:
+        return None
+    return host
 
 
 def build_context(retry, ctxt=None):

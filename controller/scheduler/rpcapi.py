@@ -1,7 +1,7 @@
 """How the conductor asks the scheduler for hosts — the only way it does.
 
     SchedulerAPI(timeout=None).select_destinations(ctxt, request_spec, instance_uuids,
-                                                   return_alternates=True)
+                                                   return_alternates=True, timeout=None)
         -> [[{"host", "nodename", "resources": {"vcpus", "memory_mb", "disk_gb"}}, ...]]
 
 One list per instance uuid, in order: first the host whose resources are already claimed
@@ -38,7 +38,9 @@ class SchedulerAPI:
             version_cap=version_cap or CONF.upgrade_levels.scheduler or LATEST_VERSION)
 
     def select_destinations(self, ctxt, request_spec, instance_uuids,
-                            return_alternates=True):
-        return self.client.call(ctxt, "select_destinations", request_spec=request_spec,
-                                instance_uuids=list(instance_uuids),
-                                return_alternates=return_alternates)
+                            return_alternates=True, timeout=None):
+        """``timeout``: seconds to wait for this answer (default: the client's)."""
+        client = self.client if timeout is None else self.client.prepare(timeout=timeout)
+        return client.call(
+            ctxt, "select_destinations", request_spec=request_spec,
+            instance_uuids=list(instance_uuids), return_alternates=return_alternates)

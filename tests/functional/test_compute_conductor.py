@@ -77,7 +77,8 @@ class Scheduler:
         self.answers = []
         self.requests = []
 
-    def select_destinations(self, ctxt, request_spec, instance_uuids, return_alternates=True):
+    def select_destinations(self, ctxt, request_spec, instance_uuids, return_alternates=True,
+                            timeout=None):
         self.requests.append(request_spec)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -221,7 +222,8 @@ def test_stuck_builds_are_rescheduled_sent_again_or_failed(db, conductor, conf):
     scheduler = conductor.scheduler
     answer = scheduler.select_destinations
 
-    def select_destinations(ctxt, request_spec, instance_uuids, return_alternates=True):
+    def select_destinations(ctxt, request_spec, instance_uuids, return_alternates=True,
+                            timeout=None):
         scheduler.answers = [chosen[instance_uuids[0]]]
         return answer(ctxt, request_spec, instance_uuids, return_alternates)
 
@@ -297,17 +299,65 @@ def test_a_build_scheduled_twice_is_sent_once_and_keeps_its_claim(db, conductor)
     assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
 
 
+def test_a_build_scheduled_twice_that_ended_meanwhile_keeps_its_claim(db, conductor):
+    """The check's second scheduling comes back after the first one's host built the
+    server: the claim it moved goes back to that host, not away."""
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0"], ["h1"]]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    conductor.instance_update(ctxt(), server, {"vm_state": states.ACTIVE,
+                                               "task_state": None}, expected_host="h0")
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    assert conductor.agents.builds == [("h0", server)]
+    assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
+
+
+def test_a_build_scheduled_twice_is_not_failed_by_the_one_that_found_no_host(db,
+                                                                              conductor):
+    server = add_instance(db)
+    conductor.scheduler.answers = [["h0"], NoValidHost("every host is down")]
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
+    instance = load(db, server)
+    assert (instance.host, instance.vm_state, instance.faults) == ("h0", states.BUILDING, [])
+    assert used_memory(db) == {"h0": 512, "h1": 0, "h2": 0, "h3": 0}
+
+
 def test_a_report_from_a_host_the_build_left_is_ignored(db, conductor):
+    """The conductor releases a failed build's claim; a late report from a host the
+    build has left leaves the claim of the host that has it now."""
     server = add_instance(db)
     conductor.scheduler.answers = [["h0", "h1"]]
     conductor.build_instances(ctxt(), [server], {"flavor": FLAVOR})
-    placement.release(db, server)
     conductor.build_failed(ctxt(), server, "h0", {"message": "boom"})
     assert load(db, server).host == "h1"
+    assert used_memory(db) == {"h0": 0, "h1": 512, "h2": 0, "h3": 0}
     conductor.build_failed(ctxt(), server, "h0", {"message": "late"})   # again, late
     instance = load(db, server)
     assert (instance.host, instance.vm_state) == ("h1", states.BUILDING)
     assert conductor.agents.builds == [("h0", server), ("h1", server)]
+    assert used_memory(db) == {"h0": 0, "h1": 512, "h2": 0, "h3": 0}
+    conductor.instance_update(ctxt(), server, {"vm_state": states.ACTIVE,
+                                               "task_state": None}, expected_host="h1")
+    conductor.build_failed(ctxt(), server, "h1", {"message": "answer lost"})  # ended
+    assert load(db, server).vm_state == states.ACTIVE
+    assert used_memory(db) == {"h0": 0, "h1": 512, "h2": 0, "h3": 0}
+
+
+def test_the_check_sends_nothing_more_while_the_bus_does_not_answer(db, conductor, conf):
+    """The scheduler's answer was lost (a restarting broker): the other lost builds
+    wait for the next check instead of each waiting out its own timeout."""
+    lost = [add_instance(db), add_instance(db)]
+    for server in lost:
+        _stalled(db, server, conf)
+    conductor.scheduler.answers = [messaging.MessagingTimeout("answer lost")]
+    assert conductor.check_stuck_builds() == {}
+    assert len(conductor.scheduler.requests) == 1
+    for server in lost:
+        _stalled(db, server, conf)
+    conductor.scheduler.answers = [["h0"], ["h1"]]
+    assert conductor.check_stuck_builds() == {server: "redrive" for server in lost}
+    assert sorted(host for host, _ in conductor.agents.builds) == ["h0", "h1"]
 
 
 def test_agent_updates_are_compare_and_swap(db, conductor):

@@ -3,8 +3,9 @@ as separate processes on RabbitMQ and PostgreSQL): ``kill -9`` of each service w
 ten builds are under way, then a restart. Every server must end ACTIVE within 60 s — a
 build caught by the kill is finished, rescheduled or sent again, never failed — and no
 claim may outlive its server (the hypervisors' usage is that of the ACTIVE servers, and
-nothing once they are deleted). A restart of RabbitMQ with real guests is in
-``tests/system/test_build_recovery.py`` (on a broker of its own)."""
+nothing once they are deleted). The restart of RabbitMQ is in
+``test_multiprocess_broker`` (on a broker of its own), and with real guests in
+``tests/system/test_build_recovery.py``."""
 import concurrent.futures
 import contextlib
 import os

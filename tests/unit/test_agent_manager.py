@@ -4,6 +4,9 @@ import base64
 import copy
 import itertools
 
+import oslo_messaging as messaging
+import pytest
+
 from agent import build
 from agent.manager import AgentManager
 from agent.network.fake import FakeHostNetwork
@@ -202,16 +205,57 @@ def test_build_reports_each_step_and_ends_active():
     assert hypervisor.list_instance_uuids() == ["u1"]
 
 
-def test_failed_build_cleans_up_releases_the_claim_and_asks_for_a_retry():
+def test_failed_build_cleans_up_and_asks_for_a_retry():
+    """The conductor releases the claim with the retry, if the build is still this
+    host's: the agent does not (a late failure would free another host's claim)."""
     instance = instance_dict("u2", HOST)
     instance["flavor"]["extra_specs"][fake.FAIL_ON_HOST] = HOST
     manager, conductor, hypervisor = make_manager(instance)
     manager.build_and_run_instance(None, "u2")
     assert hypervisor.list_instance_uuids() == []
-    assert ("claim_release", "u2") in conductor.calls
+    assert ("claim_release", "u2") not in conductor.calls
     assert conductor.calls[-1][:3] == ("build_failed", "u2", HOST)
     assert "Injected failure" in conductor.calls[-1][3]
     assert conductor.events[-1] == ("u2", "compute_build_and_run_instance", "Error", HOST)
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_build_whose_last_answer_was_lost_is_kept_if_it_was_recorded(recorded):
+    """The broker restarted while the agent reported the build done: the report was
+    recorded (or not) and its answer lost. A recorded build keeps its guest and asks
+    for nothing; one not recorded is undone and retried as any failure."""
+    manager, conductor, hypervisor = make_manager(instance_dict("u7", HOST))
+    update = conductor.instance_update
+
+    def answer_lost(ctxt, instance_uuid, updates, **kwargs):
+        if updates.get("vm_state") == states.ACTIVE:
+            if recorded:
+                update(ctxt, instance_uuid, updates, **kwargs)
+            raise messaging.MessagingTimeout("Timed out waiting for a reply")
+        return update(ctxt, instance_uuid, updates, **kwargs)
+
+    conductor.instance_update = answer_lost
+    manager.build_and_run_instance(None, "u7")
+    failed = [call for call in conductor.calls if call[0] == "build_failed"]
+    if recorded:
+        assert conductor.instances["u7"]["vm_state"] == states.ACTIVE
+        assert hypervisor.list_instance_uuids() == ["u7"] and failed == []
+    else:
+        assert conductor.instances["u7"]["vm_state"] == states.BUILDING
+        assert hypervisor.list_instance_uuids() == [] and len(failed) == 1
+
+
+@pytest.mark.parametrize("vm_state, task_state, host, built", [
+    (states.ACTIVE, None, HOST, True),
+    (states.STOPPED, None, HOST, True),
+    (states.BUILDING, states.SPAWNING, HOST, False),
+    (states.ERROR, None, HOST, False),
+    (states.ACTIVE, states.DELETING, HOST, False),
+    (states.ACTIVE, None, "host-b", False),
+])
+def test_recorded_as_built(vm_state, task_state, host, built):
+    instance = {"vm_state": vm_state, "task_state": task_state, "host": host}
+    assert build.recorded_as_built(instance, HOST) == built
 
 
 def test_build_stops_when_the_server_is_deleted_meanwhile():
@@ -346,7 +390,7 @@ def test_init_host_reconciles_with_the_database():
     assert conductor.deleted == ["d1"]
     assert ("build_failed", "b1", HOST,
             "The agent restarted during the build.") in conductor.calls
-    assert ("claim_release", "b1") in conductor.calls
+    assert ("claim_release", "b1") not in conductor.calls   # the conductor's to release
     assert conductor.retries == [True]   # another host, with the conductor's context
     assert not [c for c in conductor.calls if c[0] == "build_failed" and c[1] == "q1"]
     assert hypervisor.list_instance_uuids() == []
@@ -420,8 +464,7 @@ def test_restart_reschedules_a_build_without_its_guest():
     assert sorted(call[1] for call in conductor.calls if call[0] == "build_failed") == [
         "n2", "s2"]
     assert conductor.retries == [True, True]
-    assert {call[1] for call in conductor.calls if call[0] == "claim_release"} == {"n2",
-                                                                                   "s2"}
+    assert not [call for call in conductor.calls if call[0] == "claim_release"]
 
 
 def test_restart_releases_the_ports_of_a_build_rescheduled_meanwhile():

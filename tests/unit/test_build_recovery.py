@@ -62,6 +62,24 @@ def test_nothing_is_sent_while_every_agent_looks_down(task_state, host, agent_up
                                        any_agent_up=False) == action
 
 
+@pytest.mark.parametrize("vm_state, task_state, host, holder", [
+    # Sent by the first scheduling: its host keeps the claim, also once built there
+    # (the scheduling sent again came back after the build ended).
+    (states.BUILDING, states.SPAWNING, "h", "h"),
+    (states.BUILDING, states.SCHEDULING, "h", "h"),
+    (states.ACTIVE, None, "h", "h"),
+    (states.STOPPED, None, "h", "h"),
+    # Failed, deleted or on no host: no claim.
+    (states.ERROR, None, "h", None),
+    (states.ACTIVE, states.DELETING, "h", None),
+    (states.DELETED, None, "h", None),
+    (states.SHELVED_OFFLOADED, None, None, None),
+])
+def test_a_build_scheduled_twice_keeps_its_claim_where_it_is(vm_state, task_state, host,
+                                                            holder):
+    assert recovery.claim_holder(vm_state, task_state, host) == holder
+
+
 def test_a_build_goes_on_with_the_users_context():
     user = RequestContext(auth_token="user-token", user_id="u", project_id="p",
                           request_id="req-1", overwrite=False)
