@@ -162,8 +162,8 @@ def backport(obj, target_versions):
 
 
 def _same_versions(target_versions):
-    return all(target_versions.get(name, version) == version
-               for name, version in versions().items())
+    """The receiver knows every object of this side, each at this side's version."""
+    return all(target_versions.get(name) == version for name, version in versions().items())
 
 
 def register(cls):
