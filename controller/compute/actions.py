@@ -42,17 +42,31 @@ def record(session, instance_uuid, action, request_id, user_id, project_id):
                                   request_id=request_id, user_id=user_id,
                                   project_id=project_id)
     session.add(entry)
+    if request_id:
+        session.flush()   # its id, for the steps recorded in this transaction
+        _found(session)[instance_uuid, request_id] = entry
     return entry
 
 
+def _found(session):
+    """The actions looked up (or recorded) in this transaction, by (server, request)."""
+    return session.info.setdefault("instance_actions", {})
+
+
 def find(session, instance_uuid, request_id=None):
-    """The action a step belongs to: the one of ``request_id``, else the newest."""
+    """The action a step belongs to: the one of ``request_id``, else the newest. The
+    action of a request is looked up once per transaction (the conductor records two or
+    three steps of one build in one)."""
+    found = _found(session)
+    if request_id and (instance_uuid, request_id) in found:
+        return found[instance_uuid, request_id]
     query = select(models.InstanceAction).where(
         models.InstanceAction.instance_uuid == instance_uuid)
     if request_id:
         entry = session.scalars(query.where(
             models.InstanceAction.request_id == request_id)).first()
         if entry is not None:
+            found[instance_uuid, request_id] = entry
             return entry
     return session.scalars(query.order_by(models.InstanceAction.id.desc())).first()
 

@@ -3,6 +3,7 @@ through the conductor, faults, deletion, and the dict an instance travels as."""
 import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import lazyload
 
 from contract import exception
 from controller.compute import models, states
@@ -13,11 +14,15 @@ AGENT_UPDATABLE = frozenset({"vm_state", "task_state", "power_state", "launched_
                              "network_info", "config_drive"})
 
 
-def get(session, instance_uuid, lock=False):
+def get(session, instance_uuid, lock=False, faults=True):
     """The instance, unless deleted; ``lock`` holds its row until the transaction ends
-    (PostgreSQL; SQLite's write transactions are serialised anyway)."""
+    (PostgreSQL; SQLite's write transactions are serialised anyway). ``faults=False``:
+    its faults are read only if asked for within the transaction (the agents' reads and
+    updates never do: one query less on each of a build's steps)."""
     query = select(models.Instance).where(models.Instance.uuid == instance_uuid,
                                           models.Instance.deleted_at.is_(None))
+    if not faults:
+        query = query.options(lazyload(models.Instance.faults))
     if lock:
         query = query.with_for_update()
     instance = session.scalars(query).first()
@@ -51,7 +56,7 @@ def update(session, instance_uuid, updates, expected_task_state=None, expected_h
     unknown = set(updates) - AGENT_UPDATABLE
     if unknown:
         raise ValueError(f"agents may not update {', '.join(sorted(unknown))}")
-    instance = get(session, instance_uuid, lock=True)
+    instance = get(session, instance_uuid, lock=True, faults=False)
     states.check_expected_task_state(instance.task_state, expected_task_state)
     if expected_host is not None and instance.host != expected_host:
         raise exception.UnexpectedTaskState(

@@ -113,7 +113,7 @@ class ConductorManager(MoveTasks, ShelveTasks):
         host = selection["host"]
         with self.db.session() as session:
             try:
-                instance = instances.get(session, uuid, lock=True)
+                instance = instances.get(session, uuid, lock=True, faults=False)
             except exception.InstanceNotFound:
                 instance = None
             sent = (instance is not None and instance.vm_state == states.BUILDING
@@ -267,7 +267,8 @@ class ConductorManager(MoveTasks, ShelveTasks):
     @messaging.expected_exceptions(exception.InstanceNotFound)
     def instance_get(self, ctxt, instance_uuid, object_versions=None):
         with self.db.session() as session:
-            return self._for_agent(instances.get(session, instance_uuid), object_versions)
+            return self._for_agent(instances.get(session, instance_uuid, faults=False),
+                                   object_versions)
 
     @messaging.expected_exceptions(exception.InstanceNotFound, exception.UnexpectedTaskState)
     def instance_update(self, ctxt, instance_uuid, updates, expected_task_state=None,

@@ -113,6 +113,25 @@ def test_a_sender_backports_to_the_version_the_receiver_knows():
     assert objects.backport(gadget, None) is gadget
 
 
+def test_a_receiver_of_the_same_versions_gets_the_object_as_it_is():
+    instance = objects.Instance.from_dict(INSTANCE)
+    assert objects.backport(instance, objects.versions()) is instance
+    received = over_the_wire(objects.backport(instance, objects.versions()))
+    assert received.to_dict() == INSTANCE
+    # A receiver with an older nested object (or one it does not name) is backported.
+    older = dict(objects.versions(), ContractTestGadget="1.0")
+    assert objects.backport(instance, older) is not instance
+    partial = {"Instance": objects.Instance.VERSION}
+    assert objects.backport(instance, partial)["versioned_object.data"]["uuid"] == UUID
+
+
+def test_an_unknown_attribute_is_not_set_but_an_error():
+    instance = objects.Instance.from_dict({"uuid": UUID})
+    assert instance.obj_attr_is_set("uuid") and not instance.obj_attr_is_set("name")
+    with pytest.raises(AttributeError):
+        instance.obj_attr_is_set("no_such_field")
+
+
 def test_versions_name_every_object_of_the_contract():
     known = objects.versions()
     for cls in (objects.Instance, objects.VirtualInterface, objects.BlockDeviceMapping):

@@ -248,6 +248,7 @@ class ServerOperations:
                                                          instance_uuid=instance.uuid))
                 actions.record(session, instance.uuid, actions.CREATE, request_id,
                                auth.user_id, auth.project_id)
+                self._record_api_steps(session, instance.uuid, context)
                 created.append(instance)
         uuids = [instance.uuid for instance in created]
         self._recheck_quota(auth, uuids, count, flavor)
@@ -260,20 +261,19 @@ class ServerOperations:
             # builds sends them once the bus is back (controller.conductor.recovery).
             LOG.warning("Message bus unreachable: the build of %s waits for the "
                         "conductor's check of stuck builds", ", ".join(uuids))
-        self._record_api_steps(created, context)
         return created, reservation_id
 
-    def _record_api_steps(self, created, context):
-        """The API's own share of each new server's build, for its trace: validating the
-        token, then checking and recording the request up to handing it on."""
-        with self.db.session() as session:
-            for instance in created:
-                actions.add_finished_event(session, instance.uuid, context.request_id,
-                                           actions.API_AUTH_EVENT, self.conf.host,
-                                           context.received_at, context.authenticated_at)
-                actions.add_finished_event(session, instance.uuid, context.request_id,
-                                           actions.API_CREATE_EVENT, self.conf.host,
-                                           context.authenticated_at, utcnow())
+    def _record_api_steps(self, session, instance_uuid, context):
+        """The API's own share of a new server's build, for its trace: validating the
+        token, then checking and recording the request. Recorded with the server, in
+        its transaction: a transaction of its own after handing the build on would
+        compete with the build it just started."""
+        actions.add_finished_event(session, instance_uuid, context.request_id,
+                                   actions.API_AUTH_EVENT, self.conf.host,
+                                   context.received_at, context.authenticated_at)
+        actions.add_finished_event(session, instance_uuid, context.request_id,
+                                   actions.API_CREATE_EVENT, self.conf.host,
+                                   context.authenticated_at, utcnow())
 
     def _recheck_quota(self, auth, uuids, count, flavor):
         try:
