@@ -29,7 +29,8 @@ CONSOLE_LOG = "console.log"
 GiB = 1024 ** 3
 
 
-def _virtual_size(path):
+def virtual_size(path):
+    """A disk's virtual size in bytes (its header's, read while the guest may run)."""
     out, _ = processutils.execute("qemu-img", "info", "--output=json", "-U", path)
     return json.loads(out)["virtual-size"]
 
@@ -52,7 +53,7 @@ class GuestMoves:
             raise driver.VirtError(f"Instance {uuid} has volumes; they cannot move.")
         dom = self._domain(instance)
         root = os.path.join(self._instance_dir(uuid), ephemeral.ROOT_DISK)
-        if flavor.get("root_gb") and flavor["root_gb"] * GiB < _virtual_size(root):
+        if flavor.get("root_gb") and flavor["root_gb"] * GiB < virtual_size(root):
             raise driver.VirtError("A root disk cannot shrink.")
         was_running = dom.isActive()
         kept = self._kept_dir(uuid)
@@ -83,7 +84,7 @@ class GuestMoves:
             root = os.path.join(instance_dir, ephemeral.ROOT_DISK)
             shutil.copyfile(os.path.join(kept, ephemeral.ROOT_DISK), root)
             size = instance["flavor"].get("root_gb", 0) * GiB
-            if size > _virtual_size(root):
+            if size > virtual_size(root):
                 ephemeral.resize_disk(root, size)
             disks = [Disk(role=ROOT, path=root, format="qcow2")]
             disks += ephemeral.create_extra_disks(instance_dir, instance["flavor"])
