@@ -36,6 +36,15 @@ libvirt_opts = [
                     "qemu+libssh://root@%s/system?keyfile=/etc/pocketstack/migration_key"
                     "&known_hosts_verify=ignore&sshauth=privkey (libvirt's libssh "
                     "transport); qemu+tls://%s/system with libvirt's TLS certificates."),
+    cfg.StrOpt("migration_ssh_key",
+               help="Private key root of this host logs in to another compute host's "
+                    "root with over SSH to copy a stopped guest's disks there (a cold "
+                    "migration or a resize to another host). Unset: such moves are "
+                    "refused and the guest stays."),
+    cfg.StrOpt("migration_ssh_known_hosts",
+               sample_default="$state_path/migration_known_hosts",
+               help="Known hosts file of those SSH logins; a host's key is pinned on "
+                    "first use. Default: <state_path>/migration_known_hosts."),
     cfg.StrOpt("live_migration_inbound_addr",
                help="Address the other hosts' QEMU sends a guest's memory and disks to "
                     "when it comes to this host (the management network). Default: the "

@@ -325,10 +325,10 @@ class ConsoleAuthToken(Base):
 
 
 class Migration(TimestampMixin, Base):
-    """A move of a server between hosts (``os-migrations``): a resize or cold migration,
-    from its scheduling to its confirm or revert, an evacuation or a live migration. While it waits for either, the source
-    host's claim is held by the migration (``uuid`` as the consumer), the destination's
-    by the server, as Placement's migration allocations."""
+    """A move of a server between hosts (``os-migrations``): a resize or cold migration
+    (from its scheduling to its confirm or revert), an evacuation or a live migration.
+    While it goes on, the source host's claim is held by the migration (``uuid`` as the
+    consumer), the destination's by the server, as Placement's migration allocations."""
 
     __tablename__ = "migrations"
 

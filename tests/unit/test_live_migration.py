@@ -10,7 +10,8 @@ import pytest
 
 from agent.live_migration import decide_block_migration
 from agent.storage import CONFIG_DRIVE, EPHEMERAL, ROOT, Disk
-from agent.virt.libvirt import consoles, domain, migration
+from agent.virt import driver
+from agent.virt.libvirt import consoles, disk_copy, domain, migration
 from contract import exception
 from controller.conductor.live_migration import check_compatible
 from tests.unit.test_libvirt_domain import UUID, instance, vif
@@ -173,3 +174,18 @@ def test_the_monitor_steps_in_once_for_each_request_or_the_timeout(elapsed, requ
 
 def test_no_timeout_means_no_step():
     assert migration.next_step(10 ** 6, 0, "abort", None, set()) is None
+
+
+def test_a_stopped_guest_goes_to_another_host_only_with_a_key_and_pinned_host_keys():
+    conf = types.SimpleNamespace(state_path="/var/lib/pocketstack",
+                                 libvirt=types.SimpleNamespace(
+                                     migration_ssh_key=None,
+                                     migration_ssh_known_hosts=None))
+    with pytest.raises(driver.VirtError, match="set \\[libvirt\\] migration_ssh_key"):
+        disk_copy.check_configured(conf, "compute2")
+    conf.libvirt.migration_ssh_key = "/etc/pocketstack/migration_key"
+    disk_copy.check_configured(conf, "compute2")
+    options = disk_copy.ssh_options(conf)
+    assert options[:2] == ["-i", "/etc/pocketstack/migration_key"]
+    assert "UserKnownHostsFile=/var/lib/pocketstack/migration_known_hosts" in options
+    assert "StrictHostKeyChecking=accept-new" in options and "BatchMode=yes" in options

@@ -6,6 +6,8 @@ server migrate --live-migration`` moves a running guest from one to the other an
 (block migration of its disk: the hosts share no storage) while a namespace of the
 test's own on the controller's external bridge pings it by its floating IP. The lost
 pings are counted and printed; the guest keeps its address, its disk and its uptime.
+Then a stopped move: a cold migration and a resize between the hosts copy the guest's
+disk over SSH (what it wrote survives), confirmed and reverted.
 """
 import time
 
@@ -24,7 +26,7 @@ MAX_LOST_PINGS = 15
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory, tiny_image):
-    workdir = tmp_path_factory.mktemp("lab-live-migration")
+    workdir = tmp_path_factory.mktemp("lab-moves")
     with Lab(workdir / "lab", lab_live.HOSTS) as lab:
         deployment = lab_live.deploy(lab, workdir)
         deployment.tiny_image = tiny_image
@@ -71,5 +73,54 @@ def test_a_pinged_guest_live_migrates_between_the_compute_hosts_and_back(deploym
                 if m["Source Compute"] == source]
             assert (migration["Type"], migration["Status"]) == ("live-migration",
                                                                 "completed")
+    finally:
+        guest.remove()
+
+
+def _settled(deployment, name, status):
+    return deployment.wait_for(
+        lambda: (lambda server: server if server["status"] in (status, "ERROR") else None)(
+            deployment.openstack("server", "show", name)),
+        timeout=600, interval=3, what=f"{name} to be {status}")
+
+
+def test_cold_migration_and_resize_copy_the_disk_between_the_hosts(deployment, tmp_path):
+    guest = lab_live.Guest(deployment, deployment.tiny_image, tmp_path, "vm-cold",
+                           "compute1")
+    try:
+        assert guest.ssh("sh", "-c", "'echo kept-on-disk > /root/marker; sync'")
+        deployment.openstack("server", "migrate", "--host", "compute2", "--wait",
+                             guest.name, parse=False, timeout=600)
+        moved = _settled(deployment, guest.name, "VERIFY_RESIZE")
+        assert moved["OS-EXT-SRV-ATTR:host"] == "compute2", moved.get("fault")
+        deployment.wait_for(guest.uptime, timeout=300, interval=5,
+                            what="the migrated guest's ssh")
+        assert guest.ssh("cat", "/root/marker").strip() == "kept-on-disk"
+        deployment.openstack("server", "migration", "confirm", guest.name, parse=False)
+        assert _settled(deployment, guest.name, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == \
+            "compute2"
+        assert deployment.lab.hosts["compute1"].ssh(
+            f"ls /var/lib/pocketstack/instances/ | grep {guest.server['id']}",
+            check=False).returncode != 0, "compute1 kept the guest's disks"
+
+        # A resize goes to the other host (not the same one) and grows the disk there;
+        # its revert brings back the guest as it was on compute2.
+        deployment.openstack("flavor", "create", "--ram", "160", "--vcpus", "1", "--disk",
+                             "2", "lab.bigger")
+        deployment.openstack("server", "resize", "--flavor", "lab.bigger", "--wait",
+                             guest.name, parse=False, timeout=600)
+        resized = _settled(deployment, guest.name, "VERIFY_RESIZE")
+        assert resized["OS-EXT-SRV-ATTR:host"] == "compute1", resized.get("fault")
+        deployment.wait_for(guest.uptime, timeout=300, interval=5,
+                            what="the resized guest's ssh")
+        assert guest.ssh("cat", "/root/marker").strip() == "kept-on-disk"
+        deployment.openstack("server", "resize", "revert", guest.name, parse=False)
+        reverted = _settled(deployment, guest.name, "ACTIVE")
+        assert reverted["OS-EXT-SRV-ATTR:host"] == "compute2"
+        assert reverted["flavor"].startswith("lab.micro") or "lab.micro" in str(
+            reverted["flavor"])
+        deployment.wait_for(guest.uptime, timeout=300, interval=5,
+                            what="the reverted guest's ssh")
+        assert guest.ssh("cat", "/root/marker").strip() == "kept-on-disk"
     finally:
         guest.remove()
