@@ -5,9 +5,9 @@ to the database.
 Each operation reads as its steps; what every operation shares (the lock per instance,
 the action's event, the fault, the revert of the task_state) is in ``agent.events``.
 The build is ``agent.build``, the server's ports ``agent.ports``, its volumes
-``agent.volumes``, moving servers ``agent.moves``, shelving ``agent.shelving``, rescue
-``agent.rescue``, and what the agent does for its host (start-up reconciliation,
-periodic tasks) ``agent.reconcile``.
+``agent.volumes``, moving servers ``agent.moves`` and ``agent.live_migration``,
+shelving ``agent.shelving``, rescue ``agent.rescue``, and what the agent does for its
+host (start-up reconciliation, periodic tasks) ``agent.reconcile``.
 """
 import functools
 import logging
@@ -17,6 +17,7 @@ import oslo_messaging as messaging
 from agent import build
 from agent.events import (agent_operation, reverts_task_state, step_recorder, with_instance,
                           wrap_instance_event, wrap_instance_fault)
+from agent.live_migration import ServerLiveMigration
 from agent.moves import ServerMoves
 from agent.ports import ServerPorts
 from agent.rescue import ServerRescue
@@ -49,8 +50,9 @@ def delete_image_on_error(function):
     return wrapper
 
 
-class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue):
-    target = messaging.Target(version="1.4")  # see agent.rpcapi
+class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerShelving,
+                   ServerRescue):
+    target = messaging.Target(version="1.5")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):

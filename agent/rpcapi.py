@@ -16,6 +16,10 @@ brought the method):
   unshelve_instance; rescue_instance, unrescue_instance; evacuate_instance
 - 1.4: get_console_connect_info (where the proxy reaches a guest's VNC or serial
   console)
+- 1.5: live migration: check_can_live_migrate_destination and pre_live_migration,
+  post_live_migration_at_destination and rollback_live_migration_at_destination on the
+  destination; check_can_live_migrate_source, live_migration,
+  live_migration_force_complete and live_migration_abort on the source
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -27,8 +31,9 @@ from conf import CONF
 from contract import exception, rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.4"
+LATEST_VERSION = "1.5"
 MOVES_VERSION = "1.3"
+LIVE_MIGRATION_VERSION = "1.5"
 
 # method → the version that brought it (the list above, as the methods send it).
 METHOD_VERSIONS = {
@@ -43,6 +48,11 @@ METHOD_VERSIONS = {
         "unshelve_instance", "rescue_instance", "unrescue_instance", "evacuate_instance"),
         MOVES_VERSION),
     "get_console_connect_info": "1.4",
+    **dict.fromkeys((
+        "check_can_live_migrate_destination", "check_can_live_migrate_source",
+        "pre_live_migration", "live_migration", "post_live_migration_at_destination",
+        "rollback_live_migration_at_destination", "live_migration_force_complete",
+        "live_migration_abort"), LIVE_MIGRATION_VERSION),
 }
 
 
@@ -147,10 +157,6 @@ class AgentAPI:
 
     # --- moving servers (1.3) ------------------------------------------------------------
 
-    def can_move_servers(self):
-        """Whether agents (as capped) know how to move servers."""
-        return self._client(None).can_send_version(MOVES_VERSION)
-
     def _moves(self, host):
         return self._client(host).prepare(version=MOVES_VERSION)
 
@@ -212,3 +218,67 @@ class AgentAPI:
         """Build here, from its image and on its ports, a server whose host is down."""
         self._moves(host).cast(ctxt, "evacuate_instance", instance_uuid=instance_uuid,
                                migration_uuid=migration_uuid)
+
+    # --- live migration (1.5) ------------------------------------------------------------
+
+    def check_can_live_migrate_destination(self, ctxt, host, instance_uuid,
+                                           block_migration, timeout=None):
+        """On the destination ``host``: whether it can take the running guest; returns
+        what the source needs to know of it (``dest_check``). Raises InvalidRequest
+        with the reason."""
+        return self._client(host, timeout).prepare(version=LIVE_MIGRATION_VERSION).call(
+            ctxt, "check_can_live_migrate_destination", instance_uuid=instance_uuid,
+            block_migration=block_migration)
+
+    def check_can_live_migrate_source(self, ctxt, host, instance_uuid, dest_check,
+                                      timeout=None):
+        """On the source ``host``: whether the guest can go where ``dest_check``
+        describes; returns the ``migrate_data`` (block migration decided, disks to
+        make). Raises InvalidRequest with the reason."""
+        return self._client(host, timeout).prepare(version=LIVE_MIGRATION_VERSION).call(
+            ctxt, "check_can_live_migrate_source", instance_uuid=instance_uuid,
+            dest_check=dest_check)
+
+    def pre_live_migration(self, ctxt, host, instance_uuid, migration_uuid, migrate_data,
+                           timeout=None):
+        """On the destination ``host``: wire the server's ports and make its disks
+        ready; returns ``migrate_data`` with what the guest gets there (consoles)."""
+        return self._client(host, timeout).prepare(version=LIVE_MIGRATION_VERSION).call(
+            ctxt, "pre_live_migration", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, migrate_data=migrate_data)
+
+    def live_migration(self, ctxt, host, instance_uuid, migration_uuid, migrate_data):
+        """On the source ``host``: prepare the destination, move the running guest
+        there, and clean up after it (or roll back)."""
+        self._for(host, "live_migration").cast(
+            ctxt, "live_migration", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, migrate_data=migrate_data)
+
+    def post_live_migration_at_destination(self, ctxt, host, instance_uuid,
+                                           migration_uuid, timeout=None):
+        """On the destination ``host``, once the guest runs there: the guest as the
+        server says (paused if it was). Returns the guest's power state there."""
+        return self._client(host, timeout).prepare(version=LIVE_MIGRATION_VERSION).call(
+            ctxt, "post_live_migration_at_destination", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid)
+
+    def rollback_live_migration_at_destination(self, ctxt, host, instance_uuid,
+                                               migration_uuid, migrate_data,
+                                               timeout=None):
+        """On the destination ``host``, after a failed or aborted live migration: remove
+        what was made for the guest here."""
+        self._client(host, timeout).prepare(version=LIVE_MIGRATION_VERSION).call(
+            ctxt, "rollback_live_migration_at_destination", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, migrate_data=migrate_data)
+
+    def live_migration_force_complete(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: pause the guest so that its migration completes."""
+        self._for(host, "live_migration_force_complete").cast(
+            ctxt, "live_migration_force_complete", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid)
+
+    def live_migration_abort(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: cancel the running migration; the guest stays."""
+        self._for(host, "live_migration_abort").cast(
+            ctxt, "live_migration_abort", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid)

@@ -41,6 +41,10 @@ agent_opts = [
                       "[service_credentials]."),
     cfg.IntOpt("image_cache_manager_interval", default=2400, min=1,
                help="Seconds between removals of cached images that no guest here uses."),
+    cfg.IntOpt("live_migration_prepare_timeout", default=300, min=1,
+               help="Seconds the source of a live migration waits for the destination "
+                    "to get ready (its ports wired, the base image fetched, the disks "
+                    "made) and to take the guest over afterwards."),
 ]
 
 

@@ -27,6 +27,42 @@ libvirt_opts = [
     cfg.IntOpt("volume_detach_timeout", default=60, min=1,
                help="Seconds a running guest gets to let go of a volume being detached; "
                     "the detach fails (the volume stays attached) if it does not."),
+    # Live migration: libvirt's peer-to-peer migration, the source's libvirtd
+    # connecting to the destination's.
+    cfg.StrOpt("live_migration_uri", default="qemu+ssh://%s/system",
+               help="URI of the destination's libvirtd that the source's libvirtd "
+                    "connects to; %s is the destination host's name. Over SSH, root of "
+                    "each compute host must be able to log in to the others, e.g. "
+                    "qemu+libssh://root@%s/system?keyfile=/etc/pocketstack/migration_key"
+                    "&known_hosts_verify=ignore&sshauth=privkey (libvirt's libssh "
+                    "transport); qemu+tls://%s/system with libvirt's TLS certificates."),
+    cfg.StrOpt("migration_ssh_key",
+               help="Private key root of this host logs in to another compute host's "
+                    "root with over SSH to copy a stopped guest's disks there (a cold "
+                    "migration or a resize to another host). Unset: such moves are "
+                    "refused and the guest stays."),
+    cfg.StrOpt("migration_ssh_known_hosts",
+               sample_default="$state_path/migration_known_hosts",
+               help="Known hosts file of those SSH logins; a host's key is pinned on "
+                    "first use. Default: <state_path>/migration_known_hosts."),
+    cfg.StrOpt("live_migration_inbound_addr",
+               help="Address the other hosts' QEMU sends a guest's memory and disks to "
+                    "when it comes to this host (the management network). Default: the "
+                    "address libvirt resolves this host's name to."),
+    cfg.IntOpt("live_migration_bandwidth", default=0, min=0,
+               help="Highest bandwidth of a live migration in MiB/s; 0: no limit."),
+    cfg.IntOpt("live_migration_downtime", default=500, min=100,
+               help="Longest pause of the guest, in milliseconds, for the last copy of "
+                    "its memory (libvirt's maximum downtime)."),
+    cfg.IntOpt("live_migration_completion_timeout", default=800, min=0,
+               help="Seconds a live migration may take per GiB of data to copy (the "
+                    "guest's RAM, and its disks in a block migration) before the "
+                    "timeout action is taken; 0: no timeout."),
+    cfg.StrOpt("live_migration_timeout_action", default="abort",
+               choices=("abort", "force_complete"),
+               help="What the completion timeout does: abort the migration (the guest "
+                    "stays at the source) or force it to complete (pause the guest for "
+                    "the last copy)."),
 ]
 
 

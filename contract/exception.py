@@ -46,6 +46,12 @@ class AgentTooOld(ComputeError):
     code = 409
 
 
+class ConductorTooOld(ComputeError):
+    """``[upgrade_levels] conductor`` caps messages below the version an action needs."""
+
+    code = 409
+
+
 class ConsoleTypeUnavailable(ComputeError):
     """The console asked for is not offered (its kind is disabled, or unknown)."""
 

@@ -52,3 +52,5 @@ SHELVING_OFFLOADING = "shelving_offloading"
 UNSHELVING = "unshelving"
 RESCUING = "rescuing"
 UNRESCUING = "unrescuing"
+# A live migration: the guest runs on while it moves (Nova's MIGRATING).
+MIGRATING = "migrating"

@@ -50,6 +50,10 @@ class InstanceNotOnHost(VirtError):
     """The guest does not exist on this host (already destroyed, or never created)."""
 
 
+class MigrationCancelled(VirtError):
+    """A live migration was aborted: the guest runs on where it was."""
+
+
 @dataclasses.dataclass(frozen=True)
 class LifecycleEvent:
     """A guest changed power state without being asked (crash, shutdown from inside)."""
@@ -200,3 +204,62 @@ class ComputeDriver(abc.ABC):
     def manage_image_cache(self):
         """Periodic: drop cached images no guest here has used for long; returns the
         IDs removed."""
+
+    # --- live migration --------------------------------------------------------------
+    # ``migrate_data`` (JSON-able) gathers what each step learns: the destination's
+    # check, the source's decision (``block_migration``, ``shared_storage``), then
+    # ``pre_live_migration``'s answer and ``network_info`` on the destination.
+
+    @abc.abstractmethod
+    def check_can_live_migrate_destination(self, instance):
+        """On the destination: what the source needs to know of this host (where its
+        hypervisor receives the guest, how to tell whether storage is shared); raise
+        VirtError (with the reason) when it cannot take the guest."""
+
+    @abc.abstractmethod
+    def shares_storage_with(self, dest_check):
+        """On the source: whether the destination ``dest_check`` describes sees this
+        host's instance storage."""
+
+    @abc.abstractmethod
+    def check_can_live_migrate_source(self, instance, block_migration):
+        """On the source: what the destination must make ready for the guest (e.g. the
+        sizes of the disks a block migration copies into); raise VirtError when the
+        guest cannot move."""
+
+    @abc.abstractmethod
+    def pre_live_migration(self, context, instance, network_info, image_meta,
+                           config_drive_meta, migrate_data):
+        """On the destination, its ports wired: make the guest's disks ready (unless
+        shared) and choose what it gets here (console ports); returns a dict merged
+        into ``migrate_data``."""
+
+    @abc.abstractmethod
+    def live_migration(self, context, instance, migrate_data, progress):
+        """On the source: move the running guest to the destination and return once
+        it runs there (the source's domain gone); ``progress(stats)`` is called as the
+        copy goes on (bytes of memory and disk: total, processed, remaining). Raise
+        MigrationCancelled when aborted, VirtError when it failed: the guest then runs
+        on here, as it was."""
+
+    @abc.abstractmethod
+    def live_migration_force_complete(self, instance):
+        """Make the running migration of ``instance`` converge now (pause the guest)."""
+
+    @abc.abstractmethod
+    def live_migration_abort(self, instance):
+        """Cancel the running migration of ``instance``."""
+
+    @abc.abstractmethod
+    def post_live_migration_at_destination(self, instance):
+        """On the destination, the guest running here: anything left to make it this
+        host's guest."""
+
+    @abc.abstractmethod
+    def post_live_migration_at_source(self, instance, migrate_data):
+        """On the source, the guest gone: remove its disks here (not shared ones)."""
+
+    @abc.abstractmethod
+    def rollback_live_migration_at_destination(self, instance, migrate_data):
+        """On the destination, after a failure: remove whatever was made here for the
+        guest (not shared disks). Idempotent."""

@@ -9,6 +9,12 @@ makes spawn fail on those hosts, which is how reschedules are tested; a flavor e
 the flavor a server moves to every move to it. A snapshot uploads a small raw disk
 naming its guest.
 
+Live migration moves the guest's record: the destination keeps an incoming one from
+``pre_live_migration``, the source copies for ``fake:live_migration_seconds`` (a
+flavor extra spec; 0 by default), reporting progress, unless aborted or forced to
+complete; ``fake:fail_live_migration`` ("true") makes the copy fail, and
+``fake:refuse_live_migration_to`` (host names) makes those hosts refuse the guest.
+
 A guest's console, once asked for, is a real TCP listener on loopback: its serial port
 sends the console log and echoes what it gets; its VNC server greets with the RFB
 protocol version, as a real one does, so the console proxy can be tested end to end.
@@ -27,6 +33,10 @@ FAIL_ON_HOST = "fake:fail_on_host"
 FAIL_ATTACH = "fake:fail_attach"
 FAIL_SNAPSHOT = "fake:fail_snapshot"
 FAIL_RESIZE = "fake:fail_resize"
+FAIL_LIVE_MIGRATION = "fake:fail_live_migration"
+LIVE_MIGRATION_SECONDS = "fake:live_migration_seconds"
+REFUSE_LIVE_MIGRATION = "fake:refuse_live_migration_to"
+MiB = 1024 * 1024
 SNAPSHOT_SIZE = 64 * 1024
 
 
@@ -47,6 +57,8 @@ class FakeDriver(driver.ComputeDriver):
         self.host = None
         self._guests = {}          # uuid → {"power_state", "console": [lines], "volumes"}
         self._kept = {}            # uuid → the guest a move keeps here for its revert
+        self._incoming = {}        # uuid → the guest a live migration brings here
+        self._migrations = {}      # uuid → "running", "force_complete" or "abort"
         self._lock = threading.Lock()
         self._listeners = []
 
@@ -272,6 +284,94 @@ class FakeDriver(driver.ComputeDriver):
             self._guests[instance_uuid]["power_state"] = power_state.SHUTDOWN
         for callback in self._listeners:
             callback(driver.LifecycleEvent(instance_uuid, power_state.SHUTDOWN))
+
+
+    # --- live migration ---------------------------------------------------------------
+
+    def check_can_live_migrate_destination(self, instance):
+        refused = instance["flavor"].get("extra_specs", {}).get(REFUSE_LIVE_MIGRATION, "")
+        if self.host in {name.strip() for name in refused.split(",")}:
+            raise driver.VirtError(f"Injected refusal: {REFUSE_LIVE_MIGRATION} includes "
+                                   f"{self.host}")
+        return {"storage": f"fake-{self.host}"}
+
+    def shares_storage_with(self, dest_check):
+        return dest_check.get("storage") == f"fake-{self.host}"
+
+    def check_can_live_migrate_source(self, instance, block_migration):
+        with self._lock:
+            self._guest(instance)
+        return {"memory_bytes": instance["flavor"]["memory_mb"] * MiB}
+
+    def pre_live_migration(self, context, instance, network_info, image_meta,
+                           config_drive_meta, migrate_data):
+        with self._lock:
+            self._incoming[instance["uuid"]] = {
+                "power_state": power_state.NOSTATE, "volumes": {},
+                "console": [f"pocketstack fake guest {instance['hostname']} arriving on "
+                            f"{self.host}"]}
+        return {}
+
+    def live_migration(self, context, instance, migrate_data, progress):
+        uuid = instance["uuid"]
+        specs = instance["flavor"].get("extra_specs", {})
+        seconds = float(specs.get(LIVE_MIGRATION_SECONDS) or 0)
+        total = migrate_data["memory_bytes"]
+        with self._lock:
+            self._guest(instance)
+            self._migrations[uuid] = "running"
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                with self._lock:
+                    request = self._migrations[uuid]
+                if request == "abort":
+                    raise driver.MigrationCancelled(f"Migration of {uuid} aborted.")
+                if request == "force_complete":
+                    break
+                left = max(deadline - time.monotonic(), 0) / seconds
+                progress({"memory_total_bytes": total,
+                          "memory_remaining_bytes": int(total * left),
+                          "memory_processed_bytes": int(total * (1 - left))})
+                time.sleep(min(0.2, seconds))
+            if _flag(instance, FAIL_LIVE_MIGRATION):
+                raise driver.VirtError(f"Injected failure: {FAIL_LIVE_MIGRATION} is set")
+        finally:
+            with self._lock:
+                self._migrations.pop(uuid, None)
+        with self._lock:
+            guest = self._guests.pop(uuid)
+        for listener in guest.get("listeners", {}).values():
+            listener.close()
+
+    def _request_migration(self, instance, request):
+        with self._lock:
+            if instance["uuid"] not in self._migrations:
+                raise driver.VirtError(f"Instance {instance['uuid']} is not migrating "
+                                       f"from {self.host}.")
+            self._migrations[instance["uuid"]] = request
+
+    def live_migration_force_complete(self, instance):
+        self._request_migration(instance, "force_complete")
+
+    def live_migration_abort(self, instance):
+        self._request_migration(instance, "abort")
+
+    def post_live_migration_at_destination(self, instance):
+        with self._lock:
+            guest = self._incoming.pop(instance["uuid"])
+            guest["power_state"] = (power_state.PAUSED
+                                    if instance["vm_state"] == "paused"
+                                    else power_state.RUNNING)
+            guest["console"].append(f"live-migrated to {self.host}")
+            self._guests[instance["uuid"]] = guest
+
+    def post_live_migration_at_source(self, instance, migrate_data):
+        """The record went with the guest: nothing is left here."""
+
+    def rollback_live_migration_at_destination(self, instance, migrate_data):
+        with self._lock:
+            self._incoming.pop(instance["uuid"], None)
 
 
 class _ConsoleListener:

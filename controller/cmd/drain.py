@@ -1,9 +1,11 @@
 """``pocketstack host drain HOST``: empty a compute host for maintenance through the
 compute API, as an operator would by hand: the host's compute service is disabled (no
-new server lands there), then every server on it moves to another host — cold-migrated
-and confirmed, since live migration is not built yet — one at a time, with its progress
-printed. Servers in a state that cannot move (building, in error, mid-action) are listed
-and left; the exit status says whether the host is empty.
+new server lands there), then every server on it moves to another host, one at a time,
+with its progress printed: a running (or paused) server is live-migrated (the
+scheduler's choice, block migration unless the hosts share storage); a stopped one, or
+one whose live migration failed, is cold-migrated and confirmed. Servers in a state
+that cannot move (building, in error, mid-action) are listed and left; the exit status
+says whether the host is empty.
 
 Credentials are the stock clients' ``OS_*`` variables (an admin's: moving servers and
 disabling services are admin actions).
@@ -16,7 +18,8 @@ import time
 import requests
 
 MICROVERSION = "compute 2.56"
-MOVABLE = ("ACTIVE", "SHUTOFF")
+MOVABLE = ("ACTIVE", "SHUTOFF", "PAUSED")
+LIVE = ("ACTIVE", "PAUSED")
 
 
 class DrainError(Exception):
@@ -86,18 +89,34 @@ def drain(compute, host, timeout, out=sys.stdout):
             continue
         started = time.monotonic()
         try:
-            compute.call("POST", f"/servers/{server['id']}/action", {"migrate": None})
-            moved = compute.wait(server["id"], ("VERIFY_RESIZE",), timeout)
-            compute.call("POST", f"/servers/{server['id']}/action",
-                         {"confirmResize": None})
-            compute.wait(server["id"], (server["status"],), timeout)
+            how, moved = _move(compute, server, host, timeout, name, out)
         except DrainError as exc:
             print(f"{name}: failed: {exc}", file=out)
             left.append(server["id"])
             continue
-        print(f"{name}: cold-migrated to {moved['OS-EXT-SRV-ATTR:host']} in "
+        print(f"{name}: {how} to {moved['OS-EXT-SRV-ATTR:host']} in "
               f"{time.monotonic() - started:.1f} s", file=out)
     return left
+
+
+def _move(compute, server, host, timeout, name, out):
+    """Live-migrate the server if it runs, else (or if that fails) cold-migrate it:
+    ("live-migrated" or "cold-migrated", the server where it is now)."""
+    path = f"/servers/{server['id']}/action"
+    if server["status"] in LIVE:
+        compute.call("POST", path, {"os-migrateLive": {"host": None,
+                                                       "block_migration": "auto"}})
+        moved = compute.wait(server["id"], (server["status"],), timeout)
+        if moved["OS-EXT-SRV-ATTR:host"] != host:
+            return "live-migrated", moved
+        if server["status"] != "ACTIVE":
+            raise DrainError("its live migration failed")
+        print(f"{name}: live migration failed, cold-migrating", file=out)
+    compute.call("POST", path, {"migrate": None})
+    moved = compute.wait(server["id"], ("VERIFY_RESIZE",), timeout)
+    compute.call("POST", path, {"confirmResize": None})
+    compute.wait(server["id"], (server["status"],), timeout)
+    return "cold-migrated", moved
 
 
 def main(argv):

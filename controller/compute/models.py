@@ -6,8 +6,8 @@ or name only, never by foreign key, so compute could live in a database of its o
 """
 import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index,
+                        Integer, String, Text, UniqueConstraint)
 from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -325,10 +325,10 @@ class ConsoleAuthToken(Base):
 
 
 class Migration(TimestampMixin, Base):
-    """A move of a server between hosts (``os-migrations``): a resize or cold migration,
-    from its scheduling to its confirm or revert. While it waits for either, the source
-    host's claim is held by the migration (``uuid`` as the consumer), the destination's
-    by the server, as Placement's migration allocations."""
+    """A move of a server between hosts (``os-migrations``): a resize or cold migration
+    (from its scheduling to its confirm or revert), an evacuation or a live migration.
+    While it goes on, the source host's claim is held by the migration (``uuid`` as the
+    consumer), the destination's by the server, as Placement's migration allocations."""
 
     __tablename__ = "migrations"
 
@@ -349,3 +349,10 @@ class Migration(TimestampMixin, Base):
     old_vm_state: Mapped[str] = mapped_column(String(16))
     project_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[str | None] = mapped_column(String(64))
+    # How far a live migration got, as its source's hypervisor last reported (bytes).
+    memory_total_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    memory_processed_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    memory_remaining_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    disk_total_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    disk_processed_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    disk_remaining_bytes: Mapped[int | None] = mapped_column(BigInteger)

@@ -12,6 +12,7 @@ from controller.db.base import isotime, utcnow
 RESIZE = "resize"
 MIGRATION = "migration"
 EVACUATION = "evacuation"
+LIVE_MIGRATION = "live-migration"
 
 # Nova's statuses of a resize or cold migration, in order.
 PRE_MIGRATING = "pre-migrating"
@@ -29,6 +30,19 @@ ACCEPTED = "accepted"
 DONE = "done"
 FAILED = "failed"
 COMPLETED = "completed"
+
+# A live migration's: accepted by the API, preparing (checks, the destination made
+# ready), running (memory copied while the guest runs), then completed, or error
+# (failed, the guest still at the source) or cancelled (aborted by an admin).
+PREPARING = "preparing"
+RUNNING = "running"
+CANCELLED = "cancelled"
+# The statuses in which a live migration may be aborted or shown as in progress
+# (Nova's server-migrations API; "queued" is never used here).
+LIVE_IN_PROGRESS = (ACCEPTED, PREPARING, RUNNING)
+PROGRESS_FIELDS = ("memory_total_bytes", "memory_processed_bytes",
+                   "memory_remaining_bytes", "disk_total_bytes", "disk_processed_bytes",
+                   "disk_remaining_bytes")
 
 # The statuses an agent reports as the move goes on.
 AGENT_STATUSES = frozenset({MIGRATING, POST_MIGRATING, FINISHED, ERROR, DONE, FAILED})
@@ -79,6 +93,36 @@ def evacuated_from(session, host):
                models.Migration.source_compute == host,
                models.Migration.status.in_((DONE, FAILED)))
         .order_by(models.Migration.id)))
+
+
+def live_in_progress(session, instance_uuid, migration_id=None):
+    """The server's live migrations under way (or the one of ``migration_id``), as
+    Nova's server-migrations API lists them."""
+    query = select(models.Migration).where(
+        models.Migration.instance_uuid == instance_uuid,
+        models.Migration.migration_type == LIVE_MIGRATION,
+        models.Migration.status.in_(LIVE_IN_PROGRESS)).order_by(models.Migration.id)
+    if migration_id is not None:
+        query = query.where(models.Migration.id == migration_id)
+    return list(session.scalars(query))
+
+
+def of_server(session, instance_uuid, migration_id):
+    """Migration ``migration_id`` of the server, whatever its status; 404 otherwise."""
+    migration = session.scalars(select(models.Migration).where(
+        models.Migration.instance_uuid == instance_uuid,
+        models.Migration.id == migration_id)).first()
+    if migration is None:
+        raise exception.MigrationNotFound(
+            f"Migration {migration_id} for instance {instance_uuid} could not be found.")
+    return migration
+
+
+def set_progress(migration, stats):
+    """Record how far a live migration got (bytes of memory and disk)."""
+    for name in PROGRESS_FIELDS:
+        if stats.get(name) is not None:
+            setattr(migration, name, int(stats[name]))
 
 
 def set_status(migration, status):

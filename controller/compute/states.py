@@ -16,7 +16,7 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH,
                                RESIZE_REVERTING, SHELVED, SHELVED_OFFLOADED, SHELVING,
                                SHELVING_OFFLOADING, UNSHELVING, RESCUED, RESCUING,
-                               UNRESCUING)
+                               UNRESCUING, MIGRATING)
 from controller.compute.exception import InstanceInvalidState
 
 # Nova's vm_state of a deleted server kept for reclaim_instance_interval.
@@ -44,7 +44,9 @@ _RESIZING = {task_state: "RESIZE" for task_state in (RESIZE_PREP, RESIZE_MIGRATI
 # actions here go): a rebuild shows from every state it may start from.
 _STATUS_BY_TASK_STATE = {
     ACTIVE: {REBOOTING: "REBOOT", REBOOTING_HARD: "HARD_REBOOT",
-             REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD", **_RESIZING},
+             REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD", MIGRATING: "MIGRATING",
+             **_RESIZING},
+    PAUSED: {MIGRATING: "MIGRATING"},
     STOPPED: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD", **_RESIZING},
     ERROR: {REBUILDING: "REBUILD", REBUILD_SPAWNING: "REBUILD"},
     RESIZED: {RESIZE_REVERTING: "REVERT_RESIZE"},
@@ -153,6 +155,11 @@ ACTIONS.update({
     "evacuate": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
     "rescue": Rule({ACTIVE, STOPPED, ERROR}, {None}, RESCUING),
     "unrescue": Rule({RESCUED}, {None}, UNRESCUING),
+    # A live migration moves a running (or paused) guest; while it runs, an admin may
+    # abort it or force it to complete (Nova's checks on the server-migrations API).
+    "os-migrateLive": Rule({ACTIVE, PAUSED}, {None}, MIGRATING),
+    "live_migration_abort": Rule({ACTIVE, PAUSED}, {MIGRATING}),
+    "live_migration_force_complete": Rule({ACTIVE}, {MIGRATING}),
 })
 
 # action → the vm_state it leaves the server in (the others keep theirs).

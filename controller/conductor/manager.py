@@ -17,6 +17,7 @@ from contract import exception, guest_metadata, objects, rpc
 from controller.compute import (actions, aggregates, block_devices, instances, models,
                                 states)
 from controller.conductor import recovery
+from controller.conductor.live_migration import LiveMigrationTasks
 from controller.conductor.moves import MoveTasks
 from controller.conductor.shelving import ShelveTasks
 from controller.db.base import utcnow
@@ -35,8 +36,8 @@ def _report_json(selection):
     return json.dumps(report) if report else None
 
 
-class ConductorManager(MoveTasks, ShelveTasks):
-    target = messaging.Target(version="1.4")  # see controller.conductor.rpcapi
+class ConductorManager(MoveTasks, LiveMigrationTasks, ShelveTasks):
+    target = messaging.Target(version="1.5")  # see controller.conductor.rpcapi
 
     def __init__(self, runtime):
         self.conf = runtime.conf

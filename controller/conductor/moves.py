@@ -69,12 +69,12 @@ class MoveTasks:
         self.agents.resize_instance(ctxt, source, instance_uuid, migration_uuid)
 
     def _not_moved(self, ctxt, instance_uuid, migration_uuid, started, reason,
-                   task_state=states.RESIZE_PREP):
+                   task_state=states.RESIZE_PREP, event=MIGRATE_EVENT):
         """No destination: the server stays as it was, the migration is in error."""
         with self.db.session() as session:
             moves.set_status(moves.get(session, migration_uuid, lock=True), moves.ERROR)
             actions.add_finished_event(session, instance_uuid, ctxt.request_id,
-                                       MIGRATE_EVENT, self.conf.host, started, utcnow(),
+                                       event, self.conf.host, started, utcnow(),
                                        actions.ERROR, reason)
             try:
                 instances.update(session, instance_uuid, {"task_state": None},

@@ -21,8 +21,12 @@ that brought the method):
   resize_confirmed, resize_reverted (``contract.objects.Migration``); shelving:
   unshelve_instance from the API, instance_offloaded from agents; evacuation:
   evacuate_server from the API, evacuations_from and evacuation_cleaned from agents.
-  A conductor
-  older than 1.4 cannot move servers: the compute API refuses before it starts.
+- 1.5: live migration: live_migrate_server from the compute API; the agents'
+  live_migration_progress, live_migration_completed, live_migration_failed.
+
+The compute API asks ``check_can_send`` before it starts an action the conductor
+carries out: a conductor capped below the method's version makes it a 409
+(``ConductorTooOld``) with nothing changed.
 
 While the conductor runs an older release, ``[upgrade_levels] conductor`` caps what is
 sent: below 1.3 the agent asks for (and reads) dicts; below 1.2 a fault is not recorded
@@ -31,13 +35,18 @@ sent: below 1.3 the agent asks for (and reads) dicts; below 1.2 a fault is not r
 import logging
 
 from conf import CONF
-from contract import objects, rpc
+from contract import exception, objects, rpc
 
 LOG = logging.getLogger(__name__)
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.4"
+LATEST_VERSION = "1.5"
 MOVES_VERSION = "1.4"
+LIVE_MIGRATION_VERSION = "1.5"
+# The methods the compute API sends → the version that brought them.
+API_METHOD_VERSIONS = {"migrate_server": MOVES_VERSION, "unshelve_instance": MOVES_VERSION,
+                       "evacuate_server": MOVES_VERSION,
+                       "live_migrate_server": LIVE_MIGRATION_VERSION}
 # Reconnection attempts a build's cast makes before it gives up (about 1 + 3 s).
 BUILD_CAST_RETRIES = 2
 # Seconds an agent's heartbeat (or inventory report) waits for its answer: one lost
@@ -165,9 +174,15 @@ class ConductorAPI:
 
     # --- moving servers (1.4) ----------------------------------------------------------
 
-    def can_move_servers(self):
-        """Whether the conductor (as capped) knows how to move servers."""
-        return self.client.can_send_version(MOVES_VERSION)
+    def check_can_send(self, method):
+        """Refuse (``ConductorTooOld``, a 409) an API method the cap cannot carry,
+        before the caller changes any state for it."""
+        version = API_METHOD_VERSIONS[method]
+        if not self.client.can_send_version(version):
+            raise exception.ConductorTooOld(
+                f"This action is not available yet: it needs version {version} of the "
+                f"conductor's RPC API ({method}), and [upgrade_levels] conductor caps "
+                f"messages to it below that until it is upgraded.")
 
     def migrate_server(self, ctxt, instance_uuid, migration_uuid, host=None,
                        timeout=None):
@@ -253,3 +268,44 @@ class ConductorAPI:
         """``host`` removed what an evacuated server left there: release its claim."""
         self.client.prepare(version=MOVES_VERSION).call(
             ctxt, "evacuation_cleaned", migration_uuid=migration_uuid)
+
+    # --- live migration (1.5) ------------------------------------------------------------
+
+    def _live(self):
+        return self.client.prepare(version=LIVE_MIGRATION_VERSION)
+
+    def live_migrate_server(self, ctxt, instance_uuid, migration_uuid, host,
+                            block_migration, force=False, timeout=None):
+        """Choose (or check) and claim the destination of a live migration the API
+        recorded, run the hosts' checks, and hand it to the source host's agent. A
+        call: raises NoValidHost or InvalidRequest (the server untouched, the claims as
+        they were) for the API's 400. ``block_migration``: True, False or "auto";
+        ``force``: an admin's host, not checked by the scheduler."""
+        self.client.prepare(version=LIVE_MIGRATION_VERSION, timeout=timeout).call(
+            ctxt, "live_migrate_server", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host, block_migration=block_migration,
+            force=force)
+
+    def live_migration_progress(self, ctxt, migration_uuid, status, stats=None):
+        """The live migration is ``status`` (preparing, running), ``stats``: bytes of
+        memory and disk (``controller.compute.moves.PROGRESS_FIELDS``) copied so far."""
+        self._live().call(ctxt, "live_migration_progress", migration_uuid=migration_uuid,
+                          status=status, stats=stats)
+
+    def live_migration_completed(self, ctxt, instance_uuid, migration_uuid, host, updates):
+        """The guest runs on the destination ``host`` now: the server is there with
+        ``updates`` (network_info, power_state), no task; the source's claim (the
+        migration's) is released and the migration completed. Returns the instance."""
+        return self._live().call(
+            ctxt, "live_migration_completed", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid, host=host, updates=updates,
+            object_versions=objects.versions())
+
+    def live_migration_failed(self, ctxt, instance_uuid, migration_uuid, status,
+                              fault=None):
+        """The live migration ended with the guest still at its source: the
+        destination's claim goes, the source's is the server's again, the migration is
+        ``status`` (error, or cancelled when aborted), the server has no task and, for
+        an error, ``fault`` as its reason."""
+        self._live().call(ctxt, "live_migration_failed", instance_uuid=instance_uuid,
+                          migration_uuid=migration_uuid, status=status, fault=fault)

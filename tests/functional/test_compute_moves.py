@@ -539,7 +539,8 @@ def test_host_drain_moves_every_server_off(cloud, api, image, flavors, hosts, cl
         capture_output=True, text=True, timeout=300, env=cloud.env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"host {source}: compute service disabled" in result.stdout
-    assert result.stdout.count(f"cold-migrated to {target}") == 2
+    assert result.stdout.count(f"live-migrated to {target}") == 1
+    assert result.stdout.count(f"cold-migrated to {target}") == 1
     assert result.stdout.rstrip().endswith(f"host {source}: empty")
     assert [api.get(f"/servers/{i}").json()["server"]["status"] for i in ids] == [
         "ACTIVE", "SHUTOFF"]

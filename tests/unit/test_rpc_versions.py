@@ -144,13 +144,29 @@ def test_a_capped_agent_client_refuses_the_methods_the_cap_cannot_carry(bus):
 
 
 def test_servers_move_only_with_agents_and_a_conductor_that_know_how():
-    assert agent_rpcapi.AgentAPI(version_cap="1.3").can_move_servers()
-    assert not agent_rpcapi.AgentAPI(version_cap="1.2").can_move_servers()
+    agent_rpcapi.AgentAPI(version_cap="1.3").check_can_send("resize_instance")
+    with pytest.raises(exception.AgentTooOld):
+        agent_rpcapi.AgentAPI(version_cap="1.2").check_can_send("resize_instance")
     with pytest.raises(messaging.RPCVersionCapError):
         agent_rpcapi.AgentAPI(version_cap="1.2").confirm_resize(ctxt(), "host-a", UUID,
                                                                 UUID)
-    assert conductor_rpcapi.ConductorAPI(version_cap="1.4").can_move_servers()
-    assert not conductor_rpcapi.ConductorAPI(version_cap="1.3").can_move_servers()
+    conductor_rpcapi.ConductorAPI(version_cap="1.4").check_can_send("migrate_server")
+    with pytest.raises(exception.ConductorTooOld) as caught:
+        conductor_rpcapi.ConductorAPI(version_cap="1.3").check_can_send("migrate_server")
+    assert caught.value.code == 409
+
+
+def test_live_migration_needs_agents_and_a_conductor_of_1_5():
+    with pytest.raises(exception.AgentTooOld):
+        agent_rpcapi.AgentAPI(version_cap="1.4").check_can_send("live_migration")
+    agent_rpcapi.AgentAPI(version_cap="1.5").check_can_send("live_migration")
+    with pytest.raises(exception.ConductorTooOld):
+        conductor_rpcapi.ConductorAPI(version_cap="1.4").check_can_send(
+            "live_migrate_server")
+    conductor_rpcapi.ConductorAPI(version_cap="1.5").check_can_send("live_migrate_server")
+    with pytest.raises(messaging.RPCVersionCapError):
+        agent_rpcapi.AgentAPI(version_cap="1.4").live_migration_abort(ctxt(), "host-a",
+                                                                      UUID, UUID)
 
 
 def test_the_cap_comes_from_upgrade_levels():
@@ -164,7 +180,7 @@ def test_the_cap_comes_from_upgrade_levels():
 
 def test_every_agent_method_has_the_version_that_brought_it():
     methods = {name for name in vars(agent_rpcapi.AgentAPI)
-               if not name.startswith("_") and name not in ("check_can_send", "can_move_servers")}
+               if not name.startswith("_") and name != "check_can_send"}
     assert methods == set(agent_rpcapi.METHOD_VERSIONS)
     assert max(agent_rpcapi.METHOD_VERSIONS.values()) == agent_rpcapi.LATEST_VERSION
 
@@ -176,14 +192,18 @@ NEW_IN_1_2 = {"pause_instance", "unpause_instance", "suspend_instance", "resume_
 NEW_IN_1_3 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
               if version == "1.3"}
 NEW_IN_1_4 = {"get_console_connect_info"}
+NEW_IN_1_5 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
+              if version == "1.5"}
 
 
 @pytest.mark.parametrize("cap, refused", [
-    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4),
-    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4),
-    ("1.2", NEW_IN_1_3 | NEW_IN_1_4),
-    ("1.3", NEW_IN_1_4),
-    ("1.4", set()),
+    ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4
+     | NEW_IN_1_5),
+    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5),
+    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5),
+    ("1.3", NEW_IN_1_4 | NEW_IN_1_5),
+    ("1.4", NEW_IN_1_5),
+    ("1.5", set()),
     (None, set()),
 ])
 def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):

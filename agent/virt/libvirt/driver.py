@@ -18,6 +18,7 @@ from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import consoles, events, host_checks, power, snapshot
+from agent.virt.libvirt.live_migration import GuestLiveMigration
 from agent.virt.libvirt.moves import GuestMoves
 from agent.virt.libvirt.rescue import GuestRescue
 from agent.volume import nbd
@@ -48,7 +49,7 @@ def disk_of_volume(bdm):
                 connection_info=bdm["connection_info"])
 
 
-class LibvirtDriver(GuestMoves, GuestRescue, driver.ComputeDriver):
+class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeDriver):
     def __init__(self, conf):
         self.conf = conf
         self.host = None
@@ -61,6 +62,7 @@ class LibvirtDriver(GuestMoves, GuestRescue, driver.ComputeDriver):
         self._conn = None
         self._conn_lock = threading.Lock()
         self._events = None
+        self._live_requests = {}
 
     # --- connection ------------------------------------------------------------------
 

@@ -1,12 +1,10 @@
-"""Resizing a libvirt guest, as Nova's libvirt driver does on one host: the guest's
-directory is kept as ``<uuid>_resize`` (with its domain XML) until the move is confirmed
-(removed) or reverted (put back and the old domain defined again, exactly as it was);
-the new guest gets a copy of the root overlay, grown to the new flavor's size, fresh
-ephemeral and swap disks, and the config drive it had.
-
-A move to another host would have to carry the disks there (Nova copies them over SSH
-to the destination's instances path); this driver does not yet, and refuses such a move
-before touching the guest.
+"""Resizing or cold-migrating a libvirt guest, as Nova's libvirt driver does: the
+guest's directory is kept as ``<uuid>_resize`` (with its domain XML) until the move is
+confirmed (removed) or reverted (put back and the old domain defined again, exactly as
+it was); the new guest gets a copy of the root overlay, grown to the new flavor's size,
+fresh ephemeral and swap disks, and the config drive it had. A move to another host
+copies the kept directory there first (``disk_copy``, over SSH), and the destination
+fetches the base image into its cache before it uses the copy.
 """
 import json
 import logging
@@ -18,7 +16,9 @@ from oslo_concurrency import processutils
 
 from agent.storage import CONFIG_DRIVE, ROOT, Disk, ephemeral
 from agent.virt import driver
+from agent.virt.libvirt import disk_copy
 from agent.virt.libvirt import domain as domain_xml
+from contract.clients.image import ImageError
 
 LOG = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ CONSOLE_LOG = "console.log"
 GiB = 1024 ** 3
 
 
-def _virtual_size(path):
+def virtual_size(path):
+    """A disk's virtual size in bytes (its header's, read while the guest may run)."""
     out, _ = processutils.execute("qemu-img", "info", "--output=json", "-U", path)
     return json.loads(out)["virtual-size"]
 
@@ -44,15 +45,14 @@ class GuestMoves:
     def migrate_disk_and_power_off(self, context, instance, dest_host, flavor,
                                    network_info, block_device_info=None, timeout=0):
         uuid = instance["uuid"]
-        if dest_host != self.host:
-            raise driver.VirtError(
-                f"Moving a libvirt guest to another host ({dest_host}) is not supported "
-                f"yet: its disks stay on {self.host}.")
+        remote = dest_host != self.host
+        if remote:
+            disk_copy.check_configured(self.conf, dest_host)
         if any(bdm.get("volume_id") for bdm in block_device_info or ()):
             raise driver.VirtError(f"Instance {uuid} has volumes; they cannot move.")
         dom = self._domain(instance)
         root = os.path.join(self._instance_dir(uuid), ephemeral.ROOT_DISK)
-        if flavor.get("root_gb") and flavor["root_gb"] * GiB < _virtual_size(root):
+        if flavor.get("root_gb") and flavor["root_gb"] * GiB < virtual_size(root):
             raise driver.VirtError("A root disk cannot shrink.")
         was_running = dom.isActive()
         kept = self._kept_dir(uuid)
@@ -66,7 +66,9 @@ class GuestMoves:
                 f.write(xml)
             dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
                               | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
-        except (OSError, libvirt.libvirtError) as exc:
+            if remote:
+                disk_copy.send(self.conf, kept, dest_host)
+        except (OSError, libvirt.libvirtError, driver.VirtError) as exc:
             self._put_back(uuid, power_on=was_running)
             raise driver.VirtError(f"Could not stop {uuid} for its move: {exc}") from exc
         LOG.info("Guest %s stopped and kept in %s for its move", uuid, kept)
@@ -76,14 +78,17 @@ class GuestMoves:
                          image_meta, block_device_info=None, power_on=True):
         uuid = instance["uuid"]
         kept = disk_info["kept_dir"]
+        copied_here = disk_info["source_host"] != self.host
         instance_dir = self._instance_dir(uuid)
         shutil.rmtree(instance_dir, ignore_errors=True)
         try:
+            if copied_here:      # the overlay's base image must be in this host's cache
+                self.image_cache.fetch(context.auth_token, image_meta)
             os.makedirs(instance_dir, mode=0o755)
             root = os.path.join(instance_dir, ephemeral.ROOT_DISK)
             shutil.copyfile(os.path.join(kept, ephemeral.ROOT_DISK), root)
             size = instance["flavor"].get("root_gb", 0) * GiB
-            if size > _virtual_size(root):
+            if size > virtual_size(root):
                 ephemeral.resize_disk(root, size)
             disks = [Disk(role=ROOT, path=root, format="qcow2")]
             disks += ephemeral.create_extra_disks(instance_dir, instance["flavor"])
@@ -102,10 +107,13 @@ class GuestMoves:
             if power_on:
                 dom.create()
         except (OSError, ephemeral.StorageError, domain_xml.InvalidImageProperty,
-                libvirt.libvirtError) as exc:
+                libvirt.libvirtError, ImageError) as exc:
             self._remove_guest(uuid)
             raise driver.VirtError(f"Could not start {uuid} after its move: {exc}") from exc
-        LOG.info("Guest %s resized to %s", uuid, instance["flavor"].get("name"))
+        finally:
+            if copied_here:
+                shutil.rmtree(kept, ignore_errors=True)
+        LOG.info("Guest %s moved here with flavor %s", uuid, instance["flavor"].get("name"))
 
     def confirm_migration(self, context, migration, instance):
         shutil.rmtree(self._kept_dir(instance["uuid"]), ignore_errors=True)

@@ -11,7 +11,8 @@ from controller.compute.api import (aggregates, availability_zones, common, flav
                                     hypervisors, images, instance_actions, keypairs, limits,
                                     microversion, migrations, quota_sets, remote_consoles,
                                     server_actions, server_external_events,
-                                    server_groups, server_metadata, servers, services,
+                                    server_groups, server_metadata, server_migrations,
+                                    servers, services,
                                     usage, versions, volume_attachments)
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
@@ -61,6 +62,11 @@ def create_app(runtime):
         "/v2.1/servers/{server_id}/remote-consoles":
             remote_consoles.RemoteConsolesResource(svc),
         "/v2.1/servers/{server_id}/metadata": server_metadata.Metadata(svc),
+        "/v2.1/servers/{server_id}/migrations": server_migrations.ServerMigrations(svc),
+        "/v2.1/servers/{server_id}/migrations/{migration_id}":
+            server_migrations.ServerMigration(svc),
+        "/v2.1/servers/{server_id}/migrations/{migration_id}/action":
+            server_migrations.ServerMigrationAction(svc),
         "/v2.1/servers/{server_id}/metadata/{key}": server_metadata.MetadataItem(svc),
         "/v2.1/servers/{server_id}/os-instance-actions": instance_actions.Actions(svc),
         "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":

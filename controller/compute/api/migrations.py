@@ -1,6 +1,7 @@
 """``GET /os-migrations``: the moves of servers (admins), per microversion as Nova shows
 them — ``migration_type`` from 2.23, ``uuid`` and pagination from 2.59."""
 from controller.api import errors
+from controller.compute import moves
 from controller.compute.api import common
 from controller.compute.operations import server_moves
 
@@ -32,6 +33,10 @@ def view(req, migration):
             "updated_at": _time(migration.updated_at)}
     if version >= (2, 23):
         body["migration_type"] = migration.migration_type
+        if (migration.migration_type == moves.LIVE_MIGRATION
+                and migration.status in moves.LIVE_IN_PROGRESS):
+            path = f"/servers/{migration.instance_uuid}/migrations/{migration.id}"
+            body["links"] = common.links(req, path)
     if version >= (2, 59):
         body["uuid"] = migration.uuid
     return body

@@ -1,13 +1,14 @@
 """``POST /servers/{id}/action`` with resize, migrate, confirmResize, revertResize (one
 operation of ``operations.server_moves``), evacuate (``operations.server_moves``),
-shelve, shelveOffload, unshelve, rescue or unrescue (``operations.server_shelve``): the request checked per microversion, then the
-operation."""
+os-migrateLive (``operations.server_live_migration``), shelve, shelveOffload, unshelve,
+rescue or unrescue (``operations.server_shelve``): the request checked per
+microversion, then the operation."""
 import secrets
 
 import falcon
 
 from controller.compute.api import common
-from controller.compute.operations import server_moves, server_shelve
+from controller.compute.operations import server_live_migration, server_moves, server_shelve
 
 _NO_ARGUMENT = {"type": "null"}
 _HOST = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
@@ -30,6 +31,13 @@ ACTIONS = {
                               "rescue_image_ref": common.UUID},
                "additionalProperties": False},
     "unrescue": _NO_ARGUMENT,
+    # os-migrateLive before 2.25 (its later bodies below)
+    "os-migrateLive": {"type": "object",
+                       "properties": {"block_migration": common.BOOLEAN,
+                                      "disk_over_commit": common.BOOLEAN,
+                                      "host": _HOST},
+                       "required": ["block_migration", "disk_over_commit", "host"],
+                       "additionalProperties": False},
     "evacuate": {"type": "object",
                  "properties": {"host": _HOST, "adminPass": {"type": "string"},
                                 "onSharedStorage": {"type": ["boolean", "string"]}},
@@ -47,6 +55,16 @@ EVACUATE_2_29 = {"type": "object",
 SHELVING = {"shelve": "os_compute_api:os-shelve:shelve",
             "shelveOffload": "os_compute_api:os-shelve:shelve_offload",
             "unshelve": "os_compute_api:os-shelve:unshelve"}
+# os-migrateLive: from 2.25 block_migration may be "auto" and disk_over_commit is gone;
+# force (a host the scheduler does not check) from 2.30 to 2.67.
+LIVE_MIGRATE_2_25 = {"type": "object",
+                     "properties": {"block_migration": {
+                         "oneOf": [common.BOOLEAN, {"type": "string", "enum": ["auto"]}]},
+                         "host": _HOST},
+                     "required": ["block_migration", "host"],
+                     "additionalProperties": False}
+LIVE_MIGRATE_2_30 = dict(LIVE_MIGRATE_2_25, properties=dict(
+    LIVE_MIGRATE_2_25["properties"], force=common.BOOLEAN))
 # From 2.56 an admin may name the host a cold migration goes to.
 MIGRATE_2_56 = {"type": ["object", "null"], "properties": {"host": _HOST},
                 "additionalProperties": False}
@@ -60,8 +78,14 @@ def handle_action(svc, req, resp, server_id, name, argument):
         schema = MIGRATE_2_56
     elif name == "evacuate" and version >= (2, 14):
         schema = EVACUATE_2_29 if (2, 29) <= version < (2, 68) else EVACUATE_2_14
+    elif name == "os-migrateLive" and version >= (2, 25):
+        schema = LIVE_MIGRATE_2_30 if (2, 30) <= version < (2, 68) else LIVE_MIGRATE_2_25
     common.check(argument, schema, name)
     request_id = req.context.request_id
+    if name == "os-migrateLive":
+        _live_migrate(svc, req, server_id, argument)
+        resp.status = falcon.HTTP_202
+        return
     if name in SHELVING:
         shelving = server_shelve.ServerShelving(svc)
         operation = {"shelve": shelving.shelve, "shelveOffload": shelving.shelve_offload,
@@ -110,3 +134,16 @@ def handle_action(svc, req, resp, server_id, name, argument):
                           common.authorizer(auth, "os_compute_api:servers:revert_resize"))
     resp.status = falcon.HTTP_202
 
+
+def _live_migrate(svc, req, server_id, argument):
+    """Nova's ``_migrate_live``: "auto" (2.25) lets the hosts decide whether the disks
+    are copied; from 2.34 the checks run after the 202 (a failure is the migration's
+    error status and the action's event)."""
+    block_migration = argument["block_migration"]
+    if block_migration != "auto":
+        block_migration = common.to_bool(block_migration)
+    server_live_migration.ServerLiveMigration(svc).live_migrate(
+        req.context.auth, req.context.request_id, server_id, argument.get("host"),
+        block_migration, common.to_bool(argument.get("force", False)),
+        common.authorizer(req.context.auth, "os_compute_api:os-migrate-server:migrate_live"),
+        report_failure=req.context.microversion < (2, 34))

@@ -8,6 +8,7 @@ from contract import exception
 from controller import policy
 from controller.compute import actions, flavors, moves, quota, states
 from controller.compute.exception import InstanceInvalidState
+from controller.compute.operations.movable import check_movable
 from controller.compute.operations.servers import agent_is_up, authorized
 from controller.scheduler import AGENT_BINARY, NoValidHost, placement
 
@@ -18,17 +19,6 @@ class ServerMoves:
         self.handles = handles
         self.conf = handles.conf
         self.db = handles.db
-
-    def _check_movable(self, instance, action):
-        if not (self.handles.conductor.can_move_servers()
-                and self.handles.agents.can_move_servers()):
-            raise exception.ServiceUnavailable(
-                f"Cannot '{action}' instance {instance.uuid}: the conductor or the agents "
-                f"run a release that cannot move servers ([upgrade_levels]).")
-        if any(bdm.volume_id for bdm in instance.block_device_mappings):
-            raise exception.InvalidRequest(
-                f"Cannot '{action}' instance {instance.uuid}: it has volumes, which this "
-                f"cloud cannot move yet.")
 
     @staticmethod
     def _new_flavor(session, auth, instance, flavor_ref):
@@ -75,7 +65,8 @@ class ServerMoves:
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             task_state = states.check_action(action, instance, auth.is_admin)
-            self._check_movable(instance, action)
+            check_movable(self.handles, instance, action,
+                          "resize_instance", "migrate_server")
             if action == actions.RESIZE:
                 flavor = self._new_flavor(session, auth, instance, flavor_ref)
                 quota.check_servers(session, self.conf, instance.project_id, {
@@ -109,7 +100,8 @@ class ServerMoves:
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             states.check_action("evacuate", instance, auth.is_admin)
-            self._check_movable(instance, "evacuate")
+            check_movable(self.handles, instance, "evacuate", "evacuate_instance",
+                          "evacuate_server")
             if host:
                 if not placement.list_services(session, binary=AGENT_BINARY, host=host):
                     raise exception.InstanceNotFound(f"Compute host {host} not found.")

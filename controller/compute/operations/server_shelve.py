@@ -5,6 +5,7 @@ recorded as an action, as Nova's ``shelve``, ``shelveOffload``, ``unshelve``,
 ``rescue`` and ``unrescue``."""
 from contract import exception
 from controller.compute import actions, instances, snapshots, states
+from controller.compute.operations.movable import check_movable
 from controller.compute.operations.servers import authorized
 
 SHELVE = "shelve"
@@ -19,25 +20,14 @@ class ServerShelving:
         self.conf = handles.conf
         self.db = handles.db
 
-    def _check_movable(self, instance, action):
-        if not (self.handles.conductor.can_move_servers()
-                and self.handles.agents.can_move_servers()):
-            raise exception.ServiceUnavailable(
-                f"Cannot '{action}' instance {instance.uuid}: the conductor or the agents "
-                f"run a release that cannot shelve servers ([upgrade_levels]).")
-        if not instance.image_ref or any(bdm.volume_id
-                                         for bdm in instance.block_device_mappings):
-            raise exception.InvalidRequest(
-                f"Cannot '{action}' instance {instance.uuid}: it has volumes, which this "
-                f"cloud cannot shelve yet.")
-
     def shelve(self, auth, request_id, instance_uuid, authorize):
         """Snapshot the server into a new image (``<name>-shelved``) and stop it; with
         ``[compute] shelved_offload_time`` 0 its host lets it go as well."""
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize)
             states.check_action(SHELVE, instance, auth.is_admin)
-            self._check_movable(instance, SHELVE)
+            check_movable(self.handles, instance, SHELVE, "shelve_instance",
+                          needs_image=True)
             document = snapshots.image_document(instance, f"{instance.name}-shelved", {},
                                                 auth.user_id, auth.project_id)
         image_id = self.handles.image.create_queued(auth.token, document)
@@ -103,9 +93,8 @@ class ServerRescue:
     def __init__(self, handles):
         self.handles = handles
         self.db = handles.db
-        if not handles.agents.can_move_servers():
-            raise exception.ServiceUnavailable(
-                "The agents run a release that cannot rescue servers ([upgrade_levels]).")
+        # Agents too old to rescue: 409, as for every action the cap cannot carry.
+        handles.agents.check_can_send("rescue_instance")
 
     def rescue(self, auth, request_id, instance_uuid, rescue_image_ref, authorize):
         """Rescue from ``rescue_image_ref`` (default: the server's own image)."""
