@@ -12,6 +12,14 @@ from controller.compute import models
 RESOURCES = ("instances", "cores", "ram", "metadata_items", "key_pairs",
              "server_groups", "server_group_members")
 UNLIMITED = -1
+# Limits the API shows and stores for older microversions but nothing counts against:
+# nova-network's (to 2.35) and personality files' (to 2.56; refused here), with the
+# values they have when never set.
+LEGACY_NETWORK = ("fixed_ips", "floating_ips", "security_groups", "security_group_rules")
+LEGACY_FILES = ("injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
+LEGACY_DEFAULTS = {**dict.fromkeys(LEGACY_NETWORK, UNLIMITED), **dict.fromkeys(LEGACY_FILES, 0)}
+# The quota class whose limits are every project's defaults (Nova's only class in use).
+DEFAULT_CLASS = "default"
 
 
 class QuotaExceeded(ComputeError):
@@ -23,13 +31,47 @@ class QuotaExceeded(ComputeError):
         self.resource = resource
 
 
-def defaults(conf):
-    return {resource: getattr(conf.quota, resource) for resource in RESOURCES}
+def class_limits(session, conf, class_name):
+    """Quota class ``class_name``'s limits, the legacy ones included: its rows over the
+    configured defaults (Nova's get_class_quotas)."""
+    result = {resource: getattr(conf.quota, resource) for resource in RESOURCES}
+    result.update(LEGACY_DEFAULTS)
+    for row in session.scalars(select(models.QuotaClass).where(
+            models.QuotaClass.class_name == class_name)):
+        if row.resource in result:
+            result[row.resource] = row.hard_limit
+    return result
 
 
-def limits(session, conf, project_id):
-    """The project's limits: its own rows over the configured defaults."""
-    result = defaults(conf)
+def set_class_limits(session, class_name, values):
+    """Store limits of quota class ``class_name``; ``default``'s are every project's
+    defaults."""
+    existing = {row.resource: row for row in session.scalars(select(models.QuotaClass).where(
+        models.QuotaClass.class_name == class_name))}
+    for resource, limit in values.items():
+        if resource not in RESOURCES and resource not in LEGACY_DEFAULTS:
+            raise ValueError(f"unknown quota resource {resource!r}")
+        row = existing.get(resource)
+        if row is None:
+            session.add(models.QuotaClass(class_name=class_name, resource=resource,
+                                          hard_limit=limit))
+        else:
+            row.hard_limit = limit
+
+
+def defaults(session, conf, legacy=False):
+    """Every project's default limits: the ``default`` class over the configuration;
+    ``legacy`` adds the limits nothing counts against."""
+    result = class_limits(session, conf, DEFAULT_CLASS)
+    if not legacy:
+        for resource in LEGACY_DEFAULTS:
+            del result[resource]
+    return result
+
+
+def limits(session, conf, project_id, legacy=False):
+    """The project's limits: its own rows over the defaults."""
+    result = defaults(session, conf, legacy)
     rows = session.scalars(select(models.Quota).where(models.Quota.project_id == project_id))
     for row in rows:
         if row.resource in result:
@@ -42,7 +84,7 @@ def set_limits(session, project_id, values):
     existing = {row.resource: row for row in session.scalars(
         select(models.Quota).where(models.Quota.project_id == project_id))}
     for resource, limit in values.items():
-        if resource not in RESOURCES:
+        if resource not in RESOURCES and resource not in LEGACY_DEFAULTS:
             raise ValueError(f"unknown quota resource {resource!r}")
         row = existing.get(resource)
         if row is None:

@@ -485,7 +485,7 @@ def test_rescue_and_unrescue(cloud, api, image, flavors, clean):
 
 def force_down(api, host, down):
     [service] = [s for s in api.get("/os-services", params={"host": host}).json()["services"]
-                 if s["binary"] == "pocketstack-agent"]
+                 if s["binary"] == "nova-compute"]
     answer = api.put(f"/os-services/{service['id']}", {"forced_down": down})
     assert answer.status_code == 200, answer.text
 
@@ -545,6 +545,6 @@ def test_host_drain_moves_every_server_off(cloud, api, image, flavors, hosts, cl
         "ACTIVE", "SHUTOFF"]
     assert usage(api)[source] == (0, 0, 0)
     [service] = [s for s in api.get("/os-services", params={"host": source}).json()[
-        "services"] if s["binary"] == "pocketstack-agent"]
+        "services"] if s["binary"] == "nova-compute"]
     assert service["status"] == "disabled"
     assert api.put(f"/os-services/{service['id']}", {"status": "enabled"}).status_code == 200

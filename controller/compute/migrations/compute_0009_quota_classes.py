@@ -1,0 +1,26 @@
+"""Compute: quota classes (os-quota-class-sets); the ``default`` class's limits are every
+project's defaults.
+
+Revision ID: compute_0009
+Revises: compute_0008
+Create Date: 2026-12-04
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "compute_0009"
+down_revision = "compute_0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "quota_classes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("class_name", sa.String(length=255), nullable=False),
+        sa.Column("resource", sa.String(length=255), nullable=False),
+        sa.Column("hard_limit", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quota_classes")),
+        sa.UniqueConstraint("class_name", "resource",
+                            name=op.f("uq_quota_classes_class_name")))

@@ -1,0 +1,207 @@
+"""Compute's admin APIs that tempest found missing (issue 18), with the stock CLI where
+it has a command: services under Nova's binary names, the deprecated ``os-hosts``
+(≤ 2.42), quota classes (the ``default`` class sets every project's defaults), with
+two fake agent hosts."""
+import time
+
+import pytest
+
+from tests.lib.cloud import Cloud
+
+DEMO_PASSWORD = "demo-secret"
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    instance = Cloud(tmp_path_factory.mktemp("compute-admin"),
+                     conf={"agent": {"fake_hosts": "2"}})
+    try:
+        yield instance.start()
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="module")
+def hosts(cloud, compute_session):
+    """The fake hosts' names, once both report up (the cloud's start waits for one)."""
+    api = compute_session()
+    names = [f"{cloud.sections['DEFAULT']['host']}-{index}" for index in range(2)]
+    deadline = time.monotonic() + 90
+    while True:
+        up = {h["service"]["host"] for h in api.get("/os-hypervisors/detail").json()[
+            "hypervisors"]
+              if h["state"] == "up"}
+        if up >= set(names):
+            return names
+        assert time.monotonic() < deadline, f"hosts not up: {sorted(up)}"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def old_api(compute_session):
+    return compute_session(microversion="2.1")
+
+
+@pytest.fixture(scope="module")
+def demo_api(cloud, compute_session):
+    cloud.add_member_project("demo", DEMO_PASSWORD)
+    return compute_session(user="demo", password=DEMO_PASSWORD, project="demo",
+                           microversion="2.1")
+
+
+def test_services_carry_novas_binary_names(cloud, hosts):
+    services = cloud.openstack("compute", "service", "list")
+    assert {s["Binary"] for s in services} == {"nova-compute", "nova-conductor",
+                                                "nova-scheduler"}
+    computes = cloud.openstack("compute", "service", "list", "--service", "nova-compute")
+    assert sorted(s["Host"] for s in computes) == hosts
+    assert all(s["Zone"] == "nova" for s in computes)
+
+
+def test_host_list_and_show_with_the_cli(cloud, hosts):
+    listed = cloud.openstack("host", "list")
+    compute = sorted(h["Host Name"] for h in listed if h["Service"] == "compute")
+    assert compute == hosts
+    assert {h["Zone"] for h in listed if h["Service"] == "compute"} == {"nova"}
+    assert {h["Zone"] for h in listed if h["Service"] != "compute"} == {"internal"}
+    assert {h["Service"] for h in listed} == {"compute", "conductor", "scheduler"}
+    assert [h["Host Name"] for h in cloud.openstack("host", "list", "--zone", "nova")
+            ] == [h["Host Name"] for h in listed if h["Service"] == "compute"]
+
+    shown = cloud.openstack("host", "show", hosts[0])
+    assert [row["Project"] for row in shown][:3] == ["(total)", "(used_now)", "(used_max)"]
+    assert all(row["Host"] == hosts[0] for row in shown)
+    assert shown[2]["CPU"] == 0 and shown[0]["CPU"] > 0
+
+
+def test_hosts_on_the_wire(old_api, demo_api, hosts, compute_session):
+    zone = old_api.get("/os-hosts", params={"zone": "nova"}).json()["hosts"]
+    assert sorted(h["host_name"] for h in zone) == hosts
+    assert old_api.get("/os-hosts", params={"zone": "xxx"}).json() == {"hosts": []}
+    assert len(old_api.get("/os-hosts", params={"zone": ""}).json()["hosts"]) >= 4
+    missing = old_api.get("/os-hosts/nowhere")
+    assert missing.status_code == 404
+    assert missing.json()["itemNotFound"]["message"] == (
+        "Compute host nowhere could not be found.")
+    # Enabling and power actions are not supported by the driver (Nova's libvirt: 501),
+    # after the body, the caller and the host are checked.
+    assert old_api.put(f"/os-hosts/{hosts[0]}", {"status": "enable"}).status_code == 501
+    assert old_api.put(f"/os-hosts/{hosts[0]}", {}).status_code == 400
+    assert old_api.put(f"/os-hosts/{hosts[0]}", {"status": "on"}).status_code == 400
+    assert old_api.put("/os-hosts/nowhere", {"status": "enable"}).status_code == 404
+    assert old_api.get(f"/os-hosts/{hosts[0]}/reboot").status_code == 501
+    assert old_api.get("/os-hosts/nowhere/startup").status_code == 404
+    assert demo_api.get("/os-hosts").status_code == 403
+    assert demo_api.put(f"/os-hosts/{hosts[0]}", {"status": "enable"}).status_code == 403
+    assert demo_api.get(f"/os-hosts/{hosts[0]}/shutdown").status_code == 403
+    # Gone from 2.43, as in Nova.
+    assert compute_session(microversion="2.43").get("/os-hosts").status_code == 404
+
+
+def test_default_quota_class_sets_every_projects_defaults(cloud, old_api, demo_api,
+                                                          compute_session):
+    cloud.openstack("quota", "set", "--default", "--instances", "17", "--cores", "33",
+                    parse=False)
+    try:
+        defaults = {q["Resource"]: q["Limit"]
+                    for q in cloud.openstack("quota", "show", "--default", "--compute")}
+        assert defaults["instances"] == 17 and defaults["cores"] == 33
+        shown = {q["Resource"]: q["Limit"]
+                 for q in cloud.openstack("quota", "show", "--compute", "demo")}
+        assert shown["instances"] == 17
+        # A project's own limit still wins over the class.
+        cloud.openstack("quota", "set", "--instances", "3", "demo", parse=False)
+        own = cloud.openstack("quota", "show", "--compute", "demo")
+        assert {q["Resource"]: q["Limit"] for q in own}["instances"] == 3
+        assert demo_api.get("/limits").json()["limits"]["absolute"][
+            "maxTotalCores"] == 33
+    finally:
+        cloud.openstack("quota", "delete", "--compute", "demo", parse=False)
+        old_api.put("/os-quota-class-sets/default", {"quota_class_set": {
+            "instances": 10, "cores": 20}})
+
+
+def test_quota_class_sets_on_the_wire(old_api, demo_api, compute_session):
+    shown = old_api.get("/os-quota-class-sets/default").json()["quota_class_set"]
+    # 2.1: nova-network's and personality files' limits, no server groups' (Nova).
+    assert shown["id"] == "default" and shown["fixed_ips"] == -1
+    assert "server_groups" not in shown and shown["injected_files"] == 0
+    raised = {key: value + 100 for key, value in shown.items() if key != "id"}
+    updated = old_api.put("/os-quota-class-sets/gold", {"quota_class_set": raised})
+    assert updated.status_code == 200, updated.text
+    assert updated.json() == {"quota_class_set": raised}
+    assert old_api.get("/os-quota-class-sets/gold").json()["quota_class_set"] == dict(
+        raised, id="gold")
+    # Another class leaves every project's defaults alone.
+    assert old_api.get("/os-quota-class-sets/default").json()["quota_class_set"] == shown
+
+    v250 = compute_session(microversion="2.50")
+    body = v250.get("/os-quota-class-sets/gold").json()["quota_class_set"]
+    assert "fixed_ips" not in body and body["server_groups"] == 10
+    assert "injected_files" in body
+    assert v250.put("/os-quota-class-sets/gold", {"quota_class_set": {
+        "floating_ips": 1}}).status_code == 400
+    v257 = compute_session(microversion="2.57")
+    assert "injected_files" not in v257.get("/os-quota-class-sets/gold").json()[
+        "quota_class_set"]
+    assert v257.put("/os-quota-class-sets/gold", {"quota_class_set": {
+        "injected_files": 1}}).status_code == 400
+
+    assert old_api.put("/os-quota-class-sets/gold", {"quota_class_set": {
+        "instances": -2}}).status_code == 400
+    assert old_api.put("/os-quota-class-sets/gold", {"quota_class_set": {
+        "instances": "many"}}).status_code == 400
+    assert demo_api.get("/os-quota-class-sets/default").status_code == 403
+    assert demo_api.put("/os-quota-class-sets/default", {"quota_class_set": {
+        "instances": 1}}).status_code == 403
+
+
+def test_quota_sets_keep_the_legacy_limits_of_their_microversion(old_api, compute_session):
+    project = old_api.project_id
+    body = {"force": True, "fixed_ips": 10, "floating_ips": 20, "injected_files": 10,
+            "security_groups": 20, "security_group_rules": 20, "metadata_items": 256,
+            "injected_file_content_bytes": 20480, "injected_file_path_bytes": 512}
+    updated = old_api.put(f"/os-quota-sets/{project}", {"quota_set": body})
+    assert updated.status_code == 200, updated.text
+    try:
+        shown = old_api.get(f"/os-quota-sets/{project}").json()["quota_set"]
+        assert {key: shown[key] for key in body if key != "force"} == {
+            key: value for key, value in body.items() if key != "force"}
+        v236 = compute_session(microversion="2.36")
+        assert "fixed_ips" not in v236.get(f"/os-quota-sets/{project}").json()["quota_set"]
+        assert v236.put(f"/os-quota-sets/{project}", {"quota_set": {
+            "fixed_ips": 1}}).status_code == 400
+        detail = v236.get(f"/os-quota-sets/{project}/detail").json()["quota_set"]
+        assert detail["injected_files"] == {"limit": 10, "in_use": 0, "reserved": 0}
+    finally:
+        old_api.delete(f"/os-quota-sets/{project}")
+
+
+def test_hypervisors_show_host_ip_and_find_by_pattern(cloud, hosts, old_api,
+                                                      compute_session):
+    shown = cloud.openstack("hypervisor", "show", hosts[0])
+    assert shown["host_ip"] == cloud.sections.get("agent", {}).get(
+        "my_ip", shown["host_ip"]) and shown["host_ip"].count(".") == 3
+    matching = cloud.openstack("hypervisor", "list", "--matching", hosts[1])
+    assert [h["Hypervisor Hostname"] for h in matching] == [hosts[1]]
+
+    # Before 2.53: the search and servers routes.
+    found = old_api.get(f"/os-hypervisors/{hosts[1]}/search").json()["hypervisors"]
+    assert [h["hypervisor_hostname"] for h in found] == [hosts[1]]
+    assert isinstance(found[0]["id"], int)
+    on_host = old_api.get(f"/os-hypervisors/{hosts[0]}/servers").json()["hypervisors"]
+    assert on_host[0]["hypervisor_hostname"] == hosts[0] and "servers" not in on_host[0]
+    assert old_api.get("/os-hypervisors/nothing-like-it/search").status_code == 404
+    v253 = compute_session(microversion="2.53")
+    assert v253.get(f"/os-hypervisors/{hosts[0]}/search").status_code == 404
+    # From 2.53: query parameters; an empty servers list from 2.75.
+    assert v253.get("/os-hypervisors", params={
+        "hypervisor_hostname_pattern": "nothing-like-it"}).status_code == 404
+    assert v253.get("/os-hypervisors", params={"hypervisor_hostname_pattern": hosts[0],
+                                               "limit": 1}).status_code == 400
+    assert v253.get("/os-hypervisors", params={"with_servers": "maybe"}).status_code == 400
+    listed = v253.get("/os-hypervisors/detail", params={"with_servers": "true"}).json()
+    assert all("servers" not in h and h["host_ip"] for h in listed["hypervisors"])
+    v275 = compute_session(microversion="2.75")
+    listed = v275.get("/os-hypervisors", params={"with_servers": "1"}).json()
+    assert [h["servers"] for h in listed["hypervisors"]] == [[], []]
