@@ -228,6 +228,12 @@ RULES = [
     _rule("os-aggregates:set_metadata", "rule:admin", "Set an aggregate's metadata",
           [("POST", "/os-aggregates/{aggregate_id}/action (set_metadata)")]),
     # usage
+    _rule("os-instance-usage-audit-log:list", "rule:admin",
+          "Show how far the compute hosts got in auditing usage",
+          [("GET", "/os-instance_usage_audit_log")]),
+    _rule("os-instance-usage-audit-log:show", "rule:admin",
+          "Show the usage audit of the month completed before a time",
+          [("GET", "/os-instance_usage_audit_log/{before_timestamp}")]),
     _rule("os-simple-tenant-usage:list", "rule:admin", "Show every project's usage",
           [("GET", "/os-simple-tenant-usage")]),
     _rule("os-simple-tenant-usage:show", "rule:project_reader", "Show a project's usage",
@@ -236,6 +242,15 @@ RULES = [
 
 # security groups (the network service's, through compute)
 RULES += [
+    _rule("os-networks:list", "rule:project_reader",
+          "List the networks the caller sees (proxy, up to 2.35)", [("GET", "/os-networks")]),
+    _rule("os-networks:show", "rule:project_reader", "Show a network (proxy, up to 2.35)",
+          [("GET", "/os-networks/{network_id}")]),
+    _rule("os-tenant-networks:list", "rule:project_reader",
+          "List the networks the caller sees (proxy, up to 2.35)",
+          [("GET", "/os-tenant-networks")]),
+    _rule("os-tenant-networks:show", "rule:project_reader",
+          "Show a network (proxy, up to 2.35)", [("GET", "/os-tenant-networks/{network_id}")]),
     _rule("os-security-groups:list", "rule:project_reader",
           "List a server's security groups",
           [("GET", "/servers/{server_id}/os-security-groups")]),

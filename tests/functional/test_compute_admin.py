@@ -205,3 +205,37 @@ def test_hypervisors_show_host_ip_and_find_by_pattern(cloud, hosts, old_api,
     v275 = compute_session(microversion="2.75")
     listed = v275.get("/os-hypervisors", params={"with_servers": "1"}).json()
     assert [h["servers"] for h in listed["hypervisors"]] == [[], []]
+
+
+def test_usage_audit_log_reports_every_compute_host_not_run(old_api, demo_api, hosts):
+    logs = old_api.get("/os-instance_usage_audit_log").json()["instance_usage_audit_logs"]
+    assert sorted(logs["hosts_not_run"]) == hosts and logs["num_hosts"] == 2
+    assert logs["overall_status"] == "0 of 2 hosts done. 0 errors."
+    before = old_api.get("/os-instance_usage_audit_log/2026-03-15 10:00:00").json()
+    assert before["instance_usage_audit_log"]["period_beginning"] == "2026-02-01 00:00:00"
+    assert before["instance_usage_audit_log"]["period_ending"] == "2026-03-01 00:00:00"
+    january = old_api.get("/os-instance_usage_audit_log/2026-01-01 00:00:00.5").json()
+    assert january["instance_usage_audit_log"]["period_beginning"] == "2025-12-01 00:00:00"
+    assert old_api.get("/os-instance_usage_audit_log/yesterday").status_code == 400
+    assert demo_api.get("/os-instance_usage_audit_log").status_code == 403
+
+
+def test_network_proxies_list_what_the_caller_sees(cloud, old_api, demo_api,
+                                                   compute_session):
+    network = cloud.openstack("network", "create", "--share", "proxied")
+    try:
+        listed = old_api.get("/os-networks").json()["networks"]
+        mine = [n for n in listed if n["id"] == network["id"]]
+        assert mine and mine[0]["label"] == "proxied" and "bridge" in mine[0]
+        shown = demo_api.get(f"/os-networks/{network['id']}").json()["network"]
+        assert shown["label"] == "proxied" and "bridge" not in shown
+        tenant = demo_api.get(f"/os-tenant-networks/{network['id']}").json()["network"]
+        assert tenant == {"id": network["id"], "cidr": "None", "label": "proxied"}
+        assert network["id"] in [n["id"] for n in demo_api.get(
+            "/os-tenant-networks").json()["networks"]]
+        assert old_api.get("/os-networks/no-such-network").status_code == 404
+        assert old_api.post("/os-networks", {"network": {"label": "x"}}).status_code == 410
+        assert old_api.delete(f"/os-tenant-networks/{network['id']}").status_code == 410
+        assert compute_session(microversion="2.36").get("/os-networks").status_code == 404
+    finally:
+        cloud.openstack("network", "delete", network["id"], parse=False)

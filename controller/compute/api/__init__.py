@@ -9,11 +9,12 @@ from controller.compute.api import security_groups
 from controller.compute.api import (aggregates, availability_zones, common, flavors,
                                     floating_ips, hosts,
                                     hypervisors, images, instance_actions, keypairs, limits,
-                                    microversion, migrations, quota_class_sets,
+                                    microversion, migrations, networks, quota_class_sets,
                                     quota_sets, remote_consoles,
                                     server_actions, server_external_events,
                                     server_groups, server_metadata, servers, services,
-                                    usage, versions, volume_attachments)
+                                    usage, usage_audit_log, versions,
+                                    volume_attachments)
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
 from controller.compute.volume import VolumeAPI
@@ -95,6 +96,12 @@ def create_app(runtime):
         "/v2.1/os-availability-zone/detail": availability_zones.ZonesDetail(svc),
         "/v2.1/os-services": services.Services(svc),
         "/v2.1/os-services/{service_id}": services.Service(svc),
+        "/v2.1/os-networks": networks.Networks(svc),
+        "/v2.1/os-networks/add": networks.NetworkAction(svc),
+        "/v2.1/os-networks/{network_id}": networks.Network(svc),
+        "/v2.1/os-networks/{network_id}/action": networks.NetworkAction(svc),
+        "/v2.1/os-tenant-networks": networks.TenantNetworks(svc),
+        "/v2.1/os-tenant-networks/{network_id}": networks.TenantNetwork(svc),
         "/v2.1/os-hosts": hosts.Hosts(svc),
         "/v2.1/os-hosts/{host_name}": hosts.Host(svc),
         "/v2.1/os-hosts/{host_name}/{action}": hosts.HostPowerAction(svc),
@@ -113,6 +120,8 @@ def create_app(runtime):
         "/v2.1/os-server-external-events":
             server_external_events.ServerExternalEvents(svc),
         "/v2.1/os-migrations": migrations.Migrations(svc),
+        "/v2.1/os-instance_usage_audit_log": usage_audit_log.AuditLogs(svc),
+        "/v2.1/os-instance_usage_audit_log/{before}": usage_audit_log.AuditLog(svc),
         "/v2.1/os-simple-tenant-usage": usage.Usages(svc),
         "/v2.1/os-simple-tenant-usage/{project_id}": usage.ProjectUsage(svc),
     }

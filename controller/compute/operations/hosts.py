@@ -75,3 +75,8 @@ def servers_on(db, host):
     with db.session() as session:
         return [(server.name, server.uuid)
                 for server in instances.on_host(session, host)]
+
+
+def compute_hosts(db):
+    """The hosts of every compute service, disabled ones too (they may have servers)."""
+    return [service.host for service in placement.list_services(db, binary=AGENT_BINARY)]
