@@ -452,6 +452,22 @@ def test_shelve_with_the_stock_cli(cloud, api, image, flavors, clean):
     settled(api, server["id"], "ACTIVE")
 
 
+def test_shelving_actions_take_any_value_until_2_77(api, image, flavors, clean):
+    server = create(api, image, "small", "any-shelf")
+    assert act(api, server["id"], "shelve", {}, microversion="2.1").status_code == 202
+    settled(api, server["id"], "SHELVED_OFFLOADED")
+    # From 2.77 unshelve takes null or an availability zone, never {} (Nova).
+    assert act(api, server["id"], "unshelve", {}, microversion="2.77").status_code == 400
+    assert act(api, server["id"], "unshelve", {}, microversion="2.1").status_code == 202
+    settled(api, server["id"], "ACTIVE")
+    # migrate before 2.56 ignores its value, a host included.
+    answer = act(api, server["id"], "migrate", {"host": "nowhere"}, microversion="2.1")
+    assert answer.status_code == 202, answer.text
+    settled(api, server["id"], "VERIFY_RESIZE")
+    assert act(api, server["id"], "confirmResize", {}).status_code == 204
+    settled(api, server["id"], "ACTIVE")
+
+
 def test_rescue_and_unrescue(cloud, api, image, flavors, clean):
     server = create(api, image, "small", "lost")
     answer = act(api, server["id"], "rescue", {"adminPass": "s3cret"})
@@ -462,7 +478,8 @@ def test_rescue_and_unrescue(cloud, api, image, flavors, clean):
     for action, argument in (("rescue", None), ("os-stop", None),
                              ("resize", {"flavorRef": "big"}), ("shelve", None)):
         assert act(api, server["id"], action, argument).status_code == 409, action
-    answer = act(api, server["id"], "unrescue")
+    # Nova takes any value with unrescue (tempest sends {}).
+    answer = act(api, server["id"], "unrescue", {})
     assert answer.status_code == 202, answer.text
     settled(api, server["id"], "ACTIVE")
     console = act(api, server["id"], "os-getConsoleOutput", {}).json()["output"]
