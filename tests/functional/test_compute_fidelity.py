@@ -119,6 +119,10 @@ def test_access_ips_and_disk_config_are_kept_and_checked(api, old_api, image_id,
     view = updated.json()["server"]
     assert view["accessIPv4"] == "192.0.2.11" and view["OS-DCF:diskConfig"] == "MANUAL"
     assert not SHOW_ONLY & set(view), "2.1 answers an update with the base view"
+    # Kept in compact form, as Nova stores addresses.
+    compact = api.put(f"/servers/{server['id']}", {"server": {
+        "accessIPv6": "0000:0000:0000:0000:0000:babe:220.12.22.2"}}).json()["server"]
+    assert compact["accessIPv6"] == "::babe:dc0c:1602"
     assert "OS-EXT-STS:vm_state" in api.put(f"/servers/{server['id']}", {"server": {
         "name": "renamed"}}).json()["server"], "2.75 answers with the full view"
     for field, value in (("accessIPv4", "1.1.1.1.1"), ("accessIPv4", "2001:db8::1"),

@@ -95,18 +95,20 @@ def admin_password(server, conf):
 
 def check_access_ips(server):
     """accessIPv4/accessIPv6 must be addresses of their version (Nova's "ipv4"/"ipv6"
-    formats), else a 400 naming the field."""
+    formats), else a 400 naming the field; each is kept in its compact form, as Nova
+    stores it (``0000::babe:220.12.22.2`` → ``::babe:dc0c:1602``)."""
     for field, version in (("accessIPv4", 4), ("accessIPv6", 6)):
         if field not in server:
             continue
         value = server[field]
         try:
-            valid = ipaddress.ip_address(value).version == version
+            address = ipaddress.ip_address(value)
         except ValueError:
-            valid = False
-        if not valid:
+            address = None
+        if address is None or address.version != version:
             raise errors.BadRequest(f"Invalid input for field/attribute {field}. Value: "
                                     f"{value}. '{value}' is not a 'ipv{version}'")
+        server[field] = str(address)
 
 
 def to_bool(value):
