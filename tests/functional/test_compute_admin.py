@@ -49,6 +49,20 @@ def demo_api(cloud, compute_session):
                            microversion="2.1")
 
 
+@pytest.fixture(scope="module")
+def server(cloud, hosts, compute_session):
+    """An ACTIVE server on a network of its own (fake guest)."""
+    cloud.blank_image("tiny")
+    cloud.openstack("flavor", "create", "--vcpus", "1", "--ram", "64", "--disk", "1",
+                    "m1.nano")
+    cloud.openstack("network", "create", "admin-lan")
+    cloud.openstack("subnet", "create", "--network", "admin-lan", "--subnet-range",
+                    "10.9.8.0/24", "admin-lan-v4")
+    created = cloud.openstack("server", "create", "--image", "tiny", "--flavor", "m1.nano",
+                              "--network", "admin-lan", "--wait", "watched")
+    return compute_session().wait_for_server(created["id"], ("ACTIVE",))
+
+
 def test_services_carry_novas_binary_names(cloud, hosts):
     services = cloud.openstack("compute", "service", "list")
     assert {s["Binary"] for s in services} == {"nova-compute", "nova-conductor",
@@ -239,3 +253,31 @@ def test_network_proxies_list_what_the_caller_sees(cloud, old_api, demo_api,
         assert compute_session(microversion="2.36").get("/os-networks").status_code == 404
     finally:
         cloud.openstack("network", "delete", network["id"], parse=False)
+
+
+def test_server_ips_by_network(server, old_api, demo_api):
+    ips = old_api.get(f"/servers/{server['id']}/ips").json()
+    [address] = ips["addresses"]["admin-lan"]
+    assert address["version"] == 4 and address["addr"].startswith("10.9.8.")
+    assert set(address) == {"version", "addr"}
+    assert old_api.get(f"/servers/{server['id']}/ips/admin-lan").json() == {
+        "admin-lan": [address]}
+    missing = old_api.get(f"/servers/{server['id']}/ips/elsewhere")
+    assert missing.status_code == 404
+    assert missing.json()["itemNotFound"]["message"] == (
+        "Instance is not a member of specified network")
+    assert demo_api.get(f"/servers/{server['id']}/ips").status_code == 404
+
+
+def test_hypervisor_servers_list_the_hosts_servers(server, old_api, compute_session):
+    host = server["OS-EXT-SRV-ATTR:host"]
+    [hypervisor] = old_api.get(f"/os-hypervisors/{host}/servers").json()["hypervisors"]
+    assert hypervisor["servers"] == [{"name": "watched", "uuid": server["id"]}]
+    listed = compute_session(microversion="2.53").get(
+        "/os-hypervisors", params={"with_servers": "true"}).json()["hypervisors"]
+    assert {h["hypervisor_hostname"]: h.get("servers") for h in listed}[host] == [
+        {"name": "watched", "uuid": server["id"]}]
+    rows = {r["resource"]["project"]: r["resource"]
+            for r in old_api.get(f"/os-hosts/{host}").json()["host"]}
+    assert rows["(used_max)"]["memory_mb"] == 64
+    assert rows[server["tenant_id"]]["cpu"] == 1

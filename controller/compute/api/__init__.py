@@ -11,7 +11,7 @@ from controller.compute.api import (aggregates, availability_zones, common, flav
                                     hypervisors, images, instance_actions, keypairs, limits,
                                     microversion, migrations, networks, quota_class_sets,
                                     quota_sets, remote_consoles,
-                                    server_actions, server_external_events,
+                                    server_actions, server_external_events, server_ips,
                                     server_groups, server_metadata, servers, services,
                                     usage, usage_audit_log, versions,
                                     volume_attachments)
@@ -62,6 +62,8 @@ def create_app(runtime):
         "/v2.1/servers/{server_id}/action": server_actions.ServerAction(svc),
         "/v2.1/servers/{server_id}/remote-consoles":
             remote_consoles.RemoteConsolesResource(svc),
+        "/v2.1/servers/{server_id}/ips": server_ips.Ips(svc),
+        "/v2.1/servers/{server_id}/ips/{network_label}": server_ips.NetworkIps(svc),
         "/v2.1/servers/{server_id}/metadata": server_metadata.Metadata(svc),
         "/v2.1/servers/{server_id}/metadata/{key}": server_metadata.MetadataItem(svc),
         "/v2.1/servers/{server_id}/os-instance-actions": instance_actions.Actions(svc),
