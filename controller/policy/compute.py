@@ -244,8 +244,33 @@ RULES = [
           [("GET", "/os-simple-tenant-usage/{project_id}")]),
 ]
 
-# security groups (the network service's, through compute)
+# compute's proxies to the volume and network services (to 2.35), and security groups
+# (the network service's, through compute)
 RULES += [
+    _rule("os-volumes:list", "rule:project_reader", "List volumes (proxy, up to 2.35)",
+          [("GET", "/os-volumes")]),
+    _rule("os-volumes:detail", "rule:project_reader",
+          "List volumes with details (proxy, up to 2.35)",
+          [("GET", "/os-volumes/detail")]),
+    _rule("os-volumes:show", "rule:project_reader", "Show a volume (proxy, up to 2.35)",
+          [("GET", "/os-volumes/{volume_id}")]),
+    _rule("os-volumes:create", "rule:project_member", "Create a volume (proxy, up to 2.35)",
+          [("POST", "/os-volumes")]),
+    _rule("os-volumes:delete", "rule:project_member", "Delete a volume (proxy, up to 2.35)",
+          [("DELETE", "/os-volumes/{volume_id}")]),
+    _rule("os-volumes:snapshots:list", "rule:project_reader", "List snapshots (proxy, up to 2.35)",
+          [("GET", "/os-snapshots")]),
+    _rule("os-volumes:snapshots:detail", "rule:project_reader",
+          "List snapshots with details (proxy, up to 2.35)",
+          [("GET", "/os-snapshots/detail")]),
+    _rule("os-volumes:snapshots:show", "rule:project_reader", "Show a snapshot (proxy, up to 2.35)",
+          [("GET", "/os-snapshots/{snapshot_id}")]),
+    _rule("os-volumes:snapshots:create", "rule:project_member",
+          "Create a snapshot (proxy, up to 2.35)",
+          [("POST", "/os-snapshots")]),
+    _rule("os-volumes:snapshots:delete", "rule:project_member",
+          "Delete a snapshot (proxy, up to 2.35)",
+          [("DELETE", "/os-snapshots/{snapshot_id}")]),
     _rule("os-networks:list", "rule:project_reader",
           "List the networks the caller sees (proxy, up to 2.35)", [("GET", "/os-networks")]),
     _rule("os-networks:show", "rule:project_reader", "Show a network (proxy, up to 2.35)",

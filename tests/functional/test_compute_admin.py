@@ -281,3 +281,53 @@ def test_hypervisor_servers_list_the_hosts_servers(server, old_api, compute_sess
             for r in old_api.get(f"/os-hosts/{host}").json()["host"]}
     assert rows["(used_max)"]["memory_mb"] == 64
     assert rows[server["tenant_id"]]["cpu"] == 1
+
+
+def test_volume_proxies(cloud, old_api, demo_api, compute_session):
+    created = old_api.post("/os-volumes", {"volume": {
+        "size": 1, "display_name": "proxied", "display_description": "via nova",
+        "metadata": {"k": "v"}}})
+    assert created.status_code == 200, created.text
+    volume = created.json()["volume"]
+    assert created.headers["Location"].endswith(f"/os-volumes/{volume['id']}")
+    assert (volume["displayName"], volume["displayDescription"], volume["size"],
+            volume["metadata"], volume["attachments"]) == (
+        "proxied", "via nova", 1, {"k": "v"}, [{}])
+    shown = old_api.get(f"/os-volumes/{volume['id']}")
+    assert shown.status_code == 200, shown.text
+    deadline = time.monotonic() + 60
+    while old_api.get(f"/os-volumes/{volume['id']}").json()["volume"][
+            "status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert volume["id"] in [v["id"] for v in old_api.get("/os-volumes/detail").json()[
+        "volumes"]]
+    second = old_api.post("/os-volumes", {"volume": {"size": "1"}}).json()["volume"]
+    assert len(old_api.get("/os-volumes", params={"limit": 1}).json()["volumes"]) == 1
+    assert len(old_api.get("/os-volumes", params={"offset": 1}).json()["volumes"]) >= 1
+    for size in ("#$%", "", "0", 0):
+        assert old_api.post("/os-volumes", {"volume": {"size": size}}).status_code == 400
+    missing = old_api.get("/os-volumes/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and "could not be found" in missing.text
+    assert demo_api.get(f"/os-volumes/{volume['id']}").status_code == 404
+
+    snapshot = old_api.post("/os-snapshots", {"snapshot": {
+        "volume_id": volume["id"], "display_name": "snap"}})
+    assert snapshot.status_code == 200, snapshot.text
+    snap = snapshot.json()["snapshot"]
+    assert (snap["volumeId"], snap["displayName"], snap["size"]) == (volume["id"], "snap", 1)
+    assert snap["id"] in [s["id"] for s in old_api.get("/os-snapshots/detail").json()[
+        "snapshots"]]
+    assert old_api.get(f"/os-snapshots/{snap['id']}").json()["snapshot"]["id"] == snap["id"]
+    deadline = time.monotonic() + 60
+    while old_api.get(f"/os-snapshots/{snap['id']}").json()["snapshot"][
+            "status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert old_api.delete(f"/os-snapshots/{snap['id']}").status_code == 202
+    while old_api.get(f"/os-snapshots/{snap['id']}").status_code != 404:
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.5)
+    for found in (volume, second):
+        assert old_api.delete(f"/os-volumes/{found['id']}").status_code == 202
+    assert compute_session(microversion="2.36").get("/os-volumes").status_code == 404

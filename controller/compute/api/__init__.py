@@ -14,7 +14,7 @@ from controller.compute.api import (aggregates, availability_zones, common, flav
                                     server_actions, server_external_events, server_ips,
                                     server_groups, server_metadata, servers, services,
                                     usage, usage_audit_log, versions,
-                                    volume_attachments)
+                                    volume_attachments, volumes)
 from controller.compute.image import ImageAPI
 from controller.compute.network import NetworkAPI
 from controller.compute.volume import VolumeAPI
@@ -104,6 +104,12 @@ def create_app(runtime):
         "/v2.1/os-networks/{network_id}/action": networks.NetworkAction(svc),
         "/v2.1/os-tenant-networks": networks.TenantNetworks(svc),
         "/v2.1/os-tenant-networks/{network_id}": networks.TenantNetwork(svc),
+        "/v2.1/os-volumes": volumes.Volumes(svc),
+        "/v2.1/os-volumes/detail": volumes.VolumesDetail(svc),
+        "/v2.1/os-volumes/{volume_id}": volumes.Volume(svc),
+        "/v2.1/os-snapshots": volumes.Snapshots(svc),
+        "/v2.1/os-snapshots/detail": volumes.SnapshotsDetail(svc),
+        "/v2.1/os-snapshots/{snapshot_id}": volumes.Snapshot(svc),
         "/v2.1/os-hosts": hosts.Hosts(svc),
         "/v2.1/os-hosts/{host_name}": hosts.Host(svc),
         "/v2.1/os-hosts/{host_name}/{action}": hosts.HostPowerAction(svc),
