@@ -331,3 +331,11 @@ def test_volume_proxies(cloud, old_api, demo_api, compute_session):
     for found in (volume, second):
         assert old_api.delete(f"/os-volumes/{found['id']}").status_code == 202
     assert compute_session(microversion="2.36").get("/os-volumes").status_code == 404
+
+
+def test_a_method_a_path_does_not_serve_finds_no_route(old_api):
+    for method, path in (("DELETE", "/images/"), ("DELETE", "/os-security-groups"),
+                         ("PATCH", "/servers")):
+        resp = old_api.request(method, path)
+        assert resp.status_code == 404, (method, path, resp.text)
+        assert resp.json()["itemNotFound"]["code"] == 404

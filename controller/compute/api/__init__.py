@@ -2,6 +2,8 @@
 and its microversion and request-id headers."""
 import uuid
 
+import falcon
+
 from agent.rpcapi import AgentAPI
 from contract.exception import ComputeError
 from controller.api import app as api_app
@@ -46,10 +48,18 @@ def _render_compute_error(req, resp, ex, params):
     resp.media = error_body(ex.code, str(ex), type(ex).__name__)
 
 
+def _render_method_not_allowed(req, resp, ex, params):
+    """Nova routes by method too: a method a path does not serve finds no route (404),
+    e.g. ``DELETE /images/`` with no id."""
+    resp.status = 404
+    resp.media = error_body(404, "The resource could not be found.", "HTTPNotFound")
+
+
 def create_app(runtime):
     app = api_app.make_service_app(runtime, error_body, middleware=[
         RequestIdMiddleware(), microversion.MicroversionMiddleware()])
     app.add_error_handler(ComputeError, _render_compute_error)
+    app.add_error_handler(falcon.HTTPMethodNotAllowed, _render_method_not_allowed)
     svc = common.Handles(runtime=runtime, image=ImageAPI(runtime),
                           network=NetworkAPI(runtime), conductor=ConductorAPI(),
                           agents=AgentAPI(), volume=VolumeAPI(runtime))
