@@ -77,6 +77,8 @@ class Instance(TimestampMixin, Base):
         cascade="all, delete-orphan", order_by="InstanceFault.id", lazy="selectin")
     block_device_mappings: Mapped[list["BlockDeviceMapping"]] = relationship(
         cascade="all, delete-orphan", order_by="BlockDeviceMapping.id", lazy="selectin")
+    tags: Mapped[list["InstanceTag"]] = relationship(
+        cascade="all, delete-orphan", order_by="InstanceTag.tag", lazy="selectin")
 
 
 class InstanceMetadata(Base):
@@ -90,6 +92,16 @@ class InstanceMetadata(Base):
     value: Mapped[str] = mapped_column(String(255))
 
     instance: Mapped[Instance] = relationship(back_populates="metadata_items")
+
+
+class InstanceTag(Base):
+    """A server's tag (from 2.26)."""
+
+    __tablename__ = "instance_tags"
+
+    instance_uuid: Mapped[str] = mapped_column(
+        String(36), ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 class InstanceFault(Base):

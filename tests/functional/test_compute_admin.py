@@ -339,3 +339,30 @@ def test_a_method_a_path_does_not_serve_finds_no_route(old_api):
         resp = old_api.request(method, path)
         assert resp.status_code == 404, (method, path, resp.text)
         assert resp.json()["itemNotFound"]["code"] == 404
+
+
+def test_server_tags_with_the_cli_and_on_the_wire(cloud, server, compute_session):
+    cloud.openstack("server", "set", "--tag", "blue", "--tag", "big", server["id"],
+                    "--os-compute-api-version", "2.26", parse=False)
+    shown = cloud.openstack("server", "show", server["id"], "--os-compute-api-version",
+                            "2.26")
+    assert sorted(shown["tags"]) == ["big", "blue"]
+    cloud.openstack("server", "unset", "--tag", "big", server["id"],
+                    "--os-compute-api-version", "2.26", parse=False)
+    api = compute_session(microversion="2.26")
+    base = f"/servers/{server['id']}/tags"
+    assert api.get(base).json() == {"tags": ["blue"]}
+    assert api.get(f"{base}/blue").status_code == 204
+    assert api.get(f"{base}/red").status_code == 404
+    added = api.put(f"{base}/red")
+    assert added.status_code == 201 and added.headers["Location"].endswith(f"{base}/red")
+    assert api.put(f"{base}/red").status_code == 204
+    assert api.put(f"{base}/a,b").status_code == 400
+    assert sorted(api.put(base, {"tags": ["x", "y", "x"]}).json()["tags"]) == ["x", "y"]
+    assert sorted(api.get(base).json()["tags"]) == ["x", "y"]
+    assert api.put(base, {"tags": [f"t{i}" for i in range(51)]}).status_code == 400
+    assert api.delete(f"{base}/nope").status_code == 404
+    assert api.delete(f"{base}/x").status_code == 204
+    assert api.delete(base).status_code == 204
+    assert api.get(base).json() == {"tags": []}
+    assert compute_session(microversion="2.25").get(base).status_code == 404

@@ -14,7 +14,8 @@ from controller.compute.api import (aggregates, availability_zones, common, flav
                                     microversion, migrations, networks, quota_class_sets,
                                     quota_sets, remote_consoles,
                                     server_actions, server_external_events, server_ips,
-                                    server_groups, server_metadata, servers, services,
+                                    server_groups, server_metadata, server_tags, servers,
+                                    services,
                                     usage, usage_audit_log, versions,
                                     volume_attachments, volumes)
 from controller.compute.image import ImageAPI
@@ -72,6 +73,8 @@ def create_app(runtime):
         "/v2.1/servers/{server_id}/action": server_actions.ServerAction(svc),
         "/v2.1/servers/{server_id}/remote-consoles":
             remote_consoles.RemoteConsolesResource(svc),
+        "/v2.1/servers/{server_id}/tags": server_tags.Tags(svc),
+        "/v2.1/servers/{server_id}/tags/{tag}": server_tags.Tag(svc),
         "/v2.1/servers/{server_id}/ips": server_ips.Ips(svc),
         "/v2.1/servers/{server_id}/ips/{network_label}": server_ips.NetworkIps(svc),
         "/v2.1/servers/{server_id}/metadata": server_metadata.Metadata(svc),

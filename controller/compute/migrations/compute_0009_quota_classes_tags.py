@@ -1,5 +1,5 @@
-"""Compute: quota classes (os-quota-class-sets); the ``default`` class's limits are every
-project's defaults.
+"""Compute: quota classes (os-quota-class-sets), the ``default`` class's limits being
+every project's defaults; servers' tags.
 
 Revision ID: compute_0009
 Revises: compute_0008
@@ -24,3 +24,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quota_classes")),
         sa.UniqueConstraint("class_name", "resource",
                             name=op.f("uq_quota_classes_class_name")))
+    op.create_table(
+        "instance_tags",
+        sa.Column("instance_uuid", sa.String(length=36), nullable=False),
+        sa.Column("tag", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["instance_uuid"], ["instances.uuid"], ondelete="CASCADE",
+                                name=op.f("fk_instance_tags_instance_uuid_instances")),
+        sa.PrimaryKeyConstraint("instance_uuid", "tag", name=op.f("pk_instance_tags")))
