@@ -253,6 +253,20 @@ class Quota(Base):
     hard_limit: Mapped[int] = mapped_column(Integer)
 
 
+class ProjectUserQuota(Base):
+    """One user's limit for one resource within a project (Nova's per-user quotas);
+    resources without a row use the project's limit."""
+
+    __tablename__ = "project_user_quotas"
+    __table_args__ = (UniqueConstraint("project_id", "user_id", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
 class QuotaClass(Base):
     """A quota class's limit for one resource (``os-quota-class-sets``); the ``default``
     class's rows override the configured defaults of every project."""

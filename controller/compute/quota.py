@@ -79,6 +79,48 @@ def limits(session, conf, project_id, legacy=False):
     return result
 
 
+def user_limits(session, conf, project_id, user_id, legacy=False):
+    """A user's limits within a project: their own rows over the project's limits."""
+    result = limits(session, conf, project_id, legacy)
+    for row in session.scalars(select(models.ProjectUserQuota).where(
+            models.ProjectUserQuota.project_id == project_id,
+            models.ProjectUserQuota.user_id == user_id)):
+        if row.resource in result:
+            result[row.resource] = row.hard_limit
+    return result
+
+
+def has_user_limits(session, project_id, user_id):
+    return session.scalar(select(models.ProjectUserQuota.id).where(
+        models.ProjectUserQuota.project_id == project_id,
+        models.ProjectUserQuota.user_id == user_id).limit(1)) is not None
+
+
+def set_user_limits(session, project_id, user_id, values):
+    """Store a user's limits within a project."""
+    existing = {row.resource: row for row in session.scalars(
+        select(models.ProjectUserQuota).where(
+            models.ProjectUserQuota.project_id == project_id,
+            models.ProjectUserQuota.user_id == user_id))}
+    for resource, limit in values.items():
+        if resource not in RESOURCES and resource not in LEGACY_DEFAULTS:
+            raise ValueError(f"unknown quota resource {resource!r}")
+        row = existing.get(resource)
+        if row is None:
+            session.add(models.ProjectUserQuota(project_id=project_id, user_id=user_id,
+                                                resource=resource, hard_limit=limit))
+        else:
+            row.hard_limit = limit
+
+
+def delete_user_limits(session, project_id, user_id):
+    """Back to the project's limits."""
+    for row in session.scalars(select(models.ProjectUserQuota).where(
+            models.ProjectUserQuota.project_id == project_id,
+            models.ProjectUserQuota.user_id == user_id)):
+        session.delete(row)
+
+
 def set_limits(session, project_id, values):
     """Store the given limits for a project (the admin's ``quota set``)."""
     existing = {row.resource: row for row in session.scalars(
@@ -101,20 +143,24 @@ def delete_limits(session, project_id):
         session.delete(row)
 
 
-def server_usage(session, project_id):
-    """Servers, vCPUs and RAM held by the project's servers that are not deleted."""
-    count, cores, ram = session.execute(
-        select(func.count(models.Instance.uuid),
-               func.coalesce(func.sum(models.Instance.vcpus), 0),
-               func.coalesce(func.sum(models.Instance.memory_mb), 0))
-        .where(models.Instance.project_id == project_id,
-               models.Instance.deleted_at.is_(None))).one()
+def server_usage(session, project_id, user_id=None):
+    """Servers, vCPUs and RAM held by the project's (or one user's) servers that are not
+    deleted."""
+    query = (select(func.count(models.Instance.uuid),
+                    func.coalesce(func.sum(models.Instance.vcpus), 0),
+                    func.coalesce(func.sum(models.Instance.memory_mb), 0))
+             .where(models.Instance.project_id == project_id,
+                    models.Instance.deleted_at.is_(None)))
+    if user_id is not None:
+        query = query.where(models.Instance.user_id == user_id)
+    count, cores, ram = session.execute(query).one()
     return {"instances": count, "cores": cores, "ram": ram}
 
 
-def usage(session, project_id):
-    """Every counted resource of a project (key pairs are counted per user elsewhere)."""
-    result = server_usage(session, project_id)
+def usage(session, project_id, user_id=None):
+    """Every counted resource of a project or of one user in it (key pairs are counted
+    per user elsewhere)."""
+    result = server_usage(session, project_id, user_id)
     result["server_groups"] = session.scalar(
         select(func.count(models.ServerGroup.uuid))
         .where(models.ServerGroup.project_id == project_id))
@@ -135,15 +181,24 @@ def server_request(count, vcpus, memory_mb):
     return {"instances": count, "cores": count * vcpus, "ram": count * memory_mb}
 
 
-def check_servers(session, conf, project_id, requested):
-    """Whether the servers in ``requested`` (``server_request``) fit the project's quota."""
+def check_servers(session, conf, project_id, requested, user_id=None):
+    """Whether the servers in ``requested`` (``server_request``) fit the project's quota
+    and, when ``user_id`` has limits of their own there, the user's."""
     check(limits(session, conf, project_id), server_usage(session, project_id), requested)
+    if user_id is not None and has_user_limits(session, project_id, user_id):
+        check(user_limits(session, conf, project_id, user_id),
+              server_usage(session, project_id, user_id), requested)
 
 
-def recheck_servers(session, conf, project_id, requested):
-    """After creating servers: is the project now over its limit? Two concurrent creates
-    can each pass ``check_servers`` before either commits (PostgreSQL read committed);
-    the later one sees both here and undoes its own (Nova's quota recheck)."""
-    used = server_usage(session, project_id)
-    before = {resource: used[resource] - amount for resource, amount in requested.items()}
-    check(limits(session, conf, project_id), before, requested)
+def recheck_servers(session, conf, project_id, requested, user_id=None):
+    """After creating servers: is the project (or the user) now over its limit? Two
+    concurrent creates can each pass ``check_servers`` before either commits (PostgreSQL
+    read committed); the later one sees both here and undoes its own (Nova's quota
+    recheck)."""
+    scopes = [(limits(session, conf, project_id), None)]
+    if user_id is not None and has_user_limits(session, project_id, user_id):
+        scopes.append((user_limits(session, conf, project_id, user_id), user_id))
+    for limits_, scope_user in scopes:
+        used = server_usage(session, project_id, scope_user)
+        before = {resource: used[resource] - amount for resource, amount in requested.items()}
+        check(limits_, before, requested)

@@ -52,7 +52,7 @@ def demo_api(cloud, compute_session):
 @pytest.fixture(scope="module")
 def server(cloud, hosts, compute_session):
     """An ACTIVE server on a network of its own (fake guest)."""
-    cloud.blank_image("tiny")
+    cloud.blank_image("tiny", "--public")
     cloud.openstack("flavor", "create", "--vcpus", "1", "--ram", "64", "--disk", "1",
                     "m1.nano")
     cloud.openstack("network", "create", "admin-lan")
@@ -366,3 +366,36 @@ def test_server_tags_with_the_cli_and_on_the_wire(cloud, server, compute_session
     assert api.delete(base).status_code == 204
     assert api.get(base).json() == {"tags": []}
     assert compute_session(microversion="2.25").get(base).status_code == 404
+
+
+def test_per_user_quotas_within_a_project(cloud, server, demo_api, compute_session):
+    api = compute_session(microversion="2.1")
+    project, user = demo_api.project_id, demo_api.user_id
+    assert api.put(f"/os-quota-sets/{project}", {"quota_set": {"ram": 5120}},
+                   params={"user_id": user}).status_code == 200
+    try:
+        shown = api.get(f"/os-quota-sets/{project}", params={"user_id": user}).json()
+        assert shown["quota_set"]["ram"] == 5120
+        assert api.get(f"/os-quota-sets/{project}").json()["quota_set"]["ram"] == 51200
+        detail = api.get(f"/os-quota-sets/{project}/detail",
+                         params={"user_id": user}).json()["quota_set"]
+        assert detail["ram"] == {"limit": 5120, "in_use": 0, "reserved": 0}
+        # Never above the project's limit.
+        too_high = api.put(f"/os-quota-sets/{project}", {"quota_set": {"ram": 60000}},
+                           params={"user_id": user})
+        assert too_high.status_code == 400
+        # Enforced when the user creates servers: 64 MiB each, room for 1 only.
+        api.put(f"/os-quota-sets/{project}", {"quota_set": {"ram": 100}},
+                params={"user_id": user})
+        flavor = api.get("/flavors").json()["flavors"][0]["id"]
+        image = next(i["id"] for i in api.get("/images").json()["images"]
+                     if i["name"] == "tiny")
+        over = demo_api.post("/servers", {"server": {
+            "name": "two", "imageRef": image, "flavorRef": flavor, "networks": "none",
+            "min_count": 2}})
+        assert over.status_code == 403, over.text
+        assert "ram" in over.json()["forbidden"]["message"]
+    finally:
+        api.delete(f"/os-quota-sets/{project}", params={"user_id": user})
+    assert api.get(f"/os-quota-sets/{project}", params={"user_id": user}).json()[
+        "quota_set"]["ram"] == 51200

@@ -3,7 +3,6 @@ set and reset by admins (``openstack quota show / set``)."""
 import falcon
 
 from controller import policy
-from controller.api import errors
 from controller.compute import quota
 from controller.compute.api import common
 from controller.compute.operations import quotas as quota_ops
@@ -49,21 +48,25 @@ class QuotaSet:
     def on_get(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        resp.media = _view(req, project_id, quota_ops.limits(self.svc.db, self.svc.conf,
-                                                          project_id))
+        resp.media = _view(req, project_id, quota_ops.limits(
+            self.svc.db, self.svc.conf, project_id, user_id=req.get_param("user_id")))
 
     def on_put(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:update",
                          {"project_id": project_id})
-        if req.get_param("user_id"):
-            raise errors.BadRequest("Per-user quotas are not supported.")
         resources = resources_at(req.context.microversion)
         spec = common.body(req, update_schema("quota_set", resources, force=True))["quota_set"]
         values = {resource: common.to_int(spec[resource], resource, minimum=-1)
                   for resource in resources if resource in spec}
-        limits = quota_ops.set_limits(self.svc.db, self.svc.conf, project_id, values,
-                                      force=common.to_bool(spec.get("force", False)))
+        force = common.to_bool(spec.get("force", False))
+        user_id = req.get_param("user_id")
+        if user_id:
+            limits = quota_ops.set_user_limits(self.svc.db, self.svc.conf, project_id,
+                                               user_id, values, force=force)
+        else:
+            limits = quota_ops.set_limits(self.svc.db, self.svc.conf, project_id, values,
+                                          force=force)
         body = _view(req, project_id, limits)
         del body["quota_set"]["id"]
         resp.media = body
@@ -72,7 +75,7 @@ class QuotaSet:
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:update",
                          {"project_id": project_id})
-        quota_ops.reset_limits(self.svc.db, project_id)
+        quota_ops.reset_limits(self.svc.db, project_id, user_id=req.get_param("user_id"))
         resp.status = falcon.HTTP_202
 
 
@@ -92,7 +95,8 @@ class QuotaDetail:
     def on_get(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        limits, used = quota_ops.limits_and_usage(self.svc.db, self.svc.conf, project_id)
+        limits, used = quota_ops.limits_and_usage(self.svc.db, self.svc.conf, project_id,
+                                                  user_id=req.get_param("user_id"))
         resp.media = _view(req, project_id, {
             resource: {"limit": limit, "in_use": used.get(resource, 0), "reserved": 0}
             for resource, limit in limits.items()})

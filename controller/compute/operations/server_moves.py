@@ -80,7 +80,8 @@ class ServerMoves:
                 flavor = self._new_flavor(session, auth, instance, flavor_ref)
                 quota.check_servers(session, self.conf, instance.project_id, {
                     "cores": flavor["vcpus"] - instance.vcpus,
-                    "ram": flavor["memory_mb"] - instance.memory_mb})
+                    "ram": flavor["memory_mb"] - instance.memory_mb},
+                    user_id=instance.user_id)
                 migration_type = moves.RESIZE
             else:
                 if host:

@@ -142,12 +142,12 @@ class ServerOperations:
     def _count_within_quota(self, session, auth, min_count, max_count, flavor):
         """The most servers in [min_count, max_count] the quota allows (Nova's rule);
         QuotaExceeded if not even ``min_count`` fit."""
-        limits = quota.limits(session, self.conf, auth.project_id)
-        used = quota.server_usage(session, auth.project_id)
         for count in range(max_count, min_count - 1, -1):
             try:
-                quota.check(limits, used, quota.server_request(count, flavor.vcpus,
-                                                               flavor.memory_mb))
+                quota.check_servers(session, self.conf, auth.project_id,
+                                    quota.server_request(count, flavor.vcpus,
+                                                         flavor.memory_mb),
+                                    user_id=auth.user_id)
                 return count
             except quota.QuotaExceeded:
                 if count == min_count:
@@ -280,7 +280,8 @@ class ServerOperations:
             with self.db.session() as session:
                 quota.recheck_servers(session, self.conf, auth.project_id,
                                       quota.server_request(count, flavor.vcpus,
-                                                           flavor.memory_mb))
+                                                           flavor.memory_mb),
+                                      user_id=auth.user_id)
         except quota.QuotaExceeded:
             with self.db.session() as session:
                 for instance in session.scalars(select(models.Instance).where(
