@@ -399,3 +399,21 @@ def test_per_user_quotas_within_a_project(cloud, server, demo_api, compute_sessi
         api.delete(f"/os-quota-sets/{project}", params={"user_id": user})
     assert api.get(f"/os-quota-sets/{project}", params={"user_id": user}).json()[
         "quota_set"]["ram"] == 51200
+
+
+def test_inject_network_info_refreshes_the_servers_addresses(cloud, server, old_api,
+                                                             demo_api):
+    path = f"/servers/{server['id']}/action"
+    port = cloud.openstack("port", "list", "--server", server["id"])[0]
+    cloud.openstack("port", "set", "--fixed-ip", "subnet=admin-lan-v4,ip-address=10.9.8.77",
+                    port["ID"], parse=False)
+    try:
+        assert old_api.post(path, {"injectNetworkInfo": None}).status_code == 202
+        addresses = old_api.get(f"/servers/{server['id']}/ips/admin-lan").json()["admin-lan"]
+        assert "10.9.8.77" in [a["addr"] for a in addresses]
+        assert demo_api.post(path, {"injectNetworkInfo": {}}).status_code == 404
+    finally:
+        cloud.openstack("port", "unset", "--fixed-ip",
+                        "subnet=admin-lan-v4,ip-address=10.9.8.77", port["ID"],
+                        parse=False)
+        old_api.post(path, {"injectNetworkInfo": {}})

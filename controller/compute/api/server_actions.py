@@ -41,6 +41,7 @@ ACTIONS = {
                       "required": ["state"], "additionalProperties": False},
     "forceDelete": _ANY,
     "restore": _ANY,
+    "injectNetworkInfo": _ANY,
     "createImage": {"type": "object",
                     "properties": {"name": common.NAME, "metadata": common.METADATA},
                     "required": ["name"], "additionalProperties": False},
@@ -163,6 +164,9 @@ class ServerAction:
                             states.ACTIVE if argument["state"] == "active" else states.ERROR,
                             common.authorizer(auth, "os_compute_api:os-admin-actions:"
                                                     "reset_state"))
+        elif name == "injectNetworkInfo":
+            ops.inject_network_info(auth, server_id, common.authorizer(
+                auth, "os_compute_api:os-admin-actions:inject_network_info"))
         elif name == "restore":
             ops.restore(auth, request_id, server_id,
                         common.authorizer(auth, "os_compute_api:os-deferred-delete:restore"))

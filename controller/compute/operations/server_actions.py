@@ -9,6 +9,7 @@ from controller import policy
 from controller.compute import (actions, block_devices, instances, models, quota,
                                 snapshots, states)
 from controller.compute.exception import InstanceInvalidState
+from controller.compute.operations.external_events import refresh_network_info
 from controller.compute.operations.servers import apply_changes, authorized, public_key_of
 
 # action → the agent's method that carries it out
@@ -142,6 +143,17 @@ class ServerActions:
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             states.check_action("restore", instance, auth.is_admin)
+
+    def inject_network_info(self, auth, instance_uuid, authorize):
+        """Refresh the server's network info from the network service (what Nova's
+        compute does before handing it to its driver; the guest itself learns its
+        addresses from DHCP and the metadata service here). 409 while locked for the
+        caller."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize)
+            if instance.locked and not auth.is_admin:
+                raise InstanceInvalidState(f"Instance {instance_uuid} is locked")
+        refresh_network_info(self.handles, auth.token, instance_uuid)
 
     def change_password(self, auth, request_id, instance_uuid, authorize):
         """Set the guest's admin password. Nova's libvirt driver does it through the
