@@ -417,3 +417,27 @@ def test_inject_network_info_refreshes_the_servers_addresses(cloud, server, old_
                         "subnet=admin-lan-v4,ip-address=10.9.8.77", port["ID"],
                         parse=False)
         old_api.post(path, {"injectNetworkInfo": {}})
+
+
+def test_list_filters_by_address_and_tags(cloud, server, compute_session):
+    api = compute_session(microversion="2.26")
+    address = server["addresses"]["admin-lan"][0]["addr"]
+
+    def listed(**params):
+        return [s["id"] for s in api.get("/servers", params=params).json()["servers"]]
+
+    assert listed(ip=address) == [server["id"]]
+    assert listed(ip="10\\.9\\.") == [server["id"]]
+    assert listed(ip="9\\.8") == []          # matched from the start, as Nova
+    assert listed(ip6="10\\.9") == []
+    assert api.get("/servers", params={"ip": "(a"}).status_code == 400
+    base = f"/servers/{server['id']}/tags"
+    api.put(base, {"tags": ["red", "round"]})
+    try:
+        assert listed(tags="red,round") == [server["id"]]
+        assert listed(tags="red,square") == []
+        assert listed(**{"tags-any": "square,red"}) == [server["id"]]
+        assert listed(**{"not-tags": "red,square"}) == [server["id"]]
+        assert listed(**{"not-tags-any": "square,red"}) == []
+    finally:
+        api.delete(base)
