@@ -94,7 +94,21 @@ def test_create_and_rebuild_answer_with_the_admin_password(api, old_api, image_i
     full = action(api, given["id"], {"rebuild": {"imageRef": image_id,
                                                  "adminPass": "mine"}}).json()["server"]
     assert full["adminPass"] == "mine" and "OS-EXT-STS:vm_state" in full
-    assert full["server_groups"] == []
+    assert full["server_groups"] == [] and full["user_data"] is None
+    # 2.54 to 2.74: the base view and the key pair; 2.57: user data, set or unset.
+    api.wait_for_server(given["id"], ("ACTIVE",))
+    v257 = {"OpenStack-API-Version": "compute 2.57"}
+    with_data = api.post(f"/servers/{given['id']}/action", {"rebuild": {
+        "imageRef": image_id, "user_data": "aGVsbG8=", "key_name": None}},
+        headers=v257).json()["server"]
+    assert (with_data["key_name"], with_data["user_data"]) == (None, "aGVsbG8=")
+    assert "OS-EXT-STS:vm_state" not in with_data
+    api.wait_for_server(given["id"], ("ACTIVE",))
+    assert api.post(f"/servers/{given['id']}/action", {"rebuild": {
+        "imageRef": image_id, "user_data": "not base64!"}}, headers=v257).status_code == 400
+    assert api.post(f"/servers/{given['id']}/action", {"rebuild": {
+        "imageRef": image_id, "user_data": "aGVsbG8="}}, headers={
+        "OpenStack-API-Version": "compute 2.56"}).status_code == 400
     shown = api.get(f"/servers/{given['id']}").json()["server"]
     assert "adminPass" not in shown
     # The stock CLI shows the password it got.

@@ -57,11 +57,15 @@ ACTIONS = {
                     "accessIPv4": {"type": "string"},
                     "accessIPv6": {"type": "string"},
                     "description": common.DESCRIPTION,
-                    "key_name": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    # null: the server keeps no key pair (2.54)
+                    "key_name": {"type": ["string", "null"], "minLength": 1,
+                                 "maxLength": 255},
+                    # base64; null: none any more (2.57)
+                    "user_data": {"type": ["string", "null"]}},
                 "required": ["imageRef"], "additionalProperties": False},
 }
 # rebuild fields → the microversion that brought them
-REBUILD_FIELDS_FROM = {"description": (2, 19), "key_name": (2, 54)}
+REBUILD_FIELDS_FROM = {"description": (2, 19), "key_name": (2, 54), "user_data": (2, 57)}
 LOCK_2_73 = {"type": ["object", "null"],
              "properties": {"locked_reason": {"type": "string", "minLength": 1,
                                               "maxLength": 255}},
@@ -143,10 +147,18 @@ class ServerAction:
                 auth, request_id, server_id, argument, common.authorizer(
                     auth, "os_compute_api:servers:rebuild",
                     then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
-            if req.context.microversion >= (2, 75):
+            version = req.context.microversion
+            if version >= (2, 75):
                 view = server_views.detail(req, instance, auth, server_groups=groups)
             else:
+                # The base view, with what later microversions add to a rebuild's.
                 view = server_views.base(req, instance)
+                if version >= (2, 54):
+                    view["key_name"] = instance.key_name
+                if version >= (2, 71):
+                    view["server_groups"] = groups
+            if version >= (2, 57):
+                view["user_data"] = instance.user_data
             password = common.admin_password(argument, self.svc.conf)
             if password is not None:
                 view["adminPass"] = password

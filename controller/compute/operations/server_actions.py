@@ -10,7 +10,8 @@ from controller.compute import (actions, block_devices, instances, models, quota
                                 snapshots, states)
 from controller.compute.exception import InstanceInvalidState
 from controller.compute.operations.external_events import refresh_network_info
-from controller.compute.operations.servers import apply_changes, authorized, public_key_of
+from controller.compute.operations.servers import (apply_changes, authorized, public_key_of,
+                                                   user_data_of)
 
 # action → the agent's method that carries it out
 AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
@@ -107,6 +108,7 @@ class ServerActions:
             self.handles.agents.check_can_send(AGENT_METHODS["rebuild"])
             key_data = (public_key_of(session, auth, rebuild["key_name"])
                         if rebuild.get("key_name") else None)
+            user_data = user_data_of(rebuild)
             metadata_limit = quota.limits(session, self.conf,
                                           instance.project_id)["metadata_items"]
         image_meta = self.handles.image.get_active(auth.token, image_id)
@@ -123,8 +125,10 @@ class ServerActions:
             instance.request_spec = dict(instance.request_spec, image={
                 "id": image_id, "properties": image_meta["properties"]})
             apply_changes(instance, rebuild)
-            if rebuild.get("key_name"):
+            if "key_name" in rebuild:
                 instance.key_name, instance.key_data = rebuild["key_name"], key_data
+            if "user_data" in rebuild:
+                instance.user_data = user_data
             if metadata is not None:
                 instance.metadata_items = [models.InstanceMetadata(key=k, value=v)
                                            for k, v in metadata.items()]

@@ -34,7 +34,7 @@ def hostname_for(name):
     return hostname[:63].rstrip("-") or "server"
 
 
-def _user_data(server):
+def user_data_of(server):
     data = server.get("user_data")
     if data is None:
         return None
@@ -161,7 +161,7 @@ class ServerOperations:
         hints. Returns (instances, reservation_id)."""
         request_id = context.request_id
         disks = block_devices.plan(server)
-        user_data = _user_data(server)
+        user_data = user_data_of(server)
         metadata = server.get("metadata") or {}
         requested_networks = server.get("networks", "auto")
         # Each host has one hypervisor named after it, so a hypervisor is a host here.
