@@ -5,7 +5,8 @@ token is used up as the connection opens. It also serves noVNC's pages (Debian's
 
 A page of another site may not open a console: a WebSocket whose ``Origin`` is neither
 the proxy's own host nor one of ``[console_proxy] allowed_origins`` is refused, as
-Nova's proxy does.
+Nova's proxy does. A refused WebSocket (bad, used or expired token, foreign origin)
+opens and is closed at once with nothing sent, as Nova's proxy closes it.
 """
 import http.cookies
 import http.server
@@ -23,10 +24,7 @@ CONNECT_TIMEOUT = 10
 
 
 class Refused(Exception):
-    def __init__(self, status, reason):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+    """Why a WebSocket may not open a console."""
 
 
 def _hostname(netloc):
@@ -74,25 +72,27 @@ class ConsoleRequestHandler(ProxyRequestHandler):
         """The ``console_auth.Connection`` this WebSocket request may open."""
         if not origin_allowed(self.headers.get("Origin"), self.headers.get("Host"),
                               self.server.allowed_origins):
-            raise Refused(403, "Origin not allowed")
+            raise Refused("Origin not allowed")
         token = token_of(self.path, self.headers.get("Cookie"))
         with self.server.db.session() as session:
             connection = console_auth.consume(session, token)
         if connection is None:
-            raise Refused(403, "Invalid, used or expired token")
+            raise Refused("Invalid, used or expired token")
         return connection
 
     def handle_upgrade(self):
         try:
             self.console = self._check()
         except Refused as exc:
-            LOG.info("Console refused to %s: %s", self.client_address[0], exc.reason)
-            self.send_error(exc.status, exc.reason)
-            return
+            # As Nova's proxy: the WebSocket opens, then closes with nothing sent.
+            LOG.info("Console refused to %s: %s", self.client_address[0], exc)
+            self.console = None
         super().handle_upgrade()
 
     def new_websocket_client(self):
         console = self.console
+        if console is None:
+            return
         LOG.info("Console %s of %s for %s", console.console_type, console.instance_uuid,
                  self.client_address[0])
         try:
