@@ -95,6 +95,7 @@ def test_create_and_rebuild_answer_with_the_admin_password(api, old_api, image_i
                                                  "adminPass": "mine"}}).json()["server"]
     assert full["adminPass"] == "mine" and "OS-EXT-STS:vm_state" in full
     assert full["server_groups"] == [] and full["user_data"] is None
+    assert "OS-EXT-SRV-ATTR:user_data" not in full
     # 2.54 to 2.74: the base view and the key pair; 2.57: user data, set or unset.
     api.wait_for_server(given["id"], ("ACTIVE",))
     v257 = {"OpenStack-API-Version": "compute 2.57"}

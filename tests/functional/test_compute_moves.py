@@ -146,9 +146,11 @@ def test_resize_then_confirm_holds_both_claims_until_the_confirm(api, image, fla
     server = create(api, image, "small", "grow", networks=[{"uuid": lan}])
     source = server["OS-EXT-SRV-ATTR:host"]
     address = server["addresses"]["lan"][0]["addr"]
-    answer = act(api, server["id"], "resize", {"flavorRef": "big"})
+    answer = act(api, server["id"], "resize", {"flavorRef": "big",
+                                               "OS-DCF:diskConfig": "MANUAL"})
     assert answer.status_code == 202, answer.text
     resized = settled(api, server["id"], "VERIFY_RESIZE")
+    assert resized["OS-DCF:diskConfig"] == "MANUAL"
     dest = resized["OS-EXT-SRV-ATTR:host"]
     assert dest == other(hosts, source)     # allow_resize_to_same_host is off
     assert resized["flavor"]["original_name"] == "big"

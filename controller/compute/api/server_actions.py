@@ -150,6 +150,8 @@ class ServerAction:
             version = req.context.microversion
             if version >= (2, 75):
                 view = server_views.detail(req, instance, auth, server_groups=groups)
+                # user_data comes as its own field below, never as the extended one.
+                view.pop("OS-EXT-SRV-ATTR:user_data", None)
             else:
                 # The base view, with what later microversions add to a rebuild's.
                 view = server_views.base(req, instance)

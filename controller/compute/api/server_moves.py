@@ -99,7 +99,8 @@ def handle_action(svc, req, resp, server_id, name, argument):
         return
     if name == "resize":
         ops.resize(auth, request_id, server_id, argument["flavorRef"],
-                   common.authorizer(auth, "os_compute_api:servers:resize"))
+                   common.authorizer(auth, "os_compute_api:servers:resize"),
+                   disk_config=argument.get("OS-DCF:diskConfig"))
     elif name == "migrate":
         host = (argument or {}).get("host") if version >= (2, 56) else None
         rule = ("os_compute_api:os-migrate-server:migrate:host" if host
