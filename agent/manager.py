@@ -50,7 +50,7 @@ def delete_image_on_error(function):
 
 
 class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue):
-    target = messaging.Target(version="1.4")  # see agent.rpcapi
+    target = messaging.Target(version="1.6")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):
@@ -244,6 +244,14 @@ class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         try:
             return self.driver.get_console_connect_info(instance, console_kind)
+        except virt_driver.InstanceNotOnHost as exc:
+            raise exception.InstanceNotFound(str(exc)) from exc
+
+    def get_diagnostics(self, ctxt, instance_uuid):
+        """The guest's diagnostics (1.6), for the compute API's admins."""
+        instance = self.conductor.instance_get(ctxt, instance_uuid)
+        try:
+            return self.driver.get_diagnostics(instance)
         except virt_driver.InstanceNotOnHost as exc:
             raise exception.InstanceNotFound(str(exc)) from exc
 

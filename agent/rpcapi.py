@@ -16,6 +16,8 @@ brought the method):
   unshelve_instance; rescue_instance, unrescue_instance; evacuate_instance
 - 1.4: get_console_connect_info (where the proxy reaches a guest's VNC or serial
   console)
+- 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form; 1.5 is live
+  migration's)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -27,7 +29,7 @@ from conf import CONF
 from contract import exception, rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.4"
+LATEST_VERSION = "1.6"
 MOVES_VERSION = "1.3"
 
 # method → the version that brought it (the list above, as the methods send it).
@@ -43,6 +45,7 @@ METHOD_VERSIONS = {
         "unshelve_instance", "rescue_instance", "unrescue_instance", "evacuate_instance"),
         MOVES_VERSION),
     "get_console_connect_info": "1.4",
+    "get_diagnostics": "1.6",
 }
 
 
@@ -144,6 +147,12 @@ class AgentAPI:
             version=METHOD_VERSIONS["get_console_connect_info"]).call(
             ctxt, "get_console_connect_info", instance_uuid=instance_uuid,
             console_kind=console_kind)
+
+    def get_diagnostics(self, ctxt, host, instance_uuid, timeout=None):
+        """The server's diagnostics (``agent.virt.driver.ComputeDriver.get_diagnostics``;
+        a call)."""
+        return self._for(host, "get_diagnostics").call(ctxt, "get_diagnostics",
+                                                       instance_uuid=instance_uuid)
 
     # --- moving servers (1.3) ------------------------------------------------------------
 

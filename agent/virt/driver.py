@@ -39,6 +39,7 @@ event (``openstack server event show``) — drivers use it for slow sub-steps su
 fetching the image, so operators see where a build spends its time.
 """
 import abc
+import datetime
 import dataclasses
 
 
@@ -171,6 +172,15 @@ class ComputeDriver(abc.ABC):
         """The guest's serial console log so far, as text."""
 
     @abc.abstractmethod
+    def get_diagnostics(self, instance):
+        """The guest's diagnostics in Nova's standard form (2.48): ``state``, ``driver``,
+        ``hypervisor``, ``hypervisor_os``, ``uptime`` (seconds since its server
+        launched, ``uptime_of``), ``config_drive``, ``num_cpus``, ``num_nics``,
+        ``num_disks``, ``memory_details`` (MiB), ``cpu_details``, ``nic_details``,
+        ``disk_details`` (each NIC and disk with its ``device`` name too); raises
+        InstanceNotOnHost if there is no such guest."""
+
+    @abc.abstractmethod
     def get_console_connect_info(self, instance, console_kind):
         """Where the running guest's ``console_kind`` console ("vnc": its VNC server,
         "serial": its first serial port, raw TCP) listens on this host's management
@@ -200,3 +210,13 @@ class ComputeDriver(abc.ABC):
     def manage_image_cache(self):
         """Periodic: drop cached images no guest here has used for long; returns the
         IDs removed."""
+
+
+def uptime_of(instance):
+    """Whole seconds since the instance launched (``launched_at``), or None."""
+    if not instance.get("launched_at"):
+        return None
+    launched = datetime.datetime.fromisoformat(instance["launched_at"].replace("Z", "+00:00"))
+    if launched.tzinfo is None:
+        launched = launched.replace(tzinfo=datetime.timezone.utc)
+    return int((datetime.datetime.now(datetime.timezone.utc) - launched).total_seconds())

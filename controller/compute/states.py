@@ -130,6 +130,11 @@ ACTIONS = {
     "get_remote_console": Rule(
         ANY, AllBut({DELETING}), guards=(HOST, STATE),
         refusal="Instance {uuid} is not ready"),
+    # Nova's check_instance_host and reject_instance_state(DELETING) of get_diagnostics.
+    "get_diagnostics": Rule(
+        ANY, AllBut({DELETING}), guards=(HOST, STATE),
+        refusal="Cannot get the diagnostics of instance {uuid} while it is in vm_state "
+                "{vm_state}"),
     "get_console_output": Rule(
         {ACTIVE, STOPPED}, ANY, guards=(STATE, HOST),
         refusal="Cannot get the console of instance {uuid} while it is in vm_state "

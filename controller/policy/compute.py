@@ -40,6 +40,8 @@ RULES = [
           [("DELETE", "/servers/{server_id}/tags")]),
     _rule("os-server-tags:delete", "rule:project_member", "Remove a tag from a server",
           [("DELETE", "/servers/{server_id}/tags/{tag}")]),
+    _rule("os-server-diagnostics", "rule:admin", "Show a server's diagnostics",
+          [("GET", "/servers/{server_id}/diagnostics")]),
     _rule("ips:index", "rule:project_reader", "List a server's addresses by network",
           [("GET", "/servers/{server_id}/ips")]),
     _rule("ips:show", "rule:project_reader", "Show a server's addresses on one network",

@@ -441,3 +441,24 @@ def test_list_filters_by_address_and_tags(cloud, server, compute_session):
         assert listed(**{"not-tags-any": "square,red"}) == []
     finally:
         api.delete(base)
+
+
+def test_server_diagnostics(server, old_api, demo_api, compute_session):
+    path = f"/servers/{server['id']}/diagnostics"
+    found = compute_session(microversion="2.48").get(path)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert (body["state"], body["driver"], body["num_cpus"], body["num_nics"]) == (
+        "running", "fake", 1, 1)
+    assert body["memory_details"]["maximum"] == 64 and body["uptime"] >= 0
+    assert set(body["nic_details"][0]) == {
+        "mac_address", "rx_octets", "rx_errors", "rx_drop", "rx_packets", "rx_rate",
+        "tx_octets", "tx_errors", "tx_drop", "tx_packets", "tx_rate"}
+    assert body["nic_details"][0]["mac_address"] == server["addresses"]["admin-lan"][0][
+        "OS-EXT-IPS-MAC:mac_addr"]
+    legacy = old_api.get(path).json()
+    assert legacy["cpu0_time"] == 0 and legacy["memory"] == 64 * 1024
+    assert legacy["vda_read"] == 0 and any(key.endswith("_rx") for key in legacy)
+    assert demo_api.get(path).status_code in (403, 404)
+    assert old_api.get("/servers/00000000-0000-0000-0000-000000000000/diagnostics"
+                       ).status_code == 404
