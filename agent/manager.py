@@ -255,6 +255,10 @@ class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue
         except virt_driver.InstanceNotOnHost as exc:
             raise exception.InstanceNotFound(str(exc)) from exc
 
+    def get_host_uptime(self, ctxt):
+        """This host's ``uptime`` line (1.6), for the hypervisors API."""
+        return self.driver.get_host_uptime()
+
     # --- RPC: volumes (1.1) ---------------------------------------------------------------
 
     @staticmethod

@@ -16,8 +16,8 @@ brought the method):
   unshelve_instance; rescue_instance, unrescue_instance; evacuate_instance
 - 1.4: get_console_connect_info (where the proxy reaches a guest's VNC or serial
   console)
-- 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form; 1.5 is live
-  migration's)
+- 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form), get_host_uptime
+  (1.5 is live migration's)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -45,7 +45,7 @@ METHOD_VERSIONS = {
         "unshelve_instance", "rescue_instance", "unrescue_instance", "evacuate_instance"),
         MOVES_VERSION),
     "get_console_connect_info": "1.4",
-    "get_diagnostics": "1.6",
+    "get_diagnostics": "1.6", "get_host_uptime": "1.6",
 }
 
 
@@ -153,6 +153,11 @@ class AgentAPI:
         a call)."""
         return self._for(host, "get_diagnostics").call(ctxt, "get_diagnostics",
                                                        instance_uuid=instance_uuid)
+
+    def get_host_uptime(self, ctxt, host, timeout=None):
+        """The host's ``uptime`` line (a call)."""
+        return self._client(host, timeout).prepare(
+            version=METHOD_VERSIONS["get_host_uptime"]).call(ctxt, "get_host_uptime")
 
     # --- moving servers (1.3) ------------------------------------------------------------
 

@@ -41,6 +41,7 @@ fetching the image, so operators see where a build spends its time.
 import abc
 import datetime
 import dataclasses
+import subprocess
 
 
 class VirtError(Exception):
@@ -179,6 +180,12 @@ class ComputeDriver(abc.ABC):
         ``num_disks``, ``memory_details`` (MiB), ``cpu_details``, ``nic_details``,
         ``disk_details`` (each NIC and disk with its ``device`` name too); raises
         InstanceNotOnHost if there is no such guest."""
+
+    def get_host_uptime(self):
+        """The host's ``uptime`` line, as Nova's libvirt driver answers it (every driver
+        here runs on a Linux host)."""
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip()
 
     @abc.abstractmethod
     def get_console_connect_info(self, instance, console_kind):

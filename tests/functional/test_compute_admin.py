@@ -462,3 +462,21 @@ def test_server_diagnostics(server, old_api, demo_api, compute_session):
     assert demo_api.get(path).status_code in (403, 404)
     assert old_api.get("/servers/00000000-0000-0000-0000-000000000000/diagnostics"
                        ).status_code == 404
+
+
+def test_hypervisor_uptime_from_its_agent(cloud, hosts, old_api, compute_session):
+    [node] = [h for h in old_api.get("/os-hypervisors").json()["hypervisors"]
+              if h["hypervisor_hostname"] == hosts[0]]
+    found = old_api.get(f"/os-hypervisors/{node['id']}/uptime").json()["hypervisor"]
+    assert found["hypervisor_hostname"] == hosts[0] and " up " in found["uptime"]
+    shown = cloud.openstack("hypervisor", "show", hosts[0])   # the CLI parses the line
+    assert shown["uptime"] and shown["load_average"]
+    # An agent that is down cannot tell (400, as Nova).
+    services = {s["host"]: s["id"] for s in compute_session().get(
+        "/os-services", params={"binary": "nova-compute"}).json()["services"]}
+    api = compute_session()
+    api.put(f"/os-services/{services[hosts[0]]}", {"forced_down": True})
+    try:
+        assert old_api.get(f"/os-hypervisors/{node['id']}/uptime").status_code == 400
+    finally:
+        api.put(f"/os-services/{services[hosts[0]]}", {"forced_down": False})

@@ -1,5 +1,4 @@
 """``/os-hypervisors``: each compute host's capacity and what is claimed of it (admins)."""
-from contract.exception import ComputeError
 from controller import policy
 from controller.api import errors
 from controller.compute.api import common
@@ -181,21 +180,20 @@ class HypervisorServers(_BeforeQueryParameters):
                          True) for node, service in self.nodes(req, hypervisor_id)]}
 
 
-class UptimeNotImplemented(ComputeError):
-    code = 501
-
-
 class Uptime:
-    """``/os-hypervisors/{id}/uptime`` (before 2.88): agents do not report their host's
-    uptime, so this answers as Nova does for such drivers (501, which clients expect)."""
+    """``/os-hypervisors/{id}/uptime`` (before 2.88): the summary view and the host's
+    ``uptime`` line, asked of its agent."""
 
     def __init__(self, svc):
         self.svc = svc
 
     def on_get(self, req, resp, hypervisor_id):
         policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
-        _node(self.svc, hypervisor_id)
-        raise UptimeNotImplemented("Virt driver does not implement uptime function.")
+        node = _node(self.svc, hypervisor_id)
+        body = summary(req, self.svc, node, _service_of(self.svc, node), utcnow())
+        body["uptime"] = hosts.uptime(self.svc, req.context.auth, req.context.request_id,
+                                      node.host)
+        resp.media = {"hypervisor": body}
 
 
 class Statistics:

@@ -5,8 +5,11 @@ Power actions, maintenance mode and enabling through this API are what Nova's li
 driver does not implement either (501): enabling a host is ``os-services``' job."""
 import collections
 
+import oslo_messaging as messaging
+
 from contract import exception
 from controller.compute import aggregates, instances
+from controller.compute.operations.servers import agent_is_up
 from controller.scheduler import AGENT_BINARY, placement
 
 
@@ -16,6 +19,10 @@ class HostNotFound(exception.ComputeError):
 
 class NotSupportedByDriver(exception.ComputeError):
     code = 501
+
+
+class InvalidHostState(exception.ComputeError):
+    code = 400
 
 
 def list_hosts(db, default_zone, zone=None):
@@ -68,6 +75,20 @@ def check_compute_host(db, host):
     if not placement.list_services(db, binary=AGENT_BINARY, host=host):
         raise HostNotFound(f"Host {host} could not be found.")
     raise NotSupportedByDriver("The requested functionality is not supported.")
+
+
+def uptime(handles, auth, request_id, host):
+    """The compute host's ``uptime`` line, asked of its agent: 400 while the agent is
+    down (Nova's ComputeServiceUnavailable), 409 while it is too old to tell."""
+    if not agent_is_up(handles.db, handles.conf, host):
+        raise InvalidHostState(f"Compute service of {host} is unavailable at this time.")
+    handles.agents.check_can_send("get_host_uptime")
+    try:
+        return handles.agents.get_host_uptime(auth.rpc_context(request_id), host,
+                                              timeout=handles.conf.compute.service_timeout)
+    except messaging.MessagingTimeout:
+        raise exception.ServiceUnavailable(f"The agent of host {host} did not answer.") \
+            from None
 
 
 def servers_on(db, host):
