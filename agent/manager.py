@@ -181,13 +181,40 @@ class AgentManager(HostReconciliation, ServerMoves, ServerShelving, ServerRescue
         server's root disk. On failure the image is deleted, the server keeps its state
         and gets the reason as its fault."""
 
+        self._snapshot(ctxt, instance, image_id, states.IMAGE_SNAPSHOT)
+
+    def _snapshot(self, ctxt, instance, image_id, task_state):
+        """Copy the root disk into image ``image_id``: ``task_state`` → image_uploading
+        → no task."""
+
         def upload(path, disk_format):
             self.update(ctxt, instance["uuid"], {"task_state": states.IMAGE_UPLOADING},
-                        states.IMAGE_SNAPSHOT)
+                        task_state)
             self.image_client.upload(ctxt.auth_token, image_id, path, disk_format)
 
         self.driver.snapshot(ctxt, instance, upload)
         self.update(ctxt, instance["uuid"], {"task_state": None}, states.IMAGE_UPLOADING)
+
+    @agent_operation
+    @delete_image_on_error
+    @wrap_instance_event("compute_backup_instance")
+    @with_instance
+    @reverts_task_state((states.IMAGE_BACKUP, states.IMAGE_UPLOADING))
+    @wrap_instance_fault
+    def backup_instance(self, ctxt, instance, image_id, backup_type, rotation):
+        """A snapshot into the queued backup image ``image_id`` (1.6); then only the
+        newest ``rotation`` of the server's ``backup_type`` backups stay, as Nova's
+        ``_rotate_backups`` (a backup that cannot be deleted is left and logged)."""
+        self._snapshot(ctxt, instance, image_id, states.IMAGE_BACKUP)
+        backups = self.image_client.list(
+            ctxt.auth_token, image_type="backup", backup_type=backup_type,
+            instance_uuid=instance["uuid"], sort_key="created_at", sort_dir="desc")
+        for excess in backups[rotation:]:
+            try:
+                self.image_client.delete(ctxt.auth_token, excess["id"])
+            except ImageError as exc:
+                LOG.info("Could not delete backup %s of %s while rotating: %s",
+                         excess["id"], instance["uuid"], exc)
 
     @agent_operation
     @wrap_instance_event("compute_rebuild_instance")

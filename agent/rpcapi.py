@@ -16,8 +16,9 @@ brought the method):
   unshelve_instance; rescue_instance, unrescue_instance; evacuate_instance
 - 1.4: get_console_connect_info (where the proxy reaches a guest's VNC or serial
   console)
-- 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form), get_host_uptime
-  (1.5 is live migration's)
+- 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form), get_host_uptime,
+  backup_instance (a snapshot, then the rotation of the server's backups) (1.5 is live
+  migration's)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -45,7 +46,7 @@ METHOD_VERSIONS = {
         "unshelve_instance", "rescue_instance", "unrescue_instance", "evacuate_instance"),
         MOVES_VERSION),
     "get_console_connect_info": "1.4",
-    "get_diagnostics": "1.6", "get_host_uptime": "1.6",
+    "get_diagnostics": "1.6", "get_host_uptime": "1.6", "backup_instance": "1.6",
 }
 
 
@@ -153,6 +154,12 @@ class AgentAPI:
         a call)."""
         return self._for(host, "get_diagnostics").call(ctxt, "get_diagnostics",
                                                        instance_uuid=instance_uuid)
+
+    def backup_instance(self, ctxt, host, instance_uuid, image_id, backup_type, rotation):
+        """Fill the queued backup image, then rotate the server's backups (a cast)."""
+        self._for(host, "backup_instance").cast(
+            ctxt, "backup_instance", instance_uuid=instance_uuid, image_id=image_id,
+            backup_type=backup_type, rotation=rotation)
 
     def get_host_uptime(self, ctxt, host, timeout=None):
         """The host's ``uptime`` line (a call)."""

@@ -11,7 +11,7 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                DELETED, SCHEDULING, NETWORKING, BLOCK_DEVICE_MAPPING,
                                SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING,
                                REBOOTING_HARD, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
-                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
+                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, IMAGE_BACKUP, REBUILDING,
                                REBUILD_SPAWNING, DELETING, RESIZED, RESIZE_PREP,
                                RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH,
                                RESIZE_REVERTING, SHELVED, SHELVED_OFFLOADED, SHELVING,
@@ -108,6 +108,7 @@ ACTIONS = {
     "suspend": Rule({ACTIVE}, {None}, SUSPENDING),
     "resume": Rule({SUSPENDED}, {None}, RESUMING),
     "createImage": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_SNAPSHOT),
+    "createBackup": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_BACKUP),
     "rebuild": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
     # From any state; DELETING only while a live agent destroys the guest.
     "delete": Rule(ANY, ANY, DELETING, guards=(LOCK,)),

@@ -5,6 +5,7 @@ two fake agent hosts."""
 import time
 
 import pytest
+import requests
 
 from tests.lib.cloud import Cloud
 
@@ -480,3 +481,48 @@ def test_hypervisor_uptime_from_its_agent(cloud, hosts, old_api, compute_session
         assert old_api.get(f"/os-hypervisors/{node['id']}/uptime").status_code == 400
     finally:
         api.put(f"/os-services/{services[hosts[0]]}", {"forced_down": False})
+
+
+def test_create_backup_keeps_the_newest_backups(cloud, server, old_api, compute_session):
+    api = compute_session(microversion="2.45")
+    path = f"/servers/{server['id']}/action"
+    images = cloud.url + "/image/v2/images"
+
+    def backups():
+        found = requests.get(images, headers={"X-Auth-Token": api.token}, timeout=30,
+                             params={"image_type": "backup", "backup_type": "daily",
+                                     "instance_uuid": server["id"]}).json()["images"]
+        return sorted((image["name"], image["status"]) for image in found)
+
+    def backup(name, session=api):
+        answer = session.post(path, {"createBackup": {
+            "name": name, "backup_type": "daily", "rotation": 2}})
+        assert answer.status_code == 202, answer.text
+        session.wait_for_server(server["id"], ("ACTIVE",))
+        deadline = time.monotonic() + 60
+        while (name, "active") not in backups():
+            assert time.monotonic() < deadline, backups()
+            time.sleep(0.5)
+        return answer
+
+    first = backup("b1")
+    assert set(first.json()) == {"image_id"}
+    old = backup("b2", old_api)
+    assert old.headers["Location"].endswith("/v2/images/" + old.headers["Location"].rsplit(
+        "/", 1)[-1]) and not old.text
+    backup("b3")
+    deadline = time.monotonic() + 60
+    while backups() != [("b2", "active"), ("b3", "active")]:
+        assert time.monotonic() < deadline, backups()
+        time.sleep(0.5)
+    assert api.post(path, {"createBackup": {"name": "x", "backup_type": "daily",
+                                            "rotation": -1}}).status_code == 400
+    assert api.post(path, {"createBackup": {"name": "x"}}).status_code == 400
+    # Rotation 0: the new backup goes too.
+    assert api.post(path, {"createBackup": {"name": "b4", "backup_type": "daily",
+                                            "rotation": 0}}).status_code == 202
+    api.wait_for_server(server["id"], ("ACTIVE",))
+    deadline = time.monotonic() + 60
+    while backups():
+        assert time.monotonic() < deadline, backups()
+        time.sleep(0.5)

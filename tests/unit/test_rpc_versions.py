@@ -176,7 +176,7 @@ NEW_IN_1_2 = {"pause_instance", "unpause_instance", "suspend_instance", "resume_
 NEW_IN_1_3 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
               if version == "1.3"}
 NEW_IN_1_4 = {"get_console_connect_info"}
-NEW_IN_1_6 = {"get_diagnostics", "get_host_uptime"}
+NEW_IN_1_6 = {"get_diagnostics", "get_host_uptime", "backup_instance"}
 
 
 @pytest.mark.parametrize("cap, refused", [

@@ -42,6 +42,13 @@ ACTIONS = {
     "forceDelete": _ANY,
     "restore": _ANY,
     "injectNetworkInfo": _ANY,
+    "createBackup": {"type": "object",
+                     "properties": {"name": common.NAME,
+                                    "backup_type": {"type": "string"},
+                                    "rotation": common.NON_NEGATIVE_INT,
+                                    "metadata": common.METADATA},
+                     "required": ["name", "backup_type", "rotation"],
+                     "additionalProperties": False},
     "createImage": {"type": "object",
                     "properties": {"name": common.NAME, "metadata": common.METADATA},
                     "required": ["name"], "additionalProperties": False},
@@ -142,6 +149,17 @@ class ServerAction:
                 resp.media = {"image_id": image_id}
             else:
                 resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
+        elif name == "createBackup":
+            rotation = common.to_int(argument["rotation"], "rotation")
+            image_id = ops.create_backup(
+                auth, request_id, server_id, argument["name"], argument["backup_type"],
+                rotation, argument.get("metadata"),
+                common.authorizer(auth, "os_compute_api:os-create-backup"))
+            if rotation > 0:
+                if req.context.microversion >= (2, 45):
+                    resp.media = {"image_id": image_id}
+                else:
+                    resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
         elif name == "rebuild":
             instance, groups = ops.rebuild(
                 auth, request_id, server_id, argument, common.authorizer(
