@@ -526,3 +526,33 @@ def test_create_backup_keeps_the_newest_backups(cloud, server, old_api, compute_
     while backups():
         assert time.monotonic() < deadline, backups()
         time.sleep(0.5)
+
+
+def test_a_server_with_a_volume_is_rescued_and_keeps_it(server, old_api):
+    volume = old_api.post("/os-volumes", {"volume": {"size": 1}}).json()["volume"]
+    deadline = time.monotonic() + 60
+    while old_api.get(f"/os-volumes/{volume['id']}").json()["volume"][
+            "status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    attachments = f"/servers/{server['id']}/os-volume_attachments"
+    attached = old_api.post(attachments, {"volumeAttachment": {"volumeId": volume["id"]}})
+    assert attached.status_code == 200, attached.text
+    while old_api.get(f"/os-volumes/{volume['id']}").json()["volume"]["status"] != "in-use":
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.5)
+    action = f"/servers/{server['id']}/action"
+    try:
+        assert old_api.post(action, {"rescue": None}).status_code == 200
+        old_api.wait_for_server(server["id"], ("RESCUE",))
+        # Detaching and attaching wait for the unrescue (409, as Nova).
+        assert old_api.delete(f"{attachments}/{volume['id']}").status_code == 409
+        assert old_api.post(action, {"unrescue": None}).status_code == 202
+        old_api.wait_for_server(server["id"], ("ACTIVE",))
+    finally:
+        old_api.delete(f"{attachments}/{volume['id']}")
+        while old_api.get(f"/os-volumes/{volume['id']}").json()["volume"][
+                "status"] != "available":
+            assert time.monotonic() < deadline + 120
+            time.sleep(0.5)
+        old_api.delete(f"/os-volumes/{volume['id']}")
