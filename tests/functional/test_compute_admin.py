@@ -556,3 +556,20 @@ def test_a_server_with_a_volume_is_rescued_and_keeps_it(server, old_api):
             assert time.monotonic() < deadline + 120
             time.sleep(0.5)
         old_api.delete(f"/os-volumes/{volume['id']}")
+
+
+def test_flavor_lists_read_is_public_as_nova(cloud, old_api):
+    cloud.openstack("flavor", "create", "--private", "--vcpus", "1", "--ram", "64",
+                    "--disk", "1", "hidden")
+    try:
+        for value in ("f", "false", "no", "0", "off", "n"):
+            names = [f["name"] for f in old_api.get("/flavors/detail", params={
+                "is_public": value}).json()["flavors"]]
+            assert "hidden" in names, value
+        for value in ("t", "true", "yes", "1", "on", "y"):
+            names = [f["name"] for f in old_api.get("/flavors/detail", params={
+                "is_public": value}).json()["flavors"]]
+            assert "hidden" not in names and "m1.nano" in names, value
+        assert old_api.get("/flavors", params={"is_public": "maybe"}).status_code == 400
+    finally:
+        cloud.openstack("flavor", "delete", "hidden", parse=False)

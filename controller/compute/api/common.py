@@ -111,8 +111,20 @@ def check_access_ips(server):
         server[field] = str(address)
 
 
+TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")     # oslo.utils' strutils
+FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
+
+
 def to_bool(value):
-    return str(value).lower() in ("true", "1", "yes", "on")
+    return str(value).lower() in TRUE_STRINGS
+
+
+def strict_bool(value, name):
+    """``value`` as Nova reads a strict boolean query parameter, else a 400."""
+    text = str(value).strip().lower()
+    if text not in TRUE_STRINGS + FALSE_STRINGS:
+        raise errors.BadRequest(f"Invalid {name} filter [{value}]")
+    return text in TRUE_STRINGS
 
 
 def to_int(value, name, minimum=0, maximum=MAX_INT):

@@ -42,22 +42,12 @@ def detail(req, svc, node, service, now):
     return body
 
 
-_STRICT_BOOL = {"true": True, "1": True, "yes": True, "on": True, "t": True, "y": True,
-                "false": False, "0": False, "no": False, "off": False, "f": False,
-                "n": False}
-
-
 def _with_servers(req):
     """``with_servers`` (from 2.53), a strict boolean as Nova reads it."""
     if req.context.microversion < (2, 53):
         return False
     value = req.get_param("with_servers")
-    if value is None:
-        return False
-    if value.lower() not in _STRICT_BOOL:
-        raise errors.BadRequest(f"Invalid with_servers value '{value}': expected a "
-                                f"boolean.")
-    return _STRICT_BOOL[value.lower()]
+    return value is not None and common.strict_bool(value, "with_servers")
 
 
 def _add_servers(req, svc, body, node, with_servers):
