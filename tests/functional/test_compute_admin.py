@@ -573,3 +573,13 @@ def test_flavor_lists_read_is_public_as_nova(cloud, old_api):
         assert old_api.get("/flavors", params={"is_public": "maybe"}).status_code == 400
     finally:
         cloud.openstack("flavor", "delete", "hidden", parse=False)
+
+
+def test_paths_match_exactly_but_the_version_documents(cloud, old_api):
+    """Nova's routes: a trailing slash finds no route (no id given), except on the
+    version documents, where their own links lead."""
+    assert old_api.get("/os-volumes/").status_code == 404
+    assert old_api.get("/os-simple-tenant-usage/").status_code == 404
+    assert old_api.get("/servers").status_code == 200
+    for path in ("/compute", "/compute/", "/compute/v2.1", "/compute/v2.1/"):
+        assert requests.get(cloud.url + path, timeout=10).status_code == 200, path

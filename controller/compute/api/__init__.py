@@ -45,6 +45,17 @@ class RequestIdMiddleware:
         resp.set_header("X-Compute-Request-Id", req.context.request_id)
 
 
+class ExactPathMiddleware:
+    """Nova's routes match paths exactly: ``/os-volumes/`` (an empty id) finds no route
+    (404) rather than the list. Only the version documents also answer with a trailing
+    slash, where their own links lead clients (``/v2.1/``)."""
+
+    def process_request(self, req, resp):
+        path = req.env.get("PATH_INFO", "")
+        if path.endswith("/") and path not in ("/", "/v2.1/"):
+            raise falcon.HTTPNotFound(description="The resource could not be found.")
+
+
 def _render_compute_error(req, resp, ex, params):
     resp.status = ex.code
     resp.media = error_body(ex.code, str(ex), type(ex).__name__)
@@ -59,7 +70,7 @@ def _render_method_not_allowed(req, resp, ex, params):
 
 def create_app(runtime):
     app = api_app.make_service_app(runtime, error_body, middleware=[
-        RequestIdMiddleware(), microversion.MicroversionMiddleware()])
+        ExactPathMiddleware(), RequestIdMiddleware(), microversion.MicroversionMiddleware()])
     app.add_error_handler(ComputeError, _render_compute_error)
     app.add_error_handler(falcon.HTTPMethodNotAllowed, _render_method_not_allowed)
     svc = common.Handles(runtime=runtime, image=ImageAPI(runtime),
