@@ -52,7 +52,7 @@ def delete_image_on_error(function):
 
 class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerShelving,
                    ServerRescue):
-    target = messaging.Target(version="1.5")  # see agent.rpcapi
+    target = messaging.Target(version="1.6")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):
@@ -183,13 +183,40 @@ class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerS
         server's root disk. On failure the image is deleted, the server keeps its state
         and gets the reason as its fault."""
 
+        self._snapshot(ctxt, instance, image_id, states.IMAGE_SNAPSHOT)
+
+    def _snapshot(self, ctxt, instance, image_id, task_state):
+        """Copy the root disk into image ``image_id``: ``task_state`` → image_uploading
+        → no task."""
+
         def upload(path, disk_format):
             self.update(ctxt, instance["uuid"], {"task_state": states.IMAGE_UPLOADING},
-                        states.IMAGE_SNAPSHOT)
+                        task_state)
             self.image_client.upload(ctxt.auth_token, image_id, path, disk_format)
 
         self.driver.snapshot(ctxt, instance, upload)
         self.update(ctxt, instance["uuid"], {"task_state": None}, states.IMAGE_UPLOADING)
+
+    @agent_operation
+    @delete_image_on_error
+    @wrap_instance_event("compute_backup_instance")
+    @with_instance
+    @reverts_task_state((states.IMAGE_BACKUP, states.IMAGE_UPLOADING))
+    @wrap_instance_fault
+    def backup_instance(self, ctxt, instance, image_id, backup_type, rotation):
+        """A snapshot into the queued backup image ``image_id`` (1.6); then only the
+        newest ``rotation`` of the server's ``backup_type`` backups stay, as Nova's
+        ``_rotate_backups`` (a backup that cannot be deleted is left and logged)."""
+        self._snapshot(ctxt, instance, image_id, states.IMAGE_BACKUP)
+        backups = self.image_client.list(
+            ctxt.auth_token, image_type="backup", backup_type=backup_type,
+            instance_uuid=instance["uuid"], sort_key="created_at", sort_dir="desc")
+        for excess in backups[rotation:]:
+            try:
+                self.image_client.delete(ctxt.auth_token, excess["id"])
+            except ImageError as exc:
+                LOG.info("Could not delete backup %s of %s while rotating: %s",
+                         excess["id"], instance["uuid"], exc)
 
     @agent_operation
     @wrap_instance_event("compute_rebuild_instance")
@@ -248,6 +275,18 @@ class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerS
             return self.driver.get_console_connect_info(instance, console_kind)
         except virt_driver.InstanceNotOnHost as exc:
             raise exception.InstanceNotFound(str(exc)) from exc
+
+    def get_diagnostics(self, ctxt, instance_uuid):
+        """The guest's diagnostics (1.6), for the compute API's admins."""
+        instance = self.conductor.instance_get(ctxt, instance_uuid)
+        try:
+            return self.driver.get_diagnostics(instance)
+        except virt_driver.InstanceNotOnHost as exc:
+            raise exception.InstanceNotFound(str(exc)) from exc
+
+    def get_host_uptime(self, ctxt):
+        """This host's ``uptime`` line (1.6), for the hypervisors API."""
+        return self.driver.get_host_uptime()
 
     # --- RPC: volumes (1.1) ---------------------------------------------------------------
 

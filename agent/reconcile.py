@@ -114,8 +114,8 @@ class HostReconciliation:
         """Heartbeat and capacity, through the conductor (periodic)."""
         ctxt = service_context()
         self.conductor.service_heartbeat(ctxt, self.host, self.availability_zone)
-        self.conductor.report_inventory(ctxt, self.host, self.driver.get_available_resource(),
-                                        self.availability_zone)
+        resources = dict(self.driver.get_available_resource(), host_ip=self.conf.agent.my_ip)
+        self.conductor.report_inventory(ctxt, self.host, resources, self.availability_zone)
 
     def handle_lifecycle_event(self, event):
         """A guest changed power state on its own: record the state it is in now, asked

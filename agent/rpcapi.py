@@ -20,6 +20,8 @@ brought the method):
   post_live_migration_at_destination and rollback_live_migration_at_destination on the
   destination; check_can_live_migrate_source, live_migration,
   live_migration_force_complete and live_migration_abort on the source
+- 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form), get_host_uptime,
+  backup_instance (a snapshot, then the rotation of the server's backups)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -31,7 +33,7 @@ from conf import CONF
 from contract import exception, rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.5"
+LATEST_VERSION = "1.6"
 MOVES_VERSION = "1.3"
 LIVE_MIGRATION_VERSION = "1.5"
 
@@ -53,6 +55,7 @@ METHOD_VERSIONS = {
         "pre_live_migration", "live_migration", "post_live_migration_at_destination",
         "rollback_live_migration_at_destination", "live_migration_force_complete",
         "live_migration_abort"), LIVE_MIGRATION_VERSION),
+    "get_diagnostics": "1.6", "get_host_uptime": "1.6", "backup_instance": "1.6",
 }
 
 
@@ -154,6 +157,23 @@ class AgentAPI:
             version=METHOD_VERSIONS["get_console_connect_info"]).call(
             ctxt, "get_console_connect_info", instance_uuid=instance_uuid,
             console_kind=console_kind)
+
+    def get_diagnostics(self, ctxt, host, instance_uuid, timeout=None):
+        """The server's diagnostics (``agent.virt.driver.ComputeDriver.get_diagnostics``;
+        a call)."""
+        return self._for(host, "get_diagnostics").call(ctxt, "get_diagnostics",
+                                                       instance_uuid=instance_uuid)
+
+    def backup_instance(self, ctxt, host, instance_uuid, image_id, backup_type, rotation):
+        """Fill the queued backup image, then rotate the server's backups (a cast)."""
+        self._for(host, "backup_instance").cast(
+            ctxt, "backup_instance", instance_uuid=instance_uuid, image_id=image_id,
+            backup_type=backup_type, rotation=rotation)
+
+    def get_host_uptime(self, ctxt, host, timeout=None):
+        """The host's ``uptime`` line (a call)."""
+        return self._client(host, timeout).prepare(
+            version=METHOD_VERSIONS["get_host_uptime"]).call(ctxt, "get_host_uptime")
 
     # --- moving servers (1.3) ------------------------------------------------------------
 

@@ -3,10 +3,16 @@
 Nothing here names a database: the agent reaches it only through the conductor.
 """
 from oslo_config import cfg
+from oslo_utils import netutils
 
 GROUP = "agent"
 
 agent_opts = [
+    cfg.HostAddressOpt("my_ip", default=netutils.get_my_ipv4(), sample_default="<host_ipv4>",
+                       help="This host's address, as the hypervisors API shows it "
+                            "(host_ip; Nova's [DEFAULT] my_ip). Default: the address of "
+                            "the interface of the default route (found without sending "
+                            "anything)."),
     cfg.StrOpt("virt_driver", default="fake", choices=["fake", "libvirt"],
                help="Hypervisor driver: 'fake' simulates guests in memory (tests, "
                     "benchmarks, simulations of many hosts)."),

@@ -34,6 +34,7 @@ class ComputeSession:
         resp.raise_for_status()
         self.token = resp.headers["X-Subject-Token"]
         self.project_id = resp.json()["token"]["project"]["id"]
+        self.user_id = resp.json()["token"]["user"]["id"]
         self.base = cloud.url + "/compute/v2.1"
         self.session = requests.Session()
         self.session.headers.update({"X-Auth-Token": self.token})

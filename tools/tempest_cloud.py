@@ -23,7 +23,7 @@ PUBLIC_NETWORK = "public"     # the external network `pocketstack up` makes
 
 # What pocketstack has not built (yet): tempest skips these tests by its feature flags.
 COMPUTE_FEATURES_OFF = (
-    "shelve", "shelve_migrate", "spice_console", "rdp_console", "rescue", "change_password",
+    "shelve_migrate", "spice_console", "rdp_console", "change_password",
     "swap_volume", "volume_multiattach",
     "attach_encrypted_volume", "personality", "scheduler_enabled_filters_all",
     "instance_password_multiple", "barbican_integration", "cold_migration_no_shared",
@@ -34,7 +34,7 @@ COMPUTE_FEATURES_ON = (
     "pause", "suspend", "lock", "snapshot", "console_output", "metadata_service",
     "interface_attach", "disk_config", "enable_instance_password", "vnc_console",
     "serial_console", "resize", "cold_migration", "live_migration",
-    "block_migration_for_live_migration",
+    "block_migration_for_live_migration", "shelve", "rescue",
 )
 VOLUME_FEATURES_OFF = (
     "backup", "snapshot_backup", "clone", "manage_snapshot", "manage_volume",

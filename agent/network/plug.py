@@ -164,8 +164,9 @@ class NetworkPlugger:
                     return
                 registry.save()
                 self._protect(registry)
-                dhcp.DhcpServer(network_id, self.conf).reload_hosts(
-                    registry.ports.values(), set(registry.dhcp_subnet_ids))
+                if registry.dhcp_subnet_ids:    # no DHCP server here otherwise
+                    dhcp.DhcpServer(network_id, self.conf).reload_hosts(
+                        registry.ports.values(), set(registry.dhcp_subnet_ids))
                 return
         bridge.delete_link(bridge.tap_name(port_id))
 

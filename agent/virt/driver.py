@@ -39,7 +39,9 @@ event (``openstack server event show``) — drivers use it for slow sub-steps su
 fetching the image, so operators see where a build spends its time.
 """
 import abc
+import datetime
 import dataclasses
+import subprocess
 
 
 class VirtError(Exception):
@@ -175,6 +177,21 @@ class ComputeDriver(abc.ABC):
         """The guest's serial console log so far, as text."""
 
     @abc.abstractmethod
+    def get_diagnostics(self, instance):
+        """The guest's diagnostics in Nova's standard form (2.48): ``state``, ``driver``,
+        ``hypervisor``, ``hypervisor_os``, ``uptime`` (seconds since its server
+        launched, ``uptime_of``), ``config_drive``, ``num_cpus``, ``num_nics``,
+        ``num_disks``, ``memory_details`` (MiB), ``cpu_details``, ``nic_details``,
+        ``disk_details`` (each NIC and disk with its ``device`` name too); raises
+        InstanceNotOnHost if there is no such guest."""
+
+    def get_host_uptime(self):
+        """The host's ``uptime`` line, as Nova's libvirt driver answers it (every driver
+        here runs on a Linux host)."""
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip()
+
+    @abc.abstractmethod
     def get_console_connect_info(self, instance, console_kind):
         """Where the running guest's ``console_kind`` console ("vnc": its VNC server,
         "serial": its first serial port, raw TCP) listens on this host's management
@@ -263,3 +280,12 @@ class ComputeDriver(abc.ABC):
     def rollback_live_migration_at_destination(self, instance, migrate_data):
         """On the destination, after a failure: remove whatever was made here for the
         guest (not shared disks). Idempotent."""
+
+def uptime_of(instance):
+    """Whole seconds since the instance launched (``launched_at``), or None."""
+    if not instance.get("launched_at"):
+        return None
+    launched = datetime.datetime.fromisoformat(instance["launched_at"].replace("Z", "+00:00"))
+    if launched.tzinfo is None:
+        launched = launched.replace(tzinfo=datetime.timezone.utc)
+    return int((datetime.datetime.now(datetime.timezone.utc) - launched).total_seconds())

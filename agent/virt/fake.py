@@ -234,6 +234,36 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             return "\n".join(self._guest(instance)["console"]) + "\n"
 
+    def get_diagnostics(self, instance):
+        """A fake guest does no work: its counters stay at zero."""
+        states = {power_state.RUNNING: "running", power_state.PAUSED: "paused",
+                  power_state.SUSPENDED: "suspended", power_state.SHUTDOWN: "shutdown"}
+        with self._lock:
+            guest = self._guest(instance)
+            state = states.get(guest["power_state"], "pending")
+            disks = 1 + len(guest["volumes"])
+        flavor = instance["flavor"]
+        nics = [(vif.get("devname"), vif["address"])
+                for vif in instance.get("network_info") or []]
+        return {"state": state, "driver": "fake", "hypervisor": "fake",
+                "hypervisor_os": "fake-os", "uptime": driver.uptime_of(instance),
+                "config_drive": bool(instance.get("config_drive")),
+                "num_cpus": flavor["vcpus"], "num_nics": len(nics), "num_disks": disks,
+                "memory_details": {"maximum": flavor["memory_mb"], "used": 0},
+                "cpu_details": [{"id": i, "time": 0, "utilisation": None}
+                                for i in range(flavor["vcpus"])],
+                "nic_details": [{**dict.fromkeys(("rx_octets", "rx_errors", "rx_drop",
+                                                  "rx_packets", "tx_octets", "tx_errors",
+                                                  "tx_drop", "tx_packets"), 0),
+                                 "device": dev, "mac_address": mac, "rx_rate": None,
+                                 "tx_rate": None}
+                                for dev, mac in nics],
+                "disk_details": [{**dict.fromkeys(("read_bytes", "read_requests",
+                                                   "write_bytes", "write_requests",
+                                                   "errors_count"), 0),
+                                  "device": "vd" + chr(ord("a") + i)}
+                                 for i in range(disks)]}
+
     def get_console_connect_info(self, instance, console_kind):
         with self._lock:
             guest = self._guest(instance)

@@ -73,6 +73,18 @@ class ImageClient(HTTPClient):
             self._request("PUT", token, f"{image_id}/file", f"the data of image {image_id}",
                           headers={"Content-Type": "application/octet-stream"}, data=data)
 
+    def list(self, token, **filters):
+        """Every image the token sees that matches ``filters`` (Glance's list filters,
+        custom properties included), following the pages."""
+        images, url = [], "/v2/images"
+        params = dict(filters)
+        while url:
+            response = self.request("GET", url, token, params=params)
+            body = response.json()
+            images += body["images"]
+            url, params = body.get("next"), None
+        return images
+
     def delete(self, token, image_id):
         """Delete the image (one whose snapshot failed); gone already is fine."""
         try:

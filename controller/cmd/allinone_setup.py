@@ -187,7 +187,7 @@ def ensure_keypair(demo, path):
 def wait_for_agent(admin, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        services = admin.get("compute", "/os-services", binary="pocketstack-agent")["services"]
+        services = admin.get("compute", "/os-services", binary="nova-compute")["services"]
         if any(s["state"] == "up" for s in services):
             return
         time.sleep(0.5)

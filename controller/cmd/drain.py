@@ -73,7 +73,7 @@ class Compute:
 def drain(compute, host, timeout, out=sys.stdout):
     """Disable ``host`` and move its servers off; returns the servers left there."""
     services = [s for s in compute.call("GET", "/os-services")["services"]
-                if s["host"] == host and s["binary"].endswith("agent")]
+                if s["host"] == host and s["binary"] == "nova-compute"]
     if not services:
         raise DrainError(f"no compute service on host {host}")
     compute.call("PUT", f"/os-services/{services[0]['id']}",

@@ -77,6 +77,8 @@ class Instance(TimestampMixin, Base):
         cascade="all, delete-orphan", order_by="InstanceFault.id", lazy="selectin")
     block_device_mappings: Mapped[list["BlockDeviceMapping"]] = relationship(
         cascade="all, delete-orphan", order_by="BlockDeviceMapping.id", lazy="selectin")
+    tags: Mapped[list["InstanceTag"]] = relationship(
+        cascade="all, delete-orphan", order_by="InstanceTag.tag", lazy="selectin")
 
 
 class InstanceMetadata(Base):
@@ -90,6 +92,16 @@ class InstanceMetadata(Base):
     value: Mapped[str] = mapped_column(String(255))
 
     instance: Mapped[Instance] = relationship(back_populates="metadata_items")
+
+
+class InstanceTag(Base):
+    """A server's tag (from 2.26)."""
+
+    __tablename__ = "instance_tags"
+
+    instance_uuid: Mapped[str] = mapped_column(
+        String(36), ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 class InstanceFault(Base):
@@ -237,6 +249,33 @@ class Quota(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectUserQuota(Base):
+    """One user's limit for one resource within a project (Nova's per-user quotas);
+    resources without a row use the project's limit."""
+
+    __tablename__ = "project_user_quotas"
+    __table_args__ = (UniqueConstraint("project_id", "user_id", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaClass(Base):
+    """A quota class's limit for one resource (``os-quota-class-sets``); the ``default``
+    class's rows override the configured defaults of every project."""
+
+    __tablename__ = "quota_classes"
+    __table_args__ = (UniqueConstraint("class_name", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    class_name: Mapped[str] = mapped_column(String(255))
     resource: Mapped[str] = mapped_column(String(255))
     hard_limit: Mapped[int] = mapped_column(Integer)
 

@@ -1,4 +1,5 @@
-"""Nova's ``name`` filter on server lists: a regular expression the caller writes.
+"""Nova's ``name``, ``ip`` and ``ip6`` filters on server lists: regular expressions the
+caller writes (a name is searched, an address matched from its start, as Nova does).
 
 Python's ``re`` backtracks, so a pattern such as ``(a+)+$`` takes exponential time and
 one request could stall every API of the process. RE2 (``google-re2``) matches in time
@@ -39,5 +40,20 @@ def matching(pattern, items, name_of, budget_seconds=BUDGET_SECONDS):
             found.append(item)
         if time.monotonic() > deadline:
             raise errors.BadRequest(f"The name filter {pattern!r} takes too long to "
+                                    f"evaluate; use a simpler one.")
+    return found
+
+
+def addresses_matching(pattern, items, addresses_of, budget_seconds=BUDGET_SECONDS):
+    """The ``items`` one of whose addresses (``addresses_of(item)``) the pattern matches
+    from its start (Nova's ``ip``/``ip6`` filters)."""
+    compiled = compile_pattern(pattern)
+    deadline = time.monotonic() + budget_seconds
+    found = []
+    for item in items:
+        if any(compiled.match(address) for address in addresses_of(item)):
+            found.append(item)
+        if time.monotonic() > deadline:
+            raise errors.BadRequest(f"The address filter {pattern!r} takes too long to "
                                     f"evaluate; use a simpler one.")
     return found

@@ -11,7 +11,7 @@ from contract.vm_states import (BUILDING, ACTIVE, STOPPED, PAUSED, SUSPENDED, ER
                                DELETED, SCHEDULING, NETWORKING, BLOCK_DEVICE_MAPPING,
                                SPAWNING, POWERING_OFF, POWERING_ON, REBOOTING,
                                REBOOTING_HARD, PAUSING, UNPAUSING, SUSPENDING, RESUMING,
-                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, REBUILDING,
+                               IMAGE_SNAPSHOT, IMAGE_UPLOADING, IMAGE_BACKUP, REBUILDING,
                                REBUILD_SPAWNING, DELETING, RESIZED, RESIZE_PREP,
                                RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH,
                                RESIZE_REVERTING, SHELVED, SHELVED_OFFLOADED, SHELVING,
@@ -110,6 +110,7 @@ ACTIONS = {
     "suspend": Rule({ACTIVE}, {None}, SUSPENDING),
     "resume": Rule({SUSPENDED}, {None}, RESUMING),
     "createImage": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_SNAPSHOT),
+    "createBackup": Rule({ACTIVE, STOPPED, PAUSED, SUSPENDED}, {None}, IMAGE_BACKUP),
     "rebuild": Rule({ACTIVE, STOPPED, ERROR}, {None}, REBUILDING),
     # From any state; DELETING only while a live agent destroys the guest.
     "delete": Rule(ANY, ANY, DELETING, guards=(LOCK,)),
@@ -132,6 +133,11 @@ ACTIONS = {
     "get_remote_console": Rule(
         ANY, AllBut({DELETING}), guards=(HOST, STATE),
         refusal="Instance {uuid} is not ready"),
+    # Nova's check_instance_host and reject_instance_state(DELETING) of get_diagnostics.
+    "get_diagnostics": Rule(
+        ANY, AllBut({DELETING}), guards=(HOST, STATE),
+        refusal="Cannot get the diagnostics of instance {uuid} while it is in vm_state "
+                "{vm_state}"),
     "get_console_output": Rule(
         {ACTIVE, STOPPED}, ANY, guards=(STATE, HOST),
         refusal="Cannot get the console of instance {uuid} while it is in vm_state "

@@ -4,6 +4,8 @@ hours each server ran in the window, and those hours times its vCPUs, RAM and di
 Deleted servers count too: their rows stay, with ``terminated_at``. HTTP lives in
 ``api/usage.py``.
 """
+import datetime
+
 from sqlalchemy import and_, or_, select
 
 from controller.compute import models
@@ -11,6 +13,14 @@ from controller.compute import models
 # Instance columns a usage report reads (not whole rows: no metadata, faults, disks).
 _COLUMNS = ("uuid", "name", "project_id", "flavor", "vcpus", "memory_mb", "root_gb",
             "ephemeral_gb", "vm_state", "launched_at", "terminated_at")
+
+
+def last_completed_month(before):
+    """(begin, end) of the last calendar month completed at ``before`` (Nova's default
+    ``instance_usage_audit_period``)."""
+    end = before.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    begin = (end - datetime.timedelta(days=1)).replace(day=1)
+    return begin, end
 
 
 class MarkerNotFound(LookupError):

@@ -5,7 +5,8 @@ token is used up as the connection opens. It also serves noVNC's pages (Debian's
 
 A page of another site may not open a console: a WebSocket whose ``Origin`` is neither
 the proxy's own host nor one of ``[console_proxy] allowed_origins`` is refused, as
-Nova's proxy does.
+Nova's proxy does. A refused WebSocket (bad, used or expired token, foreign origin)
+opens and is closed at once with nothing sent, as Nova's proxy closes it.
 """
 import http.cookies
 import http.server
@@ -24,10 +25,11 @@ CONNECT_TIMEOUT = 10
 
 
 class Refused(Exception):
-    def __init__(self, status, reason):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+    """Why a WebSocket may not open a console."""
+
+
+class Unavailable(Exception):
+    """Why a token could not be checked now (not the client's fault: it may retry)."""
 
 
 def _hostname(netloc):
@@ -75,7 +77,7 @@ class ConsoleRequestHandler(ProxyRequestHandler):
         """The ``console_auth.Connection`` this WebSocket request may open."""
         if not origin_allowed(self.headers.get("Origin"), self.headers.get("Host"),
                               self.server.allowed_origins):
-            raise Refused(403, "Origin not allowed")
+            raise Refused("Origin not allowed")
         token = token_of(self.path, self.headers.get("Cookie"))
         try:
             with self.server.db.session() as session:
@@ -84,19 +86,23 @@ class ConsoleRequestHandler(ProxyRequestHandler):
             # e.g. SQLite's writer busy past its timeout: the token was not used up (its
             # transaction rolled back), so the client may try again.
             LOG.error("Console token of %s not checked: %s", self.client_address[0], exc)
-            raise Refused(503, "Console authorization unavailable, try again") from exc
+            raise Unavailable("Console authorization unavailable, try again") from exc
         if connection is None:
-            raise Refused(403, "Invalid, used or expired token")
+            raise Refused("Invalid, used or expired token")
         return connection
 
     def handle_upgrade(self):
-        """Check the token, then upgrade; a refusal is an HTTP error with its reason (a
-        browser shows it), never a connection dropped without a word."""
+        """Check the token, then upgrade. A refused token or origin upgrades and closes
+        (Nova's answer); a check that could not run is an HTTP 503 or 500 with its reason,
+        logged, never a connection dropped without a word."""
         try:
             self.console = self._check()
         except Refused as exc:
-            LOG.info("Console refused to %s: %s", self.client_address[0], exc.reason)
-            self.send_error(exc.status, exc.reason)
+            # As Nova's proxy: the WebSocket opens, then closes with nothing sent.
+            LOG.info("Console refused to %s: %s", self.client_address[0], exc)
+            self.console = None
+        except Unavailable as exc:
+            self.send_error(503, str(exc))
             return
         except Exception:
             LOG.exception("Console token check of %s failed", self.client_address[0])
@@ -106,6 +112,8 @@ class ConsoleRequestHandler(ProxyRequestHandler):
 
     def new_websocket_client(self):
         console = self.console
+        if console is None:
+            return
         LOG.info("Console %s of %s for %s", console.console_type, console.instance_uuid,
                  self.client_address[0])
         try:

@@ -7,8 +7,10 @@ metadata proxy beside it; a host with ``[l3] enabled`` also runs the routers, wh
 ports it binds to itself. So the agents listed are, for each host whose agent reports
 to the conductor, a Linux bridge, a DHCP and a Metadata agent, and an L3 agent for
 each host router ports are bound to; one is alive while its host's agent reports
-(``[scheduler] service_down_time``). Its id is derived from its host and type, so it
-stays the same across listings; only its description is kept.
+(``[scheduler] service_down_time``). Each carries the binary name of the Neutron agent
+whose work it stands for (``neutron-dhcp-agent``, ...), as clients filter on them. Its id
+is derived from its host and type, so it stays the same across listings; only its
+description is kept.
 """
 import dataclasses
 import uuid
@@ -28,17 +30,18 @@ _ID_NAMESPACE = uuid.UUID("5f0f4d1e-8a3c-4b57-9d53-3c1c2b7f6a10")
 @dataclasses.dataclass(frozen=True)
 class Kind:
     agent_type: str
+    binary: str
     topic: str
     configurations: dict
     zoned: bool          # Neutron gives DHCP and L3 agents an availability zone
 
 
-L2 = Kind("Linux bridge agent", "N/A", {"tunnel_types": ["vxlan"],
-                                        "l2_population": False}, False)
-DHCP = Kind("DHCP agent", "dhcp_agent", {"dhcp_driver": "dnsmasq",
-                                         "dhcp_distributed": True}, True)
-METADATA = Kind("Metadata agent", "N/A", {}, False)
-L3 = Kind("L3 agent", "l3_agent", {"agent_mode": "legacy"}, True)
+L2 = Kind("Linux bridge agent", "neutron-linuxbridge-agent", "N/A",
+          {"tunnel_types": ["vxlan"], "l2_population": False}, False)
+DHCP = Kind("DHCP agent", "neutron-dhcp-agent", "dhcp_agent",
+            {"dhcp_driver": "dnsmasq", "dhcp_distributed": True}, True)
+METADATA = Kind("Metadata agent", "neutron-metadata-agent", "N/A", {}, False)
+L3 = Kind("L3 agent", "neutron-l3-agent", "l3_agent", {"agent_mode": "legacy"}, True)
 EVERY_HOST = (L2, DHCP, METADATA)
 
 
@@ -76,7 +79,7 @@ class AgentOperations:
     def _view(self, service, kind, now, descriptions):
         identifier = agent_id(service.host, kind)
         return {
-            "id": identifier, "agent_type": kind.agent_type, "binary": AGENT_BINARY,
+            "id": identifier, "agent_type": kind.agent_type, "binary": kind.binary,
             "host": service.host, "topic": kind.topic,
             "alive": placement.is_up(service, now, self.conf.scheduler.service_down_time),
             "admin_state_up": True,

@@ -5,10 +5,12 @@ Its exceptions live here so that RPC callers can re-raise them by module name
 (``controller.scheduler`` is an allowed remote exception module).
 """
 
-# Service binaries as they appear in the services table (``openstack compute service list``).
-AGENT_BINARY = "pocketstack-agent"
-CONDUCTOR_BINARY = "pocketstack-conductor"
-SCHEDULER_BINARY = "pocketstack-scheduler"
+# Service binaries as they appear in the services table (``openstack compute service list``):
+# Nova's names for the processes that do the same work (the agent does nova-compute's), as
+# clients filter on them (docs/compatibility.md, "Services").
+AGENT_BINARY = "nova-compute"
+CONDUCTOR_BINARY = "nova-conductor"
+SCHEDULER_BINARY = "nova-scheduler"
 
 
 class NoValidHost(Exception):

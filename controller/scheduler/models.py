@@ -44,6 +44,7 @@ class ComputeNode(TimestampMixin, Base):
     hypervisor_type: Mapped[str] = mapped_column(String(32))
     hypervisor_hostname: Mapped[str] = mapped_column(String(255))
     cpu_arch: Mapped[str] = mapped_column(String(32))
+    host_ip: Mapped[str | None] = mapped_column(String(39))
     vcpus: Mapped[int] = mapped_column(Integer)
     memory_mb: Mapped[int] = mapped_column(Integer)
     local_gb: Mapped[int] = mapped_column(Integer)

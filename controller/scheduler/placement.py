@@ -9,7 +9,7 @@ Public functions (the contract for the conductor and the compute API):
 
     service_heartbeat(db, host, binary, topic, availability_zone=None) -> Service
     report_inventory(db, host, *, hypervisor_type, hypervisor_hostname, cpu_arch, vcpus,
-                     memory_mb, local_gb, availability_zone=None,
+                     memory_mb, local_gb, host_ip=None, availability_zone=None,
                      cpu_allocation_ratio=None, ram_allocation_ratio=None,
                      disk_allocation_ratio=None, reserved_host_memory_mb=None)
         -> ComputeNode   (ratios/reserved default to the [scheduler] options)
@@ -163,20 +163,21 @@ def delete_service(db, service_id):
 # --- compute nodes ----------------------------------------------------------------------
 
 def report_inventory(db, host, *, hypervisor_type, hypervisor_hostname, cpu_arch, vcpus,
-                     memory_mb, local_gb, availability_zone=None,
+                     memory_mb, local_gb, host_ip=None, availability_zone=None,
                      cpu_allocation_ratio=None, ram_allocation_ratio=None,
                      disk_allocation_ratio=None, reserved_host_memory_mb=None):
     """Record a host's capacity as its agent reports it; usage is left to claims.
 
     Allocation ratios and reserved memory not given come from this process's
     ``[scheduler]`` options, so a changed option applies at each host's next report.
-    ``availability_zone`` (if given) is set on the host's compute service.
+    ``availability_zone`` (if given) is set on the host's compute service. ``host_ip``:
+    the host's address, as its agent reports it (older agents do not).
     """
     sched = CONF.scheduler
     inventory = {
         "hypervisor_type": hypervisor_type, "hypervisor_hostname": hypervisor_hostname,
         "cpu_arch": cpu_arch, "vcpus": int(vcpus), "memory_mb": int(memory_mb),
-        "local_gb": int(local_gb),
+        "local_gb": int(local_gb), "host_ip": host_ip,
         "cpu_allocation_ratio": _or(cpu_allocation_ratio, sched.cpu_allocation_ratio),
         "ram_allocation_ratio": _or(ram_allocation_ratio, sched.ram_allocation_ratio),
         "disk_allocation_ratio": _or(disk_allocation_ratio, sched.disk_allocation_ratio),

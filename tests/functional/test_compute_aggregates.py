@@ -83,7 +83,7 @@ def test_servers_land_in_the_zone_of_their_aggregate(cloud, hosts, image, api):
              for z in cloud.openstack("availability", "zone", "list", "--compute")}
     assert zones == {"az1": "available", "nova": "available"}
     services = {s["Host"]: s["Zone"] for s in cloud.openstack(
-        "compute", "service", "list", "--service", "pocketstack-agent")}
+        "compute", "service", "list", "--service", "nova-compute")}
     assert services == {hosts[0]: "az1", hosts[1]: "nova"}
     try:
         for zone, host in (("az1", hosts[0]), ("nova", hosts[1])):

@@ -117,16 +117,16 @@ def test_quotas(cloud, image, flavor, demo):
 def test_compute_services(cloud):
     host = cloud.sections["DEFAULT"]["host"]
     services = {s["Binary"]: s for s in cloud.openstack("compute", "service", "list")}
-    assert set(services) == {"pocketstack-agent", "pocketstack-conductor",
-                             "pocketstack-scheduler"}
+    assert set(services) == {"nova-compute", "nova-conductor",
+                             "nova-scheduler"}
     assert all(s["State"] == "up" and s["Host"] == host for s in services.values())
-    assert services["pocketstack-agent"]["Zone"] == "nova"
+    assert services["nova-compute"]["Zone"] == "nova"
     cloud.openstack("compute", "service", "set", "--disable", "--disable-reason", "repairs",
-                    host, "pocketstack-agent", parse=False)
-    agent = cloud.openstack("compute", "service", "list", "--service", "pocketstack-agent",
+                    host, "nova-compute", parse=False)
+    agent = cloud.openstack("compute", "service", "list", "--service", "nova-compute",
                             "--long")[0]
     assert agent["Status"] == "disabled" and agent["Disabled Reason"] == "repairs"
-    cloud.openstack("compute", "service", "set", "--enable", host, "pocketstack-agent",
+    cloud.openstack("compute", "service", "set", "--enable", host, "nova-compute",
                     parse=False)
     hypervisors = cloud.openstack("hypervisor", "list")
     assert [h["Hypervisor Hostname"] for h in hypervisors] == [host]

@@ -94,7 +94,22 @@ def test_create_and_rebuild_answer_with_the_admin_password(api, old_api, image_i
     full = action(api, given["id"], {"rebuild": {"imageRef": image_id,
                                                  "adminPass": "mine"}}).json()["server"]
     assert full["adminPass"] == "mine" and "OS-EXT-STS:vm_state" in full
-    assert full["server_groups"] == []
+    assert full["server_groups"] == [] and full["user_data"] is None
+    assert "OS-EXT-SRV-ATTR:user_data" not in full
+    # 2.54 to 2.74: the base view and the key pair; 2.57: user data, set or unset.
+    api.wait_for_server(given["id"], ("ACTIVE",))
+    v257 = {"OpenStack-API-Version": "compute 2.57"}
+    with_data = api.post(f"/servers/{given['id']}/action", {"rebuild": {
+        "imageRef": image_id, "user_data": "aGVsbG8=", "key_name": None}},
+        headers=v257).json()["server"]
+    assert (with_data["key_name"], with_data["user_data"]) == (None, "aGVsbG8=")
+    assert "OS-EXT-STS:vm_state" not in with_data
+    api.wait_for_server(given["id"], ("ACTIVE",))
+    assert api.post(f"/servers/{given['id']}/action", {"rebuild": {
+        "imageRef": image_id, "user_data": "not base64!"}}, headers=v257).status_code == 400
+    assert api.post(f"/servers/{given['id']}/action", {"rebuild": {
+        "imageRef": image_id, "user_data": "aGVsbG8="}}, headers={
+        "OpenStack-API-Version": "compute 2.56"}).status_code == 400
     shown = api.get(f"/servers/{given['id']}").json()["server"]
     assert "adminPass" not in shown
     # The stock CLI shows the password it got.
@@ -119,6 +134,10 @@ def test_access_ips_and_disk_config_are_kept_and_checked(api, old_api, image_id,
     view = updated.json()["server"]
     assert view["accessIPv4"] == "192.0.2.11" and view["OS-DCF:diskConfig"] == "MANUAL"
     assert not SHOW_ONLY & set(view), "2.1 answers an update with the base view"
+    # Kept in compact form, as Nova stores addresses.
+    compact = api.put(f"/servers/{server['id']}", {"server": {
+        "accessIPv6": "0000:0000:0000:0000:0000:babe:220.12.22.2"}}).json()["server"]
+    assert compact["accessIPv6"] == "::babe:dc0c:1602"
     assert "OS-EXT-STS:vm_state" in api.put(f"/servers/{server['id']}", {"server": {
         "name": "renamed"}}).json()["server"], "2.75 answers with the full view"
     for field, value in (("accessIPv4", "1.1.1.1.1"), ("accessIPv4", "2001:db8::1"),

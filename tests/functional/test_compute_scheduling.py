@@ -166,7 +166,7 @@ def test_concurrent_creates_never_overcommit(api, image_id, flavor, hosts, clean
 
 def test_host_forced_down_gets_no_servers(api, image_id, flavor, hosts, clean):
     services = {s["host"]: s for s in api.get(
-        "/os-services", params={"binary": "pocketstack-agent"}).json()["services"]}
+        "/os-services", params={"binary": "nova-compute"}).json()["services"]}
     assert set(services) == set(hosts)
     down, *up = hosts
     path = f"/os-services/{services[down]['id']}"

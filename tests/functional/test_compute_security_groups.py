@@ -132,8 +132,16 @@ def test_proxy_api_up_to_2_35(compute_session, networking):
         "parent_group_id": sg["id"], "ip_protocol": "tcp", "from_port": 30,
         "to_port": 20}})
     assert bad_range.status_code == 400
+    # A cidr is kept as given; a parent group must be a uuid (Nova's format).
+    host_bits = old.post("/os-security-group-rules", {"security_group_rule": {
+        "parent_group_id": sg["id"], "ip_protocol": "udp", "from_port": 53,
+        "to_port": 53, "cidr": "10.2.3.124/24"}}).json()["security_group_rule"]
+    assert host_bits["ip_range"] == {"cidr": "10.2.3.124/24"}
+    assert old.post("/os-security-group-rules", {"security_group_rule": {
+        "parent_group_id": "not-a-uuid", "ip_protocol": "tcp", "from_port": 22,
+        "to_port": 22}}).status_code == 400
     shown = old.get(f"/os-security-groups/{sg['id']}").json()["security_group"]
-    assert {r["id"] for r in shown["rules"]} == {rule["id"], icmp["id"]}
+    assert {r["id"] for r in shown["rules"]} == {rule["id"], icmp["id"], host_bits["id"]}
     names = {g["name"] for g in old.get("/os-security-groups").json()["security_groups"]}
     assert {"default", "proxy-sg"} <= names
     renamed = old.put(f"/os-security-groups/{sg['id']}", {"security_group": {

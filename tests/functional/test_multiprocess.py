@@ -60,9 +60,9 @@ def test_agents_configuration_names_no_database(deployment):
 
 def test_every_service_reports_in(api):
     hosts = {(s["binary"], s["host"]) for s in api.get("/os-services").json()["services"]}
-    assert hosts == {("pocketstack-conductor", "conductor-host"),
-                     ("pocketstack-scheduler", "scheduler-host"),
-                     *(("pocketstack-agent", host) for host in AGENTS)}
+    assert hosts == {("nova-conductor", "conductor-host"),
+                     ("nova-scheduler", "scheduler-host"),
+                     *(("nova-compute", host) for host in AGENTS)}
     nodes = api.get("/os-hypervisors").json()["hypervisors"]
     assert sorted(n["hypervisor_hostname"] for n in nodes) == sorted(AGENTS)
 
@@ -128,7 +128,7 @@ def test_a_dead_agent_goes_down_and_gets_nothing(deployment, api, create):
     deadline = time.monotonic() + DOWN_AFTER_SECONDS + 30
     while time.monotonic() < deadline:
         states = {s["host"]: s["state"] for s in api.get(
-            "/os-services", params={"binary": "pocketstack-agent"}).json()["services"]}
+            "/os-services", params={"binary": "nova-compute"}).json()["services"]}
         if states["agent-b"] == "down":
             break
         time.sleep(0.5)

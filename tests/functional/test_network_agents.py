@@ -31,7 +31,8 @@ def test_every_host_has_its_l2_dhcp_and_metadata_agents(cloud, agents, host):
     mine = {a["Agent Type"]: a for a in agents if a["Host"] == host}
     assert set(mine) == EVERY_HOST                        # no router yet: no L3 agent
     assert all(a["Alive"] and a["State"] for a in mine.values())
-    assert {a["Binary"] for a in mine.values()} == {"pocketstack-agent"}
+    assert {a["Binary"] for a in mine.values()} == {
+        "neutron-linuxbridge-agent", "neutron-dhcp-agent", "neutron-metadata-agent"}
     assert mine["DHCP agent"]["Availability Zone"] == "nova"
     dhcp = cloud.openstack("network", "agent", "show", mine["DHCP agent"]["ID"])
     assert dhcp["topic"] == "dhcp_agent"

@@ -190,12 +190,12 @@ def test_services_heartbeat_status_and_delete(db):
     placement.report_inventory(db, "h1", hypervisor_type="fake", hypervisor_hostname="h1",
                                cpu_arch="x86_64", vcpus=1, memory_mb=1024, local_gb=10,
                                availability_zone="az1")
-    placement.service_heartbeat(db, "ctl", "pocketstack-scheduler", rpc.SCHEDULER_TOPIC)
+    placement.service_heartbeat(db, "ctl", "nova-scheduler", rpc.SCHEDULER_TOPIC)
     services = placement.list_services(db)
     assert [(s.host, s.binary) for s in services] == [
-        ("h1", AGENT_BINARY), ("ctl", "pocketstack-scheduler")]
+        ("h1", AGENT_BINARY), ("ctl", "nova-scheduler")]
     assert placement.list_services(db, binary=AGENT_BINARY)[0].availability_zone == "az1"
-    assert placement.list_services(db, host="ctl")[0].binary == "pocketstack-scheduler"
+    assert placement.list_services(db, host="ctl")[0].binary == "nova-scheduler"
 
     service = placement.set_service_status(db, "h1", AGENT_BINARY, True, reason="repair")
     assert (service.disabled, service.disabled_reason) == (True, "repair")
@@ -315,12 +315,12 @@ def test_scheduler_manager_beats_in_the_services_table(db):
     manager.start()
     try:
         for _ in range(100):
-            if placement.list_services(db, binary="pocketstack-scheduler"):
+            if placement.list_services(db, binary="nova-scheduler"):
                 break
             time.sleep(0.05)
     finally:
         manager.stop()
-    [service] = placement.list_services(db, binary="pocketstack-scheduler")
+    [service] = placement.list_services(db, binary="nova-scheduler")
     assert (service.host, service.topic) == ("ctl-1", rpc.SCHEDULER_TOPIC)
 
 
@@ -368,3 +368,28 @@ def test_a_claim_handed_to_a_migration_and_back_keeps_the_usage(db):
     assert placement.move_allocation(db, migration, instance)
     assert not placement.move_allocation(db, migration, instance)
     assert usage(db, "h1") == (1, 1024, 10, 1)
+
+
+def test_upgrade_gives_existing_services_nova_binary_names(tmp_path):
+    """A cloud made before scheduler_0002 keeps its services, now under Nova's names."""
+    from alembic import command
+    import sqlalchemy as sa
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    command.upgrade(migration.alembic_config(url), "scheduler_0001")
+    engine = sa.create_engine(url)
+    now = datetime.datetime(2026, 12, 1)
+    with engine.begin() as conn:
+        for binary in ("pocketstack-agent", "pocketstack-conductor", "pocketstack-scheduler"):
+            conn.execute(sa.text(
+                "INSERT INTO services (uuid, host, \"binary\", topic, disabled, forced_down, "
+                "created_at) VALUES (:uuid, 'h1', :binary, 't', 0, 0, :now)"),
+                {"uuid": str(uuid.uuid4()), "binary": binary, "now": now})
+    engine.dispose()
+    migration.upgrade(url)
+    database = Database(url)
+    try:
+        assert sorted(s.binary for s in placement.list_services(database)) == [
+            "nova-compute", "nova-conductor", "nova-scheduler"]
+        assert placement.list_services(database, binary=AGENT_BINARY)[0].host == "h1"
+    finally:
+        database.dispose()

@@ -105,7 +105,7 @@ class Deployment:
         """{host: "up" | "down"} of the compute agents, as the stock CLI lists them."""
         return {service["Host"]: service["State"]
                 for service in self.openstack("compute", "service", "list")
-                if service["Binary"] == "pocketstack-agent"}
+                if service["Binary"] == "nova-compute"}
 
     def wait_for(self, predicate, timeout, what, interval=2.0):
         deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ def deploy(lab, workdir):
     if run.returncode != 0 or recap_problems(run):
         raise AssertionError(run.tail())
     deployment.openstack("compute", "service", "set", "--disable", "--disable-reason",
-                         "network node", "ctl", "pocketstack-agent", parse=False)
+                         "network node", "ctl", "nova-compute", parse=False)
     return deployment
 
 

@@ -129,7 +129,7 @@ class Cloud:
     def wait_for_agent(self, deadline):
         """Until an agent has reported for duty: before that, no server has a host."""
         headers = {"X-Auth-Token": self.admin_token()}
-        url = self.url + "/compute/v2.1/os-services?binary=pocketstack-agent"
+        url = self.url + "/compute/v2.1/os-services?binary=nova-compute"
         while time.monotonic() < deadline:
             services = requests.get(url, headers=headers, timeout=10).json()["services"]
             if any(service["state"] == "up" for service in services):

@@ -72,7 +72,7 @@ def test_site_yml_deploys_the_lab_over_ssh(deployment):
     assert deployment.compute_states() == {"ctl": "up", "compute1": "up", "compute2": "up"}
     # The controller's agent serves routers only: no guests are scheduled there.
     deployment.openstack("compute", "service", "set", "--disable", "--disable-reason",
-                         "network node", "ctl", "pocketstack-agent", parse=False)
+                         "network node", "ctl", "nova-compute", parse=False)
     print(f"first deployment (wheels included): {deployment.first_run_seconds:.0f} s")
 
 

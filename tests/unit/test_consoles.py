@@ -95,6 +95,16 @@ def free_port_pair():
                 continue
 
 
+def test_a_domains_console_devices_carry_over_to_another():
+    """A rescue domain takes the console ports of the domain it stands in for."""
+    devices = consoles.ConsoleDevices(vnc_listen="127.0.0.1", serial_host="127.0.0.1",
+                                      serial_port=10007)
+    xml = ET.tostring(build(consoles=devices), encoding="unicode")
+    assert consoles.devices_of(xml) == devices
+    bare = ET.tostring(build(), encoding="unicode")
+    assert consoles.devices_of(bare) == consoles.ConsoleDevices()
+
+
 def test_connect_info_from_the_live_xml():
     live = build(consoles=consoles.ConsoleDevices("192.0.2.10", "192.0.2.10", 10002))
     live.find("devices/graphics").set("port", "5901")

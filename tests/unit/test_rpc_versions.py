@@ -194,16 +194,18 @@ NEW_IN_1_3 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
 NEW_IN_1_4 = {"get_console_connect_info"}
 NEW_IN_1_5 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
               if version == "1.5"}
+NEW_IN_1_6 = {"get_diagnostics", "get_host_uptime", "backup_instance"}
 
 
 @pytest.mark.parametrize("cap, refused", [
     ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4
-     | NEW_IN_1_5),
-    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5),
-    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5),
-    ("1.3", NEW_IN_1_4 | NEW_IN_1_5),
-    ("1.4", NEW_IN_1_5),
-    ("1.5", set()),
+     | NEW_IN_1_5 | NEW_IN_1_6),
+    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
+    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
+    ("1.3", NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
+    ("1.4", NEW_IN_1_5 | NEW_IN_1_6),
+    ("1.5", NEW_IN_1_6),
+    ("1.6", set()),
     (None, set()),
 ])
 def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):

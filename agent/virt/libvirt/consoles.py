@@ -87,6 +87,19 @@ def devices_for(conf, domain_xmls):
     return ConsoleDevices(vnc_listen, serial_host, serial_port)
 
 
+def devices_of(domain_xml):
+    """The console devices a defined domain has (``ConsoleDevices``), so that a domain
+    that replaces it for a while (a rescue) keeps its ports."""
+    devices = ET.fromstring(domain_xml).find("devices")
+    graphics = devices.find("graphics[@type='vnc']")
+    source = devices.find("serial[@type='tcp']/source")
+    port = source.get("service", "") if source is not None else ""
+    return ConsoleDevices(
+        vnc_listen=graphics.get("listen") if graphics is not None else None,
+        serial_host=source.get("host") if port.isdigit() else None,
+        serial_port=int(port) if port.isdigit() else None)
+
+
 def connect_info(conf, live_xml, console_kind):
     """Where a running guest's ``console_kind`` ("vnc" or "serial") console listens,
     read from its live domain XML: ``{"host", "port", "internal_access_path"}``."""

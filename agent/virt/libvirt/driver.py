@@ -17,7 +17,7 @@ from agent.image.cache import ImageCache
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
-from agent.virt.libvirt import consoles, events, host_checks, power, snapshot
+from agent.virt.libvirt import consoles, diagnostics, events, host_checks, power, snapshot
 from agent.virt.libvirt.live_migration import GuestLiveMigration
 from agent.virt.libvirt.moves import GuestMoves
 from agent.virt.libvirt.rescue import GuestRescue
@@ -400,6 +400,10 @@ class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeD
                 return f.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
+
+    def get_diagnostics(self, instance):
+        return diagnostics.of(self._domain(instance), self.virt_type,
+                              driver.uptime_of(instance), bool(instance.get("config_drive")))
 
     def get_console_connect_info(self, instance, console_kind):
         dom = self._domain(instance)

@@ -9,6 +9,7 @@ import libvirt
 
 from agent.storage import CONFIG_DRIVE, ROOT, Disk, ephemeral
 from agent.virt import driver
+from agent.virt.libvirt import consoles
 from agent.virt.libvirt import domain as domain_xml
 from contract.clients.image import ImageError
 
@@ -46,7 +47,10 @@ class GuestRescue:
                 instance=instance, host=self.host, virt_type=self.virt_type,
                 arch=self.arch, disks=disks, network_info=network_info,
                 console_log=os.path.join(instance_dir, CONSOLE_LOG),
-                image_properties=image_meta.get("properties"), disk_cache=self.disk_cache)
+                image_properties=image_meta.get("properties"), disk_cache=self.disk_cache,
+                # The rescue domain holds the guest's console ports, which no other
+                # guest may take before unrescue defines the original domain again.
+                consoles=consoles.devices_of(original))
             with open(saved, "w") as f:
                 f.write(original)
             self._hard_stop(dom)

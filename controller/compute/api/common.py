@@ -95,22 +95,36 @@ def admin_password(server, conf):
 
 def check_access_ips(server):
     """accessIPv4/accessIPv6 must be addresses of their version (Nova's "ipv4"/"ipv6"
-    formats), else a 400 naming the field."""
+    formats), else a 400 naming the field; each is kept in its compact form, as Nova
+    stores it (``0000::babe:220.12.22.2`` → ``::babe:dc0c:1602``)."""
     for field, version in (("accessIPv4", 4), ("accessIPv6", 6)):
         if field not in server:
             continue
         value = server[field]
         try:
-            valid = ipaddress.ip_address(value).version == version
+            address = ipaddress.ip_address(value)
         except ValueError:
-            valid = False
-        if not valid:
+            address = None
+        if address is None or address.version != version:
             raise errors.BadRequest(f"Invalid input for field/attribute {field}. Value: "
                                     f"{value}. '{value}' is not a 'ipv{version}'")
+        server[field] = str(address)
+
+
+TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")     # oslo.utils' strutils
+FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
 
 
 def to_bool(value):
-    return str(value).lower() in ("true", "1", "yes", "on")
+    return str(value).lower() in TRUE_STRINGS
+
+
+def strict_bool(value, name):
+    """``value`` as Nova reads a strict boolean query parameter, else a 400."""
+    text = str(value).strip().lower()
+    if text not in TRUE_STRINGS + FALSE_STRINGS:
+        raise errors.BadRequest(f"Invalid {name} filter [{value}]")
+    return text in TRUE_STRINGS
 
 
 def to_int(value, name, minimum=0, maximum=MAX_INT):

@@ -96,7 +96,8 @@ class _FlavorList:
         if is_public is not None and is_public.lower() == "none":
             visibility = None if auth.is_admin else True    # every flavor, for admins
         else:
-            visibility = True if is_public is None else common.to_bool(is_public)
+            visibility = (True if is_public is None
+                          else common.strict_bool(is_public, "is_public"))
             visibility = visibility or not auth.is_admin
         min_ram = (common.to_int(params["minRam"], "minRam") if params.get("minRam")
                    else None)

@@ -1,8 +1,8 @@
 """``/os-hypervisors``: each compute host's capacity and what is claimed of it (admins)."""
-from contract.exception import ComputeError
 from controller import policy
 from controller.api import errors
 from controller.compute.api import common
+from controller.compute.operations import hosts
 from controller.db.base import utcnow
 from controller.scheduler import AGENT_BINARY, placement
 
@@ -26,7 +26,7 @@ def detail(req, svc, node, service, now):
     free_disk = node.local_gb - node.local_gb_used
     body.update({
         "hypervisor_type": node.hypervisor_type, "hypervisor_version": 1000000,
-        "host_ip": node.host, "cpu_info": ({"arch": node.cpu_arch}
+        "host_ip": node.host_ip, "cpu_info": ({"arch": node.cpu_arch}
                                            if req.context.microversion >= (2, 28)
                                            else f'{{"arch": "{node.cpu_arch}"}}'),
         "vcpus": node.vcpus, "vcpus_used": node.vcpus_used,
@@ -42,26 +42,65 @@ def detail(req, svc, node, service, now):
     return body
 
 
+def _with_servers(req):
+    """``with_servers`` (from 2.53), a strict boolean as Nova reads it."""
+    if req.context.microversion < (2, 53):
+        return False
+    value = req.get_param("with_servers")
+    return value is not None and common.strict_bool(value, "with_servers")
+
+
+def _add_servers(req, svc, body, node, with_servers):
+    """The servers on ``node``'s host: listed when there are some; an empty list from
+    2.75 when asked for (Nova)."""
+    if not with_servers:
+        return body
+    servers = hosts.servers_on(svc.db, node.host)
+    if servers or req.context.microversion >= (2, 75):
+        body["servers"] = [{"name": name, "uuid": uuid} for name, uuid in servers]
+    return body
+
+
+def _matching(svc, pattern):
+    """Compute nodes whose hypervisor hostname contains ``pattern``; 404 if none."""
+    nodes = [n for n in placement.list_compute_nodes(svc.db)
+             if pattern in n.hypervisor_hostname]
+    if not nodes:
+        raise errors.NotFound(f"No hypervisor matching '{pattern}' could be found.")
+    return nodes
+
+
 class _HypervisorList:
     def __init__(self, svc):
         self.svc = svc
 
     def list(self, req, view, path):
         policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
-        nodes = sorted(placement.list_compute_nodes(self.svc.db), key=lambda n: n.id)
-        pattern = req.get_param("hypervisor_hostname_pattern")
-        if pattern:
-            nodes = [n for n in nodes if pattern in n.hypervisor_hostname]
+        with_servers = _with_servers(req)
+        pattern = (req.get_param("hypervisor_hostname_pattern")
+                   if req.context.microversion >= (2, 53) else None)
+        if pattern is not None:
+            if req.get_param("limit") is not None or req.get_param("marker") is not None:
+                raise errors.BadRequest("Paging over hypervisors with the "
+                                        "hypervisor_hostname_pattern query parameter is "
+                                        "not supported.")
+            nodes = _matching(self.svc, pattern)
+        else:
+            nodes = sorted(placement.list_compute_nodes(self.svc.db), key=lambda n: n.id)
         services = {s.host: s for s in placement.list_services(self.svc.db,
                                                                binary=AGENT_BINARY)}
-        limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
         key = (lambda n: n.uuid) if req.context.microversion >= (2, 53) else (
             lambda n: str(n.id))
-        page = common.paginate(nodes, limit, marker, key)
+        if pattern is None:
+            limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
+            page = common.paginate(nodes, limit, marker, key)
+        else:
+            page = nodes
         now = utcnow()
-        body = {"hypervisors": [view(req, self.svc, n, services.get(n.host), now)
-                                for n in page]}
-        more = common.next_link(req, path, page, limit, key)
+        body = {"hypervisors": [
+            _add_servers(req, self.svc, view(req, self.svc, n, services.get(n.host), now),
+                         n, with_servers) for n in page]}
+        more = pattern is None and common.next_link(req, path, page, limit, key)
         if more and req.context.microversion >= (2, 33):
             body["hypervisors_links"] = more
         return body
@@ -90,26 +129,61 @@ class Hypervisor:
 
     def on_get(self, req, resp, hypervisor_id):
         policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
+        with_servers = _with_servers(req)
         node = _node(self.svc, hypervisor_id)
-        resp.media = {"hypervisor": detail(req, self.svc, node, _service_of(self.svc, node),
-                                           utcnow())}
+        body = detail(req, self.svc, node, _service_of(self.svc, node), utcnow())
+        resp.media = {"hypervisor": _add_servers(req, self.svc, body, node, with_servers)}
 
 
-class UptimeNotImplemented(ComputeError):
-    code = 501
+class _BeforeQueryParameters:
+    """The routes 2.53 replaced by query parameters: 404 from 2.53, as in Nova."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def nodes(self, req, pattern):
+        if req.context.microversion >= (2, 53):
+            raise errors.NotFound("The resource could not be found.")
+        policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
+        services = {s.host: s for s in placement.list_services(self.svc.db,
+                                                               binary=AGENT_BINARY)}
+        return [(node, services[node.host]) for node in _matching(self.svc, pattern)
+                if node.host in services]
+
+
+class HypervisorSearch(_BeforeQueryParameters):
+    """``/os-hypervisors/{pattern}/search`` (to 2.52)."""
+
+    def on_get(self, req, resp, hypervisor_id):
+        now = utcnow()
+        resp.media = {"hypervisors": [summary(req, self.svc, node, service, now)
+                                      for node, service in self.nodes(req, hypervisor_id)]}
+
+
+class HypervisorServers(_BeforeQueryParameters):
+    """``/os-hypervisors/{pattern}/servers`` (to 2.52): the servers of each host."""
+
+    def on_get(self, req, resp, hypervisor_id):
+        now = utcnow()
+        resp.media = {"hypervisors": [
+            _add_servers(req, self.svc, summary(req, self.svc, node, service, now), node,
+                         True) for node, service in self.nodes(req, hypervisor_id)]}
 
 
 class Uptime:
-    """``/os-hypervisors/{id}/uptime`` (before 2.88): agents do not report their host's
-    uptime, so this answers as Nova does for such drivers (501, which clients expect)."""
+    """``/os-hypervisors/{id}/uptime`` (before 2.88): the summary view and the host's
+    ``uptime`` line, asked of its agent."""
 
     def __init__(self, svc):
         self.svc = svc
 
     def on_get(self, req, resp, hypervisor_id):
         policy.authorize(req.context.auth, "os_compute_api:os-hypervisors")
-        _node(self.svc, hypervisor_id)
-        raise UptimeNotImplemented("Virt driver does not implement uptime function.")
+        node = _node(self.svc, hypervisor_id)
+        body = summary(req, self.svc, node, _service_of(self.svc, node), utcnow())
+        body["uptime"] = hosts.uptime(self.svc, req.context.auth, req.context.request_id,
+                                      node.host)
+        resp.media = {"hypervisor": body}
 
 
 class Statistics:

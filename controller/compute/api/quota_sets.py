@@ -3,43 +3,41 @@ set and reset by admins (``openstack quota show / set``)."""
 import falcon
 
 from controller import policy
-from controller.api import errors
 from controller.compute import quota
 from controller.compute.api import common
 from controller.compute.operations import quotas as quota_ops
 
-UPDATE = {
-    "type": "object",
-    "properties": {"quota_set": {
-        "type": "object",
-        "properties": dict(
-            {resource: {"type": ["integer", "string"], "pattern": r"^-?[0-9]+$",
-                        "minimum": -1, "maximum": common.MAX_INT}
-             for resource in quota.RESOURCES},
-            force=common.BOOLEAN,
-            # Accepted for compatibility; pocketstack has no personality files.
-            injected_files={"type": ["integer", "string"]},
-            injected_file_content_bytes={"type": ["integer", "string"]},
-            injected_file_path_bytes={"type": ["integer", "string"]}),
-        "additionalProperties": False}},
-    "required": ["quota_set"],
-    "additionalProperties": False,
-}
+_LIMIT = {"type": ["integer", "string"], "pattern": r"^-?[0-9]+$", "minimum": -1,
+          "maximum": common.MAX_INT}
+
+
+def resources_at(microversion):
+    """The limits the API shows and takes at ``microversion``, as Nova: nova-network's
+    until 2.35, personality files' until 2.56."""
+    shown = list(quota.RESOURCES)
+    if microversion < (2, 57):
+        shown += quota.LEGACY_FILES
+    if microversion < (2, 36):
+        shown += quota.LEGACY_NETWORK
+    return shown
+
+
+def update_schema(wrapper, resources, force=False):
+    """The body of an update of ``resources`` under key ``wrapper``."""
+    properties = {resource: _LIMIT for resource in resources}
+    if force:
+        properties["force"] = common.BOOLEAN
+    return {"type": "object",
+            "properties": {wrapper: {"type": "object", "properties": properties,
+                                     "additionalProperties": False}},
+            "required": [wrapper], "additionalProperties": False}
 
 
 def _view(req, project_id, values):
     """The quota_set body; ``values`` maps each resource to a number or a usage dict."""
-    body = {"id": project_id, **values}
-    if req.context.microversion < (2, 57):
-        zero = ({"limit": 0, "in_use": 0, "reserved": 0}
-                if isinstance(values["instances"], dict) else 0)
-        body.update(injected_files=zero, injected_file_content_bytes=zero,
-                    injected_file_path_bytes=zero)
-    if req.context.microversion < (2, 36):
-        unlimited = ({"limit": -1, "in_use": 0, "reserved": 0}
-                     if isinstance(values["instances"], dict) else -1)
-        body.update(fixed_ips=unlimited, floating_ips=unlimited, security_groups=unlimited,
-                    security_group_rules=unlimited)
+    body = {"id": project_id}
+    body.update((resource, values[resource]) for resource in resources_at(
+        req.context.microversion))
     return {"quota_set": body}
 
 
@@ -50,20 +48,25 @@ class QuotaSet:
     def on_get(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        resp.media = _view(req, project_id, quota_ops.limits(self.svc.db, self.svc.conf,
-                                                          project_id))
+        resp.media = _view(req, project_id, quota_ops.limits(
+            self.svc.db, self.svc.conf, project_id, user_id=req.get_param("user_id")))
 
     def on_put(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:update",
                          {"project_id": project_id})
-        if req.get_param("user_id"):
-            raise errors.BadRequest("Per-user quotas are not supported.")
-        spec = common.body(req, UPDATE)["quota_set"]
+        resources = resources_at(req.context.microversion)
+        spec = common.body(req, update_schema("quota_set", resources, force=True))["quota_set"]
         values = {resource: common.to_int(spec[resource], resource, minimum=-1)
-                  for resource in quota.RESOURCES if resource in spec}
-        limits = quota_ops.set_limits(self.svc.db, self.svc.conf, project_id, values,
-                                      force=common.to_bool(spec.get("force", False)))
+                  for resource in resources if resource in spec}
+        force = common.to_bool(spec.get("force", False))
+        user_id = req.get_param("user_id")
+        if user_id:
+            limits = quota_ops.set_user_limits(self.svc.db, self.svc.conf, project_id,
+                                               user_id, values, force=force)
+        else:
+            limits = quota_ops.set_limits(self.svc.db, self.svc.conf, project_id, values,
+                                          force=force)
         body = _view(req, project_id, limits)
         del body["quota_set"]["id"]
         resp.media = body
@@ -72,7 +75,7 @@ class QuotaSet:
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:update",
                          {"project_id": project_id})
-        quota_ops.reset_limits(self.svc.db, project_id)
+        quota_ops.reset_limits(self.svc.db, project_id, user_id=req.get_param("user_id"))
         resp.status = falcon.HTTP_202
 
 
@@ -82,7 +85,7 @@ class QuotaDefaults:
 
     def on_get(self, req, resp, project_id):
         policy.authorize(req.context.auth, "os_compute_api:os-quota-sets:defaults")
-        resp.media = _view(req, project_id, quota.defaults(self.svc.conf))
+        resp.media = _view(req, project_id, quota_ops.defaults(self.svc.db, self.svc.conf))
 
 
 class QuotaDetail:
@@ -92,7 +95,8 @@ class QuotaDetail:
     def on_get(self, req, resp, project_id):
         auth = req.context.auth
         policy.authorize(auth, "os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        limits, used = quota_ops.limits_and_usage(self.svc.db, self.svc.conf, project_id)
+        limits, used = quota_ops.limits_and_usage(self.svc.db, self.svc.conf, project_id,
+                                                  user_id=req.get_param("user_id"))
         resp.media = _view(req, project_id, {
             resource: {"limit": limit, "in_use": used.get(resource, 0), "reserved": 0}
             for resource, limit in limits.items()})

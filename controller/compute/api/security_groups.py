@@ -33,11 +33,12 @@ GROUP_BODY = {"type": "object", "properties": {"security_group": {
 _PORT = {"type": ["integer", "string", "null"]}
 RULE_BODY = {"type": "object", "properties": {"security_group_rule": {
     "type": "object",
-    "properties": {"parent_group_id": {"type": ["string", "integer"]},
+    # Group ids are the network service's uuids (Nova's "uuid" format: 400 otherwise).
+    "properties": {"parent_group_id": common.UUID,
                    "ip_protocol": {"type": ["string", "null"]},
                    "from_port": _PORT, "to_port": _PORT,
                    "cidr": {"type": ["string", "null"]},
-                   "group_id": {"type": ["string", "integer", "null"]}},
+                   "group_id": {"anyOf": [common.UUID, {"type": "null"}]}},
     "required": ["parent_group_id"], "additionalProperties": False}},
     "required": ["security_group_rule"], "additionalProperties": False}
 
@@ -163,7 +164,8 @@ def neutron_rule(spec):
             network = ipaddress.ip_network(cidr or "0.0.0.0/0", strict=False)
         except ValueError:
             raise errors.BadRequest(f"Invalid cidr {cidr}.") from None
-        rule.update(remote_ip_prefix=str(network), ethertype=f"IPv{network.version}")
+        # Kept as given ("10.2.3.124/24" stays so), as Nova passes it on.
+        rule.update(remote_ip_prefix=cidr or "0.0.0.0/0", ethertype=f"IPv{network.version}")
     return rule
 
 

@@ -41,6 +41,14 @@ ACTIONS = {
                       "required": ["state"], "additionalProperties": False},
     "forceDelete": _ANY,
     "restore": _ANY,
+    "injectNetworkInfo": _ANY,
+    "createBackup": {"type": "object",
+                     "properties": {"name": common.NAME,
+                                    "backup_type": {"type": "string"},
+                                    "rotation": common.NON_NEGATIVE_INT,
+                                    "metadata": common.METADATA},
+                     "required": ["name", "backup_type", "rotation"],
+                     "additionalProperties": False},
     "createImage": {"type": "object",
                     "properties": {"name": common.NAME, "metadata": common.METADATA},
                     "required": ["name"], "additionalProperties": False},
@@ -56,11 +64,15 @@ ACTIONS = {
                     "accessIPv4": {"type": "string"},
                     "accessIPv6": {"type": "string"},
                     "description": common.DESCRIPTION,
-                    "key_name": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    # null: the server keeps no key pair (2.54)
+                    "key_name": {"type": ["string", "null"], "minLength": 1,
+                                 "maxLength": 255},
+                    # base64; null: none any more (2.57)
+                    "user_data": {"type": ["string", "null"]}},
                 "required": ["imageRef"], "additionalProperties": False},
 }
 # rebuild fields → the microversion that brought them
-REBUILD_FIELDS_FROM = {"description": (2, 19), "key_name": (2, 54)}
+REBUILD_FIELDS_FROM = {"description": (2, 19), "key_name": (2, 54), "user_data": (2, 57)}
 LOCK_2_73 = {"type": ["object", "null"],
              "properties": {"locked_reason": {"type": "string", "minLength": 1,
                                               "maxLength": 255}},
@@ -137,15 +149,36 @@ class ServerAction:
                 resp.media = {"image_id": image_id}
             else:
                 resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
+        elif name == "createBackup":
+            rotation = common.to_int(argument["rotation"], "rotation")
+            image_id = ops.create_backup(
+                auth, request_id, server_id, argument["name"], argument["backup_type"],
+                rotation, argument.get("metadata"),
+                common.authorizer(auth, "os_compute_api:os-create-backup"))
+            if rotation > 0:
+                if req.context.microversion >= (2, 45):
+                    resp.media = {"image_id": image_id}
+                else:
+                    resp.location = f"{self.svc.image.client.base_url}/v2/images/{image_id}"
         elif name == "rebuild":
             instance, groups = ops.rebuild(
                 auth, request_id, server_id, argument, common.authorizer(
                     auth, "os_compute_api:servers:rebuild",
                     then=lambda: _check_rebuild_fields(argument, req.context.microversion)))
-            if req.context.microversion >= (2, 75):
+            version = req.context.microversion
+            if version >= (2, 75):
                 view = server_views.detail(req, instance, auth, server_groups=groups)
+                # user_data comes as its own field below, never as the extended one.
+                view.pop("OS-EXT-SRV-ATTR:user_data", None)
             else:
+                # The base view, with what later microversions add to a rebuild's.
                 view = server_views.base(req, instance)
+                if version >= (2, 54):
+                    view["key_name"] = instance.key_name
+                if version >= (2, 71):
+                    view["server_groups"] = groups
+            if version >= (2, 57):
+                view["user_data"] = instance.user_data
             password = common.admin_password(argument, self.svc.conf)
             if password is not None:
                 view["adminPass"] = password
@@ -163,6 +196,9 @@ class ServerAction:
                             states.ACTIVE if argument["state"] == "active" else states.ERROR,
                             common.authorizer(auth, "os_compute_api:os-admin-actions:"
                                                     "reset_state"))
+        elif name == "injectNetworkInfo":
+            ops.inject_network_info(auth, server_id, common.authorizer(
+                auth, "os_compute_api:os-admin-actions:inject_network_info"))
         elif name == "restore":
             ops.restore(auth, request_id, server_id,
                         common.authorizer(auth, "os_compute_api:os-deferred-delete:restore"))

@@ -10,7 +10,8 @@ import falcon
 from controller.compute.api import common
 from controller.compute.operations import server_live_migration, server_moves, server_shelve
 
-_NO_ARGUMENT = {"type": "null"}
+# Nova ignores the value of these actions (null, {} or anything else).
+_ANY = {}
 _HOST = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
          "pattern": r"^[a-zA-Z0-9-._]*$"}
 
@@ -20,17 +21,17 @@ ACTIONS = {
                               "OS-DCF:diskConfig": {"type": "string",
                                                     "enum": ["AUTO", "MANUAL"]}},
                "required": ["flavorRef"], "additionalProperties": False},
-    "migrate": _NO_ARGUMENT,
-    "confirmResize": _NO_ARGUMENT,
-    "revertResize": _NO_ARGUMENT,
-    "shelve": _NO_ARGUMENT,
-    "shelveOffload": _NO_ARGUMENT,
-    "unshelve": _NO_ARGUMENT,
+    "migrate": _ANY,
+    "confirmResize": _ANY,
+    "revertResize": _ANY,
+    "shelve": _ANY,
+    "shelveOffload": _ANY,
+    "unshelve": _ANY,
     "rescue": {"type": ["object", "null"],
                "properties": {"adminPass": {"type": "string"},
                               "rescue_image_ref": common.UUID},
                "additionalProperties": False},
-    "unrescue": _NO_ARGUMENT,
+    "unrescue": _ANY,
     # os-migrateLive before 2.25 (its later bodies below)
     "os-migrateLive": {"type": "object",
                        "properties": {"block_migration": common.BOOLEAN,
@@ -65,6 +66,8 @@ LIVE_MIGRATE_2_25 = {"type": "object",
                      "additionalProperties": False}
 LIVE_MIGRATE_2_30 = dict(LIVE_MIGRATE_2_25, properties=dict(
     LIVE_MIGRATE_2_25["properties"], force=common.BOOLEAN))
+# From 2.77 unshelve takes null (an availability zone is not supported here).
+UNSHELVE_2_77 = {"type": "null"}
 # From 2.56 an admin may name the host a cold migration goes to.
 MIGRATE_2_56 = {"type": ["object", "null"], "properties": {"host": _HOST},
                 "additionalProperties": False}
@@ -76,6 +79,8 @@ def handle_action(svc, req, resp, server_id, name, argument):
     version = req.context.microversion
     if name == "migrate" and version >= (2, 56):
         schema = MIGRATE_2_56
+    elif name == "unshelve" and version >= (2, 77):
+        schema = UNSHELVE_2_77
     elif name == "evacuate" and version >= (2, 14):
         schema = EVACUATE_2_29 if (2, 29) <= version < (2, 68) else EVACUATE_2_14
     elif name == "os-migrateLive" and version >= (2, 25):
@@ -118,9 +123,10 @@ def handle_action(svc, req, resp, server_id, name, argument):
         return
     if name == "resize":
         ops.resize(auth, request_id, server_id, argument["flavorRef"],
-                   common.authorizer(auth, "os_compute_api:servers:resize"))
+                   common.authorizer(auth, "os_compute_api:servers:resize"),
+                   disk_config=argument.get("OS-DCF:diskConfig"))
     elif name == "migrate":
-        host = (argument or {}).get("host")
+        host = (argument or {}).get("host") if version >= (2, 56) else None
         rule = ("os_compute_api:os-migrate-server:migrate:host" if host
                 else "os_compute_api:os-migrate-server:migrate")
         ops.migrate(auth, request_id, server_id, host, common.authorizer(auth, rule))

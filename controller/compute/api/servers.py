@@ -129,6 +129,29 @@ def host_states(svc, services):
         lambda s: placement.is_up(s, now, down_after), service) for service in services}
 
 
+def fixed_addresses(instance, version):
+    """The server's fixed addresses of IP ``version``."""
+    return [ip["address"] for vif in instance.network_info or []
+            for subnet in vif["network"].get("subnets", [])
+            for ip in subnet.get("ips", []) if ip["version"] == version]
+
+
+def tags_match(params, tags):
+    """Nova's tag filters (2.26): ``tags`` (all of), ``tags-any``, ``not-tags`` (not all
+    of), ``not-tags-any`` (none of), each a comma-separated list."""
+    def wanted(name):
+        value = params.get(name)
+        if isinstance(value, list):
+            value = ",".join(value)
+        return {tag for tag in value.split(",") if tag} if value else None
+
+    every, some, not_every, none_of = (wanted(name) for name in (
+        "tags", "tags-any", "not-tags", "not-tags-any"))
+    return ((every is None or every <= tags) and (some is None or some & tags)
+            and (not_every is None or not not_every <= tags)
+            and (none_of is None or not none_of & tags))
+
+
 class _ServerList:
     """The listing shared by ``/servers`` and ``/servers/detail``."""
 
@@ -168,6 +191,12 @@ class _ServerList:
             with_services=with_services, **filters)
         if params.get("name"):
             found = name_filter.matching(params["name"], found, lambda i: i.name)
+        for param, version in (("ip", 4), ("ip6", 6)):
+            if params.get(param):
+                found = name_filter.addresses_matching(
+                    params[param], found, lambda i, v=version: fixed_addresses(i, v))
+        if req.context.microversion >= (2, 26):
+            found = [i for i in found if tags_match(params, {t.tag for t in i.tags})]
         return found, services
 
     def list(self, req, auth, detail, path):

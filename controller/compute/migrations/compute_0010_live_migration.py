@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "compute_0010"
-down_revision = "compute_0008"
+down_revision = "compute_0009"
 branch_labels = None
 depends_on = None
 

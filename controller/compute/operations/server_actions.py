@@ -9,14 +9,17 @@ from controller import policy
 from controller.compute import (actions, block_devices, instances, models, quota,
                                 snapshots, states)
 from controller.compute.exception import InstanceInvalidState
-from controller.compute.operations.servers import apply_changes, authorized, public_key_of
+from controller.compute.operations.external_events import refresh_network_info
+from controller.compute.operations.servers import (apply_changes, authorized, public_key_of,
+                                                   user_data_of)
 
 # action → the agent's method that carries it out
 AGENT_METHODS = {"stop": "stop_instance", "start": "start_instance",
                  "reboot": "reboot_instance", "reboot_hard": "reboot_instance",
                  "pause": "pause_instance", "unpause": "unpause_instance",
                  "suspend": "suspend_instance", "resume": "resume_instance",
-                 "createImage": "snapshot_instance", "rebuild": "rebuild_instance"}
+                 "createImage": "snapshot_instance", "rebuild": "rebuild_instance",
+                 "createBackup": "backup_instance"}
 
 
 class ServerActions:
@@ -72,24 +75,44 @@ class ServerActions:
     def create_image(self, auth, request_id, instance_uuid, name, metadata, authorize):
         """Snapshot the server: a queued image owned by the server's project, which the
         server's agent fills with a copy of the root disk. Returns the image's id."""
-        with self.db.session() as session:
-            instance = authorized(session, auth, instance_uuid, authorize)
-            # The host is checked as the action starts, once the image exists.
-            states.check_action("createImage", instance, auth.is_admin, skip=(states.HOST,))
-            self._check_local_disks(instance, "createImage")
-            self.handles.agents.check_can_send(AGENT_METHODS["createImage"])
-            document = snapshots.image_document(instance, name, metadata, auth.user_id,
-                                                auth.project_id)
-        image_id = self.handles.image.create_queued(auth.token, document)
-        try:
-            host = self._begin(auth, request_id, instance_uuid, "createImage",
-                               actions.CREATE_IMAGE)
-        except exception.ComputeError:
-            self.handles.image.delete(auth.token, image_id)
-            raise
+        image_id, host = self._queue_image(auth, request_id, instance_uuid, name, metadata,
+                                           authorize, actions.CREATE_IMAGE)
         self.handles.agents.snapshot_instance(auth.rpc_context(request_id), host,
                                               instance_uuid, image_id)
         return image_id
+
+    def create_backup(self, auth, request_id, instance_uuid, name, backup_type, rotation,
+                      metadata, authorize):
+        """A snapshot marked as a ``backup_type`` backup (``image_type`` backup); once
+        it is uploaded the agent keeps only the newest ``rotation`` of the server's
+        backups of that type. Returns the image's id."""
+        image_id, host = self._queue_image(
+            auth, request_id, instance_uuid, name, metadata, authorize,
+            actions.CREATE_BACKUP, {"image_type": "backup", "backup_type": backup_type})
+        self.handles.agents.backup_instance(auth.rpc_context(request_id), host,
+                                            instance_uuid, image_id, backup_type, rotation)
+        return image_id
+
+    def _queue_image(self, auth, request_id, instance_uuid, name, metadata, authorize,
+                     action, marks=None):
+        """The queued image a snapshot or backup will fill (``marks``: properties over
+        the snapshot's), once the action started; (image id, the server's host)."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize)
+            # The host is checked as the action starts, once the image exists.
+            states.check_action(action, instance, auth.is_admin, skip=(states.HOST,))
+            self._check_local_disks(instance, action)
+            self.handles.agents.check_can_send(AGENT_METHODS[action])
+            document = snapshots.image_document(instance, name, metadata, auth.user_id,
+                                                auth.project_id)
+        document.update(marks or {})
+        image_id = self.handles.image.create_queued(auth.token, document)
+        try:
+            host = self._begin(auth, request_id, instance_uuid, action, action)
+        except exception.ComputeError:
+            self.handles.image.delete(auth.token, image_id)
+            raise
+        return image_id, host
 
     def rebuild(self, auth, request_id, instance_uuid, rebuild, authorize):
         """Rebuild the server from ``rebuild["imageRef"]`` (checked as for a create),
@@ -106,6 +129,7 @@ class ServerActions:
             self.handles.agents.check_can_send(AGENT_METHODS["rebuild"])
             key_data = (public_key_of(session, auth, rebuild["key_name"])
                         if rebuild.get("key_name") else None)
+            user_data = user_data_of(rebuild)
             metadata_limit = quota.limits(session, self.conf,
                                           instance.project_id)["metadata_items"]
         image_meta = self.handles.image.get_active(auth.token, image_id)
@@ -122,8 +146,10 @@ class ServerActions:
             instance.request_spec = dict(instance.request_spec, image={
                 "id": image_id, "properties": image_meta["properties"]})
             apply_changes(instance, rebuild)
-            if rebuild.get("key_name"):
+            if "key_name" in rebuild:
                 instance.key_name, instance.key_data = rebuild["key_name"], key_data
+            if "user_data" in rebuild:
+                instance.user_data = user_data
             if metadata is not None:
                 instance.metadata_items = [models.InstanceMetadata(key=k, value=v)
                                            for k, v in metadata.items()]
@@ -142,6 +168,17 @@ class ServerActions:
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             states.check_action("restore", instance, auth.is_admin)
+
+    def inject_network_info(self, auth, instance_uuid, authorize):
+        """Refresh the server's network info from the network service (what Nova's
+        compute does before handing it to its driver; the guest itself learns its
+        addresses from DHCP and the metadata service here). 409 while locked for the
+        caller."""
+        with self.db.session() as session:
+            instance = authorized(session, auth, instance_uuid, authorize)
+            if instance.locked and not auth.is_admin:
+                raise InstanceInvalidState(f"Instance {instance_uuid} is locked")
+        refresh_network_info(self.handles, auth.token, instance_uuid)
 
     def change_password(self, auth, request_id, instance_uuid, authorize):
         """Set the guest's admin password. Nova's libvirt driver does it through the

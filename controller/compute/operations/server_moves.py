@@ -48,11 +48,13 @@ class ServerMoves:
             raise exception.InvalidRequest(
                 "Cannot migrate to the host where the server exists.")
 
-    def resize(self, auth, request_id, instance_uuid, flavor_ref, authorize):
+    def resize(self, auth, request_id, instance_uuid, flavor_ref, authorize,
+               disk_config=None):
         """Resize the server to flavor ``flavor_ref``: 400 for a flavor it cannot take
-        or no host with room, 403 over quota, 409 in the wrong state."""
+        or no host with room, 403 over quota, 409 in the wrong state. ``disk_config``
+        (AUTO or MANUAL) becomes the server's ``OS-DCF:diskConfig``, as in Nova."""
         return self._start(auth, request_id, instance_uuid, authorize, actions.RESIZE,
-                           flavor_ref=flavor_ref)
+                           flavor_ref=flavor_ref, disk_config=disk_config)
 
     def migrate(self, auth, request_id, instance_uuid, host, authorize):
         """Move the server to another host (``host``, or the scheduler's choice),
@@ -61,7 +63,7 @@ class ServerMoves:
                            host=host)
 
     def _start(self, auth, request_id, instance_uuid, authorize, action, flavor_ref=None,
-               host=None):
+               host=None, disk_config=None):
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             task_state = states.check_action(action, instance, auth.is_admin)
@@ -71,7 +73,8 @@ class ServerMoves:
                 flavor = self._new_flavor(session, auth, instance, flavor_ref)
                 quota.check_servers(session, self.conf, instance.project_id, {
                     "cores": flavor["vcpus"] - instance.vcpus,
-                    "ram": flavor["memory_mb"] - instance.memory_mb})
+                    "ram": flavor["memory_mb"] - instance.memory_mb},
+                    user_id=instance.user_id)
                 migration_type = moves.RESIZE
             else:
                 if host:
@@ -82,6 +85,8 @@ class ServerMoves:
                                      auth.user_id, auth.project_id)
             migration_uuid = migration.uuid
             instance.task_state = task_state
+            if disk_config is not None:
+                instance.auto_disk_config = disk_config == "AUTO"
             actions.record(session, instance.uuid, action, request_id, auth.user_id,
                            auth.project_id)
         try:

@@ -101,8 +101,9 @@ class ServerRescue:
         with self.db.session() as session:
             instance = authorized(session, auth, instance_uuid, authorize)
             states.check_action("rescue", instance, auth.is_admin, skip=(states.HOST,))
-            if not instance.image_ref or any(bdm.volume_id
-                                             for bdm in instance.block_device_mappings):
+            # Booted from a volume: no local disk to rescue (Nova before stable rescue).
+            # Attached data volumes stay out of the rescue guest, as in Nova.
+            if not instance.image_ref:
                 raise exception.InvalidRequest("Cannot rescue a volume-backed instance")
             image_id = rescue_image_ref or instance.image_ref
         image_meta = self.handles.image.get_active(auth.token, image_id)

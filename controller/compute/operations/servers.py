@@ -34,7 +34,7 @@ def hostname_for(name):
     return hostname[:63].rstrip("-") or "server"
 
 
-def _user_data(server):
+def user_data_of(server):
     data = server.get("user_data")
     if data is None:
         return None
@@ -142,12 +142,12 @@ class ServerOperations:
     def _count_within_quota(self, session, auth, min_count, max_count, flavor):
         """The most servers in [min_count, max_count] the quota allows (Nova's rule);
         QuotaExceeded if not even ``min_count`` fit."""
-        limits = quota.limits(session, self.conf, auth.project_id)
-        used = quota.server_usage(session, auth.project_id)
         for count in range(max_count, min_count - 1, -1):
             try:
-                quota.check(limits, used, quota.server_request(count, flavor.vcpus,
-                                                               flavor.memory_mb))
+                quota.check_servers(session, self.conf, auth.project_id,
+                                    quota.server_request(count, flavor.vcpus,
+                                                         flavor.memory_mb),
+                                    user_id=auth.user_id)
                 return count
             except quota.QuotaExceeded:
                 if count == min_count:
@@ -161,7 +161,7 @@ class ServerOperations:
         hints. Returns (instances, reservation_id)."""
         request_id = context.request_id
         disks = block_devices.plan(server)
-        user_data = _user_data(server)
+        user_data = user_data_of(server)
         metadata = server.get("metadata") or {}
         requested_networks = server.get("networks", "auto")
         # Each host has one hypervisor named after it, so a hypervisor is a host here.
@@ -280,7 +280,8 @@ class ServerOperations:
             with self.db.session() as session:
                 quota.recheck_servers(session, self.conf, auth.project_id,
                                       quota.server_request(count, flavor.vcpus,
-                                                           flavor.memory_mb))
+                                                           flavor.memory_mb),
+                                      user_id=auth.user_id)
         except quota.QuotaExceeded:
             with self.db.session() as session:
                 for instance in session.scalars(select(models.Instance).where(
