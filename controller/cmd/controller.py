@@ -53,9 +53,11 @@ def main(argv=None):
             agent.stop()
         controller.stop()
 
-    service_startup.run_until_signalled(stop)
-    if lock is not None:
-        lock.release()
+    try:
+        service_startup.run_until_signalled(stop)
+    finally:
+        if lock is not None:
+            lock.release()
     return 0
 
 

@@ -102,10 +102,16 @@ class ProcessLock:
         except FileNotFoundError:
             return None
 
-    def forget(self):
-        """Drop a crashed holder's record once its leftovers have been dealt with."""
-        if self.holder() is None:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
+    def forget(self, timeout=10):
+        """Drop the record once the holder has gone and its leftovers have been dealt
+        with. A process that has just exited may still hold the lock for a moment (its
+        main thread is a zombie while the others finish): wait up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.holder() is not None:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.1)
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass

@@ -59,5 +59,6 @@ def test_kill_9_then_start_within_a_second_then_down_cleans_up(layout):
     assert "did not stop cleanly; starting it to clean up" in down.stdout
     assert "pocketstack stopped" in down.stdout
     status = cli(layout, "status")
-    assert status.returncode == 3 and status.stdout.strip() == "pocketstack is not running"
+    assert status.returncode == 3 and status.stdout.strip() == "pocketstack is not running", (
+        down.stdout, open(layout.lock.path).read())
     assert not os.path.exists(layout.lock.path)
