@@ -35,7 +35,11 @@ ALL_TENANTS = ("/v2.1/servers/detail", "/volumes/detail", "/snapshots/detail")
 
 # Nova's proxy APIs, gone (404) from microversion 2.36: listed at the last one that has them.
 PROXY_LISTS = ("/os-floating-ips", "/os-security-groups", "/os-security-group-rules",
-               "/v2.1/images", "/v2.1/images/detail")
+               "/v2.1/images", "/v2.1/images/detail", "/os-networks", "/os-tenant-networks",
+               "/os-volumes", "/os-volumes/detail", "/os-snapshots", "/os-snapshots/detail",
+               "/os-hosts")
+# Lists that came with a later volume microversion than the one the others are read at.
+LATER_VOLUME_LISTS = ("/volume-transfers", "/volume-transfers/detail")
 
 
 def list_statuses(fuzz):
@@ -53,6 +57,8 @@ def list_statuses(fuzz):
             sent = headers
             if path.endswith(PROXY_LISTS):
                 sent = dict(headers, **{"OpenStack-API-Version": "compute 2.35"})
+            elif path.endswith(LATER_VOLUME_LISTS):
+                sent = dict(headers, **{"OpenStack-API-Version": "volume 3.57"})
             if caller == "admin" and path.endswith(ALL_TENANTS):
                 urls.append(prefix + path + "?all_tenants=1")
             for url in urls:
