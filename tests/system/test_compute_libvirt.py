@@ -326,7 +326,7 @@ def test_agent_killed_mid_build_leaves_no_server_in_build(split_cloud):
     # other host it fails with the reason (one whose guest started is finished:
     # tests/system/test_build_recovery.py).
     try:
-        errored = cloud.api.wait_for_status(server["id"], "ERROR", 90)
+        errored = cloud.api.wait_for_status(server["id"], "ERROR", 180)   # a loaded CI
     except AssertionError as exc:
         with open(restarted.output_path) as output:
             raise AssertionError(f"{exc}\n--- the restarted agent's output:\n"
