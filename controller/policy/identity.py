@@ -2,7 +2,7 @@
 without ``enforce_scope``) manages everything; a reader on the system reads everything; a
 reader on a domain reads that domain's users and groups; users read themselves, their
 projects and validate or revoke their own tokens."""
-from oslo_policy import policy
+from controller.policy import documented
 
 ADMIN = "rule:admin"
 ADMIN_OR_SELF = "rule:admin or user_id:%(user_id)s"
@@ -14,11 +14,8 @@ SELF_OR_READER = f"{ADMIN_OR_SELF} or {SYSTEM_READER}"
 PROJECT_MEMBER_OR_READER = f"rule:admin or project_id:%(project_id)s or {SYSTEM_READER}"
 
 
-def _rule(name, check, description, method, path):
-    return policy.DocumentedRuleDefault(name=f"identity:{name}", check_str=check,
-                                        description=description,
-                                        operations=[{"method": m, "path": path}
-                                                    for m in method.split(",")])
+def _rule(name, check, description, methods, path):
+    return documented(f"identity:{name}", check, description, path, *methods.split(","))
 
 
 def _crud(kind, plural, noun=None, get=READER, listing=READER, texts=()):
