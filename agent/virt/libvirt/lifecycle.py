@@ -72,38 +72,31 @@ class GuestLifecycle:
                 self._hard_stop(dom)
         dom.create()
 
-    def pause(self, instance):
-        dom = self._domain(instance)
+    @staticmethod
+    def _change(dom, doing, change):
+        """``change(dom)``, a libvirt error becoming the VirtError of ``doing``."""
         try:
-            dom.suspend()
+            change(dom)
         except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Pausing {dom.name()} failed: {exc}") from exc
+            raise driver.VirtError(f"{doing} {dom.name()} failed: {exc}") from exc
+
+    def pause(self, instance):
+        self._change(self._domain(instance), "Pausing", lambda dom: dom.suspend())
 
     def unpause(self, instance):
-        dom = self._domain(instance)
-        try:
-            dom.resume()
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Unpausing {dom.name()} failed: {exc}") from exc
+        self._change(self._domain(instance), "Unpausing", lambda dom: dom.resume())
 
     def suspend(self, instance):
         """libvirt's managed save: the memory goes to a file libvirt keeps for the
         domain, QEMU exits; the next start restores it (``destroy`` removes the file
         with the domain)."""
-        dom = self._domain(instance)
-        try:
-            dom.managedSave(0)
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Suspending {dom.name()} failed: {exc}") from exc
+        self._change(self._domain(instance), "Suspending", lambda dom: dom.managedSave(0))
 
     def resume(self, instance):
         dom = self._domain(instance)
-        if dom.isActive():
-            return
-        try:
-            dom.create()  # restores the managed save
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Resuming {dom.name()} failed: {exc}") from exc
+        if not dom.isActive():
+            # Starting the domain restores the managed save.
+            self._change(dom, "Resuming", lambda dom: dom.create())
 
     def get_power_state(self, instance):
         try:
