@@ -11,8 +11,10 @@ console_proxy_opts = [
                help="Address the console proxy listens on (noVNC's pages and the "
                     "WebSockets of VNC and serial consoles)."),
     cfg.PortOpt("port", default=6080, help="Port of the console proxy."),
-    cfg.StrOpt("web", default="/usr/share/novnc",
-               help="Directory of noVNC's pages (Debian's novnc package)."),
+    cfg.StrOpt("web", default="/usr/local/share/novnc",
+               help="Directory of noVNC's pages (tools/install.sh takes them from "
+                    "Debian's novnc package; the package itself puts them in "
+                    "/usr/share/novnc)."),
     cfg.ListOpt("allowed_origins", default=[],
                 help="Origins (host or host:port) besides the proxy's own from which a "
                      "browser page may open a console WebSocket, e.g. the dashboard's."),

@@ -46,8 +46,8 @@ PACKAGES=(
     mtools syslinux syslinux-common dosfstools fdisk cpio busybox-static zstd xz-utils
     # reaching guests over SSH
     openssh-client
-    # the console proxy serves noVNC; the dashboard's serial console is term.js
-    novnc libjs-term.js
+    # the dashboard's serial console is term.js (noVNC's pages: tools/install-novnc.sh)
+    libjs-term.js
 )
 MULTI_HOST_PACKAGES=(
     # message queue and database of a multi-process deployment
@@ -120,7 +120,12 @@ finish() {
 
 mapfile -t missing_build < <(missing "${BUILD_PACKAGES[@]}")
 mapfile -t missing_rest < <(missing "${PACKAGES[@]}")
-if [ $(( ${#missing_build[@]} + ${#missing_rest[@]} )) -gt 0 ]; then
+# The console proxy's noVNC pages ([console_proxy] web), without the novnc package's
+# dependencies.
+NOVNC_DIR=/usr/local/share/novnc
+novnc_missing=0
+[ -f "$NOVNC_DIR/vnc_lite.html" ] || novnc_missing=1
+if [ $(( ${#missing_build[@]} + ${#missing_rest[@]} + novnc_missing )) -gt 0 ]; then
     log "apt-get update"
     apt-get update -qq "${APT_OPTIONS[@]}"
 fi
@@ -128,6 +133,7 @@ if [ "${#missing_build[@]}" -gt 0 ]; then
     log "installing ${missing_build[*]}"
     apt_install "${missing_build[@]}"
 fi
+"$REPO/tools/install-novnc.sh" "$NOVNC_DIR"
 image() {
     [ "$BUILD_IMAGE" = 1 ] || return 0
     log "building the pocketstack-tiny image (cached)"

@@ -43,20 +43,25 @@ def class_limits(session, conf, class_name):
     return result
 
 
-def set_class_limits(session, class_name, values):
-    """Store limits of quota class ``class_name``; ``default``'s are every project's
-    defaults."""
-    existing = {row.resource: row for row in session.scalars(select(models.QuotaClass).where(
-        models.QuotaClass.class_name == class_name))}
+def _store_limits(session, model, owner, values):
+    """Set ``values`` (resource → limit) on the rows of ``model`` that ``owner`` (column
+    → value) selects, adding the rows missing."""
+    existing = {row.resource: row for row in session.scalars(
+        select(model).filter_by(**owner))}
     for resource, limit in values.items():
         if resource not in RESOURCES and resource not in LEGACY_DEFAULTS:
             raise ValueError(f"unknown quota resource {resource!r}")
         row = existing.get(resource)
         if row is None:
-            session.add(models.QuotaClass(class_name=class_name, resource=resource,
-                                          hard_limit=limit))
+            session.add(model(resource=resource, hard_limit=limit, **owner))
         else:
             row.hard_limit = limit
+
+
+def set_class_limits(session, class_name, values):
+    """Store limits of quota class ``class_name``; ``default``'s are every project's
+    defaults."""
+    _store_limits(session, models.QuotaClass, {"class_name": class_name}, values)
 
 
 def defaults(session, conf, legacy=False):
@@ -98,19 +103,8 @@ def has_user_limits(session, project_id, user_id):
 
 def set_user_limits(session, project_id, user_id, values):
     """Store a user's limits within a project."""
-    existing = {row.resource: row for row in session.scalars(
-        select(models.ProjectUserQuota).where(
-            models.ProjectUserQuota.project_id == project_id,
-            models.ProjectUserQuota.user_id == user_id))}
-    for resource, limit in values.items():
-        if resource not in RESOURCES and resource not in LEGACY_DEFAULTS:
-            raise ValueError(f"unknown quota resource {resource!r}")
-        row = existing.get(resource)
-        if row is None:
-            session.add(models.ProjectUserQuota(project_id=project_id, user_id=user_id,
-                                                resource=resource, hard_limit=limit))
-        else:
-            row.hard_limit = limit
+    _store_limits(session, models.ProjectUserQuota,
+                  {"project_id": project_id, "user_id": user_id}, values)
 
 
 def delete_user_limits(session, project_id, user_id):
@@ -123,17 +117,7 @@ def delete_user_limits(session, project_id, user_id):
 
 def set_limits(session, project_id, values):
     """Store the given limits for a project (the admin's ``quota set``)."""
-    existing = {row.resource: row for row in session.scalars(
-        select(models.Quota).where(models.Quota.project_id == project_id))}
-    for resource, limit in values.items():
-        if resource not in RESOURCES and resource not in LEGACY_DEFAULTS:
-            raise ValueError(f"unknown quota resource {resource!r}")
-        row = existing.get(resource)
-        if row is None:
-            session.add(models.Quota(project_id=project_id, resource=resource,
-                                     hard_limit=limit))
-        else:
-            row.hard_limit = limit
+    _store_limits(session, models.Quota, {"project_id": project_id}, values)
 
 
 def delete_limits(session, project_id):

@@ -34,6 +34,10 @@ sent: below 1.3 the agent asks for (and reads) dicts; below 1.2 a fault is not r
 """
 import logging
 
+import amqp.exceptions
+import kombu.exceptions
+import oslo_messaging as messaging
+
 from conf import CONF
 from contract import exception, objects, rpc
 
@@ -53,6 +57,12 @@ BUILD_CAST_RETRIES = 2
 # with a restarting broker or conductor must not hold back the next, or the agent
 # would look down long after they are back.
 HEARTBEAT_TIMEOUT = 10
+# What the messaging driver raises when the broker cannot be reached or drops the
+# connection mid-send: besides oslo.messaging's own, kombu's and py-amqp's errors and
+# the socket's.
+DELIVERY_ERRORS = (messaging.MessageDeliveryFailure, messaging.MessageUndeliverable,
+                   messaging.ClientSendError, kombu.exceptions.KombuError,
+                   amqp.exceptions.AMQPError, OSError)
 
 
 class ConductorAPI:
@@ -76,10 +86,16 @@ class ConductorAPI:
         While the message bus is unreachable this gives up after a few reconnection
         attempts (``oslo_messaging.MessageDeliveryFailure``) rather than hold the API
         request: the build is recorded, and the conductor's check of stuck builds sends
-        it again."""
-        self.client.prepare(retry=BUILD_CAST_RETRIES).cast(
-            ctxt, "build_instances", instance_uuids=instance_uuids,
-            request_spec=request_spec)
+        it again. Any error of the driver's in sending comes out as that one."""
+        try:
+            self.client.prepare(retry=BUILD_CAST_RETRIES).cast(
+                ctxt, "build_instances", instance_uuids=instance_uuids,
+                request_spec=request_spec)
+        except messaging.MessageDeliveryFailure:
+            raise
+        except DELIVERY_ERRORS as error:
+            raise messaging.MessageDeliveryFailure(
+                f"Sending build_instances failed: {error!r}") from error
 
     # --- from agents: instances ---------------------------------------------------------
 

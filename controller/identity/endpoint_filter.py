@@ -102,23 +102,21 @@ class EndpointFilter:
                                                      project_id=project_id),
                        "project_endpoint_group")
 
+    def _project_group(self, session, group_id, project_id):
+        self._group_and_project(session, group_id, project_id)
+        row = session.get(ProjectEndpointGroup, (group_id, project_id))
+        if row is None:
+            raise errors.NotFound(f"Could not find endpoint group {group_id} in "
+                                  f"project {project_id}.")
+        return row
+
     def group_in_project(self, group_id, project_id):
         with self.db.session() as session:
-            self._group_and_project(session, group_id, project_id)
-            row = session.get(ProjectEndpointGroup, (group_id, project_id))
-            if row is None:
-                raise errors.NotFound(f"Could not find endpoint group {group_id} in "
-                                      f"project {project_id}.")
-            return row
+            return self._project_group(session, group_id, project_id)
 
     def remove_group_from_project(self, group_id, project_id):
         with self.db.session() as session:
-            self._group_and_project(session, group_id, project_id)
-            row = session.get(ProjectEndpointGroup, (group_id, project_id))
-            if row is None:
-                raise errors.NotFound(f"Could not find endpoint group {group_id} in "
-                                      f"project {project_id}.")
-            session.delete(row)
+            session.delete(self._project_group(session, group_id, project_id))
 
     def project_groups(self, project_id):
         with self.db.session() as session:

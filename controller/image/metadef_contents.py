@@ -40,6 +40,15 @@ class _Contents:
         policy.authorize(auth, f"image:{rule}", target(record))
         return record
 
+    def _delete(self, auth, namespace, name, rule, part, kind):
+        """Remove the ``kind`` called ``name`` from the namespace's ``part``."""
+        with self.db.session() as session:
+            record = self._namespace(session, auth, namespace, rule, for_update=True)
+            contents = getattr(record, part)
+            item = _find(contents, name, kind, namespace)
+            require_unprotected(record, part)
+            contents.remove(item)
+
 
 class MetadefObjects(_Contents):
     def list(self, auth, namespace):
@@ -84,12 +93,7 @@ class MetadefObjects(_Contents):
             return views.metadef_object(namespace, item)
 
     def delete(self, auth, namespace, name):
-        with self.db.session() as session:
-            record = self._namespace(session, auth, namespace, "delete_metadef_object",
-                                     for_update=True)
-            item = _find(record.objects, name, "object", namespace)
-            require_unprotected(record, "objects")
-            record.objects.remove(item)
+        self._delete(auth, namespace, name, "delete_metadef_object", "objects", "object")
 
 
 def _properties(body):
@@ -159,12 +163,7 @@ class MetadefProperties(_Contents):
             return views.metadef_property(item)
 
     def delete(self, auth, namespace, name):
-        with self.db.session() as session:
-            record = self._namespace(session, auth, namespace, "remove_metadef_property",
-                                     for_update=True)
-            item = _find(record.properties, name, "property", namespace)
-            require_unprotected(record, "properties")
-            record.properties.remove(item)
+        self._delete(auth, namespace, name, "remove_metadef_property", "properties", "property")
 
 
 class MetadefTags(_Contents):
@@ -229,9 +228,4 @@ class MetadefTags(_Contents):
             return views.tag(item)
 
     def delete(self, auth, namespace, name):
-        with self.db.session() as session:
-            record = self._namespace(session, auth, namespace, "delete_metadef_tag",
-                                     for_update=True)
-            item = _find(record.tags, name, "tag", namespace)
-            require_unprotected(record, "tags")
-            record.tags.remove(item)
+        self._delete(auth, namespace, name, "delete_metadef_tag", "tags", "tag")

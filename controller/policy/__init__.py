@@ -23,6 +23,13 @@ BASE_RULES = [
     policy.RuleDefault("project_member", "rule:admin or (role:member and rule:owner)"),
 ]
 
+def documented(name, check_str, description, path, *methods):
+    """The rule ``name`` of the API action at ``path`` by ``methods``."""
+    return policy.DocumentedRuleDefault(
+        name, check_str, description,
+        [{"path": path, "method": method} for method in methods])
+
+
 SERVICE_MODULES = ("identity", "image", "compute", "compute_floating_ips", "network",
                    "network_l3", "volume")
 

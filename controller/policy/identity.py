@@ -2,7 +2,7 @@
 without ``enforce_scope``) manages everything; a reader on the system reads everything; a
 reader on a domain reads that domain's users and groups; users read themselves, their
 projects and validate or revoke their own tokens."""
-from oslo_policy import policy
+from controller.policy import documented
 
 ADMIN = "rule:admin"
 ADMIN_OR_SELF = "rule:admin or user_id:%(user_id)s"
@@ -10,33 +10,41 @@ SYSTEM_READER = "(role:reader and system_scope:all)"
 DOMAIN_READER = "(role:reader and domain_id:%(domain_id)s)"
 READER = f"rule:admin or {SYSTEM_READER}"
 DOMAIN_OBJECT_READER = f"{READER} or {DOMAIN_READER}"
+SELF_OR_READER = f"{ADMIN_OR_SELF} or {SYSTEM_READER}"
+PROJECT_MEMBER_OR_READER = f"rule:admin or project_id:%(project_id)s or {SYSTEM_READER}"
 
 
-def _rule(name, check, description, method, path):
-    return policy.DocumentedRuleDefault(name=f"identity:{name}", check_str=check,
-                                        description=description,
-                                        operations=[{"method": m, "path": path}
-                                                    for m in method.split(",")])
+def _rule(name, check, description, methods, path):
+    return documented(f"identity:{name}", check, description, path, *methods.split(","))
+
+
+def _crud(kind, plural, noun=None, get=READER, listing=READER, texts=()):
+    """Show, list, create, update and delete of one kind of record: ``get`` and
+    ``listing`` read, admins change; ``texts`` overrides a default description."""
+    noun = noun or kind
+    text = {"get": f"Show a {noun}.", "list": f"List {noun}s.",
+            "create": f"Create a {noun}.", "update": f"Update a {noun}.",
+            "delete": f"Delete a {noun}.", **dict(texts)}
+    collection, item = f"/v3/{plural}", f"/v3/{plural}/{{{kind}_id}}"
+    return [_rule(f"get_{kind}", get, text["get"], "GET", item),
+            _rule(f"list_{plural}", listing, text["list"], "GET", collection),
+            _rule(f"create_{kind}", ADMIN, text["create"], "POST", collection),
+            _rule(f"update_{kind}", ADMIN, text["update"], "PATCH", item),
+            _rule(f"delete_{kind}", ADMIN, text["delete"], "DELETE", item)]
 
 
 RULES = [
     _rule("validate_token", ADMIN_OR_SELF, "Validate a token (the caller's own, or any "
           "for an admin).", "GET,HEAD", "/v3/auth/tokens"),
     _rule("revoke_token", ADMIN_OR_SELF, "Revoke a token.", "DELETE", "/v3/auth/tokens"),
-    _rule("get_domain", "rule:admin or rule:reader", "Show a domain.",
-          "GET", "/v3/domains/{domain_id}"),
-    _rule("list_domains", READER, "List domains.", "GET", "/v3/domains"),
-    _rule("create_domain", ADMIN, "Create a domain.", "POST", "/v3/domains"),
-    _rule("update_domain", ADMIN, "Update a domain.", "PATCH", "/v3/domains/{domain_id}"),
-    _rule("delete_domain", ADMIN, "Delete a disabled domain and all it holds.",
-          "DELETE", "/v3/domains/{domain_id}"),
-    _rule("get_project", f"rule:admin or project_id:%(project_id)s or {SYSTEM_READER}",
-          "Show a project (the one the token is scoped to, or any for an admin).",
-          "GET", "/v3/projects/{project_id}"),
-    _rule("list_projects", READER, "List projects.", "GET", "/v3/projects"),
-    _rule("get_project_tags", f"rule:admin or project_id:%(project_id)s or {SYSTEM_READER}",
+    *_crud("domain", "domains", get="rule:admin or rule:reader",
+           texts={"delete": "Delete a disabled domain and all it holds."}),
+    *_crud("project", "projects", get=PROJECT_MEMBER_OR_READER,
+           texts={"get": "Show a project (the one the token is scoped to, or any for an "
+                         "admin)."}),
+    _rule("get_project_tags", PROJECT_MEMBER_OR_READER,
           "List a project's tags.", "GET,HEAD", "/v3/projects/{project_id}/tags"),
-    _rule("get_project_tag", f"rule:admin or project_id:%(project_id)s or {SYSTEM_READER}",
+    _rule("get_project_tag", PROJECT_MEMBER_OR_READER,
           "Check a project's tag.", "GET,HEAD", "/v3/projects/{project_id}/tags/{value}"),
     _rule("update_project_tags", ADMIN, "Replace a project's tags.",
           "PUT", "/v3/projects/{project_id}/tags"),
@@ -48,20 +56,9 @@ RULES = [
           "DELETE", "/v3/projects/{project_id}/tags/{value}"),
     _rule("list_user_projects", ADMIN_OR_SELF, "List the projects a user has roles on.",
           "GET", "/v3/users/{user_id}/projects"),
-    _rule("create_project", ADMIN, "Create a project.", "POST", "/v3/projects"),
-    _rule("update_project", ADMIN, "Update a project.", "PATCH", "/v3/projects/{project_id}"),
-    _rule("delete_project", ADMIN, "Delete a project.", "DELETE", "/v3/projects/{project_id}"),
-    _rule("get_user", f"{ADMIN_OR_SELF} or {SYSTEM_READER}", "Show a user (oneself, or any for an admin).",
-          "GET", "/v3/users/{user_id}"),
-    _rule("list_users", DOMAIN_OBJECT_READER, "List users.", "GET", "/v3/users"),
-    _rule("create_user", ADMIN, "Create a user.", "POST", "/v3/users"),
-    _rule("update_user", ADMIN, "Update a user.", "PATCH", "/v3/users/{user_id}"),
-    _rule("delete_user", ADMIN, "Delete a user.", "DELETE", "/v3/users/{user_id}"),
-    _rule("list_groups", DOMAIN_OBJECT_READER, "List groups.", "GET", "/v3/groups"),
-    _rule("get_group", READER, "Show a group.", "GET", "/v3/groups/{group_id}"),
-    _rule("create_group", ADMIN, "Create a group.", "POST", "/v3/groups"),
-    _rule("update_group", ADMIN, "Update a group.", "PATCH", "/v3/groups/{group_id}"),
-    _rule("delete_group", ADMIN, "Delete a group.", "DELETE", "/v3/groups/{group_id}"),
+    *_crud("user", "users", get=SELF_OR_READER, listing=DOMAIN_OBJECT_READER,
+           texts={"get": "Show a user (oneself, or any for an admin)."}),
+    *_crud("group", "groups", listing=DOMAIN_OBJECT_READER),
     _rule("list_users_in_group", READER, "List a group's members.",
           "GET", "/v3/groups/{group_id}/users"),
     _rule("check_user_in_group", READER, "Check that a user is in a group.",
@@ -70,13 +67,9 @@ RULES = [
           "PUT", "/v3/groups/{group_id}/users/{user_id}"),
     _rule("remove_user_from_group", ADMIN, "Take a user out of a group.",
           "DELETE", "/v3/groups/{group_id}/users/{user_id}"),
-    _rule("list_groups_for_user", f"{ADMIN_OR_SELF} or {SYSTEM_READER}",
+    _rule("list_groups_for_user", SELF_OR_READER,
           "List the groups a user is in.", "GET", "/v3/users/{user_id}/groups"),
-    _rule("get_role", READER, "Show a role.", "GET", "/v3/roles/{role_id}"),
-    _rule("list_roles", READER, "List roles.", "GET", "/v3/roles"),
-    _rule("create_role", ADMIN, "Create a role.", "POST", "/v3/roles"),
-    _rule("update_role", ADMIN, "Update a role.", "PATCH", "/v3/roles/{role_id}"),
-    _rule("delete_role", ADMIN, "Delete a role.", "DELETE", "/v3/roles/{role_id}"),
+    *_crud("role", "roles"),
     _rule("list_implied_roles", READER, "List the roles a role implies.",
           "GET,HEAD", "/v3/roles/{role_id}/implies"),
     _rule("list_role_inference_rules", READER, "List every role inference rule.",
@@ -108,45 +101,35 @@ RULES = [
         _rule(f"revoke_system_grant_for_{actor}", ADMIN,
               f"Take a system role from a {actor}.",
               "DELETE", f"/v3/system/{actor}s/{{{actor}_id}}/roles/{{role_id}}"))],
-    _rule("list_role_assignments", f"{ADMIN_OR_SELF} or {SYSTEM_READER}",
+    _rule("list_role_assignments", SELF_OR_READER,
           "List role assignments (one's own, filtered by user.id, or any for an admin).",
           "GET", "/v3/role_assignments"),
-    _rule("get_service", READER, "Show a catalog service.", "GET", "/v3/services/{service_id}"),
-    _rule("list_services", READER, "List catalog services.", "GET", "/v3/services"),
-    _rule("get_endpoint", READER, "Show an endpoint.", "GET", "/v3/endpoints/{endpoint_id}"),
-    _rule("list_endpoints", READER, "List endpoints.", "GET", "/v3/endpoints"),
-    *[rule for kind, path in (("service", "services"), ("endpoint", "endpoints"),
-                              ("region", "regions")) for rule in (
-        _rule(f"create_{kind}", ADMIN, f"Create a catalog {kind}.", "POST", f"/v3/{path}"),
-        _rule(f"update_{kind}", ADMIN, f"Update a catalog {kind}.", "PATCH",
-              f"/v3/{path}/{{{kind}_id}}"),
-        _rule(f"delete_{kind}", ADMIN, f"Delete a catalog {kind}.", "DELETE",
-              f"/v3/{path}/{{{kind}_id}}"))],
+    *_crud("service", "services", noun="catalog service"),
+    *_crud("endpoint", "endpoints", noun="catalog endpoint",
+           texts={"get": "Show an endpoint.", "list": "List endpoints."}),
+    # Regions are read by anyone.
+    *_crud("region", "regions", noun="catalog region", get="", listing="",
+           texts={"get": "Show a region (anyone).", "list": "List regions (anyone)."}),
     _rule("list_credentials", READER, "List every user's credentials (others see "
           "their own).", "GET", "/v3/credentials"),
-    _rule("get_credential", f"{ADMIN_OR_SELF} or {SYSTEM_READER}", "Show a credential.",
+    _rule("get_credential", SELF_OR_READER, "Show a credential.",
           "GET", "/v3/credentials/{credential_id}"),
     _rule("create_credential", ADMIN_OR_SELF, "Create a credential (for oneself, or for "
           "anyone as an admin).", "POST", "/v3/credentials"),
-    _rule("ec2_list_credentials", f"{ADMIN_OR_SELF} or {SYSTEM_READER}",
+    _rule("ec2_list_credentials", SELF_OR_READER,
           "List a user's EC2 key pairs.", "GET", "/v3/users/{user_id}/credentials/OS-EC2"),
-    _rule("ec2_get_credential", f"{ADMIN_OR_SELF} or {SYSTEM_READER}",
+    _rule("ec2_get_credential", SELF_OR_READER,
           "Show an EC2 key pair.", "GET", "/v3/users/{user_id}/credentials/OS-EC2/{access}"),
     _rule("ec2_create_credential", ADMIN_OR_SELF, "Create an EC2 key pair.",
           "POST", "/v3/users/{user_id}/credentials/OS-EC2"),
     _rule("ec2_delete_credential", ADMIN_OR_SELF, "Delete an EC2 key pair.",
           "DELETE", "/v3/users/{user_id}/credentials/OS-EC2/{access}"),
-    _rule("list_policies", READER, "List policy blobs.", "GET", "/v3/policies"),
-    _rule("get_policy", READER, "Show a policy blob.", "GET", "/v3/policies/{policy_id}"),
-    _rule("create_policy", ADMIN, "Store a policy blob.", "POST", "/v3/policies"),
-    _rule("update_policy", ADMIN, "Update a policy blob.", "PATCH",
-          "/v3/policies/{policy_id}"),
-    _rule("delete_policy", ADMIN, "Delete a policy blob.", "DELETE",
-          "/v3/policies/{policy_id}"),
-    _rule("list_application_credentials", f"{ADMIN_OR_SELF} or {SYSTEM_READER}",
+    *_crud("policy", "policies", noun="policy blob",
+           texts={"list": "List policy blobs.", "create": "Store a policy blob."}),
+    _rule("list_application_credentials", SELF_OR_READER,
           "List a user's application credentials.",
           "GET", "/v3/users/{user_id}/application_credentials"),
-    _rule("get_application_credential", f"{ADMIN_OR_SELF} or {SYSTEM_READER}",
+    _rule("get_application_credential", SELF_OR_READER,
           "Show an application credential.",
           "GET", "/v3/users/{user_id}/application_credentials/{credential_id}"),
     _rule("create_application_credential", "user_id:%(user_id)s",
@@ -155,8 +138,6 @@ RULES = [
     _rule("delete_application_credential", ADMIN_OR_SELF,
           "Delete an application credential.",
           "DELETE", "/v3/users/{user_id}/application_credentials/{credential_id}"),
-    _rule("get_region", "", "Show a region (anyone).", "GET", "/v3/regions/{region_id}"),
-    _rule("list_regions", "", "List regions (anyone).", "GET", "/v3/regions"),
     *[_rule(name, READER, text, "GET,HEAD" if name.startswith(("get", "check")) else "GET",
             f"/v3/OS-EP-FILTER/{path}")
       for name, text, path in (

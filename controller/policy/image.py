@@ -5,13 +5,11 @@ project) is decided by the image service itself, answering 404 otherwise; these 
 decide what a caller who sees it may do. Targets carry the image's ``project_id`` (its
 owner) and, for member updates, the ``member_id`` being changed.
 """
-from oslo_policy import policy
+from controller.policy import documented
 
 
 def _rule(name, check_str, description, path, *methods):
-    return policy.DocumentedRuleDefault(
-        f"image:{name}", check_str, description,
-        [{"path": path, "method": method} for method in methods])
+    return documented(f"image:{name}", check_str, description, path, *methods)
 
 
 # Metadata definitions (Glance's defaults): anyone with a reader role reads public

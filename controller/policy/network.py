@@ -11,13 +11,11 @@ point its port (and its network's traffic) at a host of their choosing.
 """
 from oslo_policy import policy
 
+from controller.policy import documented as _rule
+
 NETWORK_OWNER = "project_id:%(network:project_id)s"
 
 
-def _rule(name, check_str, description, path, *methods):
-    return policy.DocumentedRuleDefault(
-        name, check_str, description,
-        [{"path": path, "method": method} for method in methods])
 
 
 RULES = [

@@ -3,13 +3,9 @@
 As in Neutron, choosing SNAT or a router's external addresses and a floating IP's
 address are an admin's acts; everything else is the owning project's.
 """
-from oslo_policy import policy
+from controller.policy import documented as _rule
 
 
-def _rule(name, check_str, description, path, *methods):
-    return policy.DocumentedRuleDefault(
-        name, check_str, description,
-        [{"path": path, "method": method} for method in methods])
 
 
 _GATEWAY = "external_gateway_info"

@@ -1,11 +1,7 @@
 """Who may do what in the block storage API (Cinder's rule names)."""
-from oslo_policy import policy
+from controller.policy import documented as _rule
 
 
-def _rule(name, check_str, description, path, *methods):
-    return policy.DocumentedRuleDefault(
-        name, check_str, description,
-        [{"path": path, "method": method} for method in methods])
 
 
 RULES = [

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk
 from agent.virt.libvirt import domain
-from agent.virt.libvirt.driver import disk_of_volume
+from agent.virt.libvirt.volume_attach import disk_of_volume
 from tests.unit.test_libvirt_domain import build
 
 ROOT_VOLUME = "3a1e5c2d-0000-4000-8000-00000000000a"

@@ -9,18 +9,19 @@ import logging
 import os
 import shutil
 import threading
-import time
 
 import libvirt
 
 from agent.image.cache import ImageCache
-from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk, ephemeral
+from agent.storage import CONFIG_DRIVE, Disk, ephemeral
 from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
-from agent.virt.libvirt import consoles, diagnostics, events, host_checks, power, snapshot
+from agent.virt.libvirt import consoles, diagnostics, events, host_checks, snapshot
+from agent.virt.libvirt.lifecycle import GuestLifecycle, is_error
 from agent.virt.libvirt.live_migration import GuestLiveMigration
 from agent.virt.libvirt.moves import GuestMoves
 from agent.virt.libvirt.rescue import GuestRescue
+from agent.virt.libvirt.volume_attach import GuestVolumes, disk_of_volume
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
 from contract.clients.image import ImageClient, ImageError, image_endpoint
@@ -30,26 +31,14 @@ LOG = logging.getLogger(__name__)
 
 CONFIG_DRIVE_FILE = "disk.config"
 CONSOLE_LOG = "console.log"
-POLL_SECONDS = 0.5
-# A guest may miss an unplug request (e.g. while it boots): ask again this often.
-DETACH_RETRY_SECONDS = 5
 GiB = 1024 ** 3
 
 
-def _is_error(exc, *codes):
-    return isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes
+class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, GuestLifecycle,
+                    GuestVolumes, driver.ComputeDriver):
+    """Building, finding and removing guests; the other concerns are the mixins'
+    (power and lifecycle, volumes, moves, live migration, rescue)."""
 
-
-def disk_of_volume(bdm):
-    """The Disk of a volume BDM whose export this host was given."""
-    data = bdm["connection_info"].get("data", {})
-    return Disk(role=ROOT if bdm["boot_index"] == 0 else VOLUME,
-                path=f"nbd://{data.get('host')}:{data.get('port')}/{data.get('export_name')}",
-                format="raw", source_type="network", serial=bdm["volume_id"],
-                connection_info=bdm["connection_info"])
-
-
-class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeDriver):
     def __init__(self, conf):
         self.conf = conf
         self.host = None
@@ -118,7 +107,7 @@ class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeD
         except libvirt.libvirtError as exc:
             # NO_DOMAIN: deleted since it was looked up (a server deleted just after it
             # started): not a guest of ours any more.
-            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA, libvirt.VIR_ERR_NO_DOMAIN):
+            if is_error(exc, libvirt.VIR_ERR_NO_DOMAIN_METADATA, libvirt.VIR_ERR_NO_DOMAIN):
                 return False
             raise
         return domain_xml.owner_host(metadata) == self.host
@@ -131,7 +120,7 @@ class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeD
         try:
             dom = self._connection().lookupByUUIDString(uuid)
         except libvirt.libvirtError as exc:
-            if _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+            if is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
                 return None
             raise
         return dom if self._owns(dom) else None
@@ -229,7 +218,7 @@ class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeD
             try:
                 xmls.append(dom.XMLDesc(0))
             except libvirt.libvirtError as exc:
-                if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                if not is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
                     raise
         return xmls
 
@@ -264,106 +253,12 @@ class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeD
                                   | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
                                   | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
             except libvirt.libvirtError as exc:
-                if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                if not is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
                     raise
             LOG.info("Removed guest %s", dom.name())
         shutil.rmtree(self._instance_dir(uuid), ignore_errors=True)
         if os.path.exists(self._instance_dir(uuid)):
             raise driver.VirtError(f"Could not remove {self._instance_dir(uuid)}.")
-
-    # --- power ------------------------------------------------------------------------
-
-    @staticmethod
-    def _hard_stop(dom):
-        try:
-            dom.destroy()
-        except libvirt.libvirtError as exc:
-            # Already off (or gone) is what we wanted.
-            if not _is_error(exc, libvirt.VIR_ERR_OPERATION_INVALID,
-                             libvirt.VIR_ERR_NO_DOMAIN):
-                raise
-
-    @staticmethod
-    def _shut_down(dom, timeout):
-        """Ask the guest to power off (ACPI) and wait up to ``timeout`` seconds; True if
-        it did."""
-        try:
-            dom.shutdown()
-        except libvirt.libvirtError as exc:
-            if _is_error(exc, libvirt.VIR_ERR_OPERATION_INVALID):
-                return not dom.isActive()
-            raise
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not dom.isActive():
-                return True
-            time.sleep(POLL_SECONDS)
-        return not dom.isActive()
-
-    def power_off(self, instance, timeout=0):
-        dom = self._domain(instance)
-        if not dom.isActive():
-            return
-        if timeout and self._shut_down(dom, timeout):
-            return
-        self._hard_stop(dom)
-
-    def power_on(self, context, instance, network_info, block_device_info=None):
-        dom = self._domain(instance)
-        if not dom.isActive():
-            dom.create()
-
-    def reboot(self, context, instance, network_info, hard):
-        """Soft: ACPI power-off, then start again; a guest that ignores it for
-        ``[agent] shutdown_timeout`` seconds is reset instead. Hard: reset."""
-        dom = self._domain(instance)
-        if dom.isActive():
-            if hard or not self._shut_down(dom, self.conf.agent.shutdown_timeout):
-                if not hard:
-                    LOG.warning("Guest %s ignored the soft reboot; resetting it", dom.name())
-                self._hard_stop(dom)
-        dom.create()
-
-    def pause(self, instance):
-        dom = self._domain(instance)
-        try:
-            dom.suspend()
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Pausing {dom.name()} failed: {exc}") from exc
-
-    def unpause(self, instance):
-        dom = self._domain(instance)
-        try:
-            dom.resume()
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Unpausing {dom.name()} failed: {exc}") from exc
-
-    def suspend(self, instance):
-        """libvirt's managed save: the memory goes to a file libvirt keeps for the
-        domain, QEMU exits; the next start restores it (``destroy`` removes the file
-        with the domain)."""
-        dom = self._domain(instance)
-        try:
-            dom.managedSave(0)
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Suspending {dom.name()} failed: {exc}") from exc
-
-    def resume(self, instance):
-        dom = self._domain(instance)
-        if dom.isActive():
-            return
-        try:
-            dom.create()  # restores the managed save
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Resuming {dom.name()} failed: {exc}") from exc
-
-    def get_power_state(self, instance):
-        try:
-            return power.from_domain_state(*self._domain(instance).state())
-        except libvirt.libvirtError as exc:
-            if not _is_error(exc, libvirt.VIR_ERR_NO_DOMAIN):
-                raise
-            raise driver.InstanceNotOnHost(f"The guest of {instance['uuid']} is gone.") from exc
 
     # --- snapshots --------------------------------------------------------------------
 
@@ -410,62 +305,6 @@ class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeD
         if not dom.isActive():
             raise InstanceNotReady(f"Instance {instance['uuid']} is not ready")
         return consoles.connect_info(self.conf, dom.XMLDesc(0), console_kind)
-
-    # --- volumes ----------------------------------------------------------------------
-
-    def attach_volume(self, instance, connection_info, volume_id, device_name):
-        dom = self._domain(instance)
-        flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
-        used = domain_xml.disk_targets(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
-        if dom.isActive():
-            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
-            used |= domain_xml.disk_targets(dom.XMLDesc(0))
-        target = domain_xml.volume_target(device_name, used)
-        if target is None:
-            raise driver.VirtError(f"Instance {instance['uuid']} has no free disk name "
-                                   f"left for volume {volume_id}.")
-        try:
-            dom.attachDeviceFlags(nbd.disk_xml(connection_info, target, serial=volume_id),
-                                  flags)
-        except (libvirt.libvirtError, nbd.UnsupportedVolume) as exc:
-            raise driver.VirtError(f"Attaching volume {volume_id} failed: {exc}") from exc
-        LOG.info("Attached volume %s to %s as %s", volume_id, dom.name(), target)
-        return "/dev/" + target
-
-    def detach_volume(self, instance, volume_id):
-        """From the persistent definition first (the volume must not come back at the
-        next start), then from the running guest, which has to let go of it."""
-        dom = self._domain(instance)
-        try:
-            disk = domain_xml.volume_disk(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
-                                          volume_id)
-            if disk is not None:
-                dom.detachDeviceFlags(disk, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
-        except libvirt.libvirtError as exc:
-            raise driver.VirtError(f"Detaching volume {volume_id} failed: {exc}") from exc
-        self._detach_live(dom, volume_id)
-        LOG.info("Detached volume %s from %s", volume_id, dom.name())
-
-    def _detach_live(self, dom, volume_id):
-        timeout = self.conf.libvirt.volume_detach_timeout
-        deadline = time.monotonic() + timeout
-        asked_at = None
-        while dom.isActive():
-            disk = domain_xml.volume_disk(dom.XMLDesc(0), volume_id)
-            if disk is None:
-                return
-            now = time.monotonic()
-            if now > deadline:
-                raise driver.VirtError(f"The guest did not release volume {volume_id} "
-                                       f"within {timeout} s.")
-            if asked_at is None or now - asked_at > DETACH_RETRY_SECONDS:
-                asked_at = now
-                try:
-                    dom.detachDeviceFlags(disk, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-                except libvirt.libvirtError as exc:
-                    # Typically "already in the process of unplug": keep waiting.
-                    LOG.debug("Unplug request for volume %s: %s", volume_id, exc)
-            time.sleep(POLL_SECONDS)
 
     # --- image cache ------------------------------------------------------------------
 

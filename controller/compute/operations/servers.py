@@ -261,11 +261,6 @@ class ServerOperations:
             # builds sends them once the bus is back (controller.conductor.recovery).
             LOG.warning("Message bus unreachable: the build of %s waits for the "
                         "conductor's check of stuck builds", ", ".join(uuids))
-        except Exception:
-            # A broker going down mid-send raises its driver's own errors too: the
-            # builds are recorded all the same, so the client still gets its 202.
-            LOG.exception("Sending the build of %s failed: it waits for the conductor's "
-                          "check of stuck builds", ", ".join(uuids))
         return created, reservation_id
 
     def _record_api_steps(self, session, instance_uuid, context):

@@ -1,7 +1,11 @@
 """What every identity resource shares: Keystone's error body, request parsing, links
 and collection filters."""
+import falcon
+
+from controller import policy
 from controller.api import body as api_body
 from controller.api import errors
+from controller.identity import records
 
 TRUE_STRINGS = ("", "1", "true", "yes", "on")
 
@@ -104,3 +108,26 @@ def self_link(req, path):
 def is_hex_id(value):
     """A Keystone ID: 32 lowercase hexadecimal digits."""
     return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+class Record:
+    """``/v3/<kind>s/{<kind>_id}``: show and delete of one record under the rules
+    ``identity:get_<kind>`` and ``identity:delete_<kind>``; a subclass names its
+    ``kind``, ``model``, ``view(req, record)`` and ``delete(db, record_id)``, and adds
+    its update."""
+    kind = model = None
+
+    def __init__(self, db):
+        self.db = db
+
+    def on_get(self, req, resp, **path):
+        (record_id,) = path.values()
+        policy.authorize(req.context.auth, f"identity:get_{self.kind}")
+        record = records.show(self.db, self.model, record_id, self.kind)
+        resp.media = {self.kind: self.view(req, record)}
+
+    def on_delete(self, req, resp, **path):
+        (record_id,) = path.values()
+        policy.authorize(req.context.auth, f"identity:delete_{self.kind}")
+        self.delete(self.db, record_id)
+        resp.status = falcon.HTTP_204

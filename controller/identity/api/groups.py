@@ -3,7 +3,7 @@ are in ``controller.identity.groups``)."""
 import falcon
 
 from controller import policy
-from controller.identity import groups, models, records
+from controller.identity import groups, models
 from controller.identity.api import common
 from controller.identity.api.users import user_view
 
@@ -40,14 +40,10 @@ class Groups:
         resp.media = {"group": group_view(req, group)}
 
 
-class Group:
-    def __init__(self, db):
-        self.db = db
-
-    def on_get(self, req, resp, group_id):
-        policy.authorize(req.context.auth, "identity:get_group")
-        resp.media = {"group": group_view(req, records.show(self.db, models.Group, group_id,
-                                                            "group"))}
+class Group(common.Record):
+    kind, model = "group", models.Group
+    view = staticmethod(group_view)
+    delete = staticmethod(groups.delete_group)
 
     def on_patch(self, req, resp, group_id):
         policy.authorize(req.context.auth, "identity:update_group")
@@ -63,11 +59,6 @@ class Group:
             changes["description"] = common.text(data, "description", "group") or ""
         resp.media = {"group": group_view(req, groups.update_group(self.db, group_id,
                                                                    changes))}
-
-    def on_delete(self, req, resp, group_id):
-        policy.authorize(req.context.auth, "identity:delete_group")
-        groups.delete_group(self.db, group_id)
-        resp.status = falcon.HTTP_204
 
 
 class GroupUsers:

@@ -3,7 +3,7 @@
 import falcon
 
 from controller import policy
-from controller.identity import models, records, roles
+from controller.identity import models, roles
 from controller.identity.api import common
 
 
@@ -50,14 +50,10 @@ class Roles:
         resp.media = {"role": role_view(req, role)}
 
 
-class Role:
-    def __init__(self, db):
-        self.db = db
-
-    def on_get(self, req, resp, role_id):
-        policy.authorize(req.context.auth, "identity:get_role")
-        resp.media = {"role": role_view(req, records.show(self.db, models.Role, role_id,
-                                                          "role"))}
+class Role(common.Record):
+    kind, model = "role", models.Role
+    view = staticmethod(role_view)
+    delete = staticmethod(roles.delete_role)
 
     def on_patch(self, req, resp, role_id):
         policy.authorize(req.context.auth, "identity:update_role")
@@ -65,11 +61,6 @@ class Role:
         common.check_fields(data, ("name", "description", "domain_id"), where="role")
         resp.media = {"role": role_view(req, roles.update_role(self.db, role_id,
                                                                _changes(data)))}
-
-    def on_delete(self, req, resp, role_id):
-        policy.authorize(req.context.auth, "identity:delete_role")
-        roles.delete_role(self.db, role_id)
-        resp.status = falcon.HTTP_204
 
 
 class ImpliedRole:
