@@ -56,8 +56,10 @@ class ComputeSession:
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
 
-    def wait_for_server(self, server_id, statuses=("ACTIVE", "ERROR"), timeout=60):
-        """The server once its status is one of ``statuses`` (or None once deleted)."""
+    def wait_for_server(self, server_id, statuses=("ACTIVE", "ERROR"), timeout=60,
+                        interval=0.05):
+        """The server once its status is one of ``statuses`` (or None once deleted);
+        polls every ``interval`` s (longer where a booting guest needs the cores)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             resp = self.get(f"/servers/{server_id}")
@@ -66,7 +68,7 @@ class ComputeSession:
             server = resp.json()["server"]
             if server["status"] in statuses:
                 return server
-            time.sleep(0.05)
+            time.sleep(interval)
         raise AssertionError(f"server {server_id} did not reach {statuses} in {timeout} s")
 
 

@@ -24,18 +24,14 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def admin(cloud):
-    return NetworkClient(cloud.url + "/networking", cloud.openstack("token", "issue")["id"])
+    return NetworkClient(cloud.url + "/networking", cloud.admin_token())
 
 
 @pytest.fixture(scope="module")
 def demo(cloud):
     """A client of project demo, whose user is a plain member."""
-    cloud.openstack("project", "create", "demo")
-    cloud.openstack("user", "create", "--project", "demo", "--password", DEMO_PASSWORD, "demo")
-    cloud.openstack("role", "add", "--user", "demo", "--project", "demo", "member",
-                    parse=False)
-    token = cloud.openstack("token", "issue", user="demo", password=DEMO_PASSWORD,
-                            project="demo")["id"]
+    cloud.add_member_project("demo", DEMO_PASSWORD)
+    token = cloud.user_token("demo", DEMO_PASSWORD, "demo")
     return NetworkClient(cloud.url + "/networking", token)
 
 

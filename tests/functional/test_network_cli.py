@@ -62,10 +62,7 @@ def test_network_subnet_port_lifecycle(cloud):
 
 
 def test_projects_see_their_own_and_shared_networks(cloud):
-    cloud.openstack("project", "create", "demo")
-    cloud.openstack("user", "create", "--project", "demo", "--password", DEMO_PASSWORD, "demo")
-    cloud.openstack("role", "add", "--user", "demo", "--project", "demo", "member",
-                    parse=False)
+    cloud.add_member_project("demo", DEMO_PASSWORD)
     private = cloud.openstack("network", "create", "admin-private")
     shared = cloud.openstack("network", "create", "--share", "admin-shared")
     mine = demo(cloud, "network", "create", "demo-net")

@@ -29,7 +29,7 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def token(cloud):
-    return cloud.openstack("token", "issue")["id"]
+    return cloud.admin_token()
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +223,7 @@ def test_restart_keeps_volumes_and_restores_exports(cloud, token, client):
     # ...and if it dies too (a reboot), the service brings it back on the same port.
     daemons.stop(volume_id)
     cloud.start()
-    token = cloud.openstack("token", "issue")["id"]
+    token = cloud.admin_token()
     assert daemons.running(volume_id)
     assert status(cloud, token, volume_id) == "in-use"
     assert "read 4096/4096" in nbd_io(info, "read -P 0x62 4096 4k")

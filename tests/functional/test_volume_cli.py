@@ -1,74 +1,37 @@
 """The stock ``openstack`` CLI against pocketstack's block storage service."""
 import os
 import subprocess
-import time
 
 import pytest
-import requests
 
-from tests.lib.cloud import Cloud
+from tests.lib.volumes import (AS_DEMO, api_cloud, call, failure, make_demo, new_volume,
+                               wait_for)
 
 GiB = 1024 ** 3
-DEMO_PASSWORD = "demo-secret"
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    """Identity, image and volume APIs without an agent."""
-    instance = Cloud(tmp_path_factory.mktemp("volume-cli"), roles=["api"], with_agent=False)
-    try:
-        yield instance.start()
-    finally:
-        instance.stop()
+    with api_cloud(tmp_path_factory.mktemp("volume-cli")) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")
 def token(cloud):
-    return cloud.openstack("token", "issue")["id"]
+    return cloud.admin_token()
 
 
 @pytest.fixture(scope="module")
 def demo(cloud):
-    """Project demo whose user holds the member role: a second, unprivileged tenant."""
-    project = cloud.openstack("project", "create", "demo")
-    cloud.openstack("user", "create", "--project", "demo", "--password", DEMO_PASSWORD,
-                    "demo")
-    cloud.openstack("role", "add", "--user", "demo", "--project", "demo", "member",
-                    parse=False)
-    return project
+    return make_demo(cloud)
 
 
 def volume_file(cloud, volume_id):
     return os.path.join(cloud.workdir, "state", "volumes", f"volume-{volume_id}")
 
 
-def wait_for(cloud, token, kind, item_id, status, timeout=60):
-    """Poll the API (quicker than the CLI) until the volume or snapshot has ``status``."""
-    url = f"{cloud.url}/volume/v3/{kind}/{item_id}"
-    deadline = time.monotonic() + timeout
-    while True:
-        item = requests.get(url, headers={"X-Auth-Token": token}, timeout=10).json()
-        item = item[kind[:-1]]
-        if item["status"] == status:
-            return item
-        assert not item["status"].startswith("error"), item
-        assert time.monotonic() < deadline, f"{kind} {item_id} stayed {item['status']}"
-        time.sleep(0.1)
-
-
-def create_volume(cloud, token, *args, **who):
-    volume = cloud.openstack("volume", "create", *args, **who)
-    return wait_for(cloud, token, "volumes", volume["id"], "available")
-
-
 def api_get(cloud, token, path):
-    return requests.get(f"{cloud.url}/volume/v3/{path}", headers={"X-Auth-Token": token},
-                        timeout=10)
-
-
-def failure(result):
-    assert result.returncode != 0, result.stdout
-    return result.stderr
+    return call(cloud, token, "GET", f"/{path}")
 
 
 def test_create_list_show_delete(cloud, token):
@@ -105,7 +68,7 @@ def test_volume_from_image(cloud, token, tmp_path):
                             "--container-format", "bare", "--file", str(image_file),
                             "small-image")
 
-    volume = create_volume(cloud, token, "--image", image["id"], "--size", "1", "booted")
+    volume = new_volume(cloud, token, "--image", image["id"], "--size", "1", "booted")
     assert volume["bootable"] == "true"
     assert volume["volume_image_metadata"]["image_id"] == image["id"]
     with open(volume_file(cloud, volume["id"]), "rb") as f:
@@ -126,7 +89,7 @@ def test_volume_smaller_than_the_images_min_disk_is_refused(cloud, tmp_path):
 
 
 def test_snapshot_volume_from_snapshot_and_extend(cloud, token):
-    origin = create_volume(cloud, token, "--size", "1", "origin")
+    origin = new_volume(cloud, token, "--size", "1", "origin")
     with open(volume_file(cloud, origin["id"]), "r+b") as f:
         f.write(b"before-snapshot")
 
@@ -138,7 +101,7 @@ def test_snapshot_volume_from_snapshot_and_extend(cloud, token):
     listed = {s["ID"]: s for s in cloud.openstack("volume", "snapshot", "list")}
     assert listed[snapshot["id"]]["Status"] == "available"
 
-    copy = create_volume(cloud, token, "--snapshot", "origin-snap", "copy")
+    copy = new_volume(cloud, token, "--snapshot", "origin-snap", "copy")
     assert copy["size"] == 1 and copy["snapshot_id"] == snapshot["id"]
     with open(volume_file(cloud, copy["id"]), "rb") as f:
         assert f.read(15) == b"before-snapshot"
@@ -160,7 +123,7 @@ def test_snapshot_volume_from_snapshot_and_extend(cloud, token):
 
 
 def test_shrinking_is_refused(cloud, token):
-    create_volume(cloud, token, "--size", "2", "big")
+    new_volume(cloud, token, "--size", "2", "big")
     result = cloud.openstack("volume", "set", "--size", "1", "big", check=False, parse=False)
     assert "New size must be greater than 2 GB" in failure(result)
     cloud.openstack("volume", "delete", "big", parse=False)
@@ -184,12 +147,12 @@ def test_quotas(cloud, demo):
     cloud.openstack("quota", "set", "--volumes", "1", "--gigabytes", "3", "demo",
                     parse=False)
 
-    as_demo = {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"}
+    as_demo = AS_DEMO
     result = cloud.openstack("volume", "create", "--size", "4", "too-big", check=False,
                              parse=False, **as_demo)
     assert "exceeds allowed gigabytes quota" in failure(result)
-    demo_token = cloud.openstack("token", "issue", **as_demo)["id"]
-    create_volume(cloud, demo_token, "--size", "1", "demo-one", **as_demo)
+    demo_token = cloud.user_token(**as_demo)
+    new_volume(cloud, demo_token, "--size", "1", "demo-one", **as_demo)
     result = cloud.openstack("volume", "create", "--size", "1", "demo-two", check=False,
                              parse=False, **as_demo)
     assert "Maximum number of volumes allowed (1) exceeded" in failure(result)
@@ -202,8 +165,8 @@ def test_quotas(cloud, demo):
 
 
 def test_other_projects_volumes_are_invisible(cloud, token, demo):
-    private = create_volume(cloud, token, "--size", "1", "admins-only")
-    as_demo = {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"}
+    private = new_volume(cloud, token, "--size", "1", "admins-only")
+    as_demo = AS_DEMO
     result = cloud.openstack("volume", "show", private["id"], check=False, parse=False,
                              **as_demo)
     assert "No Volume found" in failure(result) or "could not be found" in result.stderr
@@ -223,5 +186,5 @@ def test_volume_service_list(cloud, demo):
     assert services[0]["Host"].endswith("@files")
     assert cloud.openstack("volume", "service", "list", "--service", "cinder-scheduler") == []
     result = cloud.openstack("volume", "service", "list", check=False, parse=False,
-                             user="demo", password=DEMO_PASSWORD, project="demo")
+                             **AS_DEMO)
     assert result.returncode != 0 and "403" in failure(result)

@@ -7,66 +7,33 @@ import time
 import pytest
 import requests
 
-from tests.lib.cloud import Cloud
-
-DEMO_PASSWORD = "demo-secret"
-AS_DEMO = {"user": "demo", "password": DEMO_PASSWORD, "project": "demo"}
+from tests.lib.volumes import AS_DEMO, api_cloud, call, failure, make_demo, new_volume
+from tests.lib.volumes import wait_for as wait_for_item
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    instance = Cloud(tmp_path_factory.mktemp("volume-admin"), roles=["api"],
-                     with_agent=False)
-    try:
-        yield instance.start()
-    finally:
-        instance.stop()
+    with api_cloud(tmp_path_factory.mktemp("volume-admin")) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")
 def token(cloud):
-    return cloud.openstack("token", "issue")["id"]
+    return cloud.admin_token()
 
 
 @pytest.fixture(scope="module")
 def demo(cloud):
-    project = cloud.openstack("project", "create", "demo")
-    cloud.openstack("user", "create", "--project", "demo", "--password", DEMO_PASSWORD,
-                    "demo")
-    cloud.openstack("role", "add", "--user", "demo", "--project", "demo", "member",
-                    parse=False)
-    return project
+    return make_demo(cloud)
 
 
 @pytest.fixture(scope="module")
 def demo_token(cloud, demo):
-    return cloud.openstack("token", "issue", **AS_DEMO)["id"]
-
-
-def call(cloud, token, method, path, body=None, version="3.0"):
-    return requests.request(method, f"{cloud.url}/volume/v3{path}", json=body, timeout=30,
-                            headers={"X-Auth-Token": token,
-                                     "OpenStack-API-Version": f"volume {version}"})
+    return cloud.user_token(**AS_DEMO)
 
 
 def wait_status(cloud, token, volume_id, status, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        volume = call(cloud, token, "GET", f"/volumes/{volume_id}").json()["volume"]
-        if volume["status"] == status:
-            return volume
-        assert time.monotonic() < deadline, f"volume {volume_id} stayed {volume['status']}"
-        time.sleep(0.1)
-
-
-def new_volume(cloud, token, name, *args, **who):
-    volume = cloud.openstack("volume", "create", "--size", "1", *args, name, **who)
-    return wait_status(cloud, token, volume["id"], "available")
-
-
-def failure(result):
-    assert result.returncode != 0, result.stdout
-    return result.stderr
+    return wait_for_item(cloud, token, "volumes", volume_id, status, timeout)
 
 
 def test_private_type_access_and_extra_specs(cloud, token, demo):
@@ -128,7 +95,7 @@ def test_qos_specs(cloud, token):
 
 
 def test_transfer_to_another_project(cloud, token, demo, demo_token):
-    volume = new_volume(cloud, token, "gift")
+    volume = new_volume(cloud, token, "--size", "1", "gift")
     request = cloud.openstack("volume", "transfer", "request", "create", "gift")
     assert request["volume_id"] == volume["id"] and request["auth_key"]
     assert wait_status(cloud, token, volume["id"], "awaiting-transfer")
@@ -173,7 +140,7 @@ def test_volume_nothing_can_hold_fails_with_a_user_message(cloud, token):
     # A type the backend satisfies is placed.
     cloud.openstack("volume", "type", "set", "--property", "vendor_name=pocketstack",
                     "--property", "storage_protocol=nbd", "elsewhere", parse=False)
-    new_volume(cloud, token, "placed", "--type", "elsewhere")
+    new_volume(cloud, token, "--size", "1", "--type", "elsewhere", "placed")
     cloud.openstack("volume", "delete", "placed", parse=False)
     cloud.openstack("volume", "type", "delete", "elsewhere", parse=False)
 
@@ -187,7 +154,7 @@ def test_pools_and_capabilities(cloud):
 
 
 def test_volume_actions(cloud, token):
-    volume = new_volume(cloud, token, "acted-on")
+    volume = new_volume(cloud, token, "--size", "1", "acted-on")
     cloud.openstack("volume", "set", "--read-only", "--image-property", "os_type=linux",
                     "acted-on", parse=False)
     shown = cloud.openstack("volume", "show", "acted-on")
@@ -249,25 +216,29 @@ def test_disabled_volume_service_places_no_volume(cloud, token):
     cloud.openstack("volume", "service", "set", "--enable", service["Host"],
                     "cinder-volume", parse=False)
     assert cloud.openstack("volume", "service", "list")[0]["Status"] == "enabled"
-    new_volume(cloud, token, "while-enabled")
+    new_volume(cloud, token, "--size", "1", "while-enabled")
     for name in ("while-disabled", "while-enabled"):
         cloud.openstack("volume", "delete", name, parse=False)
 
 
 def test_volume_uploaded_to_an_image(cloud, token):
-    volume = new_volume(cloud, token, "to-upload")
+    volume = new_volume(cloud, token, "--size", "1", "to-upload")
     image = cloud.openstack("image", "create", "--volume", "to-upload", "--disk-format",
                             "qcow2", "from-volume")
     image_id = image.get("image_id") or image["id"]
+    images = f"{cloud.url}/image/v2/images/{image_id}"
     deadline = time.monotonic() + 60
-    while (shown := cloud.openstack("image", "show", image_id))["status"] != "active":
-        assert shown["status"] in ("queued", "saving"), shown
+    while (status := requests.get(images, headers={"X-Auth-Token": token},
+                                  timeout=30).json()["status"]) != "active":
+        assert status in ("queued", "saving"), status
         assert time.monotonic() < deadline
-        time.sleep(0.5)
+        time.sleep(0.1)
+    shown = cloud.openstack("image", "show", image_id)
+    assert shown["status"] == "active"
     assert shown["disk_format"] == "qcow2" and shown["name"] == "from-volume"
     wait_status(cloud, token, volume["id"], "available")
     # The image holds the volume: a new volume made from it is the same size.
-    copy = new_volume(cloud, token, "from-upload", "--image", image_id)
+    copy = new_volume(cloud, token, "--size", "1", "--image", image_id, "from-upload")
     assert copy["size"] == 1
     for name in ("from-upload", "to-upload"):
         cloud.openstack("volume", "delete", name, parse=False)
@@ -275,7 +246,7 @@ def test_volume_uploaded_to_an_image(cloud, token):
 
 
 def test_frozen_backend_keeps_its_volumes_unchanged(cloud, token):
-    new_volume(cloud, token, "on-ice")
+    new_volume(cloud, token, "--size", "1", "on-ice")
     (service,) = cloud.openstack("volume", "service", "list")
     result = cloud.openstack("volume", "host", "set", "--disable", "no-such-host",
                              check=False, parse=False)
