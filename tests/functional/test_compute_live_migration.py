@@ -8,64 +8,23 @@ import time
 import pytest
 import requests
 
-from tests.functional.test_compute_moves import (act, create, events, migrations_of, other,
-                                                 settled, usage)
-from tests.lib.cloud import Cloud
-
-HOSTS = 2
-LATEST = "2.79"
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    instance = Cloud(tmp_path_factory.mktemp("compute-live-migration"), conf={
-        "agent": {"fake_hosts": str(HOSTS)},
-        "fake_driver": {"memory_mb": "2048"},
-        "scheduler": {"ram_allocation_ratio": "1.0", "reserved_host_memory_mb": "0"},
-        "quota": {"instances": "100", "cores": "200", "ram": "1000000"},
-    })
-    try:
-        yield instance.start()
-    finally:
-        instance.stop()
-
-
-@pytest.fixture(scope="module")
-def hosts(cloud):
-    return [f"{cloud.sections['DEFAULT']['host']}-{index}" for index in range(HOSTS)]
-
-
-@pytest.fixture(scope="module")
-def api(compute_session):
-    return compute_session()
-
-
-@pytest.fixture(scope="module")
-def demo_api(cloud, compute_session):
-    cloud.add_member_project("demo", "demo-secret")
-    return compute_session(user="demo", password="demo-secret", project="demo")
-
-
-@pytest.fixture(scope="module")
-def image(cloud):
-    return cloud.blank_image("tiny", "--public")["id"]
-
-
-def make_flavor(api, name, extra_specs=None):
-    assert api.post("/flavors", {"flavor": {"name": name, "id": name, "vcpus": 1,
-                                            "ram": 256, "disk": 1}}).status_code == 200
-    if extra_specs:
-        api.post(f"/flavors/{name}/os-extra_specs", {"extra_specs": extra_specs})
-    return name
+from tests.lib.fake_hosts import (LATEST, act, api, cloud, create, delete_all,  # noqa: F401
+                                  demo_api, events, hosts, image, make_flavor,
+                                  migrations_of, other, settled, usage)
 
 
 @pytest.fixture(scope="module")
 def flavors(api, hosts):
+    def specs(**extra_specs):
+        return {f"fake:{name}": value for name, value in extra_specs.items()}
+
     return {"small": make_flavor(api, "small"),
-            "slow": make_flavor(api, "slow", {"fake:live_migration_seconds": "60"}),
-            "failing": make_flavor(api, "failing", {"fake:fail_live_migration": "true"}),
-            "picky": make_flavor(api, "picky",
-                                 {"fake:refuse_live_migration_to": ",".join(hosts)})}
+            "slow": make_flavor(api, "slow",
+                                extra_specs=specs(live_migration_seconds="60")),
+            "failing": make_flavor(api, "failing",
+                                   extra_specs=specs(fail_live_migration="true")),
+            "picky": make_flavor(api, "picky", extra_specs=specs(
+                refuse_live_migration_to=",".join(hosts)))}
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +38,7 @@ def lan(cloud):
 @pytest.fixture
 def clean(api, hosts):
     yield
-    for server in api.get("/servers").json()["servers"]:
-        api.delete(f"/servers/{server['id']}")
-    for server in api.get("/servers").json()["servers"]:
-        api.wait_for_server(server["id"], (None,))
-    assert usage(api) == {host: (0, 0, 0) for host in hosts}
+    delete_all(api, hosts)
 
 
 def live(api, server_id, argument, microversion=LATEST):
