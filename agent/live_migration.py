@@ -138,14 +138,19 @@ class ServerLiveMigration:
         uuid = instance["uuid"]
         dest = migrate_data["dest_host"]
         timeout = self.conf.agent.live_migration_prepare_timeout
+        if migration_uuid in self.aborted_live_migrations:
+            self.aborted_live_migrations.discard(migration_uuid)
+            self.conductor.live_migration_failed(ctxt, uuid, migration_uuid, CANCELLED)
+            raise virt_driver.MigrationCancelled(
+                f"Live migration of {uuid} aborted before it started.")
         try:
             migrate_data = self.agents.pre_live_migration(
                 ctxt, dest, uuid, migration_uuid, migrate_data, timeout=timeout)
+            self._unless_aborted(instance, migration_uuid)
             self.conductor.live_migration_progress(ctxt, migration_uuid, RUNNING)
             self.driver.live_migration(
                 ctxt, instance, migrate_data,
-                lambda stats: self.conductor.live_migration_progress(
-                    ctxt, migration_uuid, RUNNING, stats))
+                lambda stats: self._progress(ctxt, instance, migration_uuid, stats))
         except virt_driver.MigrationCancelled:
             self._rollback_live_migration(ctxt, instance, migration_uuid, migrate_data,
                                           CANCELLED)
@@ -159,15 +164,33 @@ class ServerLiveMigration:
         self.conductor.live_migration_completed(
             ctxt, uuid, migration_uuid, dest,
             {"network_info": migrate_data["network_info"], "power_state": power_state})
+        self.aborted_live_migrations.discard(migration_uuid)   # too late: it is done
         self.ports.unwire(instance)
         self.driver.post_live_migration_at_source(instance, migrate_data)
         LOG.info("Live-migrated %s to %s", uuid, dest)
+
+    def _unless_aborted(self, instance, migration_uuid):
+        """Raise MigrationCancelled if an admin aborted the migration while the
+        destination prepared it."""
+        if migration_uuid in self.aborted_live_migrations:
+            self.aborted_live_migrations.discard(migration_uuid)
+            raise virt_driver.MigrationCancelled(
+                f"Live migration of {instance['uuid']} aborted while it was prepared.")
+
+    def _progress(self, ctxt, instance, migration_uuid, stats):
+        """Report the copy's progress; an abort that came while the copy started (too
+        late for ``_unless_aborted``, too early for the driver) is carried out now."""
+        if migration_uuid in self.aborted_live_migrations:
+            self.aborted_live_migrations.discard(migration_uuid)
+            self.driver.live_migration_abort(instance)
+        self.conductor.live_migration_progress(ctxt, migration_uuid, RUNNING, stats)
 
     def _rollback_live_migration(self, ctxt, instance, migration_uuid, migrate_data,
                                  status, fault=None):
         """The guest stays here: the destination removes what it made, the ports are
         bound and wired here again, the conductor gives the claims back."""
         uuid = instance["uuid"]
+        self.aborted_live_migrations.discard(migration_uuid)
         try:
             self.agents.rollback_live_migration_at_destination(
                 ctxt, migrate_data["dest_host"], uuid, migration_uuid, migrate_data,
@@ -197,3 +220,17 @@ class ServerLiveMigration:
         """Cancel the copy; ``live_migration`` then rolls back (cancelled)."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         self.driver.live_migration_abort(instance)
+
+    @live_request
+    @wrap_instance_event("compute_live_migration_abort")
+    def abort_queued_live_migration(self, ctxt, instance_uuid, migration_uuid):
+        """Cancel the migration whatever its stage (Nova from API 2.65): one being
+        prepared stops before the copy (``live_migration`` sees the mark), one copying
+        is aborted by the driver."""
+        instance = self.conductor.instance_get(ctxt, instance_uuid)
+        self.aborted_live_migrations.add(migration_uuid)
+        try:
+            self.driver.live_migration_abort(instance)
+        except virt_driver.VirtError:
+            return      # not copying yet: the mark stops it
+        self.aborted_live_migrations.discard(migration_uuid)

@@ -21,6 +21,8 @@ def flavors(api, hosts):
     return {"small": make_flavor(api, "small"),
             "slow": make_flavor(api, "slow",
                                 extra_specs=specs(live_migration_seconds="60")),
+            "slow-prep": make_flavor(api, "slow-prep",
+                                     extra_specs=specs(pre_live_migration_seconds="8")),
             "failing": make_flavor(api, "failing",
                                    extra_specs=specs(fail_live_migration="true")),
             "picky": make_flavor(api, "picky", extra_specs=specs(
@@ -170,6 +172,37 @@ def test_abort_leaves_the_guest_where_it_was(cloud, api, image, flavors, hosts, 
     assert "fault" not in after
     assert usage(api) == before
     assert port_hosts(cloud, api, sid) == [source]
+
+
+def test_abort_while_preparing_from_2_65(cloud, api, image, flavors, hosts, lan, clean):
+    server = create(api, image, "slow-prep", "changed-mind", networks=[{"uuid": lan}])
+    sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
+    before = usage(api)
+    assert live(api, sid, {"host": None, "block_migration": "auto"}).status_code == 202
+    migration = wait_for_migration(api, sid, ("preparing",))
+    mid = migration["id"]
+    answer = api.delete(f"/servers/{sid}/migrations/{mid}", headers=version("2.64"))
+    assert answer.status_code == 400, answer.text
+    assert "is preparing. Cannot abort" in answer.text
+    answer = api.delete(f"/servers/{sid}/migrations/{mid}", headers=version("2.65"))
+    assert answer.status_code == 202, answer.text
+    assert wait_for_migration(api, sid, ("cancelled", "completed", "error"))["status"] == (
+        "cancelled")
+    after = settled(api, sid, "ACTIVE")
+    assert after["OS-EXT-SRV-ATTR:host"] == source
+    assert usage(api) == before
+    assert port_hosts(cloud, api, sid) == [source]
+    steps, action = events(api, sid, answer.headers["X-Openstack-Request-Id"])
+    assert action["action"] == "live_migration_cancel"
+    assert steps == [("compute_live_migration_abort", "Success")]
+    # Once it is over there is nothing to abort (the server is not migrating).
+    assert api.delete(f"/servers/{sid}/migrations/{mid}",
+                      headers=version("2.65")).status_code == 409
+    # The guest is still where it was and moves later as usual.
+    assert live(api, sid, {"host": None, "block_migration": "auto"}).status_code == 202
+    assert settled(api, sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == other(hosts, source)
+    assert usage(api) == {source: before[other(hosts, source)],
+                          other(hosts, source): before[source]}
 
 
 def test_a_failed_copy_leaves_the_guest_running_at_its_source(cloud, api, image, flavors,

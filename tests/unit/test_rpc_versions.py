@@ -195,17 +195,19 @@ NEW_IN_1_4 = {"get_console_connect_info"}
 NEW_IN_1_5 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
               if version == "1.5"}
 NEW_IN_1_6 = {"get_diagnostics", "get_host_uptime", "backup_instance"}
+NEW_IN_1_7 = {"abort_queued_live_migration"}
 
 
 @pytest.mark.parametrize("cap, refused", [
     ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4
-     | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.3", NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.4", NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.5", NEW_IN_1_6),
-    ("1.6", set()),
+     | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.3", NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.4", NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.5", NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.6", NEW_IN_1_7),
+    ("1.7", set()),
     (None, set()),
 ])
 def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):
