@@ -2,10 +2,12 @@
 process) for the tests that move servers between them, and the helpers those tests
 share. A test module imports the fixtures it uses (``cloud``, ``hosts``, ``api``,
 ``demo_api``, ``image``) from here; its cloud's directory is named after the module."""
+import os
 import time
 
 import pytest
 
+from controller.volume.backend.exports import ExportDaemons
 from tests.lib.cloud import Cloud
 
 HOSTS = 2
@@ -26,6 +28,8 @@ def cloud(request, tmp_path_factory):
         yield instance.start()
     finally:
         instance.stop()
+        # Volume exports outlive the service on purpose; a failed test must not leave any.
+        ExportDaemons(os.path.join(instance.workdir, "state", "volumes", "exports")).stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -180,7 +180,8 @@ def test_the_cap_comes_from_upgrade_levels():
 
 def test_every_agent_method_has_the_version_that_brought_it():
     methods = {name for name in vars(agent_rpcapi.AgentAPI)
-               if not name.startswith("_") and name != "check_can_send"}
+               if not name.startswith("_")
+               and name not in ("check_can_send", "check_can_move_volumes")}
     assert methods == set(agent_rpcapi.METHOD_VERSIONS)
     assert max(agent_rpcapi.METHOD_VERSIONS.values()) == agent_rpcapi.LATEST_VERSION
 
@@ -221,6 +222,12 @@ def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):
             assert f"at {cap} until every agent is upgraded" in str(caught.value)
         else:
             agents.check_can_send(method)
+
+
+def test_servers_with_volumes_move_only_with_agents_of_1_7():
+    with pytest.raises(exception.AgentTooOld, match="needs version 1.7 .*moving volumes"):
+        agent_rpcapi.AgentAPI(version_cap="1.6").check_can_move_volumes()
+    agent_rpcapi.AgentAPI(version_cap="1.7").check_can_move_volumes()
 
 
 def test_what_check_can_send_refuses_the_client_would_refuse_to_send(bus):

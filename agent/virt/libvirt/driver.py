@@ -19,7 +19,7 @@ from agent.virt import configdrive, driver
 from agent.virt.libvirt import domain as domain_xml
 from agent.virt.libvirt import consoles, diagnostics, events, host_checks, power, snapshot
 from agent.virt.libvirt.live_migration import GuestLiveMigration
-from agent.virt.libvirt.moves import GuestMoves
+from agent.virt.libvirt.moves import GuestMoves, disk_of_volume
 from agent.virt.libvirt.rescue import GuestRescue
 from agent.volume import nbd
 from conf import libvirt as libvirt_conf
@@ -38,15 +38,6 @@ GiB = 1024 ** 3
 
 def _is_error(exc, *codes):
     return isinstance(exc, libvirt.libvirtError) and exc.get_error_code() in codes
-
-
-def disk_of_volume(bdm):
-    """The Disk of a volume BDM whose export this host was given."""
-    data = bdm["connection_info"].get("data", {})
-    return Disk(role=ROOT if bdm["boot_index"] == 0 else VOLUME,
-                path=f"nbd://{data.get('host')}:{data.get('port')}/{data.get('export_name')}",
-                format="raw", source_type="network", serial=bdm["volume_id"],
-                connection_info=bdm["connection_info"])
 
 
 class LibvirtDriver(GuestMoves, GuestLiveMigration, GuestRescue, driver.ComputeDriver):
