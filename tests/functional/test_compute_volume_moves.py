@@ -1,8 +1,9 @@
-"""Resizing, cold-migrating and evacuating servers with volumes between fake hosts, with the real
-volume service (its NBD exports run): the attachments move with the server (the host it
-leaves hands each volume over, the host that takes it connects them before its guest
-starts), the old ones go, a revert brings them back to the source, a failure leaves them
-where they were; claims exact at every step."""
+"""Resizing, cold-migrating, evacuating and shelving servers with volumes between fake
+hosts, with the real volume service (its NBD exports run): the attachments move with the
+server (the host it leaves hands each volume over, the host that takes it connects them
+before its guest starts), the old ones go, a revert brings them back to the source, a
+failure leaves them where they were, an offloaded server keeps them reserved; claims
+exact at every step. Live migration of such servers is still refused."""
 import time
 
 import pytest
@@ -172,23 +173,66 @@ def test_a_failed_resize_leaves_the_volume_attached_at_the_source(cloud, api, im
     assert volume_api(cloud, api, "DELETE", f"volumes/{volume}").status_code == 202
 
 
-def test_live_migration_and_shelving_still_refuse_volumes(cloud, api, image,
-                                                                     flavors, clean):
+def test_live_migration_still_refuses_volumes(cloud, api, image, flavors, clean):
     server = create(api, image, "small", "pinned-data")
     sid = server["id"]
     volume = new_volume(cloud, api, "pinned-data")
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
-    for action, argument in (("os-migrateLive", {"host": None, "block_migration": "auto"}),
-                             ("shelve", None)):
-        answer = act(api, sid, action, argument, microversion="2.79")
-        assert answer.status_code == 400, answer.text
-        assert "it has volumes" in answer.text
+    answer = act(api, sid, "os-migrateLive", {"host": None, "block_migration": "auto"},
+                 microversion="2.79")
+    assert answer.status_code == 400, answer.text
+    assert "it has volumes" in answer.text
     assert settled(api, sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == server[
         "OS-EXT-SRV-ATTR:host"]
+    assert attachments_of(cloud, api, volume) == (
+        "in-use", [(sid, server["OS-EXT-SRV-ATTR:host"])])
     assert api.delete(f"/servers/{sid}/os-volume_attachments/{volume}").status_code == 202
     wait_volume(cloud, api, volume, "available")
     assert volume_api(cloud, api, "DELETE", f"volumes/{volume}").status_code == 202
+
+
+def reserved_for(cloud, api, volume_id):
+    listed = volume_api(cloud, api, "GET", f"attachments?volume_id={volume_id}").json()
+    return [(a["instance"], a["status"]) for a in listed["attachments"]]
+
+
+def test_shelve_offload_keeps_the_volume_reserved_and_unshelve_connects_it(
+        cloud, api, image, flavors, hosts, clean):
+    server = create(api, image, "small", "shelf-data")
+    sid = server["id"]
+    volume = new_volume(cloud, api, "shelf-data")
+    attach(api, sid, volume)
+    wait_volume(cloud, api, volume, "in-use")
+    assert act(api, sid, "shelve").status_code == 202
+    shelved = settled(api, sid, "SHELVED_OFFLOADED")
+    assert shelved["OS-EXT-SRV-ATTR:host"] is None
+    assert usage(api) == {host: (0, 0, 0) for host in hosts}
+    # On no host: the volume stays the server's, reserved for it.
+    assert wait_volume(cloud, api, volume, "reserved")["attachments"] == []
+    assert reserved_for(cloud, api, volume) == [(sid, "reserved")]
+    assert act(api, sid, "unshelve").status_code == 202
+    back = settled(api, sid, "ACTIVE")
+    assert attachments_of(cloud, api, volume) == (
+        "in-use", [(sid, back["OS-EXT-SRV-ATTR:host"])])
+    # Deleted while offloaded, the server lets its volume go.
+    assert act(api, sid, "shelve").status_code == 202
+    settled(api, sid, "SHELVED_OFFLOADED")
+    assert api.delete(f"/servers/{sid}").status_code == 204
+    api.wait_for_server(sid, (None,))
+    assert attachments_of(cloud, api, wait_volume(cloud, api, volume, "available")["id"]
+                          ) == ("available", [])
+    assert volume_api(cloud, api, "DELETE", f"volumes/{volume}").status_code == 202
+
+
+def test_a_server_booted_from_a_volume_cannot_be_shelved_yet(cloud, api, image, flavors,
+                                                            clean):
+    server = create(api, "", "small", "bfv-shelf", block_device_mapping_v2=[{
+        "uuid": image, "boot_index": 0, "source_type": "image",
+        "destination_type": "volume", "volume_size": 1, "delete_on_termination": True}])
+    answer = act(api, server["id"], "shelve")
+    assert answer.status_code == 400, answer.text
+    assert settled(api, server["id"], "ACTIVE")
 
 
 def force_down(api, host, down):
