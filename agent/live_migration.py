@@ -2,10 +2,12 @@
 destination checks it can take the guest (``check_can_live_migrate_destination``), the
 source decides whether the disks are copied (``check_can_live_migrate_source``); the
 source then has the destination wire the ports and make the disks ready
-(``pre_live_migration``), moves the running guest (the driver's ``live_migration``,
-which an admin may abort or force to complete), and on success has the destination
-take the server over before it cleans up after the guest here; on failure the
-destination removes what it made and the guest runs on here, the ports bound here.
+(``pre_live_migration``; each volume gets a second attachment, exported there too),
+moves the running guest (the driver's ``live_migration``, which an admin may abort or
+force to complete), and on success has the destination take the server over (the
+volumes' attachments there become the server's) before it cleans up after the guest
+here; on failure the destination removes what it made (its attachments too) and the
+guest runs on here, the ports bound here.
 
 The claims, the migration record and the instance's host are the conductor's
 (``controller.conductor.live_migration``); each step here reports to it.
@@ -67,8 +69,8 @@ def live_request(function):
 
 
 class ServerLiveMigration:
-    """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.conductor``,
-    ``self.agents``, ``self.host``, ``self.conf``)."""
+    """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.volumes``,
+    ``self.conductor``, ``self.agents``, ``self.host``, ``self.conf``)."""
 
     # --- the checks (calls from the conductor) -------------------------------------
 
@@ -104,14 +106,19 @@ class ServerLiveMigration:
         guest gets here (the driver's). On failure nothing of it is left here."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         network_info = self.ports.move_here(ctxt, instance)
+        volume_attachments = []
         try:
+            volume_attachments, bdms = self.volumes.connect_second(ctxt, instance)
             drive = build.config_drive_meta(self.conf, instance, network_info)
             dest_data = self.driver.pre_live_migration(
-                ctxt, instance, network_info, instance["image_meta"], drive, migrate_data)
+                ctxt, instance, network_info, instance["image_meta"], drive,
+                dict(migrate_data, block_device_info=bdms))
         except Exception:
+            self.volumes.end_attachments(ctxt.auth_token, volume_attachments)
             self.ports.unwire(dict(instance, network_info=network_info))
             raise
-        return dict(migrate_data, network_info=network_info, **dest_data)
+        return dict(migrate_data, network_info=network_info,
+                    volume_attachments=volume_attachments, **dest_data)
 
     def post_live_migration_at_destination(self, ctxt, instance_uuid, migration_uuid):
         """The guest runs here now: returns its power state."""
@@ -125,6 +132,8 @@ class ServerLiveMigration:
         of shared storage) and unwire its ports here."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         self.driver.rollback_live_migration_at_destination(instance, migrate_data)
+        self.volumes.end_attachments(ctxt.auth_token,
+                                     migrate_data.get("volume_attachments"))
         self.ports.unwire(dict(instance, network_info=migrate_data.get("network_info")
                                or instance["network_info"]))
 
@@ -164,6 +173,11 @@ class ServerLiveMigration:
         self.conductor.live_migration_completed(
             ctxt, uuid, migration_uuid, dest,
             {"network_info": migrate_data["network_info"], "power_state": power_state})
+        try:
+            self.volumes.switch_to(ctxt, instance, migrate_data.get("volume_attachments"))
+        except Exception:
+            LOG.exception("The volumes of %s, now on %s, keep their attachments to %s",
+                          uuid, dest, self.host)
         self.aborted_live_migrations.discard(migration_uuid)   # too late: it is done
         self.ports.unwire(instance)
         self.driver.post_live_migration_at_source(instance, migrate_data)

@@ -203,6 +203,47 @@ class ServerVolumes:
                     ctxt.auth_token, bdm["attachment_id"], self._connector(bdm))
         return bdms
 
+    # --- live migration -----------------------------------------------------------------
+
+    def connect_second(self, ctxt, instance):
+        """On a live migration's destination, while the guest still runs at the source:
+        a second attachment of each volume, exported to this host. Returns the pairs
+        (BDM id, new attachment id) and the BDMs with this host's ``connection_info``;
+        if one fails, those made are ended and it raises."""
+        token = ctxt.auth_token
+        made = []
+        bdms = [dict(bdm) for bdm in instance["block_device_mappings"]]
+        try:
+            for bdm in bdms:
+                if is_volume(bdm) and bdm["attachment_id"]:
+                    new = self.client.reserve(token, bdm["volume_id"], instance["uuid"])
+                    made.append([bdm["id"], new])
+                    bdm["connection_info"] = self.client.connect(token, new,
+                                                                 self._connector(bdm))
+        except Exception:
+            self.end_attachments(token, made)
+            raise
+        return made, bdms
+
+    def end_attachments(self, token, pairs):
+        """End the attachments of ``pairs`` (BDM id, attachment id) a live migration
+        made on its destination (it failed); failures are logged."""
+        for _, attachment_id in pairs or ():
+            self._end_reserved(token, attachment_id)
+
+    def switch_to(self, ctxt, instance, pairs):
+        """The guest runs on the destination: its attachments there (``pairs``) are
+        completed and become the server's; those of the source end."""
+        token = ctxt.auth_token
+        new_of = dict((bdm_id, attachment_id) for bdm_id, attachment_id in pairs or ())
+        for bdm in instance["block_device_mappings"]:
+            if bdm["id"] not in new_of:
+                continue
+            self.client.complete(token, new_of[bdm["id"]])
+            if bdm["attachment_id"]:
+                self._end_attachment(token, bdm)
+            self._record(ctxt, bdm, attachment_id=new_of[bdm["id"]])
+
     # --- hot-plug -----------------------------------------------------------------------
 
     def attach(self, ctxt, instance, bdm):

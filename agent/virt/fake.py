@@ -341,7 +341,10 @@ class FakeDriver(driver.ComputeDriver):
                            config_drive_meta, migrate_data):
         with self._lock:
             self._incoming[instance["uuid"]] = {
-                "power_state": power_state.NOSTATE, "volumes": {},
+                "power_state": power_state.NOSTATE,
+                "volumes": {bdm["volume_id"]: bdm["device_name"]
+                            for bdm in migrate_data.get("block_device_info") or ()
+                            if bdm.get("connection_info")},
                 "console": [f"pocketstack fake guest {instance['hostname']} arriving on "
                             f"{self.host}"]}
         # A destination slow to get ready (tests abort a migration meanwhile).

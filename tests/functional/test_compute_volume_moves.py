@@ -1,9 +1,9 @@
-"""Resizing, cold-migrating, evacuating and shelving servers with volumes between fake
-hosts, with the real volume service (its NBD exports run): the attachments move with the
-server (the host it leaves hands each volume over, the host that takes it connects them
-before its guest starts), the old ones go, a revert brings them back to the source, a
-failure leaves them where they were, an offloaded server keeps them reserved; claims
-exact at every step. Live migration of such servers is still refused."""
+"""Resizing, cold- and live-migrating, evacuating and shelving servers with volumes
+between fake hosts, with the real volume service (its NBD exports run): the attachments
+move with the server (the host it leaves hands each volume over, the host that takes it
+connects them before its guest starts — for a live migration, before the switch-over),
+the old ones go, a revert brings them back to the source, a failure leaves them where
+they were, an offloaded server keeps them reserved; claims exact at every step."""
 import time
 
 import pytest
@@ -173,23 +173,52 @@ def test_a_failed_resize_leaves_the_volume_attached_at_the_source(cloud, api, im
     assert volume_api(cloud, api, "DELETE", f"volumes/{volume}").status_code == 202
 
 
-def test_live_migration_still_refuses_volumes(cloud, api, image, flavors, clean):
-    server = create(api, image, "small", "pinned-data")
-    sid = server["id"]
-    volume = new_volume(cloud, api, "pinned-data")
+def test_live_migration_moves_the_volumes_and_a_failure_keeps_them(cloud, api, image,
+                                                                   flavors, hosts, clean):
+    server = create(api, image, "small", "live-data")
+    sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
+    dest = other(hosts, source)
+    volume = new_volume(cloud, api, "live-data")
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     answer = act(api, sid, "os-migrateLive", {"host": None, "block_migration": "auto"},
                  microversion="2.79")
-    assert answer.status_code == 400, answer.text
-    assert "it has volumes" in answer.text
-    assert settled(api, sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == server[
-        "OS-EXT-SRV-ATTR:host"]
-    assert attachments_of(cloud, api, volume) == (
-        "in-use", [(sid, server["OS-EXT-SRV-ATTR:host"])])
-    assert api.delete(f"/servers/{sid}/os-volume_attachments/{volume}").status_code == 202
-    wait_volume(cloud, api, volume, "available")
-    assert volume_api(cloud, api, "DELETE", f"volumes/{volume}").status_code == 202
+    assert answer.status_code == 202, answer.text
+    moved = settled(api, sid, "ACTIVE")
+    assert moved["OS-EXT-SRV-ATTR:host"] == dest
+    assert migrations_of(api, sid)[0]["status"] == "completed"
+    assert attachments_of(cloud, api, volume) == ("in-use", [(sid, dest)])
+    assert usage(api) == {source: (0, 0, 0), dest: (1, 256, 1)}
+    # A copy that fails: the destination's second attachment goes, the guest and its
+    # volume stay.
+    api.post("/flavors/small/os-extra_specs",
+             {"extra_specs": {"fake:fail_live_migration": "true"}})
+    try:
+        failing = create(api, image, "small", "live-data-unlucky")
+        volume2 = new_volume(cloud, api, "live-data-unlucky")
+        attach(api, failing["id"], volume2)
+        wait_volume(cloud, api, volume2, "in-use")
+        before = usage(api)
+        assert act(api, failing["id"], "os-migrateLive",
+                   {"host": None, "block_migration": "auto"},
+                   microversion="2.79").status_code == 202
+        deadline = time.monotonic() + 30
+        while migrations_of(api, failing["id"])[0]["status"] != "error":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        stayed = settled(api, failing["id"], "ACTIVE")
+        assert stayed["OS-EXT-SRV-ATTR:host"] == failing["OS-EXT-SRV-ATTR:host"]
+        assert attachments_of(cloud, api, volume2) == (
+            "in-use", [(failing["id"], failing["OS-EXT-SRV-ATTR:host"])])
+        assert usage(api) == before
+    finally:
+        assert api.delete("/flavors/small/os-extra_specs/fake:fail_live_migration"
+                          ).status_code == 200
+    for server_id, volume_id in ((sid, volume), (failing["id"], volume2)):
+        assert api.delete(f"/servers/{server_id}/os-volume_attachments/{volume_id}"
+                          ).status_code == 202
+        wait_volume(cloud, api, volume_id, "available")
+        assert volume_api(cloud, api, "DELETE", f"volumes/{volume_id}").status_code == 202
 
 
 def reserved_for(cloud, api, volume_id):

@@ -37,7 +37,7 @@ class ServerLiveMigration:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             task_state = states.check_action(LIVE_MIGRATE, instance, auth.is_admin)
             check_movable(self.handles, instance, LIVE_MIGRATE, "live_migration",
-                          "live_migrate_server")
+                          "live_migrate_server", moves_volumes=True)
             if host:
                 if not placement.list_services(session, binary=AGENT_BINARY, host=host):
                     raise exception.InvalidRequest(f"Compute host {host} could not be "
