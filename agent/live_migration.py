@@ -2,10 +2,12 @@
 destination checks it can take the guest (``check_can_live_migrate_destination``), the
 source decides whether the disks are copied (``check_can_live_migrate_source``); the
 source then has the destination wire the ports and make the disks ready
-(``pre_live_migration``), moves the running guest (the driver's ``live_migration``,
-which an admin may abort or force to complete), and on success has the destination
-take the server over before it cleans up after the guest here; on failure the
-destination removes what it made and the guest runs on here, the ports bound here.
+(``pre_live_migration``; each volume gets a second attachment, exported there too),
+moves the running guest (the driver's ``live_migration``, which an admin may abort or
+force to complete), and on success has the destination take the server over (the
+volumes' attachments there become the server's) before it cleans up after the guest
+here; on failure the destination removes what it made (its attachments too) and the
+guest runs on here, the ports bound here.
 
 The claims, the migration record and the instance's host are the conductor's
 (``controller.conductor.live_migration``); each step here reports to it.
@@ -67,8 +69,8 @@ def live_request(function):
 
 
 class ServerLiveMigration:
-    """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.conductor``,
-    ``self.agents``, ``self.host``, ``self.conf``)."""
+    """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.volumes``,
+    ``self.conductor``, ``self.agents``, ``self.host``, ``self.conf``)."""
 
     # --- the checks (calls from the conductor) -------------------------------------
 
@@ -104,14 +106,19 @@ class ServerLiveMigration:
         guest gets here (the driver's). On failure nothing of it is left here."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         network_info = self.ports.move_here(ctxt, instance)
+        volume_attachments = []
         try:
+            volume_attachments, bdms = self.volumes.connect_second(ctxt, instance)
             drive = build.config_drive_meta(self.conf, instance, network_info)
             dest_data = self.driver.pre_live_migration(
-                ctxt, instance, network_info, instance["image_meta"], drive, migrate_data)
+                ctxt, instance, network_info, instance["image_meta"], drive,
+                dict(migrate_data, block_device_info=bdms))
         except Exception:
+            self.volumes.end_attachments(ctxt.auth_token, volume_attachments)
             self.ports.unwire(dict(instance, network_info=network_info))
             raise
-        return dict(migrate_data, network_info=network_info, **dest_data)
+        return dict(migrate_data, network_info=network_info,
+                    volume_attachments=volume_attachments, **dest_data)
 
     def post_live_migration_at_destination(self, ctxt, instance_uuid, migration_uuid):
         """The guest runs here now: returns its power state."""
@@ -125,6 +132,8 @@ class ServerLiveMigration:
         of shared storage) and unwire its ports here."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         self.driver.rollback_live_migration_at_destination(instance, migrate_data)
+        self.volumes.end_attachments(ctxt.auth_token,
+                                     migrate_data.get("volume_attachments"))
         self.ports.unwire(dict(instance, network_info=migrate_data.get("network_info")
                                or instance["network_info"]))
 
@@ -138,14 +147,19 @@ class ServerLiveMigration:
         uuid = instance["uuid"]
         dest = migrate_data["dest_host"]
         timeout = self.conf.agent.live_migration_prepare_timeout
+        if migration_uuid in self.aborted_live_migrations:
+            self.aborted_live_migrations.discard(migration_uuid)
+            self.conductor.live_migration_failed(ctxt, uuid, migration_uuid, CANCELLED)
+            raise virt_driver.MigrationCancelled(
+                f"Live migration of {uuid} aborted before it started.")
         try:
             migrate_data = self.agents.pre_live_migration(
                 ctxt, dest, uuid, migration_uuid, migrate_data, timeout=timeout)
+            self._unless_aborted(instance, migration_uuid)
             self.conductor.live_migration_progress(ctxt, migration_uuid, RUNNING)
             self.driver.live_migration(
                 ctxt, instance, migrate_data,
-                lambda stats: self.conductor.live_migration_progress(
-                    ctxt, migration_uuid, RUNNING, stats))
+                lambda stats: self._progress(ctxt, instance, migration_uuid, stats))
         except virt_driver.MigrationCancelled:
             self._rollback_live_migration(ctxt, instance, migration_uuid, migrate_data,
                                           CANCELLED)
@@ -159,15 +173,38 @@ class ServerLiveMigration:
         self.conductor.live_migration_completed(
             ctxt, uuid, migration_uuid, dest,
             {"network_info": migrate_data["network_info"], "power_state": power_state})
+        try:
+            self.volumes.switch_to(ctxt, instance, migrate_data.get("volume_attachments"))
+        except Exception:
+            LOG.exception("The volumes of %s, now on %s, keep their attachments to %s",
+                          uuid, dest, self.host)
+        self.aborted_live_migrations.discard(migration_uuid)   # too late: it is done
         self.ports.unwire(instance)
         self.driver.post_live_migration_at_source(instance, migrate_data)
         LOG.info("Live-migrated %s to %s", uuid, dest)
+
+    def _unless_aborted(self, instance, migration_uuid):
+        """Raise MigrationCancelled if an admin aborted the migration while the
+        destination prepared it."""
+        if migration_uuid in self.aborted_live_migrations:
+            self.aborted_live_migrations.discard(migration_uuid)
+            raise virt_driver.MigrationCancelled(
+                f"Live migration of {instance['uuid']} aborted while it was prepared.")
+
+    def _progress(self, ctxt, instance, migration_uuid, stats):
+        """Report the copy's progress; an abort that came while the copy started (too
+        late for ``_unless_aborted``, too early for the driver) is carried out now."""
+        if migration_uuid in self.aborted_live_migrations:
+            self.aborted_live_migrations.discard(migration_uuid)
+            self.driver.live_migration_abort(instance)
+        self.conductor.live_migration_progress(ctxt, migration_uuid, RUNNING, stats)
 
     def _rollback_live_migration(self, ctxt, instance, migration_uuid, migrate_data,
                                  status, fault=None):
         """The guest stays here: the destination removes what it made, the ports are
         bound and wired here again, the conductor gives the claims back."""
         uuid = instance["uuid"]
+        self.aborted_live_migrations.discard(migration_uuid)
         try:
             self.agents.rollback_live_migration_at_destination(
                 ctxt, migrate_data["dest_host"], uuid, migration_uuid, migrate_data,
@@ -197,3 +234,17 @@ class ServerLiveMigration:
         """Cancel the copy; ``live_migration`` then rolls back (cancelled)."""
         instance = self.conductor.instance_get(ctxt, instance_uuid)
         self.driver.live_migration_abort(instance)
+
+    @live_request
+    @wrap_instance_event("compute_live_migration_abort")
+    def abort_queued_live_migration(self, ctxt, instance_uuid, migration_uuid):
+        """Cancel the migration whatever its stage (Nova from API 2.65): one being
+        prepared stops before the copy (``live_migration`` sees the mark), one copying
+        is aborted by the driver."""
+        instance = self.conductor.instance_get(ctxt, instance_uuid)
+        self.aborted_live_migrations.add(migration_uuid)
+        try:
+            self.driver.live_migration_abort(instance)
+        except virt_driver.VirtError:
+            return      # not copying yet: the mark stops it
+        self.aborted_live_migrations.discard(migration_uuid)

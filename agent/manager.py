@@ -52,7 +52,7 @@ def delete_image_on_error(function):
 
 class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerShelving,
                    ServerRescue):
-    target = messaging.Target(version="1.6")  # see agent.rpcapi
+    target = messaging.Target(version="1.7")  # see agent.rpcapi
 
     def __init__(self, conf, host, driver, host_network, conductor, network_client,
                  service_credentials=None):
@@ -67,6 +67,8 @@ class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerS
         self.availability_zone = conf.agent.availability_zone
         self.ports = ServerPorts(host, host_network, network_client, service_credentials)
         self.volumes = ServerVolumes(conf, host, driver, conductor)
+        # Live migrations from here an admin aborted while they were being prepared.
+        self.aborted_live_migrations = set()
 
     def update(self, ctxt, instance_uuid, updates, expected_task_state):
         """Report a state change; it applies only while the instance is in the expected

@@ -3,7 +3,9 @@ manager does it: the source host stops the guest and hands its disks over
 (``resize_instance``), the destination wires the ports and starts it with the new
 flavor (``finish_resize``); the server then waits in VERIFY_RESIZE for its confirm
 (the source removes what it kept) or revert (the destination removes the moved guest,
-the source starts the one it kept). An evacuation rebuilds a server whose host is down
+the source starts the one it kept). The volumes go with the server: the host it leaves
+hands them over (``ServerVolumes.hand_over``), the host that takes it connects them
+before its guest starts. An evacuation rebuilds a server whose host is down
 on this one; the old host removes its leftovers when its agent is back.
 
 The claims, the migration record and the instance's host and flavor are the
@@ -16,6 +18,7 @@ from agent.events import (agent_operation, fault_of, instance_lock, reverts_task
                           step_recorder, with_instance, wrap_instance_event,
                           wrap_instance_fault)
 from agent.rpcapi import AgentAPI
+from agent.volumes import HandOverFailed
 from contract import exception, rpc
 from contract import vm_states as states
 
@@ -35,7 +38,7 @@ def service_context():
 
 class ServerMoves:
     """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.conductor``,
-    ``self.update``, ``self.host``, ``self.conf``)."""
+    ``self.update``, ``self.volumes``, ``self.host``, ``self.conf``)."""
 
     @functools.cached_property
     def agents(self):
@@ -65,11 +68,28 @@ class ServerMoves:
             self.conductor.resize_failed(ctxt, uuid, migration_uuid, self.host,
                                          fault_of(exc))
             raise
+        try:
+            self.volumes.hand_over(ctxt, instance)
+        except HandOverFailed as exc:
+            self._keep_here(ctxt, uuid, migration, exc.handed)
+            self.conductor.resize_failed(ctxt, uuid, migration_uuid, self.host,
+                                         fault_of(exc))
+            raise
         self.conductor.migration_update(ctxt, migration_uuid, POST_MIGRATING)
         self.update(ctxt, uuid, {"task_state": states.RESIZE_MIGRATED},
                     states.RESIZE_MIGRATING)
         self.agents.finish_resize(ctxt, migration["dest_compute"], uuid, migration_uuid,
                                   disk_info)
+
+    def _keep_here(self, ctxt, uuid, migration, handed):
+        """The move stopped once the guest was stopped for it: the guest runs here
+        again (stopped if it was), the volumes handed over connected here again."""
+        instance = self.conductor.instance_get(ctxt, uuid)
+        bdms = self.volumes.connect_here(ctxt, instance, only=handed)
+        self.driver.finish_revert_migration(
+            ctxt, instance, instance["network_info"], bdms,
+            power_on=migration["old_vm_state"] != states.STOPPED)
+        self.volumes.complete(ctxt, bdms)
 
     @agent_operation
     @wrap_instance_event("compute_confirm_resize")
@@ -105,9 +125,11 @@ class ServerMoves:
         network_info = self.ports.move_here(ctxt, instance)
         instance = self.update(ctxt, uuid, {"network_info": network_info},
                                states.RESIZE_REVERTING)
+        bdms = self.volumes.connect_here(ctxt, instance)
         self.driver.finish_revert_migration(
-            ctxt, instance, network_info, instance["block_device_mappings"],
+            ctxt, instance, network_info, bdms,
             power_on=migration["old_vm_state"] != states.STOPPED)
+        self.volumes.complete(ctxt, bdms)
         self.update(ctxt, uuid, {"vm_state": migration["old_vm_state"], "task_state": None,
                                  "power_state": self.driver.get_power_state(instance)},
                     states.RESIZE_REVERTING)
@@ -130,10 +152,12 @@ class ServerMoves:
             network_info = self.ports.move_here(ctxt, instance)
             instance = self.update(ctxt, uuid, {"network_info": network_info},
                                    states.RESIZE_FINISH)
+            bdms = self.volumes.connect_here(ctxt, instance)
             self.driver.finish_migration(
                 ctxt, migration, instance, disk_info, network_info,
-                instance["image_meta"], instance["block_device_mappings"],
+                instance["image_meta"], bdms,
                 power_on=migration["old_vm_state"] != states.STOPPED)
+            self.volumes.complete(ctxt, bdms)
         except Exception:
             self.conductor.migration_update(ctxt, migration_uuid, ERROR)
             raise
@@ -152,6 +176,7 @@ class ServerMoves:
         the server back."""
         migration = self.conductor.migration_get(ctxt, migration_uuid)
         self.driver.destroy(ctxt, instance, instance["network_info"])
+        self.volumes.hand_over(ctxt, instance)
         if migration["source_compute"] != self.host:
             self.ports.unwire(instance)
         self.agents.finish_revert_resize(ctxt, migration["source_compute"],
@@ -166,18 +191,21 @@ class ServerMoves:
     @wrap_instance_fault
     def evacuate_instance(self, ctxt, instance, migration_uuid):
         """Build here a server whose host is down, from its image on its own ports (its
-        addresses kept); stopped if it was. A failure leaves it in ERROR here."""
+        addresses kept) with its volumes (their attachments moved here); stopped if it
+        was. A failure leaves it in ERROR here."""
         uuid = instance["uuid"]
         migration = self.conductor.migration_get(ctxt, migration_uuid)
         try:
             network_info = self.ports.move_here(ctxt, instance)
+            self.volumes.hand_over(ctxt, instance)      # from the host that is down
             instance = self.update(ctxt, uuid, {"task_state": states.REBUILD_SPAWNING,
                                                 "network_info": network_info},
                                    states.REBUILDING)
+            bdms = self.volumes.connect_here(ctxt, instance)
             drive = build.config_drive_meta(self.conf, instance, network_info)
             self.driver.spawn(ctxt, instance, instance["image_meta"], network_info,
-                              instance["block_device_mappings"], drive,
-                              step_recorder(self, ctxt, uuid))
+                              bdms, drive, step_recorder(self, ctxt, uuid))
+            self.volumes.complete(ctxt, bdms)
             if migration["old_vm_state"] == states.STOPPED:
                 self.driver.power_off(instance)
         except Exception:

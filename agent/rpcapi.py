@@ -22,6 +22,10 @@ brought the method):
   live_migration_force_complete and live_migration_abort on the source
 - 1.6: get_diagnostics (a guest's diagnostics, Nova's standard form), get_host_uptime,
   backup_instance (a snapshot, then the rotation of the server's backups)
+- 1.7: abort_queued_live_migration (an admin's abort of a live migration still being
+  prepared, API 2.65; one already running is aborted too); resize_instance,
+  finish_resize, revert_resize and finish_revert_resize move the server's volume
+  attachments with it (``check_can_move_volumes``)
 
 While some agents run an older release, ``[upgrade_levels] agent`` caps what is sent: a
 method newer than the cap is refused (``oslo_messaging.RPCVersionCapError``) rather
@@ -33,9 +37,10 @@ from conf import CONF
 from contract import exception, rpc
 
 BASE_VERSION = "1.0"
-LATEST_VERSION = "1.6"
+LATEST_VERSION = "1.7"
 MOVES_VERSION = "1.3"
 LIVE_MIGRATION_VERSION = "1.5"
+VOLUME_MOVES_VERSION = "1.7"
 
 # method → the version that brought it (the list above, as the methods send it).
 METHOD_VERSIONS = {
@@ -56,6 +61,7 @@ METHOD_VERSIONS = {
         "rollback_live_migration_at_destination", "live_migration_force_complete",
         "live_migration_abort"), LIVE_MIGRATION_VERSION),
     "get_diagnostics": "1.6", "get_host_uptime": "1.6", "backup_instance": "1.6",
+    "abort_queued_live_migration": "1.7",
 }
 
 
@@ -77,11 +83,18 @@ class AgentAPI:
     def check_can_send(self, method):
         """Refuse (``AgentTooOld``, a 409) what the version cap cannot carry, before the
         caller changes any state for it."""
-        version = METHOD_VERSIONS[method]
+        self._check_version(METHOD_VERSIONS[method], method)
+
+    def check_can_move_volumes(self):
+        """Refuse (409) a resize or cold migration of a server with volumes while the
+        cap keeps agents that cannot move them (before 1.7)."""
+        self._check_version(VOLUME_MOVES_VERSION, "moving volumes")
+
+    def _check_version(self, version, what):
         if not self._client(None).can_send_version(version):
             raise exception.AgentTooOld(
                 f"This action is not available yet: it needs version {version} of the "
-                f"agents' RPC API ({method}), and [upgrade_levels] agent caps messages "
+                f"agents' RPC API ({what}), and [upgrade_levels] agent caps messages "
                 f"to agents at {self.version_cap} until every agent is upgraded.")
 
     def build_and_run_instance(self, ctxt, host, instance_uuid):
@@ -301,4 +314,11 @@ class AgentAPI:
         """On the source ``host``: cancel the running migration; the guest stays."""
         self._for(host, "live_migration_abort").cast(
             ctxt, "live_migration_abort", instance_uuid=instance_uuid,
+            migration_uuid=migration_uuid)
+
+    def abort_queued_live_migration(self, ctxt, host, instance_uuid, migration_uuid):
+        """On the source ``host``: cancel the migration, whether it is still being
+        prepared or already copies the guest; the guest stays (1.7)."""
+        self._for(host, "abort_queued_live_migration").cast(
+            ctxt, "abort_queued_live_migration", instance_uuid=instance_uuid,
             migration_uuid=migration_uuid)

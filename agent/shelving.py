@@ -2,7 +2,9 @@
 the guest and fills the snapshot image the API made (then offloads it if asked),
 ``shelve_offload_instance`` removes the guest and frees the host, ``unshelve_instance``
 starts the server again — its guest if this host kept it, else a new one built from the
-snapshot on the server's own ports — and deletes the snapshot."""
+snapshot on the server's own ports and volumes — and deletes the snapshot. Offloaded,
+the server's volumes keep an attachment reserved for it (on no host), which the host
+that unshelves it connects."""
 import logging
 
 from agent import build
@@ -15,8 +17,9 @@ LOG = logging.getLogger(__name__)
 
 
 class ServerShelving:
-    """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.conductor``,
-    ``self.update``, ``self.image_client``, ``self.host``, ``self.conf``)."""
+    """Mixed into ``AgentManager`` (``self.driver``, ``self.ports``, ``self.volumes``,
+    ``self.conductor``, ``self.update``, ``self.image_client``, ``self.host``,
+    ``self.conf``)."""
 
     @agent_operation
     @wrap_instance_event("compute_shelve_instance")
@@ -65,6 +68,7 @@ class ServerShelving:
         is given back: the server is on no host."""
         self.driver.destroy(ctxt, instance, instance["network_info"])
         self.ports.unbind(ctxt, instance)
+        self.volumes.hand_over(ctxt, instance)     # reserved for the server, on no host
         self.conductor.instance_offloaded(ctxt, instance["uuid"], self.host,
                                           states.SHELVING_OFFLOADING)
 
@@ -98,16 +102,18 @@ class ServerShelving:
             instance = self.update(ctxt, uuid, {"task_state": states.SPAWNING,
                                                 "network_info": network_info},
                                    states.UNSHELVING)
+            bdms = self.volumes.connect_here(ctxt, instance)
             drive = build.config_drive_meta(self.conf, instance, network_info)
-            self.driver.spawn(ctxt, instance, image_meta, network_info,
-                              instance["block_device_mappings"], drive,
+            self.driver.spawn(ctxt, instance, image_meta, network_info, bdms, drive,
                               step_recorder(self, ctxt, uuid))
+            self.volumes.complete(ctxt, bdms)
         except Exception as exc:
             fault = fault_of(exc)
             try:
                 self.driver.destroy(ctxt, instance, network_info)
                 self.ports.unbind(ctxt, dict(instance, network_info=network_info
                                              or instance["network_info"]))
+                self.volumes.hand_over(ctxt, self.conductor.instance_get(ctxt, uuid))
             except Exception:
                 LOG.exception("Cleaning up the failed unshelve of %s", uuid)
             self.conductor.instance_offloaded(ctxt, uuid, self.host,

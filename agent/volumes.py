@@ -5,6 +5,10 @@ Cinder, with the user's token), between the volume service, the driver and the c
   server boots from a new volume, waits until it is ``available``, reserves and exports
   it to this host; once the guest runs, ``complete`` marks it ``in-use``;
 - ``attach``/``detach`` hot-plug a volume the API has reserved, and unplug it;
+- a move hands the volumes over (``hand_over``: a new attachment reserved for the
+  server, this host's ended, once the guest is stopped or gone here) and the host that
+  takes the server connects them (``connect_here``), as Nova's
+  ``_terminate_volume_connections`` and its refreshed connection info;
 - ``release`` ends a deleted server's attachments and deletes the volumes it was to take
   along (``delete_on_termination``); ``release_attachments`` only ends the attachments,
   so a failed build leaves its volumes for the next host or the delete.
@@ -29,6 +33,15 @@ POLL_SECONDS = 0.5
 
 class VolumeNotReady(Exception):
     """A volume the build needs did not become available; the message says why."""
+
+
+class HandOverFailed(Exception):
+    """A move's hand-over of the volumes stopped part-way: ``handed`` holds the ids of
+    the BDMs already given their new (reserved) attachment."""
+
+    def __init__(self, message, handed):
+        super().__init__(message)
+        self.handed = handed
 
 
 def is_volume(bdm):
@@ -146,6 +159,90 @@ class ServerVolumes:
         except VolumeError as exc:
             if exc.status != 404:
                 raise
+
+    # --- moves --------------------------------------------------------------------------
+
+    def hand_over(self, ctxt, instance):
+        """The guest no longer uses its volumes here: give each a new attachment,
+        reserved for the server's next host, and end this host's. Returns the ids of
+        the BDMs handed over; if one fails, raises HandOverFailed with those handed
+        before it (their new attachment reserved, to connect here again)."""
+        token = ctxt.auth_token
+        handed = []
+        for bdm in instance["block_device_mappings"]:
+            if not (is_volume(bdm) and bdm["attachment_id"]):
+                continue
+            new = None
+            try:
+                new = self.client.reserve(token, bdm["volume_id"], instance["uuid"])
+                self._end_attachment(token, bdm)
+            except VolumeError as exc:
+                if new:
+                    self._end_reserved(token, new)
+                raise HandOverFailed(f"Volume {bdm['volume_id']} could not be handed "
+                                     f"over: {exc}", handed) from exc
+            self._record(ctxt, bdm, attachment_id=new)
+            handed.append(bdm["id"])
+        return handed
+
+    def _end_reserved(self, token, attachment_id):
+        try:
+            self.client.detach(token, attachment_id)
+        except VolumeError:
+            LOG.exception("Could not end attachment %s", attachment_id)
+
+    def connect_here(self, ctxt, instance, only=None):
+        """The server's volumes exported to this host: its reserved attachments (those
+        of BDM ids ``only``, if given) get this host's connector. Returns the BDMs, those
+        connected with their ``connection_info``, as the driver takes them."""
+        bdms = [dict(bdm) for bdm in instance["block_device_mappings"]]
+        for bdm in bdms:
+            if (is_volume(bdm) and bdm["attachment_id"]
+                    and (only is None or bdm["id"] in only)):
+                bdm["connection_info"] = self.client.connect(
+                    ctxt.auth_token, bdm["attachment_id"], self._connector(bdm))
+        return bdms
+
+    # --- live migration -----------------------------------------------------------------
+
+    def connect_second(self, ctxt, instance):
+        """On a live migration's destination, while the guest still runs at the source:
+        a second attachment of each volume, exported to this host. Returns the pairs
+        (BDM id, new attachment id) and the BDMs with this host's ``connection_info``;
+        if one fails, those made are ended and it raises."""
+        token = ctxt.auth_token
+        made = []
+        bdms = [dict(bdm) for bdm in instance["block_device_mappings"]]
+        try:
+            for bdm in bdms:
+                if is_volume(bdm) and bdm["attachment_id"]:
+                    new = self.client.reserve(token, bdm["volume_id"], instance["uuid"])
+                    made.append([bdm["id"], new])
+                    bdm["connection_info"] = self.client.connect(token, new,
+                                                                 self._connector(bdm))
+        except Exception:
+            self.end_attachments(token, made)
+            raise
+        return made, bdms
+
+    def end_attachments(self, token, pairs):
+        """End the attachments of ``pairs`` (BDM id, attachment id) a live migration
+        made on its destination (it failed); failures are logged."""
+        for _, attachment_id in pairs or ():
+            self._end_reserved(token, attachment_id)
+
+    def switch_to(self, ctxt, instance, pairs):
+        """The guest runs on the destination: its attachments there (``pairs``) are
+        completed and become the server's; those of the source end."""
+        token = ctxt.auth_token
+        new_of = dict((bdm_id, attachment_id) for bdm_id, attachment_id in pairs or ())
+        for bdm in instance["block_device_mappings"]:
+            if bdm["id"] not in new_of:
+                continue
+            self.client.complete(token, new_of[bdm["id"]])
+            if bdm["attachment_id"]:
+                self._end_attachment(token, bdm)
+            self._record(ctxt, bdm, attachment_id=new_of[bdm["id"]])
 
     # --- hot-plug -----------------------------------------------------------------------
 

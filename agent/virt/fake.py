@@ -35,6 +35,7 @@ FAIL_SNAPSHOT = "fake:fail_snapshot"
 FAIL_RESIZE = "fake:fail_resize"
 FAIL_LIVE_MIGRATION = "fake:fail_live_migration"
 LIVE_MIGRATION_SECONDS = "fake:live_migration_seconds"
+PRE_LIVE_MIGRATION_SECONDS = "fake:pre_live_migration_seconds"
 REFUSE_LIVE_MIGRATION = "fake:refuse_live_migration_to"
 MiB = 1024 * 1024
 SNAPSHOT_SIZE = 64 * 1024
@@ -188,7 +189,10 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._guests[instance["uuid"]] = {
                 "power_state": power_state.RUNNING if power_on else power_state.SHUTDOWN,
-                "volumes": {}, "flavor": flavor,
+                "volumes": {bdm["volume_id"]: bdm["device_name"]
+                            for bdm in block_device_info or ()
+                            if bdm.get("connection_info")},
+                "flavor": flavor,
                 "console": [f"pocketstack fake guest {instance['hostname']} moved from "
                             f"{disk_info['source']} to {self.host} with "
                             f"{flavor['vcpus']} vCPU {flavor['memory_mb']} MB "
@@ -337,9 +341,15 @@ class FakeDriver(driver.ComputeDriver):
                            config_drive_meta, migrate_data):
         with self._lock:
             self._incoming[instance["uuid"]] = {
-                "power_state": power_state.NOSTATE, "volumes": {},
+                "power_state": power_state.NOSTATE,
+                "volumes": {bdm["volume_id"]: bdm["device_name"]
+                            for bdm in migrate_data.get("block_device_info") or ()
+                            if bdm.get("connection_info")},
                 "console": [f"pocketstack fake guest {instance['hostname']} arriving on "
                             f"{self.host}"]}
+        # A destination slow to get ready (tests abort a migration meanwhile).
+        time.sleep(float(instance["flavor"].get("extra_specs", {}).get(
+            PRE_LIVE_MIGRATION_SECONDS) or 0))
         return {}
 
     def live_migration(self, context, instance, migrate_data, progress):

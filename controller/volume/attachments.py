@@ -6,6 +6,11 @@
 3. ``complete`` once the guest has the disk (``in-use``);
 4. ``delete`` after the compute host unplugged it: the export ends (``available``).
 
+A server that moves to another host holds a second attachment of its volume meanwhile
+(as Cinder allows for the same instance): reserved on the old host's way out, given the
+new host's connector there. Both share the volume's one export; the volume's status
+follows the attachments left when one is deleted.
+
 A failure while exporting undoes the attachment: the volume is ``available`` again and
 no daemon is left running.
 """
@@ -32,8 +37,9 @@ class AttachmentManager:
     def create(self, auth, volume_id, instance_uuid=None, connector=None, mode="rw"):
         with self.db.session() as session:
             volume = records.get_volume(session, auth, volume_id, "volume:attachment_create")
-            records.change_volume_status(session, volume_id,
-                                         "attach" if connector else "reserve")
+            if not (connector is None and _held_by(session, volume, instance_uuid)):
+                records.change_volume_status(session, volume_id,
+                                             "attach" if connector else "reserve")
             attachment = models.Attachment(
                 volume_id=volume_id, project_id=volume.project_id,
                 instance_uuid=instance_uuid, attach_mode=mode,
@@ -53,7 +59,9 @@ class AttachmentManager:
             if attachment.status != "reserved":
                 raise errors.BadRequest(f"Attachment {attachment_id} is {attachment.status}; "
                                         f"only a reserved attachment takes a connector.")
-            records.change_volume_status(session, attachment.volume_id, "attach")
+            volume = session.get(models.Volume, attachment.volume_id)
+            if volume.status in ("available", "reserved"):
+                records.change_volume_status(session, attachment.volume_id, "attach")
             attachment.status = "attaching"
             attachment.connector = connector
             attachment.attached_host = connector.get("host")
@@ -68,7 +76,9 @@ class AttachmentManager:
             if attachment.status != "attaching":
                 raise errors.BadRequest(f"Attachment {attachment_id} is {attachment.status}; "
                                         f"only an attaching attachment can complete.")
-            records.change_volume_status(session, attachment.volume_id, "complete_attach")
+            if session.get(models.Volume, attachment.volume_id).status != "in-use":
+                records.change_volume_status(session, attachment.volume_id,
+                                             "complete_attach")
             attachment.status = "attached"
             attachment.attach_time = utcnow()
 
@@ -78,6 +88,19 @@ class AttachmentManager:
             attachment = records.get_attachment(session, auth, attachment_id,
                                                 "volume:attachment_delete")
             volume_id = attachment.volume_id
+            others = [other.status for other in session.scalars(
+                select(models.Attachment).where(models.Attachment.volume_id == volume_id,
+                                                models.Attachment.id != attachment_id))]
+            if others:       # a moving server's other attachment keeps the volume
+                session.delete(attachment)
+                session.get(models.Volume, volume_id).status = _status_of(others)
+        if others:
+            if not {"attaching", "attached"} & set(others):
+                self._unexport(volume_id)
+            LOG.info("volume %s: attachment %s deleted, %s left", volume_id,
+                     attachment_id, others)
+            return
+        with self.db.session() as session:
             records.change_volume_status(session, volume_id, "detach")
         self._unexport(volume_id)
         with self.db.session() as session:
@@ -201,6 +224,25 @@ class AttachmentManager:
                         models.Attachment.volume_id == volume_id)):
                     session.delete(attachment)
                 records.change_volume_status(session, volume_id, "finish_detach")
+
+
+def _held_by(session, volume, instance_uuid):
+    """Whether ``instance_uuid`` already holds an attachment of the (in-use or
+    reserved) volume: a server moving between hosts may reserve it again."""
+    if not instance_uuid or volume.status not in ("in-use", "reserved", "attaching"):
+        return False
+    return session.scalar(select(models.Attachment.id).where(
+        models.Attachment.volume_id == volume.id,
+        models.Attachment.instance_uuid == instance_uuid).limit(1)) is not None
+
+
+def _status_of(attachment_statuses):
+    """A volume's status from the attachments it keeps (as Cinder derives it)."""
+    for status, volume_status in (("attached", "in-use"), ("attaching", "attaching"),
+                                  ("reserved", "reserved")):
+        if status in attachment_statuses:
+            return volume_status
+    return "available"
 
 
 def _connection_info(export, mode, qos_specs):

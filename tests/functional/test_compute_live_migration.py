@@ -8,64 +8,25 @@ import time
 import pytest
 import requests
 
-from tests.functional.test_compute_moves import (act, create, events, migrations_of, other,
-                                                 settled, usage)
-from tests.lib.cloud import Cloud
-
-HOSTS = 2
-LATEST = "2.79"
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    instance = Cloud(tmp_path_factory.mktemp("compute-live-migration"), conf={
-        "agent": {"fake_hosts": str(HOSTS)},
-        "fake_driver": {"memory_mb": "2048"},
-        "scheduler": {"ram_allocation_ratio": "1.0", "reserved_host_memory_mb": "0"},
-        "quota": {"instances": "100", "cores": "200", "ram": "1000000"},
-    })
-    try:
-        yield instance.start()
-    finally:
-        instance.stop()
-
-
-@pytest.fixture(scope="module")
-def hosts(cloud):
-    return [f"{cloud.sections['DEFAULT']['host']}-{index}" for index in range(HOSTS)]
-
-
-@pytest.fixture(scope="module")
-def api(compute_session):
-    return compute_session()
-
-
-@pytest.fixture(scope="module")
-def demo_api(cloud, compute_session):
-    cloud.add_member_project("demo", "demo-secret")
-    return compute_session(user="demo", password="demo-secret", project="demo")
-
-
-@pytest.fixture(scope="module")
-def image(cloud):
-    return cloud.blank_image("tiny", "--public")["id"]
-
-
-def make_flavor(api, name, extra_specs=None):
-    assert api.post("/flavors", {"flavor": {"name": name, "id": name, "vcpus": 1,
-                                            "ram": 256, "disk": 1}}).status_code == 200
-    if extra_specs:
-        api.post(f"/flavors/{name}/os-extra_specs", {"extra_specs": extra_specs})
-    return name
+from tests.lib.fake_hosts import (LATEST, act, api, cloud, create, delete_all,  # noqa: F401
+                                  demo_api, events, hosts, image, make_flavor,
+                                  migrations_of, other, settled, usage)
 
 
 @pytest.fixture(scope="module")
 def flavors(api, hosts):
+    def specs(**extra_specs):
+        return {f"fake:{name}": value for name, value in extra_specs.items()}
+
     return {"small": make_flavor(api, "small"),
-            "slow": make_flavor(api, "slow", {"fake:live_migration_seconds": "60"}),
-            "failing": make_flavor(api, "failing", {"fake:fail_live_migration": "true"}),
-            "picky": make_flavor(api, "picky",
-                                 {"fake:refuse_live_migration_to": ",".join(hosts)})}
+            "slow": make_flavor(api, "slow",
+                                extra_specs=specs(live_migration_seconds="60")),
+            "slow-prep": make_flavor(api, "slow-prep",
+                                     extra_specs=specs(pre_live_migration_seconds="8")),
+            "failing": make_flavor(api, "failing",
+                                   extra_specs=specs(fail_live_migration="true")),
+            "picky": make_flavor(api, "picky", extra_specs=specs(
+                refuse_live_migration_to=",".join(hosts)))}
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +40,7 @@ def lan(cloud):
 @pytest.fixture
 def clean(api, hosts):
     yield
-    for server in api.get("/servers").json()["servers"]:
-        api.delete(f"/servers/{server['id']}")
-    for server in api.get("/servers").json()["servers"]:
-        api.wait_for_server(server["id"], (None,))
-    assert usage(api) == {host: (0, 0, 0) for host in hosts}
+    delete_all(api, hosts)
 
 
 def live(api, server_id, argument, microversion=LATEST):
@@ -215,6 +172,37 @@ def test_abort_leaves_the_guest_where_it_was(cloud, api, image, flavors, hosts, 
     assert "fault" not in after
     assert usage(api) == before
     assert port_hosts(cloud, api, sid) == [source]
+
+
+def test_abort_while_preparing_from_2_65(cloud, api, image, flavors, hosts, lan, clean):
+    server = create(api, image, "slow-prep", "changed-mind", networks=[{"uuid": lan}])
+    sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
+    before = usage(api)
+    assert live(api, sid, {"host": None, "block_migration": "auto"}).status_code == 202
+    migration = wait_for_migration(api, sid, ("preparing",))
+    mid = migration["id"]
+    answer = api.delete(f"/servers/{sid}/migrations/{mid}", headers=version("2.64"))
+    assert answer.status_code == 400, answer.text
+    assert "is preparing. Cannot abort" in answer.text
+    answer = api.delete(f"/servers/{sid}/migrations/{mid}", headers=version("2.65"))
+    assert answer.status_code == 202, answer.text
+    assert wait_for_migration(api, sid, ("cancelled", "completed", "error"))["status"] == (
+        "cancelled")
+    after = settled(api, sid, "ACTIVE")
+    assert after["OS-EXT-SRV-ATTR:host"] == source
+    assert usage(api) == before
+    assert port_hosts(cloud, api, sid) == [source]
+    steps, action = events(api, sid, answer.headers["X-Openstack-Request-Id"])
+    assert action["action"] == "live_migration_cancel"
+    assert steps == [("compute_live_migration_abort", "Success")]
+    # Once it is over there is nothing to abort (the server is not migrating).
+    assert api.delete(f"/servers/{sid}/migrations/{mid}",
+                      headers=version("2.65")).status_code == 409
+    # The guest is still where it was and moves later as usual.
+    assert live(api, sid, {"host": None, "block_migration": "auto"}).status_code == 202
+    assert settled(api, sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == other(hosts, source)
+    assert usage(api) == {source: before[other(hosts, source)],
+                          other(hosts, source): before[source]}
 
 
 def test_a_failed_copy_leaves_the_guest_running_at_its_source(cloud, api, image, flavors,

@@ -10,53 +10,9 @@ import time
 import pytest
 import requests
 
-from tests.lib.cloud import Cloud
-
-HOSTS = 2
-HOST_RAM_MB = 2048
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    instance = Cloud(tmp_path_factory.mktemp("compute-moves"), conf={
-        "agent": {"fake_hosts": str(HOSTS)},
-        "fake_driver": {"memory_mb": str(HOST_RAM_MB)},
-        "scheduler": {"ram_allocation_ratio": "1.0", "reserved_host_memory_mb": "0"},
-        "quota": {"instances": "100", "cores": "200", "ram": "1000000"},
-    })
-    try:
-        yield instance.start()
-    finally:
-        instance.stop()
-
-
-@pytest.fixture(scope="module")
-def hosts(cloud):
-    return [f"{cloud.sections['DEFAULT']['host']}-{index}" for index in range(HOSTS)]
-
-
-@pytest.fixture(scope="module")
-def api(compute_session):
-    return compute_session()
-
-
-@pytest.fixture(scope="module")
-def demo_api(cloud, compute_session):
-    cloud.add_member_project("demo", "demo-secret")
-    return compute_session(user="demo", password="demo-secret", project="demo")
-
-
-@pytest.fixture(scope="module")
-def image(cloud):
-    return cloud.blank_image("tiny", "--public")["id"]
-
-
-def make_flavor(api, name, vcpus, ram, disk, extra_specs=None):
-    assert api.post("/flavors", {"flavor": {"name": name, "id": name, "vcpus": vcpus,
-                                            "ram": ram, "disk": disk}}).status_code == 200
-    if extra_specs:
-        api.post(f"/flavors/{name}/os-extra_specs", {"extra_specs": extra_specs})
-    return name
+from tests.lib.fake_hosts import (HOST_RAM_MB, act, api, cloud, create, delete_all,  # noqa: F401
+                                  demo_api, eventually_free, events, hosts, image,
+                                  make_flavor, migrations_of, other, settled, usage)
 
 
 @pytest.fixture(scope="module")
@@ -76,69 +32,11 @@ def lan(cloud):
     return cloud.openstack("network", "show", "lan")["id"]
 
 
-def usage(api):
-    """host → (vCPUs, MB, VMs) claimed there."""
-    return {n["hypervisor_hostname"]: (n["vcpus_used"], n["memory_mb_used"],
-                                       n["running_vms"])
-            for n in api.get("/os-hypervisors/detail").json()["hypervisors"]}
-
-
 @pytest.fixture
 def clean(api, hosts):
     """Delete every server the test made, and check every claim went with them."""
     yield
-    for server in api.get("/servers").json()["servers"]:
-        api.delete(f"/servers/{server['id']}")
-    for server in api.get("/servers").json()["servers"]:
-        api.wait_for_server(server["id"], (None,))
-    assert eventually_free(api, hosts)
-
-
-def eventually_free(api, hosts, seconds=10):
-    """Whether every claim is gone within ``seconds``: the source host of a server
-    deleted while waiting for its verdict lets go after the delete (as in Nova)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if usage(api) == {host: (0, 0, 0) for host in hosts}:
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def create(api, image, flavor, name, networks="none", **fields):
-    resp = api.post("/servers", {"server": dict(
-        {"name": name, "imageRef": image, "flavorRef": flavor, "networks": networks},
-        **fields)})
-    assert resp.status_code == 202, resp.text
-    server = api.wait_for_server(resp.json()["server"]["id"])
-    assert server["status"] == "ACTIVE", server
-    return server
-
-
-def act(api, server_id, action, argument=None, microversion=None):
-    headers = {"OpenStack-API-Version": f"compute {microversion}"} if microversion else {}
-    return api.post(f"/servers/{server_id}/action", {action: argument}, headers=headers)
-
-
-def settled(api, server_id, status):
-    server = api.wait_for_server(server_id, (status, "ERROR"))
-    assert (server["status"], server["OS-EXT-STS:task_state"]) == (status, None), server
-    return server
-
-
-def migrations_of(api, server_id, microversion="2.79"):
-    return api.get("/os-migrations", params={"instance_uuid": server_id}, headers={
-        "OpenStack-API-Version": f"compute {microversion}"}).json()["migrations"]
-
-
-def events(api, server_id, request_id):
-    action = api.get(f"/servers/{server_id}/os-instance-actions/{request_id}").json()[
-        "instanceAction"]
-    return [(e["event"], e["result"]) for e in action["events"]], action
-
-
-def other(hosts, host):
-    return next(h for h in hosts if h != host)
+    delete_all(api, hosts)
 
 
 def test_resize_then_confirm_holds_both_claims_until_the_confirm(api, image, flavors,

@@ -133,6 +133,39 @@ def test_attach_detach_through_the_compute_interface(cloud, token, client):
     assert resp.status_code == 202
 
 
+def test_a_moving_server_holds_a_second_attachment_of_its_volume(cloud, token, client):
+    """Cinder's rule for a server that moves: its in-use volume may be reserved again
+    for it (not for another server); the old attachment's delete leaves the volume to
+    the new one, which the next host connects and completes."""
+    server, stranger = ("11111111-2222-3333-4444-666666666666",
+                        "11111111-2222-3333-4444-777777777777")
+    volume_id = new_volume(cloud, token)
+    old = client.reserve(token, volume_id, server)
+    info = client.connect(token, old, nbd.connector("compute-a"))
+    client.complete(token, old)
+    nbd_io(info, "write -P 0x62 0 4k")
+    with pytest.raises(VolumeError) as refused:
+        client.reserve(token, volume_id, stranger)
+    assert refused.value.status == 400
+    new = client.reserve(token, volume_id, server)
+    assert status(cloud, token, volume_id) == "in-use"
+    assert "read 4096/4096" in nbd_io(info, "read -P 0x62 0 4k")    # still exported
+    client.detach(token, old)
+    assert status(cloud, token, volume_id) == "reserved"
+    with pytest.raises(subprocess.CalledProcessError):
+        nbd_io(info, "read 0 512")                 # nothing connected: the export ended
+    info = client.connect(token, new, nbd.connector("compute-b"))
+    client.complete(token, new)
+    volume = client.get_volume(token, volume_id)
+    assert volume["status"] == "in-use"
+    assert [(a["attachment_id"], a["host_name"]) for a in volume["attachments"]] == [
+        (new, "compute-b")]
+    assert "read 4096/4096" in nbd_io(info, "read -P 0x62 0 4k")
+    client.detach(token, new)
+    assert status(cloud, token, volume_id) == "available"
+    assert call(cloud, token, "DELETE", f"/volumes/{volume_id}").status_code == 202
+
+
 def test_attachments_api_needs_its_microversion(cloud, token):
     resp = call(cloud, token, "GET", "/attachments", version="3.0")
     assert resp.status_code == 404

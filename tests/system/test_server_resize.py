@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from controller.volume.backend.exports import ExportDaemons
 from tests.system.conftest import LIBVIRT_URI
 from tests.system.test_compute_libvirt import (BOOT_TIMEOUT, FLAVOR_MIB, fixed_address,
                                                libvirt_cloud, libvirt_cloud_conf,
@@ -126,3 +127,59 @@ def test_shelve_unshelve_rescue_unrescue_a_real_guest(cloud):
     assert not os.path.exists(os.path.join(os.path.dirname(disks(server_id)["vda"]),
                                            "disk.rescue"))
     answers(cloud, address)
+
+
+def test_resize_a_real_guest_with_a_volume_and_revert_and_confirm(cloud):
+    """The volume goes with the guest: its network disk in the new domain, again in the
+    kept one on a revert (at the export as it is now), one attachment all along."""
+    res, api = cloud.resources, cloud.api
+    bigger = cloud.openstack("flavor", "create", "--ram", str(FLAVOR_MIB), "--vcpus", "2",
+                             "--disk", "2", "nano-x2-vol")["id"]
+    server = cloud.openstack("server", "create", "--image", res.image, "--flavor",
+                             res.flavor, "--nic", f"net-id={res.network}", "--wait",
+                             "vm-resize-vol", timeout=BOOT_TIMEOUT)
+    server_id = server["id"]
+    address = fixed_address(server)
+    answers(cloud, address)
+    volume = cloud.openstack("volume", "create", "--size", "1", "resize-data")["id"]
+    try:
+        wait_for(lambda: cloud.openstack("volume", "show", volume)["status"] == "available",
+                 60, "the volume")
+        cloud.openstack("server", "add", "volume", server_id, volume)
+        wait_for(lambda: cloud.openstack("volume", "show", volume)["status"] == "in-use",
+                 60, "the volume in use")
+
+        def has_volume():
+            return volume in disks(server_id).values()
+
+        def one_attachment():
+            shown = cloud.openstack("volume", "show", volume)
+            return shown["status"] == "in-use" and [a["server_id"] for a in
+                                                    shown["attachments"]] == [server_id]
+
+        assert has_volume()
+        cloud.openstack("server", "resize", "--flavor", bigger, "--wait", server_id,
+                        parse=False, timeout=BOOT_TIMEOUT)
+        api.wait_for_status(server_id, "VERIFY_RESIZE", BOOT_TIMEOUT)
+        assert vcpus(server_id) == 2 and has_volume() and one_attachment()
+        answers(cloud, address)
+
+        cloud.openstack("server", "resize", "revert", server_id, parse=False)
+        api.wait_for_status(server_id, "ACTIVE", BOOT_TIMEOUT)
+        assert vcpus(server_id) == 1 and has_volume() and one_attachment()
+        answers(cloud, address)
+
+        cloud.openstack("server", "resize", "--flavor", bigger, "--wait", server_id,
+                        parse=False, timeout=BOOT_TIMEOUT)
+        api.wait_for_status(server_id, "VERIFY_RESIZE", BOOT_TIMEOUT)
+        cloud.openstack("server", "resize", "confirm", server_id, parse=False)
+        api.wait_for_status(server_id, "ACTIVE", 60)
+        assert vcpus(server_id) == 2 and has_volume() and one_attachment()
+        answers(cloud, address)
+        cloud.openstack("server", "remove", "volume", server_id, volume, parse=False)
+        wait_for(lambda: cloud.openstack("volume", "show", volume)["status"] == "available",
+                 60, "the volume detached")
+        cloud.openstack("volume", "delete", volume, parse=False)
+    finally:
+        # A failed step must not leave the volume's export running.
+        ExportDaemons(os.path.join(cloud.workdir, "state", "volumes", "exports")).stop_all()

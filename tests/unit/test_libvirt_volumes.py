@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 from agent.storage import CONFIG_DRIVE, ROOT, VOLUME, Disk
 from agent.virt.libvirt import domain
+from agent.virt.libvirt.moves import with_volume_sources
 from agent.virt.libvirt.volume_attach import disk_of_volume
 from tests.unit.test_libvirt_domain import build
 
@@ -65,3 +66,19 @@ def test_hot_plugged_volumes_are_found_by_serial_and_named_after_the_others():
     assert domain.volume_target("/dev/vdb", {"vda", "vdb"}) == "vdc"
     assert domain.volume_target("/dev/sdb", {"vda"}) == "vdb"
     assert domain.volume_target(None, {f"vd{chr(c)}" for c in range(97, 123)}) is None
+
+
+def test_a_reverted_guest_finds_its_volumes_at_their_new_exports():
+    disks = [disk_of_volume(volume_bdm(ROOT_VOLUME, 0, 10810)),
+             Disk(CONFIG_DRIVE, "/inst/disk.config", format="raw", read_only=True),
+             disk_of_volume(volume_bdm(DATA_VOLUME, None, 10811))]
+    kept = ET.tostring(build(disks=disks), encoding="unicode")
+    moved = {"volume_id": DATA_VOLUME, "connection_info": connection_info(DATA_VOLUME,
+                                                                          10899)}
+    untouched = {"volume_id": ROOT_VOLUME, "connection_info": None}
+    devices = ET.fromstring(with_volume_sources(kept, [untouched, moved])).find("devices")
+    root, _, data = devices.findall("disk")
+    assert [(h.get("name"), h.get("port")) for h in data.find("source").findall("host")] \
+        == [("127.0.0.1", "10899")]
+    assert root.find("source/host").get("port") == "10810"
+    assert with_volume_sources(kept, [untouched]) == kept

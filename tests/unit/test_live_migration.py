@@ -100,7 +100,6 @@ def test_a_block_migration_copies_the_writable_disks_of_the_instance_directory()
         ("vda", f"{INSTANCE_DIR}/disk", "qcow2"), ("vdb", f"{INSTANCE_DIR}/disk.eph0",
                                                    "qcow2")]
     assert migration.local_disks(source_xml(), "/elsewhere") == []
-    assert not migration.has_volumes(source_xml())
 
 
 def test_a_volume_is_not_a_local_disk():
@@ -112,7 +111,6 @@ def test_a_volume_is_not_a_local_disk():
                Disk("volume", "nbd://10.0.0.1:10809/vol-1", format="raw",
                     source_type="network", serial="vol-1", connection_info=connection)],
         network_info=[], console_log="/c.log", image_properties={})
-    assert migration.has_volumes(xml)
     assert [d.target for d in migration.local_disks(xml, INSTANCE_DIR)] == ["vda"]
 
 

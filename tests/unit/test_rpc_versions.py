@@ -180,7 +180,8 @@ def test_the_cap_comes_from_upgrade_levels():
 
 def test_every_agent_method_has_the_version_that_brought_it():
     methods = {name for name in vars(agent_rpcapi.AgentAPI)
-               if not name.startswith("_") and name != "check_can_send"}
+               if not name.startswith("_")
+               and name not in ("check_can_send", "check_can_move_volumes")}
     assert methods == set(agent_rpcapi.METHOD_VERSIONS)
     assert max(agent_rpcapi.METHOD_VERSIONS.values()) == agent_rpcapi.LATEST_VERSION
 
@@ -195,17 +196,19 @@ NEW_IN_1_4 = {"get_console_connect_info"}
 NEW_IN_1_5 = {name for name, version in agent_rpcapi.METHOD_VERSIONS.items()
               if version == "1.5"}
 NEW_IN_1_6 = {"get_diagnostics", "get_host_uptime", "backup_instance"}
+NEW_IN_1_7 = {"abort_queued_live_migration"}
 
 
 @pytest.mark.parametrize("cap, refused", [
     ("1.0", {"attach_volume", "detach_volume"} | NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4
-     | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.3", NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.4", NEW_IN_1_5 | NEW_IN_1_6),
-    ("1.5", NEW_IN_1_6),
-    ("1.6", set()),
+     | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.1", NEW_IN_1_2 | NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.2", NEW_IN_1_3 | NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.3", NEW_IN_1_4 | NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.4", NEW_IN_1_5 | NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.5", NEW_IN_1_6 | NEW_IN_1_7),
+    ("1.6", NEW_IN_1_7),
+    ("1.7", set()),
     (None, set()),
 ])
 def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):
@@ -219,6 +222,12 @@ def test_check_can_send_refuses_exactly_what_the_cap_cannot_carry(cap, refused):
             assert f"at {cap} until every agent is upgraded" in str(caught.value)
         else:
             agents.check_can_send(method)
+
+
+def test_servers_with_volumes_move_only_with_agents_of_1_7():
+    with pytest.raises(exception.AgentTooOld, match="needs version 1.7 .*moving volumes"):
+        agent_rpcapi.AgentAPI(version_cap="1.6").check_can_move_volumes()
+    agent_rpcapi.AgentAPI(version_cap="1.7").check_can_move_volumes()
 
 
 def test_what_check_can_send_refuses_the_client_would_refuse_to_send(bus):

@@ -62,10 +62,7 @@ class GuestLiveMigration:
         dom = self._domain(instance)
         if not dom.isActive():
             raise driver.VirtError(f"Instance {uuid} is not running.")
-        xml = dom.XMLDesc(0)
-        if migration.has_volumes(xml):
-            raise driver.VirtError(f"Instance {uuid} has volumes, which this cloud cannot "
-                                   f"live-migrate yet.")
+        xml = dom.XMLDesc(0)    # volumes stay at their exports: not copied, only reached
         disks = [{"path": disk.path, "format": disk.format,
                   "size": virtual_size(disk.path),
                   "backing": ephemeral.backing_file(disk.path), "target": disk.target}
@@ -135,7 +132,10 @@ class GuestLiveMigration:
     def live_migration(self, context, instance, migrate_data, progress):
         uuid = instance["uuid"]
         dom = self._domain(instance)
-        block = migrate_data["block_migration"]
+        # Only the local disks are copied, each named: without a list libvirt would copy
+        # every writable disk, the volumes' NBD disks too (a guest booted from a volume
+        # with no local disk copies nothing).
+        block = migrate_data["block_migration"] and bool(migrate_data["disks"])
         dest_consoles = migrate_data.get("dest_consoles") or {}
         dest_xml = migration.destination_xml(
             dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE | libvirt.VIR_DOMAIN_XML_SECURE),

@@ -90,12 +90,6 @@ def local_disks(xml, instance_dir):
     return found
 
 
-def has_volumes(xml):
-    """Whether the guest has a disk that is not a local file (a volume's NBD export)."""
-    return any(disk.get("type") != "file"
-               for disk in ET.fromstring(xml).findall("devices/disk"))
-
-
 def destination_xml(xml, dest_host, vnc_listen=None, serial_host=None, serial_port=None):
     """The domain XML as the destination runs it: owned by ``dest_host``'s agent (its
     metadata), its VNC console listening on the destination's management address and

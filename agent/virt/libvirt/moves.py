@@ -4,12 +4,16 @@ confirmed (removed) or reverted (put back and the old domain defined again, exac
 it was); the new guest gets a copy of the root overlay, grown to the new flavor's size,
 fresh ephemeral and swap disks, and the config drive it had. A move to another host
 copies the kept directory there first (``disk_copy``, over SSH), and the destination
-fetches the base image into its cache before it uses the copy.
+fetches the base image into its cache before it uses the copy. Volumes are not copied:
+the agent gives the destination's connections (``block_device_info`` with their
+``connection_info``) to the new guest, and on a revert the kept domain's network disks
+are pointed at the volumes' exports again.
 """
 import json
 import logging
 import os
 import shutil
+import xml.etree.ElementTree as ET
 
 import libvirt
 from oslo_concurrency import processutils
@@ -18,6 +22,7 @@ from agent.storage import CONFIG_DRIVE, ROOT, Disk, ephemeral
 from agent.virt import driver
 from agent.virt.libvirt import disk_copy
 from agent.virt.libvirt import domain as domain_xml
+from agent.virt.libvirt.volume_attach import disk_of_volume
 from contract.clients.image import ImageError
 
 LOG = logging.getLogger(__name__)
@@ -35,6 +40,32 @@ def virtual_size(path):
     return json.loads(out)["virtual-size"]
 
 
+def with_volume_sources(xml, block_device_info):
+    """``xml`` with each volume's network disk (found by its serial, the volume id)
+    pointed at the export in the BDM's ``connection_info``: a volume re-exported while
+    its server moved may listen on another port."""
+    connections = {bdm["volume_id"]: bdm["connection_info"]["data"]
+                   for bdm in block_device_info or () if bdm.get("connection_info")}
+    if not connections:
+        return xml
+    root = ET.fromstring(xml)
+    for disk in root.iter("disk"):
+        serial = disk.findtext("serial")
+        source = disk.find("source")
+        if disk.get("type") != "network" or serial not in connections or source is None:
+            continue
+        data = connections[serial]
+        source.set("name", data["export_name"])
+        for host in source.findall("host"):
+            source.remove(host)
+        ET.SubElement(source, "host", name=str(data["host"]), port=str(data["port"]))
+    return ET.tostring(root, encoding="unicode")
+
+
+def _volumes(block_device_info):
+    return [bdm for bdm in block_device_info or () if bdm.get("connection_info")]
+
+
 class GuestMoves:
     """Mixed into ``LibvirtDriver`` (``self.host``, ``_instance_dir``, ``_lookup``,
     ``_domain``, ``_connection``, ``_shut_down``, ``_hard_stop``, ``_remove_guest``)."""
@@ -48,11 +79,10 @@ class GuestMoves:
         remote = dest_host != self.host
         if remote:
             disk_copy.check_configured(self.conf, dest_host)
-        if any(bdm.get("volume_id") for bdm in block_device_info or ()):
-            raise driver.VirtError(f"Instance {uuid} has volumes; they cannot move.")
         dom = self._domain(instance)
         root = os.path.join(self._instance_dir(uuid), ephemeral.ROOT_DISK)
-        if flavor.get("root_gb") and flavor["root_gb"] * GiB < virtual_size(root):
+        if (flavor.get("root_gb") and os.path.exists(root)       # not a root volume
+                and flavor["root_gb"] * GiB < virtual_size(root)):
             raise driver.VirtError("A root disk cannot shrink.")
         was_running = dom.isActive()
         kept = self._kept_dir(uuid)
@@ -81,22 +111,28 @@ class GuestMoves:
         copied_here = disk_info["source_host"] != self.host
         instance_dir = self._instance_dir(uuid)
         shutil.rmtree(instance_dir, ignore_errors=True)
+        volumes = _volumes(block_device_info)
+        root_volume = next((bdm for bdm in volumes if bdm["boot_index"] == 0), None)
         try:
-            if copied_here:      # the overlay's base image must be in this host's cache
-                self.image_cache.fetch(context.auth_token, image_meta)
             os.makedirs(instance_dir, mode=0o755)
-            root = os.path.join(instance_dir, ephemeral.ROOT_DISK)
-            shutil.copyfile(os.path.join(kept, ephemeral.ROOT_DISK), root)
-            size = instance["flavor"].get("root_gb", 0) * GiB
-            if size > virtual_size(root):
-                ephemeral.resize_disk(root, size)
-            disks = [Disk(role=ROOT, path=root, format="qcow2")]
+            if root_volume is None:
+                if copied_here:  # the overlay's base image must be in this host's cache
+                    self.image_cache.fetch(context.auth_token, image_meta)
+                root = os.path.join(instance_dir, ephemeral.ROOT_DISK)
+                shutil.copyfile(os.path.join(kept, ephemeral.ROOT_DISK), root)
+                size = instance["flavor"].get("root_gb", 0) * GiB
+                if size > virtual_size(root):
+                    ephemeral.resize_disk(root, size)
+                disks = [Disk(role=ROOT, path=root, format="qcow2")]
+            else:
+                disks = [disk_of_volume(root_volume)]
             disks += ephemeral.create_extra_disks(instance_dir, instance["flavor"])
             drive = os.path.join(kept, CONFIG_DRIVE_FILE)
             if os.path.exists(drive):
                 shutil.copyfile(drive, os.path.join(instance_dir, CONFIG_DRIVE_FILE))
                 disks.append(Disk(role=CONFIG_DRIVE, format="raw", read_only=True,
                                   path=os.path.join(instance_dir, CONFIG_DRIVE_FILE)))
+            disks += [disk_of_volume(bdm) for bdm in volumes if bdm is not root_volume]
             xml = domain_xml.build_domain_xml(
                 instance=instance, host=self.host, virt_type=self.virt_type,
                 arch=self.arch, disks=disks, network_info=network_info,
@@ -121,17 +157,18 @@ class GuestMoves:
     def finish_revert_migration(self, context, instance, network_info,
                                 block_device_info=None, power_on=True):
         try:
-            self._put_back(instance["uuid"], power_on)
+            self._put_back(instance["uuid"], power_on, block_device_info)
         except (OSError, libvirt.libvirtError) as exc:
             raise driver.VirtError(f"Could not revert {instance['uuid']}: {exc}") from exc
 
-    def _put_back(self, uuid, power_on):
-        """The guest as it was before its move: its kept directory and domain."""
+    def _put_back(self, uuid, power_on, block_device_info=None):
+        """The guest as it was before its move: its kept directory and domain (its
+        volumes at the exports ``block_device_info`` gives, if any)."""
         kept = self._kept_dir(uuid)
         xml_path = os.path.join(kept, KEPT_DOMAIN_XML)
         if os.path.exists(xml_path):
             with open(xml_path) as f:
-                xml = f.read()
+                xml = with_volume_sources(f.read(), block_device_info)
             os.unlink(xml_path)
             if self._lookup(uuid) is not None:
                 self._remove_guest(uuid)

@@ -1,6 +1,6 @@
 """``/servers/{id}/migrations``: a server's live migration under way — listed and shown
 from 2.23, forced to complete (``force_complete`` action) from 2.22, aborted (DELETE)
-from 2.24 — as Nova's server-migrations API."""
+from 2.24 (from 2.65 also while it is being prepared) — as Nova's server-migrations API."""
 import falcon
 
 from controller.api import errors
@@ -75,7 +75,8 @@ class ServerMigration:
         auth = req.context.auth
         _operations(self.svc).abort(
             auth, req.context.request_id, server_id, _migration_id(migration_id),
-            common.authorizer(auth, "os_compute_api:servers:migrations:delete"))
+            common.authorizer(auth, "os_compute_api:servers:migrations:delete"),
+            preparing_too=req.context.microversion >= (2, 65))
         resp.status = falcon.HTTP_202
 
 

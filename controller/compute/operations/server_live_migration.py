@@ -14,6 +14,7 @@ from controller.scheduler import AGENT_BINARY, NoValidHost, placement
 
 LIVE_MIGRATE = "os-migrateLive"
 ABORT = "live_migration_abort"
+ABORT_QUEUED = "abort_queued_live_migration"
 FORCE_COMPLETE = "live_migration_force_complete"
 
 
@@ -36,7 +37,7 @@ class ServerLiveMigration:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             task_state = states.check_action(LIVE_MIGRATE, instance, auth.is_admin)
             check_movable(self.handles, instance, LIVE_MIGRATE, "live_migration",
-                          "live_migrate_server")
+                          "live_migrate_server", moves_volumes=True)
             if host:
                 if not placement.list_services(session, binary=AGENT_BINARY, host=host):
                     raise exception.InvalidRequest(f"Compute host {host} could not be "
@@ -91,24 +92,30 @@ class ServerLiveMigration:
         self.handles.agents.live_migration_force_complete(
             auth.rpc_context(request_id), host, instance_uuid, migration_uuid)
 
-    def abort(self, auth, request_id, instance_uuid, migration_id, authorize):
+    def abort(self, auth, request_id, instance_uuid, migration_id, authorize,
+              preparing_too=False):
         """Cancel the live migration (the guest stays where it was); 400 unless it is a
-        live migration that runs (as Nova before 2.65: one still being prepared cannot
-        be aborted here)."""
+        live migration that runs, or (``preparing_too``, Nova from 2.65) one still
+        being prepared, which needs agents that know how (409 otherwise)."""
+        allowed = (moves.PREPARING, moves.RUNNING) if preparing_too else (moves.RUNNING,)
         with self.db.session() as session:
             instance, migration = self._running(session, auth, instance_uuid, migration_id,
                                                 authorize, ABORT)
             if (migration.migration_type != moves.LIVE_MIGRATION
-                    or migration.status != moves.RUNNING):
+                    or migration.status not in allowed):
                 raise exception.InvalidRequest(
                     f"Migration {migration_id} state of instance {instance_uuid} is "
                     f"{migration.status}. Cannot abort while the migration is in this "
                     f"state.")
+            preparing = migration.status == moves.PREPARING
+            if preparing:
+                self.handles.agents.check_can_send(ABORT_QUEUED)
             actions.record(session, instance_uuid, "live_migration_cancel", request_id,
                            auth.user_id, auth.project_id)
             host, migration_uuid = instance.host, migration.uuid
-        self.handles.agents.live_migration_abort(auth.rpc_context(request_id), host,
-                                                 instance_uuid, migration_uuid)
+        send = (self.handles.agents.abort_queued_live_migration if preparing
+                else self.handles.agents.live_migration_abort)
+        send(auth.rpc_context(request_id), host, instance_uuid, migration_uuid)
 
     def in_progress(self, auth, instance_uuid, authorize, migration_id=None):
         """The server's live migrations under way (``migration_id``: that one, 404 when

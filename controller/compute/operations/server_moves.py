@@ -68,7 +68,7 @@ class ServerMoves:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             task_state = states.check_action(action, instance, auth.is_admin)
             check_movable(self.handles, instance, action,
-                          "resize_instance", "migrate_server")
+                          "resize_instance", "migrate_server", moves_volumes=True)
             if action == actions.RESIZE:
                 flavor = self._new_flavor(session, auth, instance, flavor_ref)
                 quota.check_servers(session, self.conf, instance.project_id, {
@@ -106,7 +106,7 @@ class ServerMoves:
             instance = authorized(session, auth, instance_uuid, authorize, lock=True)
             states.check_action("evacuate", instance, auth.is_admin)
             check_movable(self.handles, instance, "evacuate", "evacuate_instance",
-                          "evacuate_server")
+                          "evacuate_server", moves_volumes=True)
             if host:
                 if not placement.list_services(session, binary=AGENT_BINARY, host=host):
                     raise exception.InstanceNotFound(f"Compute host {host} not found.")

@@ -27,7 +27,7 @@ class ServerShelving:
             instance = authorized(session, auth, instance_uuid, authorize)
             states.check_action(SHELVE, instance, auth.is_admin)
             check_movable(self.handles, instance, SHELVE, "shelve_instance",
-                          needs_image=True)
+                          needs_image=True, moves_volumes=True)
             document = snapshots.image_document(instance, f"{instance.name}-shelved", {},
                                                 auth.user_id, auth.project_id)
         image_id = self.handles.image.create_queued(auth.token, document)
