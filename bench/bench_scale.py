@@ -51,7 +51,6 @@ from tests.lib.multiprocess import Processes, write_ini  # noqa: E402
 import report  # noqa: E402
 
 SECTION = "## Scale"
-HOSTS_PER_AGENT_PROCESS = 125
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MICROVERSION = "2.79"
 
@@ -143,9 +142,9 @@ def upload_image(cloud, api, workdir):
 
 
 @contextlib.contextmanager
-def deployment(workdir, rabbit, database, hosts, report_interval):
+def deployment(workdir, rabbit, database, hosts, hosts_per_process, report_interval):
     """The API (a ``Cloud``), the conductor and the scheduler, and agent processes of
-    ``HOSTS_PER_AGENT_PROCESS`` simulated hosts each, named ``sim<p>-<i>``."""
+    up to ``hosts_per_process`` simulated hosts each, named ``sim<p>-<i>``."""
     api = Cloud(os.path.join(workdir, "api"), roles=["api"], with_agent=False, conf={
         "DEFAULT": {"transport_url": rabbit, "host": "api-host", "debug": "false"},
         "database": {"connection": database},
@@ -160,7 +159,7 @@ def deployment(workdir, rabbit, database, hosts, report_interval):
             write_ini(os.path.join(workdir, f"{role}.conf"), sections)
             processes.start(role, "controller.cmd.controller",
                             os.path.join(workdir, f"{role}.conf"), "--roles", role)
-        agent_processes = max(1, -(-hosts // HOSTS_PER_AGENT_PROCESS))
+        agent_processes = max(1, -(-hosts // hosts_per_process))
         for index in range(agent_processes):
             count = hosts // agent_processes + (index < hosts % agent_processes)
             name = f"sim{index}"
@@ -260,7 +259,8 @@ def run_size(hosts, servers, args):
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as workdir, \
             services.rabbitmq_vhost() as rabbit, services.postgres_database() as database, \
-            deployment(workdir, rabbit, database, hosts, args.report_interval) as (
+            deployment(workdir, rabbit, database, hosts, args.hosts_per_process,
+                       args.report_interval) as (
                 cloud, processes):
         db_name = database.rsplit("/", 1)[1]
         session = ComputeSession(cloud, microversion=MICROVERSION)
@@ -345,7 +345,7 @@ def table(results, args):
               f"{os.cpu_count()} CPUs shared with other work; load average before→after "
               f"each size: {loads}; all hosts up after {hosts_up}). Each size is a fresh "
               f"deployment: API, conductor and scheduler processes on RabbitMQ and "
-              f"PostgreSQL, agents of {HOSTS_PER_AGENT_PROCESS} simulated hosts per "
+              f"PostgreSQL, agents of {args.hosts_per_process} simulated hosts per "
               f"process reporting every {args.report_interval} s; creates in batches of "
               f"{args.batch} (`min_count`) from {args.clients} client threads. "
               "RabbitMQ's CPU is the machine's broker, shared with other runs."]
@@ -360,6 +360,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", default="1000", help="comma-separated sizes")
     parser.add_argument("--servers", default="10000", help="comma-separated, one per size")
+    parser.add_argument("--hosts-per-process", type=int, default=125,
+                        help="simulated hosts per agent process")
     parser.add_argument("--batch", type=int, default=50, help="servers per create request")
     parser.add_argument("--clients", type=int, default=4, help="client threads creating")
     parser.add_argument("--page-size", type=int, default=1000)
