@@ -347,10 +347,13 @@ class ServerOperations:
             if limit is not None:
                 query = query.limit(limit)
             found = list(session.scalars(query))
-        return found, self._agent_services() if with_services else None
+        return found, self._agent_services(found) if with_services else None
 
-    def _agent_services(self):
-        return placement.list_services(self.db, binary=AGENT_BINARY)
+    def _agent_services(self, instances):
+        """The agent services of the ``instances``' hosts (not every host's: a page of
+        servers has a few)."""
+        return placement.list_services(self.db, binary=AGENT_BINARY, hosts={
+            instance.host for instance in instances if instance.host})
 
     def show(self, auth, instance_uuid, authorize, with_services=False):
         """(server, uuids of its server groups, agent services or None)."""
@@ -359,7 +362,7 @@ class ServerOperations:
             groups = list(session.scalars(
                 select(models.ServerGroupMember.group_uuid).where(
                     models.ServerGroupMember.instance_uuid == instance.uuid)))
-        return instance, groups, self._agent_services() if with_services else None
+        return instance, groups, self._agent_services([instance]) if with_services else None
 
     def update(self, auth, instance_uuid, changes, authorize, show_authorize,
                with_services=False):
