@@ -277,7 +277,7 @@ def run_size(hosts, servers, args):
             "scheduler": lambda: [processes.running["scheduler"].pid],
             "agents": lambda: [p.pid for name, p in processes.running.items()
                                if name.startswith("sim")],
-            "PostgreSQL": lambda: pids_matching(f"postgres: {db_name} "),
+            "PostgreSQL": lambda: pids_matching(f": {db_name} {db_name} "),
             "RabbitMQ": lambda: pids_matching("beam.smp")})
         idle = CpuMeter(meter.roles)
         idle.start()

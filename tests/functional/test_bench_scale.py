@@ -32,4 +32,5 @@ def test_scale_script_at_a_tiny_size(tmp_path):
     assert run["decisions"] == SERVERS and run["throughput"] > 0
     assert run["seen"] == SERVERS and run["pages"] == 2 * 3      # 7 + 7 + 6, twice
     assert run["cpu"]["conductor"] > 0 and run["cpu"]["API"] > 0
+    assert run["cpu"]["PostgreSQL"] > 0
     assert "| 5 | 20 | 20 (0) |" in result.stdout
