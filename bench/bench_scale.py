@@ -31,6 +31,7 @@ import json
 import contextlib
 import datetime
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -265,8 +266,19 @@ def broker(private):
         with services.rabbitmq_vhost() as url:
             yield url, "beam.smp"
         return
-    with services.PrivateRabbitMQ() as node:
+    with _RoomyRabbitMQ() as node:
         yield node.url, node.node.split("@")[0]
+
+
+class _RoomyRabbitMQ(services.PrivateRabbitMQ):
+    """A private node whose open-file limit is this process's hard one (``runuser``
+    sets the usual 1,024 again)."""
+
+    def _as_rabbitmq(self, program, *args):
+        command = super()._as_rabbitmq(program, *args)
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        split = command.index("--") + 1
+        return command[:split] + ["prlimit", f"--nofile={limit}:{limit}"] + command[split:]
 
 
 def run_size(hosts, servers, args):
