@@ -2,6 +2,7 @@
 the database expects with what the host has; periodically, report, sync power states,
 refresh networks and prune the image cache. Mixed into ``AgentManager``."""
 import logging
+import time
 
 from agent import interrupted
 from agent.build import BUILD_STEPS
@@ -16,6 +17,8 @@ LOG = logging.getLogger(__name__)
 # The vm_states of a server whose guest is at rest on this host (no build, no error):
 # its power state is synced, its ports rewired after a restart.
 GUEST_VM_STATES = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED)
+# An unchanged capacity is reported again this often (Nova's update_available_resource).
+INVENTORY_REFRESH_SECONDS = 60
 
 
 def service_context():
@@ -35,6 +38,9 @@ def best_effort(cleanup, *args):
 class HostReconciliation:
     """Needs ``driver``, ``host_network``, ``ports``, ``volumes``, ``conductor``,
     ``host``, ``availability_zone``, ``update`` and ``terminate_instance``."""
+
+    _inventory_reported = None       # (resources, zone) the conductor has, and when
+    _inventory_reported_at = 0.0
 
     # --- at start -------------------------------------------------------------------
 
@@ -111,11 +117,21 @@ class HostReconciliation:
     # --- periodic, and the hypervisor's events ----------------------------------------
 
     def report(self):
-        """Heartbeat and capacity, through the conductor (periodic)."""
+        """Heartbeat, through the conductor (periodic); and the capacity when it changed,
+        or once every ``INVENTORY_REFRESH_SECONDS`` (so a changed allocation ratio of
+        the controller still applies) — as Nova's resource tracker writes its compute
+        node only on a change. A thousand hosts sending their unchanged capacity every
+        ten seconds were most of the conductor's work (docs/benchmarks.md, Scale)."""
         ctxt = service_context()
         self.conductor.service_heartbeat(ctxt, self.host, self.availability_zone)
         resources = dict(self.driver.get_available_resource(), host_ip=self.conf.agent.my_ip)
+        reported = (resources, self.availability_zone)
+        now = time.monotonic()
+        if (reported == self._inventory_reported
+                and now - self._inventory_reported_at < INVENTORY_REFRESH_SECONDS):
+            return
         self.conductor.report_inventory(ctxt, self.host, resources, self.availability_zone)
+        self._inventory_reported, self._inventory_reported_at = reported, now
 
     def handle_lifecycle_event(self, event):
         """A guest changed power state on its own: record the state it is in now, asked

@@ -20,6 +20,11 @@ default_opts = [
                help="Directory for the database (SQLite), keys, images and instance files."),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
     cfg.StrOpt("log_file", help="Write the log here instead of standard error."),
+    cfg.IntOpt("long_rpc_timeout", default=1800, min=1,
+               help="Seconds a call known to take long (the conductor asking the "
+                    "scheduler for hosts) may wait for its answer, as long as the "
+                    "service working on it says every rpc_response_timeout that it "
+                    "still is (Nova's option of the same name)."),
 ]
 
 transport_opts = messaging_transport._transport_opts

@@ -99,12 +99,15 @@ def is_up(service, now, down_after_seconds):
     return (now - service.last_seen_at).total_seconds() <= down_after_seconds
 
 
-def list_services(db, binary=None, host=None):
+def list_services(db, binary=None, host=None, hosts=None):
+    """Services (of ``binary``, on ``host`` or one of ``hosts``; None: any)."""
     query = select(Service).order_by(Service.id)
     if binary is not None:
         query = query.where(Service.binary == binary)
     if host is not None:
         query = query.where(Service.host == host)
+    if hosts is not None:
+        query = query.where(Service.host.in_(sorted(hosts)))
     with _transaction(db) as session:
         return list(session.scalars(query))
 

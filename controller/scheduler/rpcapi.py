@@ -33,14 +33,24 @@ LATEST_VERSION = "1.0"
 
 class SchedulerAPI:
     def __init__(self, timeout=None, version_cap=None):
+        self.timeout = timeout
         self.client = rpc.get_client(
             rpc.SCHEDULER_TOPIC, BASE_VERSION, timeout=timeout,
             version_cap=version_cap or CONF.upgrade_levels.scheduler or LATEST_VERSION)
 
     def select_destinations(self, ctxt, request_spec, instance_uuids,
                             return_alternates=True, timeout=None):
-        """``timeout``: seconds to wait for this answer (default: the client's)."""
-        client = self.client if timeout is None else self.client.prepare(timeout=timeout)
+        """``timeout``: seconds to wait for this answer (else the client's). Without
+        either, as in Nova, up to ``[DEFAULT] long_rpc_timeout`` while the scheduler
+        says every ``rpc_response_timeout`` that it is working on it: it decides one
+        instance at a time, so a burst of builds waits there longer than one call's
+        timeout, yet a dead scheduler is noticed as soon as before."""
+        timeout = self.timeout if timeout is None else timeout
+        if timeout is None:
+            client = self.client.prepare(timeout=CONF.long_rpc_timeout,
+                                         call_monitor_timeout=CONF.rpc_response_timeout)
+        else:
+            client = self.client.prepare(timeout=timeout)
         return client.call(
             ctxt, "select_destinations", request_spec=request_spec,
             instance_uuids=list(instance_uuids), return_alternates=return_alternates)

@@ -7,7 +7,7 @@ import itertools
 import oslo_messaging as messaging
 import pytest
 
-from agent import build
+from agent import build, reconcile
 from agent.manager import AgentManager
 from agent.network.fake import FakeHostNetwork
 from agent.virt import fake, power_state
@@ -542,3 +542,32 @@ def test_config_drive_carries_keys_and_user_data():
     assert meta["meta_data"]["public_keys"] == {"k": "ssh-ed25519 AAAA x"}
     assert meta["user_data"] == b"#!/bin/sh\necho hi"
     assert meta["meta_data"]["uuid"] == "u8"
+
+
+def test_an_unchanged_capacity_is_reported_once_a_minute_the_heartbeat_every_time(
+        monkeypatch):
+    manager, conductor, hypervisor = make_manager()
+    clock = [1000.0]
+    monkeypatch.setattr(reconcile.time, "monotonic", lambda: clock[0])
+
+    def reported():
+        kinds = [call[0] for call in conductor.calls if call[0] in ("heartbeat",
+                                                                    "inventory")]
+        conductor.calls.clear()
+        return kinds
+
+    manager.report()
+    assert reported() == ["heartbeat", "inventory"]
+    clock[0] += reconcile.INVENTORY_REFRESH_SECONDS - 1
+    manager.report()
+    assert reported() == ["heartbeat"]
+    clock[0] += 2                                  # a minute since the last one
+    manager.report()
+    assert reported() == ["heartbeat", "inventory"]
+    resources = hypervisor.get_available_resource()
+    monkeypatch.setattr(hypervisor, "get_available_resource",
+                        lambda: dict(resources, vcpus=resources["vcpus"] + 1))
+    clock[0] += 1                                  # changed: reported at once
+    manager.report()
+    assert [c[0] for c in conductor.calls] == ["heartbeat", "inventory"]
+    assert conductor.calls[1][2]["vcpus"] == resources["vcpus"] + 1

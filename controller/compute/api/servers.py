@@ -136,6 +136,9 @@ def fixed_addresses(instance, version):
             for ip in subnet.get("ips", []) if ip["version"] == version]
 
 
+TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
+
+
 def tags_match(params, tags):
     """Nova's tag filters (2.26): ``tags`` (all of), ``tags-any``, ``not-tags`` (not all
     of), ``not-tags-any`` (none of), each a comma-separated list."""
@@ -145,8 +148,7 @@ def tags_match(params, tags):
             value = ",".join(value)
         return {tag for tag in value.split(",") if tag} if value else None
 
-    every, some, not_every, none_of = (wanted(name) for name in (
-        "tags", "tags-any", "not-tags", "not-tags-any"))
+    every, some, not_every, none_of = (wanted(name) for name in TAG_FILTERS)
     return ((every is None or every <= tags) and (some is None or some & tags)
             and (not_every is None or not not_every <= tags)
             and (none_of is None or not none_of & tags))
@@ -158,9 +160,10 @@ class _ServerList:
     def __init__(self, svc):
         self.svc = svc
 
-    def _filtered(self, req, auth, with_services):
-        """The servers the request's filters select, and the agent services when
-        ``with_services`` (for their host_status)."""
+    def _filtered(self, req, auth, with_services, limit, marker):
+        """The page (``limit``, ``marker``) of the servers the request's filters select,
+        and the agent services when ``with_services`` (for their host_status). Without
+        a filter applied here (name, ip, tags) the database reads only the page."""
         params = req.params
         all_tenants = "all_tenants" in params and (params["all_tenants"] in ("", None)
                                                    or common.to_bool(params["all_tenants"]))
@@ -174,7 +177,7 @@ class _ServerList:
         if params.get("status"):
             vm_state = states.VM_STATES_BY_STATUS.get(params["status"].upper())
             if vm_state is None:
-                return [], None
+                return common.paginate([], limit, marker, lambda i: i.uuid), None
             filters["vm_state"] = vm_state
         if params.get("host") and policy.allowed(
                 auth, "os_compute_api:servers:allow_all_filters", {}):
@@ -187,6 +190,11 @@ class _ServerList:
             filters["reservation_id"] = params["reservation_id"]
         if "changes-since" in params:
             filters["changes_since"] = _time_filter(params, "changes-since")
+        tags = req.context.microversion >= (2, 26) and any(
+            params.get(name) for name in TAG_FILTERS)
+        if not (tags or any(params.get(name) for name in ("name", "ip", "ip6"))):
+            return servers.ServerOperations(self.svc).list_servers(
+                with_services=with_services, limit=limit, marker=marker, **filters)
         found, services = servers.ServerOperations(self.svc).list_servers(
             with_services=with_services, **filters)
         if params.get("name"):
@@ -195,17 +203,17 @@ class _ServerList:
             if params.get(param):
                 found = name_filter.addresses_matching(
                     params[param], found, lambda i, v=version: fixed_addresses(i, v))
-        if req.context.microversion >= (2, 26):
+        if tags:
             found = [i for i in found if tags_match(params, {t.tag for t in i.tags})]
-        return found, services
+        return common.paginate(found, limit, marker, lambda i: i.uuid), services
 
     def list(self, req, auth, detail, path):
         policy.authorize(auth, "os_compute_api:servers:detail" if detail
                          else "os_compute_api:servers:index")
         limit, marker = common.page_params(req, self.svc.conf.compute.max_limit)
-        found, services = self._filtered(
-            req, auth, detail and shows_host_status(auth, req.context.microversion))
-        page = common.paginate(found, limit, marker, lambda i: i.uuid)
+        page, services = self._filtered(
+            req, auth, detail and shows_host_status(auth, req.context.microversion),
+            limit, marker)
         if detail:
             hosts = host_states(self.svc, services)
             groups = security_groups.names_of_servers(self.svc, auth, page)

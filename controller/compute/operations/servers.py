@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from contract import exception
 from controller import policy
+from controller.api import errors
 from controller.compute import (actions, aggregates, block_devices, flavors, instances,
                                 models, moves, quota, states)
 from controller.compute.security_groups import SecurityGroupAPI
@@ -93,6 +94,21 @@ def apply_changes(instance, changes):
             setattr(instance, column, changes[field])
     if "OS-DCF:diskConfig" in changes:
         instance.auto_disk_config = changes["OS-DCF:diskConfig"] == "AUTO"
+
+
+def _after(session, query, marker):
+    """``query`` (newest first) narrowed to the servers after ``marker``, which must be
+    one of its servers."""
+    found = session.execute(query.with_only_columns(
+        models.Instance.created_at, models.Instance.uuid).where(
+            models.Instance.uuid == marker)).first()
+    if found is None:
+        raise errors.BadRequest(f"marker [{marker}] not found")
+    created_at, uuid_ = found
+    return query.where(sqlalchemy.or_(
+        models.Instance.created_at < created_at,
+        sqlalchemy.and_(models.Instance.created_at == created_at,
+                        models.Instance.uuid < uuid_)))
 
 
 class ServerOperations:
@@ -295,12 +311,14 @@ class ServerOperations:
 
     def list_servers(self, project_id=None, vm_state=None, host=None, flavor_id=None,
                      image_ref=None, reservation_id=None, with_services=False,
-                     changes_since=None):
+                     changes_since=None, limit=None, marker=None):
         """Servers not deleted, newest first, matching every filter given (None: any;
         ``project_id`` None: every project's). ``changes_since``: only servers changed
-        since then, the deleted ones included (Nova's rule). Returns (servers, agent
-        services or None): the services when ``with_services``, for the servers'
-        ``host_status``."""
+        since then, the deleted ones included (Nova's rule). ``limit`` and ``marker``:
+        one page, read as such from the database (a project of 10,000 servers is not
+        loaded for each page); a marker that is not among the matching servers is a 400,
+        as in Nova. Returns (servers, agent services or None): the services when
+        ``with_services``, for the servers' ``host_status``."""
         query = select(models.Instance)
         if changes_since is None:
             query = query.where(models.Instance.deleted_at.is_(None))
@@ -316,13 +334,21 @@ class ServerOperations:
                               (models.Instance.reservation_id, reservation_id)):
             if value is not None:
                 query = query.where(column == value)
-        query = query.order_by(models.Instance.created_at.desc(), models.Instance.uuid.desc())
         with self.db.session() as session:
+            if marker is not None:
+                query = _after(session, query, marker)
+            query = query.order_by(models.Instance.created_at.desc(),
+                                   models.Instance.uuid.desc())
+            if limit is not None:
+                query = query.limit(limit)
             found = list(session.scalars(query))
-        return found, self._agent_services() if with_services else None
+        return found, self._agent_services(found) if with_services else None
 
-    def _agent_services(self):
-        return placement.list_services(self.db, binary=AGENT_BINARY)
+    def _agent_services(self, instances):
+        """The agent services of the ``instances``' hosts (not every host's: a page of
+        servers has a few)."""
+        return placement.list_services(self.db, binary=AGENT_BINARY, hosts={
+            instance.host for instance in instances if instance.host})
 
     def show(self, auth, instance_uuid, authorize, with_services=False):
         """(server, uuids of its server groups, agent services or None)."""
@@ -331,7 +357,7 @@ class ServerOperations:
             groups = list(session.scalars(
                 select(models.ServerGroupMember.group_uuid).where(
                     models.ServerGroupMember.instance_uuid == instance.uuid)))
-        return instance, groups, self._agent_services() if with_services else None
+        return instance, groups, self._agent_services([instance]) if with_services else None
 
     def update(self, auth, instance_uuid, changes, authorize, show_authorize,
                with_services=False):
