@@ -34,6 +34,7 @@ sys.path.insert(0, REPO)
 
 import report  # noqa: E402
 from bench_allinone import Bench, refs_of, rss_mib, running_pid  # noqa: E402
+from tests.lib.cloud import free_port  # noqa: E402
 
 SECTION = "## Against the hypervisor"
 COMMAND = "sudo .venv/bin/python bench/bench_vs_virsh.py --write"
@@ -130,6 +131,10 @@ class VirshGuests:
             source.set("file", target)
         for log in xml.findall("devices/serial/log"):
             log.set("file", os.path.join(guest_dir, "console.log"))
+        # A serial console on TCP (the console proxy's) needs a port of its own per copy.
+        port = str(free_port())
+        for source in xml.findall("devices/*/source[@service]"):
+            source.set("service", port)
         for interface in xml.findall("devices/interface"):
             interface.find("mac").set("address", "fa:16:3f:%02x:%02x:%02x" % tuple(
                 random.randrange(256) for _ in range(3)))

@@ -32,6 +32,9 @@ class Runtime:
     db: object                # controller.db.engine.Database
     validator: object = None  # auth.TokenValidator, supplied by identity
     wsgi_app: object = None   # this process's whole API tree, once built (create_wsgi_app)
+    # Services' in-process interfaces for their siblings in this process, by name
+    # (e.g. network's ``api.local.LocalNetwork``), registered by their create_app.
+    siblings: dict = dataclasses.field(default_factory=dict)
 
     @property
     def public_url(self):

@@ -21,8 +21,14 @@ class NetworkAPI:
 
     def __init__(self, runtime):
         conf = runtime.conf
+        self.runtime = runtime
         self.client = SiblingClient(runtime, network_endpoint(conf),
                                     conf.compute.service_timeout, "network")
+
+    def local_sibling(self):
+        """The network service's in-process interface (``api.local.LocalNetwork``) when
+        this process serves the network API compute talks to, else None."""
+        return self.runtime.siblings.get("network") if self.client.local else None
 
     def _request(self, method, path, token, **kwargs):
         return self.client.request(method, f"/v2.0{path}", token, **kwargs)

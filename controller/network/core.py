@@ -124,13 +124,14 @@ class NetworkCore:
             return list(session.scalars(self._visible_subnets(scope)
                                         .order_by(Subnet.created_at, Subnet.id)))
 
-    def list_ports(self, scope, network_id=None, device_id=None):
-        """Ports, narrowed in SQL by the two filters callers use most."""
+    def list_ports(self, scope, network_id=None, device_ids=None):
+        """Ports, narrowed in SQL by the two filters callers use most (compute asks the
+        ports of the servers it shows by their ``device_id``s)."""
         query = self._visible_ports(scope).order_by(Port.created_at, Port.id)
         if network_id is not None:
             query = query.where(Port.network_id == network_id)
-        if device_id is not None:
-            query = query.where(Port.device_id == device_id)
+        if device_ids is not None:
+            query = query.where(Port.device_id.in_(device_ids))
         with self.db.session() as session:
             return list(session.scalars(query))
 

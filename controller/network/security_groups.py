@@ -138,13 +138,17 @@ class SecurityGroupOperations:
 
     # --- groups ---------------------------------------------------------------------
 
-    def list_groups(self, scope, project_id):
-        """The groups the caller may see, its project's default made first."""
+    def list_groups(self, scope, project_id, ids=None):
+        """The groups the caller may see (only ``ids`` when given: compute's server views
+        ask a few by ID), its project's default made first."""
         def work(session):
             if project_id:
                 ensure_default(session, project_id)
-            return list(session.scalars(_visible_groups(scope).order_by(
-                SecurityGroup.created_at, SecurityGroup.id)))
+            query = _visible_groups(scope)
+            if ids is not None:
+                query = query.where(SecurityGroup.id.in_(ids))
+            return list(session.scalars(query.order_by(SecurityGroup.created_at,
+                                                       SecurityGroup.id)))
         return self.run(work)
 
     def get_group(self, group_id, scope):

@@ -57,7 +57,7 @@ def names_of_servers(svc, auth, instances):
     """{server id: [{"name": ...}]}: the groups of the servers' ports, for the views;
     {} where no network service answers (a compute-only deployment)."""
     try:
-        return SecurityGroupAPI(svc.network).of_servers(auth.token,
+        return SecurityGroupAPI(svc.network).of_servers(auth,
                                                         [i.uuid for i in instances])
     except (exception.ServiceUnavailable, errors.NotFound):
         return {}

@@ -1,7 +1,7 @@
 """The networking API (Neutron v2.0 subset), mounted at ``/networking``."""
 from controller.api import app as api_app
 from controller.network.agents import AgentOperations
-from controller.network.api import (agents, extensions, floatingips, networks, ports,
+from controller.network.api import (agents, extensions, floatingips, local, networks, ports,
                                     quotas, routers, security_groups, subnets, versions)
 from controller.network.core import NetworkCore
 from controller.network.floating_ips import FloatingIpOperations
@@ -55,4 +55,5 @@ def create_app(runtime):
     agent_ops = AgentOperations(runtime.db, runtime.conf)
     app.add_route("/v2.0/agents", agents.Agents(runtime, agent_ops))
     app.add_route("/v2.0/agents/{agent_id}", agents.Agent(runtime, agent_ops))
+    runtime.siblings["network"] = local.LocalNetwork(core, groups)
     return app

@@ -50,7 +50,7 @@ class Ports:
         auth = req.context.auth
         rows = self.core.list_ports(common.scope_of(auth),
                                     network_id=_single(req.params, "network_id"),
-                                    device_id=_single(req.params, "device_id"))
+                                    device_ids=query.values(req.params, "device_id") or None)
         visible = [render(row, {}) for row in rows
                    if policy.allowed(auth, "get_port", target(auth, row))]
         resp.media = query.apply(visible, req.params, "ports",

@@ -13,11 +13,15 @@ from controller.api import errors
 CONTROL_KEYS = {"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"}
 
 
-def _values(params, key):
+def values(params, key):
+    """A filter's values: ``key=a&key=b`` or ``key=a`` alike."""
     value = params.get(key)
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+_values = values
 
 
 def _bad(message):

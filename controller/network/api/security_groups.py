@@ -10,7 +10,7 @@ from controller.network import security_groups
 from controller.network.api import attributes, common, query, views
 
 
-def _target(row):
+def group_target(row):
     return {"project_id": row.project_id}
 
 
@@ -29,9 +29,10 @@ class SecurityGroups:
 
     def on_get(self, req, resp):
         auth = req.context.auth
-        rows = self.operations.list_groups(common.scope_of(auth), auth.project_id)
+        rows = self.operations.list_groups(common.scope_of(auth), auth.project_id,
+                                           query.values(req.params, "id") or None)
         visible = [_group_view(row, {}) for row in rows
-                   if policy.allowed(auth, "get_security_group", _target(row))]
+                   if policy.allowed(auth, "get_security_group", group_target(row))]
         resp.media = query.apply(visible, req.params, "security_groups",
                                  common.collection_url(self.runtime, "security-groups"),
                                  views.SECURITY_GROUP)
@@ -56,7 +57,7 @@ class SecurityGroup:
 
     def _find(self, auth, group_id):
         group = self.operations.get_group(group_id, common.scope_of(auth))
-        if not policy.allowed(auth, "get_security_group", _target(group)):
+        if not policy.allowed(auth, "get_security_group", group_target(group)):
             raise security_groups.group_not_found(group_id)
         return group
 
@@ -68,7 +69,7 @@ class SecurityGroup:
         auth = req.context.auth
         values = attributes.read_body(req, "security_group", attributes.SECURITY_GROUP,
                                       "PUT")
-        policy.authorize(auth, "update_security_group", _target(self._find(auth, group_id)))
+        policy.authorize(auth, "update_security_group", group_target(self._find(auth, group_id)))
         group = self.operations.update_group(
             group_id, common.scope_of(auth),
             attributes.fields_of(values, attributes.SECURITY_GROUP))
@@ -77,7 +78,7 @@ class SecurityGroup:
     def on_delete(self, req, resp, group_id):
         auth = req.context.auth
         policy.authorize(auth, "delete_security_group",
-                         _target(self._find(auth, group_id)))
+                         group_target(self._find(auth, group_id)))
         self.operations.delete_group(group_id, common.scope_of(auth), auth.is_admin)
         resp.status = falcon.HTTP_204
 
@@ -91,7 +92,7 @@ class SecurityGroupRules:
         auth = req.context.auth
         rows = self.operations.list_rules(common.scope_of(auth))
         visible = [_rule_view(row, {}) for row in rows
-                   if policy.allowed(auth, "get_security_group_rule", _target(row))]
+                   if policy.allowed(auth, "get_security_group_rule", group_target(row))]
         resp.media = query.apply(visible, req.params, "security_group_rules",
                                  common.collection_url(self.runtime,
                                                        "security-group-rules"),
@@ -103,9 +104,9 @@ class SecurityGroupRules:
                                       attributes.SECURITY_GROUP_RULE, "POST")
         scope = common.scope_of(auth)
         group = self.operations.get_group(values["security_group_id"], scope)
-        if not policy.allowed(auth, "get_security_group", _target(group)):
+        if not policy.allowed(auth, "get_security_group", group_target(group)):
             raise security_groups.group_not_found(values["security_group_id"])
-        policy.authorize(auth, "create_security_group_rule", _target(group))
+        policy.authorize(auth, "create_security_group_rule", group_target(group))
         fields = attributes.fields_of(values, attributes.SECURITY_GROUP_RULE)
         fields.pop("project_id", None)
         rule = self.operations.create_rule(scope, fields.pop("security_group_id"), fields,
@@ -121,7 +122,7 @@ class SecurityGroupRule:
 
     def _find(self, auth, rule_id):
         rule = self.operations.get_rule(rule_id, common.scope_of(auth))
-        if not policy.allowed(auth, "get_security_group_rule", _target(rule)):
+        if not policy.allowed(auth, "get_security_group_rule", group_target(rule)):
             raise security_groups.rule_not_found(rule_id)
         return rule
 
@@ -132,6 +133,6 @@ class SecurityGroupRule:
     def on_delete(self, req, resp, rule_id):
         auth = req.context.auth
         policy.authorize(auth, "delete_security_group_rule",
-                         _target(self._find(auth, rule_id)))
+                         group_target(self._find(auth, rule_id)))
         self.operations.delete_rule(rule_id, common.scope_of(auth))
         resp.status = falcon.HTTP_204
