@@ -33,7 +33,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import report  # noqa: E402
-from bench_allinone import Bench, refs_of, rss_mib, running_pid  # noqa: E402
+from bench_allinone import Bench, free_port, refs_of, rss_mib, running_pid  # noqa: E402
 
 SECTION = "## Against the hypervisor"
 COMMAND = "sudo .venv/bin/python bench/bench_vs_virsh.py --write"
@@ -128,6 +128,10 @@ class VirshGuests:
             else:
                 shutil.copy(self.extra_disks[path], target)
             source.set("file", target)
+        # The serial console listens on a TCP port of its own (one per guest at once).
+        port = str(free_port())
+        for source in xml.findall("devices/*/source[@service]"):
+            source.set("service", port)
         for log in xml.findall("devices/serial/log"):
             log.set("file", os.path.join(guest_dir, "console.log"))
         for interface in xml.findall("devices/interface"):
