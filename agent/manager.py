@@ -9,6 +9,7 @@ The build is ``agent.build``, the server's ports ``agent.ports``, its volumes
 shelving ``agent.shelving``, rescue ``agent.rescue``, and what the agent does for its
 host (start-up reconciliation, periodic tasks) ``agent.reconcile``.
 """
+import concurrent.futures
 import functools
 import logging
 
@@ -255,10 +256,19 @@ class AgentManager(HostReconciliation, ServerMoves, ServerLiveMigration, ServerS
     @reverts_task_state(None, states.ERROR)
     def terminate_instance(self, ctxt, instance):
         """Remove the guest, its ports and its volumes' attachments; then the instance
-        is deleted. (An instance deleted already has nothing left here.)"""
-        self.driver.destroy(ctxt, instance, instance["network_info"],
-                            instance["block_device_mappings"])
-        self.ports.release_all(ctxt, instance)
+        is deleted. (An instance deleted already has nothing left here.)
+
+        The ports go while libvirt destroys the guest: waiting for QEMU to be gone is
+        most of a delete's time. Their taps go first, so the guest reaches nothing
+        meanwhile. Volumes are let go of only once the guest is gone (Nova's order)."""
+        with concurrent.futures.ThreadPoolExecutor(1, "destroy") as destroying:
+            destroyed = destroying.submit(self.driver.destroy, ctxt, instance,
+                                          instance["network_info"],
+                                          instance["block_device_mappings"])
+            try:
+                self.ports.release_all(ctxt, instance)
+            finally:
+                destroyed.result()
         self.volumes.release(instance, self.token_for(ctxt))
         self.conductor.instance_destroyed(ctxt, instance["uuid"], self.host)
 

@@ -100,6 +100,7 @@ class NetworkPlugger:
         self.host = conf.host
         self.local_ip = conf.network.local_ip
         self.filters = filters.PortFilters(conf)
+        self._unplugging = set()    # ports whose unplug waits for its network's lock
 
     def plug(self, port, client):
         """Wire ``port`` (a port dict of the API) on this host; ``client`` is a
@@ -150,25 +151,42 @@ class NetworkPlugger:
 
     def unplug(self, port_id):
         """Forget ``port_id`` here: its tap goes (if libvirt left it), DHCP stops
-        answering its MAC, and with the network's last port the host side goes."""
-        for network_id in Registry.network_ids(self.conf.state_path):
-            with _lock(network_id):
-                registry = Registry(self.conf.state_path, network_id)
-                if port_id not in registry.ports:
-                    continue
-                del registry.ports[port_id]
-                bridge.delete_link(bridge.tap_name(port_id))
-                if not registry.ports:
-                    cleanup(network_id, self.conf)
-                    self.filters.forget(network_id)
+        answering its MAC, and with the network's last port the host side goes. The
+        unplugs of a network waiting for its lock go together, done by the first to get
+        it: ten servers deleted at once swap the filters and reload DHCP once or twice,
+        not ten times in a row."""
+        self._unplugging.add(port_id)
+        try:
+            for network_id in Registry.network_ids(self.conf.state_path):
+                with _lock(network_id):
+                    if port_id not in self._unplugging:
+                        return      # done with another unplug's batch
+                    registry = Registry(self.conf.state_path, network_id)
+                    if port_id not in registry.ports:
+                        continue
+                    self._unplug_together(registry, [other for other in registry.ports
+                                                     if other in self._unplugging])
                     return
-                registry.save()
-                self._protect(registry)
-                if registry.dhcp_subnet_ids:    # no DHCP server here otherwise
-                    dhcp.DhcpServer(network_id, self.conf).reload_hosts(
-                        registry.ports.values(), set(registry.dhcp_subnet_ids))
-                return
-        bridge.delete_link(bridge.tap_name(port_id))
+            bridge.delete_link(bridge.tap_name(port_id))
+        finally:
+            self._unplugging.discard(port_id)
+
+    def _unplug_together(self, registry, port_ids):
+        """Forget ``port_ids`` of the registry's network (its lock held)."""
+        network_id = registry.network_id
+        for port_id in port_ids:
+            del registry.ports[port_id]
+            bridge.delete_link(bridge.tap_name(port_id))
+        if not registry.ports:
+            cleanup(network_id, self.conf)
+            self.filters.forget(network_id)
+        else:
+            registry.save()
+            self._protect(registry)
+            if registry.dhcp_subnet_ids:    # no DHCP server here otherwise
+                dhcp.DhcpServer(network_id, self.conf).reload_hosts(
+                    registry.ports.values(), set(registry.dhcp_subnet_ids))
+        self._unplugging.difference_update(port_ids)
 
     def plugged_networks(self):
         """Networks with ports on this host, for a periodic ``refresh``."""

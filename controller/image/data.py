@@ -94,12 +94,13 @@ class ImageData:
             set_property(image, IMPORT_ERROR_PROPERTY, None)
             return image.disk_format, limits
 
-    def upload(self, auth, image_id, chunks, announced_size=None):
-        """Store the data of a queued image from ``chunks`` (a request body)."""
+    def upload(self, auth, image_id, body, announced_size=None):
+        """Store the data of a queued image from ``body`` (a request body: a reader with
+        ``readinto``, or chunks)."""
         disk_format, limits = self._begin(auth, image_id, "upload_image", status.SAVING,
                                           announced_size)
         try:
-            received = transfer.receive(self.store, image_id, chunks, disk_format, limits)
+            received = transfer.receive(self.store, image_id, body, disk_format, limits)
             self._finish(image_id, received, status.SAVING)
         except quota.LimitExceeded as exc:
             self._settle(image_id, status.SAVING, status.QUEUED)

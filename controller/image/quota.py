@@ -15,6 +15,13 @@ class UploadLimits:
     project_quota: int      # 0: unlimited
     project_usage: int      # bytes the project's other images already hold
 
+    def room(self, size):
+        """How many more bytes an image of ``size`` bytes may take."""
+        room = self.max_image_size - size
+        if self.project_quota:
+            room = min(room, self.project_quota - self.project_usage - size)
+        return max(room, 0)
+
     def check(self, size):
         """Raise LimitExceeded if an image of ``size`` bytes may not be stored."""
         if size > self.max_image_size:

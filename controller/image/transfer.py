@@ -14,11 +14,9 @@ import threading
 
 from contract import image_format
 
-# What a request body is read in: python-glanceclient sends 64 KiB chunks, and cheroot
-# hands a chunked body out without copying when a read asks for no more than one chunk.
-# Web-download imports read the same size.
+# What web-download imports and request bodies that are not cheroot's are read in.
 CHUNK_SIZE = 64 * 1024
-# What the digests and the disk write work on: pieces are gathered into a few reusable
+# What the digests and the disk write work on: the body is read into a few reusable
 # buffers this large, so each thread hand-over carries a megabyte.
 BUFFER_SIZE = 1024 * 1024
 BUFFERS = 6
@@ -154,16 +152,58 @@ class BufferPool:
         return done
 
 
-def receive(store, image_id, chunks, disk_format, limits):
-    """Stage ``chunks`` as the data of ``image_id``.
+class Pieces:
+    """``readinto`` over an iterable of chunks (a web download, a request body that is
+    not cheroot's)."""
 
-    Every piece is counted against the limits and inspected as it arrives (the inspector
-    may keep a reference to the immutable piece); it is then copied into a pooled buffer,
-    and full buffers go to three workers: MD5, SHA-512 and the write, each in a thread of
-    its own. Raises quota.LimitExceeded, image_format.ImageRejected or TransferInterrupted (and
-    OSError from the disk) with nothing left behind; on success the data is on disk and
-    the caller owns the staged file, to commit (a rename) or discard.
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._left = memoryview(b"")
+
+    def readinto(self, view):
+        while not self._left:
+            piece = next(self._chunks, None)
+            if piece is None:
+                return 0
+            self._left = memoryview(piece)
+        taken = min(len(view), len(self._left))
+        view[:taken] = self._left[:taken]
+        self._left = self._left[taken:]
+        return taken
+
+
+def fill(body, view, received, breaks=()):
+    """Read ``body`` into ``view`` until it is full or the body ends; the length read.
+    ``received``: the bytes before it; ``breaks``: the errors that mean the body broke
+    off (a request body's: bad framing or a short body, a timeout or a reset)."""
+    filled = 0
+    try:
+        while filled < len(view):
+            got = body.readinto(view[filled:])
+            if not got:
+                break
+            filled += got
+    except breaks as exc:
+        raise TransferInterrupted(f"The upload broke off after {received + filled} bytes: "
+                                  f"{exc}") from exc
+    return filled
+
+
+def receive(store, image_id, body, disk_format, limits):
+    """Stage ``body`` as the data of ``image_id``: a request body with ``readinto``
+    (controller.api.chunked) or an iterable of chunks.
+
+    The body is read straight into pooled buffers of BUFFER_SIZE; each full buffer is
+    counted against the limits and inspected before anything of it is written, then goes
+    to three workers: MD5, SHA-512 and the write, each in a thread of its own. Raises
+    quota.LimitExceeded, image_format.ImageRejected or TransferInterrupted (and OSError
+    from the disk) with nothing left behind; on success the data is on disk and the
+    caller owns the staged file, to commit (a rename) or discard.
     """
+    if hasattr(body, "readinto"):
+        reader, breaks = body, (OSError, ValueError)
+    else:   # the iterable raises its own errors
+        reader, breaks = Pieces(body), ()
     inspector = image_format.ContentInspector(disk_format)
     md5 = hashlib.md5(usedforsecurity=False)
     sha = hashlib.new(HASH_ALGORITHM)
@@ -172,30 +212,24 @@ def receive(store, image_id, chunks, disk_format, limits):
     pool = BufferPool()
     workers = [ChunkWorker(md5.update, "md5"), ChunkWorker(sha.update, HASH_ALGORITHM),
                ChunkWorker(staged.write, "write")]
-
-    def dispatch(buffer, length):
-        done = pool.releaser(buffer, len(workers))
-        view = memoryview(buffer)[:length]
-        for worker in workers:
-            worker.put(view, done)
-
     try:
-        buffer, filled = pool.take(), 0
-        for piece in chunks:
-            size += len(piece)
+        while True:
+            buffer = pool.take()
+            # One byte past what the limits allow is enough to refuse the image.
+            wanted = min(pool.size, limits.room(size) + 1)
+            filled = fill(reader, memoryview(buffer)[:wanted], size, breaks)
+            if not filled:
+                break
+            size += filled
             limits.check(size)
-            inspector.feed(piece)
-            piece = memoryview(piece)
-            while piece:
-                taken = min(len(piece), pool.size - filled)
-                buffer[filled:filled + taken] = piece[:taken]
-                filled += taken
-                piece = piece[taken:]
-                if filled == pool.size:
-                    dispatch(buffer, filled)
-                    buffer, filled = pool.take(), 0
-        if filled:
-            dispatch(buffer, filled)
+            # The inspectors copy what they keep, so they may see the reused buffer.
+            view = memoryview(buffer)[:filled]
+            inspector.feed(view)
+            done = pool.releaser(buffer, len(workers))
+            for worker in workers:
+                worker.put(view, done)
+            if filled < wanted:
+                break
         for worker in workers:
             worker.finish()
         inspection = inspector.finish()

@@ -5,7 +5,7 @@ import os
 import falcon
 
 from controller.api import errors
-from controller.api.chunked import unchunked
+from controller.api import chunked
 from controller.image import transfer
 from controller.image.store import FileChunks
 
@@ -60,10 +60,10 @@ class ImageFile:
         if media_type != UPLOAD_MEDIA_TYPE:
             raise errors.UnsupportedMediaType(
                 f"Image data must be sent as {UPLOAD_MEDIA_TYPE}, not {req.content_type!r}.")
-        # cheroot's wsgi.input ends where the body ends, chunked or not; read_chunks
-        # checks that a Content-Length body really was that long.
-        chunks = transfer.read_chunks(unchunked(req.stream), req.content_length)
-        self.data.upload(req.context.auth, image_id, chunks, announced_size(req))
+        # Either reader checks that a Content-Length body really was that long.
+        body = (chunked.direct(req.stream)
+                or transfer.read_chunks(req.stream, req.content_length))
+        self.data.upload(req.context.auth, image_id, body, announced_size(req))
         resp.status = falcon.HTTP_204
 
     def on_get(self, req, resp, image_id):
