@@ -65,14 +65,14 @@ def test_serial_ports_skip_those_of_other_domains_and_busy_ones():
     taken = ET.tostring(build(consoles=consoles.ConsoleDevices(
         serial_host="127.0.0.1", serial_port=10000)), encoding="unicode")
     assert consoles.serial_ports_in_use([taken]) == {10000}
+    # Guests of other tests may hold any fixed port: use two that are free right now.
+    port = free_port_pair()
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
+        busy.bind(("127.0.0.1", port))
         busy.listen()
-        port = busy.getsockname()[1]
         assert consoles.pick_serial_port("127.0.0.1", (port, port + 1), set()) == port + 1
         with pytest.raises(exception.ConsoleTypeUnavailable, match="No free serial"):
             consoles.pick_serial_port("127.0.0.1", (port, port), set())
-    # Guests of other tests may hold any fixed port: use two that are free right now.
     first = free_port_pair()
     taken = ET.tostring(build(consoles=consoles.ConsoleDevices(
         serial_host="127.0.0.1", serial_port=first)), encoding="unicode")
