@@ -227,3 +227,24 @@ def test_a_busy_database_is_a_clear_503_that_keeps_the_token(db, caplog):
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+def test_serial_port_search_wraps_around_the_range_from_its_random_start():
+    port = free_port_pair()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port + 1))
+        busy.listen()
+        picks = {consoles.pick_serial_port("127.0.0.1", (port, port + 1), set())
+                 for _ in range(20)}
+    assert picks == {port}
+    assert consoles.pick_serial_port("127.0.0.1", (port, port + 1), {port + 1}) == port
+
+
+def test_serial_ports_of_concurrent_pickers_are_spread_over_the_range():
+    """Agents of two clouds on one libvirtd pick under locks of their own: starting
+    at the first free port of the range, both would get the same one."""
+    first = free_port_pair()
+    last = min(first + 999, 65535)
+    picks = {consoles.pick_serial_port("127.0.0.1", (first, last), set())
+             for _ in range(20)}
+    assert len(picks) > 1

@@ -9,6 +9,8 @@ VNC ports are libvirt's (``autoport``) and known only while the guest runs.
 """
 import dataclasses
 import errno
+import itertools
+import random
 import socket
 import threading
 import xml.etree.ElementTree as ET
@@ -62,10 +64,14 @@ def _bindable(host, port):
 
 
 def pick_serial_port(host, port_range, in_use):
-    """The first port of ``port_range`` (first, last) not ``in_use`` and free on
-    ``host``; ConsoleTypeUnavailable when all are taken."""
+    """A port of ``port_range`` (first, last) not ``in_use`` and free on ``host``;
+    ConsoleTypeUnavailable when all are taken. The search starts at a random port of
+    the range: agents of other clouds on the same libvirtd (a lab, parallel tests) pick
+    under locks of their own, and two that started at the first free port would both
+    get it, the second guest failing to start."""
     first, last = port_range
-    for port in range(first, last + 1):
+    start = random.randint(first, last)
+    for port in itertools.chain(range(start, last + 1), range(first, start)):
         if port not in in_use and _bindable(host, port):
             return port
     raise exception.ConsoleTypeUnavailable(
