@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+import libvirt
 import pytest
 
 from tests.lib.multiprocess import write_ini
@@ -190,7 +191,10 @@ def test_agent_killed_after_its_guest_started_finishes_the_build(split_cloud,
                       "the guest to be defined", 0.05)
     split.signal("conductor", signal.SIGSTOP)
     try:
-        wait_for(lambda: domain.isActive(), 60, "the guest to start", 0.05)
+        # Running, not just active: libvirt starts QEMU with its CPUs stopped and keeps
+        # the domain paused ("starting up") until its start job ends.
+        wait_for(lambda: domain.state()[0] == libvirt.VIR_DOMAIN_RUNNING, 60,
+                 "the guest to start", 0.05)
         split.kill("agent")
     finally:
         split.signal("conductor", signal.SIGCONT)
