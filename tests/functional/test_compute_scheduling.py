@@ -9,9 +9,8 @@ import time
 import pytest
 import requests
 
-from tests.lib.cloud import Cloud
+from tests.lib.fake_hosts import HOST_RAM_MB, fake_hosts_cloud
 
-HOST_RAM_MB = 2048
 SERVER_RAM_MB = 512
 PER_HOST = HOST_RAM_MB // SERVER_RAM_MB   # room for exactly this many per host
 HOSTS = 3
@@ -19,12 +18,7 @@ HOSTS = 3
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    instance = Cloud(tmp_path_factory.mktemp("compute-scheduling"), conf={
-        "agent": {"fake_hosts": str(HOSTS)},
-        "fake_driver": {"memory_mb": str(HOST_RAM_MB)},
-        "scheduler": {"ram_allocation_ratio": "1.0", "reserved_host_memory_mb": "0"},
-        "quota": {"instances": "100", "cores": "200", "ram": "1000000"},
-    })
+    instance = fake_hosts_cloud(tmp_path_factory.mktemp("compute-scheduling"), HOSTS)
     try:
         yield instance.start()
     finally:

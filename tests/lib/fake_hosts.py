@@ -15,15 +15,21 @@ HOST_RAM_MB = 2048
 LATEST = "2.79"
 
 
-@pytest.fixture(scope="module")
-def cloud(request, tmp_path_factory):
-    name = request.module.__name__.rpartition(".")[2]
-    instance = Cloud(tmp_path_factory.mktemp(name), conf={
-        "agent": {"fake_hosts": str(HOSTS)},
+def fake_hosts_cloud(workdir, hosts=HOSTS):
+    """A cloud (not started) of ``hosts`` fake hosts of ``HOST_RAM_MB`` each, memory
+    neither overcommitted nor reserved, quotas out of the way."""
+    return Cloud(workdir, conf={
+        "agent": {"fake_hosts": str(hosts)},
         "fake_driver": {"memory_mb": str(HOST_RAM_MB)},
         "scheduler": {"ram_allocation_ratio": "1.0", "reserved_host_memory_mb": "0"},
         "quota": {"instances": "100", "cores": "200", "ram": "1000000"},
     })
+
+
+@pytest.fixture(scope="module")
+def cloud(request, tmp_path_factory):
+    name = request.module.__name__.rpartition(".")[2]
+    instance = fake_hosts_cloud(tmp_path_factory.mktemp(name))
     try:
         yield instance.start()
     finally:
