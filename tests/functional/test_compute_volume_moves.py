@@ -7,8 +7,8 @@ they were, an offloaded server keeps them reserved; claims exact at every step."
 import time
 
 import pytest
-import requests
 
+from tests.lib.compute_volumes import new_volume, volume_api, wait_volume
 from tests.lib.fake_hosts import (act, api, cloud, create, delete_all,  # noqa: F401
                                   events, hosts, image, make_flavor, migrations_of,
                                   other, settled, usage)
@@ -25,28 +25,6 @@ def flavors(api):
 def clean(api, hosts):
     yield
     delete_all(api, hosts)
-
-
-def volume_api(cloud, api, method, path, body=None):
-    return requests.request(method, f"{cloud.url}/volume/v3/{path}", json=body, timeout=30,
-                            headers={"X-Auth-Token": api.token,
-                                     "OpenStack-API-Version": "volume 3.44"})
-
-
-def wait_volume(cloud, api, volume_id, status, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        volume = volume_api(cloud, api, "GET", f"volumes/{volume_id}").json()["volume"]
-        if volume["status"] == status:
-            return volume
-        assert time.monotonic() < deadline, f"volume {volume_id} stayed {volume}"
-        time.sleep(0.1)
-
-
-def new_volume(cloud, api, name):
-    resp = volume_api(cloud, api, "POST", "volumes", {"volume": {"size": 1, "name": name}})
-    assert resp.status_code == 202, resp.text
-    return wait_volume(cloud, api, resp.json()["volume"]["id"], "available")["id"]
 
 
 def attach(api, server_id, volume_id):
@@ -72,7 +50,7 @@ def test_resize_moves_the_volume_and_confirm_keeps_it_there(cloud, api, image, f
                                                             hosts, clean):
     server = create(api, image, "small", "with-data")
     sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
-    volume = new_volume(cloud, api, "data")
+    volume = new_volume(cloud, api, "data")["id"]
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     assert attachments_of(cloud, api, volume) == ("in-use", [(sid, source)])
@@ -105,7 +83,7 @@ def test_revert_brings_the_volume_back_to_the_source(cloud, api, image, flavors,
                                                      clean):
     server = create(api, image, "small", "undo-data")
     sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
-    volume = new_volume(cloud, api, "undo-data")
+    volume = new_volume(cloud, api, "undo-data")["id"]
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     before = usage(api)
@@ -151,7 +129,7 @@ def test_a_failed_resize_leaves_the_volume_attached_at_the_source(cloud, api, im
                                                                   flavors, hosts, clean):
     server = create(api, image, "small", "unlucky-data")
     sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
-    volume = new_volume(cloud, api, "unlucky-data")
+    volume = new_volume(cloud, api, "unlucky-data")["id"]
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     before = usage(api)
@@ -178,7 +156,7 @@ def test_live_migration_moves_the_volumes_and_a_failure_keeps_them(cloud, api, i
     server = create(api, image, "small", "live-data")
     sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
     dest = other(hosts, source)
-    volume = new_volume(cloud, api, "live-data")
+    volume = new_volume(cloud, api, "live-data")["id"]
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     answer = act(api, sid, "os-migrateLive", {"host": None, "block_migration": "auto"},
@@ -195,7 +173,7 @@ def test_live_migration_moves_the_volumes_and_a_failure_keeps_them(cloud, api, i
              {"extra_specs": {"fake:fail_live_migration": "true"}})
     try:
         failing = create(api, image, "small", "live-data-unlucky")
-        volume2 = new_volume(cloud, api, "live-data-unlucky")
+        volume2 = new_volume(cloud, api, "live-data-unlucky")["id"]
         attach(api, failing["id"], volume2)
         wait_volume(cloud, api, volume2, "in-use")
         before = usage(api)
@@ -230,7 +208,7 @@ def test_shelve_offload_keeps_the_volume_reserved_and_unshelve_connects_it(
         cloud, api, image, flavors, hosts, clean):
     server = create(api, image, "small", "shelf-data")
     sid = server["id"]
-    volume = new_volume(cloud, api, "shelf-data")
+    volume = new_volume(cloud, api, "shelf-data")["id"]
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     assert act(api, sid, "shelve").status_code == 202
@@ -279,7 +257,7 @@ def test_evacuate_takes_the_volumes_to_the_new_host(cloud, api, image, flavors, 
     sid, source = server["id"], server["OS-EXT-SRV-ATTR:host"]
     target = other(hosts, source)
     [root] = server["os-extended-volumes:volumes_attached"]
-    volume = new_volume(cloud, api, "refugee-data")
+    volume = new_volume(cloud, api, "refugee-data")["id"]
     attach(api, sid, volume)
     wait_volume(cloud, api, volume, "in-use")
     force_down(api, source, True)

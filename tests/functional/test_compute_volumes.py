@@ -6,10 +6,10 @@ import os
 import time
 
 import pytest
-import requests
 
 from controller.volume.backend.exports import ExportDaemons
 from tests.conftest import ComputeSession
+from tests.lib.compute_volumes import new_volume, volume_api, wait_volume
 from tests.lib.cloud import Cloud
 
 
@@ -38,32 +38,6 @@ def image(cloud):
 def flavor(cloud):
     return cloud.openstack("flavor", "create", "--vcpus", "1", "--ram", "64", "--disk", "1",
                            "m1.nano")["id"]
-
-
-def volume_api(cloud, api, method, path, body=None):
-    return requests.request(method, f"{cloud.url}/volume/v3/{path}", json=body, timeout=30,
-                            headers={"X-Auth-Token": api.token,
-                                     "OpenStack-API-Version": "volume 3.44"})
-
-
-def wait_volume(cloud, api, volume_id, status, timeout=60):
-    """The volume once it has ``status`` (None: once it is gone)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        resp = volume_api(cloud, api, "GET", f"volumes/{volume_id}")
-        volume = None if resp.status_code == 404 else resp.json()["volume"]
-        if (volume["status"] if volume else None) == status:
-            return volume
-        assert time.monotonic() < deadline, f"volume {volume_id} stayed {volume}"
-        time.sleep(0.1)
-
-
-def new_volume(cloud, api, name, **fields):
-    """A 1 GiB volume, available (made over HTTP: the volume CLI has its own tests)."""
-    resp = volume_api(cloud, api, "POST", "volumes",
-                      {"volume": {"size": 1, "name": name, **fields}})
-    assert resp.status_code == 202, resp.text
-    return wait_volume(cloud, api, resp.json()["volume"]["id"], "available")
 
 
 def delete_volume(cloud, api, volume_id):
